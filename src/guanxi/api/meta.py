@@ -1,0 +1,163 @@
+"""Metadata endpoints: define objects and fields at runtime."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from guanxi.api.deps import ActorDep, ServicesDep
+from guanxi.api.responses import ORJSONResponse
+from guanxi.kernel.errors import NotFound, PermissionDenied
+from guanxi.platform.access.actor import Actor
+from guanxi.platform.metadata import service
+from guanxi.platform.metadata.model import FieldDef, ObjectDef
+from guanxi.platform.metadata.schemas import CONFIG_KEYS, FieldIn, FieldPatch, ObjectIn, ObjectPatch
+from guanxi.platform.query.check import check_formula
+
+router = APIRouter(prefix="/api/v1/meta", tags=["metadata"], default_response_class=ORJSONResponse)
+
+
+def _admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("managing metadata needs administrator rights")
+
+
+def field_out(f: FieldDef) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": f.name,
+        "type": f.type,
+        "label": f.label,
+        "help": f.help,
+        "required": f.required,
+        "unique": f.unique,
+        "indexed": f.indexed,
+        "searchable": f.searchable,
+        "default": f.default,
+        "position": f.position,
+        "standard": f.module is not None,
+        "archived": f.archived,
+    }
+    out.update({k: f.config[k] for k in CONFIG_KEYS if k in f.config})
+    return out
+
+
+def object_out(obj: ObjectDef, *, with_fields: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": obj.name,
+        "label": obj.label,
+        "plural_label": obj.plural_label,
+        "description": obj.description,
+        "name_field": obj.name_field,
+        "standard": obj.module is not None,
+        "module": obj.module,
+    }
+    if with_fields:
+        out["fields"] = [field_out(f) for f in obj.fields if not f.archived]
+    return out
+
+
+@router.get("/objects")
+def list_objects(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    with services.read(actor) as ctx:
+        return {"objects": [object_out(o) for o in ctx.snap.objects.values() if not o.archived]}
+
+
+@router.post("/objects", status_code=201)
+def create_object(body: ObjectIn, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    _admin(actor)
+    with services.write(actor) as ctx:
+        obj = service.create_object(ctx.conn, services.registry, body, now=ctx.now)
+        return object_out(services.registry.snapshot(ctx.conn).object(obj.name))
+
+
+@router.get("/objects/{object_name}")
+def get_object(object_name: str, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    with services.read(actor) as ctx:
+        return object_out(ctx.snap.object(object_name))
+
+
+@router.patch("/objects/{object_name}")
+def update_object(
+    object_name: str, body: ObjectPatch, services: ServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    _admin(actor)
+    with services.write(actor) as ctx:
+        service.update_object(ctx.conn, services.registry, object_name, body, now=ctx.now)
+        return object_out(services.registry.snapshot(ctx.conn).object(object_name))
+
+
+@router.get("/objects/{object_name}/fields")
+def list_fields(
+    object_name: str, services: ServicesDep, actor: ActorDep, archived: bool = False
+) -> dict[str, Any]:
+    with services.read(actor) as ctx:
+        obj = ctx.snap.object(object_name)
+        return {"fields": [field_out(f) for f in obj.fields if f.archived == archived]}
+
+
+@router.post("/objects/{object_name}/fields", status_code=201)
+def create_field(
+    object_name: str, body: FieldIn, services: ServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    _admin(actor)
+    with services.write(actor) as ctx:
+        f = service.create_field(
+            ctx.conn, services.registry, object_name, body, now=ctx.now, formula_check=check_formula
+        )
+        return field_out(f)
+
+
+@router.get("/objects/{object_name}/fields/{field_name}")
+def get_field(
+    object_name: str, field_name: str, services: ServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    with services.read(actor) as ctx:
+        obj = ctx.snap.object(object_name)
+        f = obj.get_field(field_name, include_archived=True)
+        if f is None:
+            raise NotFound(f"field {object_name}.{field_name} does not exist")
+        return field_out(f)
+
+
+@router.patch("/objects/{object_name}/fields/{field_name}")
+def update_field(
+    object_name: str, field_name: str, body: FieldPatch, services: ServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    _admin(actor)
+    with services.write(actor) as ctx:
+        f = service.update_field(
+            ctx.conn,
+            services.registry,
+            object_name,
+            field_name,
+            body,
+            now=ctx.now,
+            formula_check=check_formula,
+        )
+        return field_out(f)
+
+
+@router.delete("/objects/{object_name}/fields/{field_name}", status_code=204)
+def archive_field(
+    object_name: str, field_name: str, services: ServicesDep, actor: ActorDep
+) -> Response:
+    """Archive a field: hidden everywhere, its column and data kept for a restore."""
+    _admin(actor)
+    with services.write(actor) as ctx:
+        service.set_field_archived(
+            ctx.conn, services.registry, object_name, field_name, True, now=ctx.now
+        )
+    return Response(status_code=204)
+
+
+@router.post("/objects/{object_name}/fields/{field_name}/restore")
+def restore_field(
+    object_name: str, field_name: str, services: ServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    _admin(actor)
+    with services.write(actor) as ctx:
+        f = service.set_field_archived(
+            ctx.conn, services.registry, object_name, field_name, False, now=ctx.now
+        )
+        return field_out(f)

@@ -1,0 +1,266 @@
+"""Record endpoints for every object, standard and custom alike."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import UUID
+
+import orjson
+from fastapi import APIRouter, Body, Header, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from guanxi.api.deps import ActorDep, ServicesDep
+from guanxi.api.responses import ORJSONResponse
+from guanxi.kernel.errors import FieldError, ValidationFailed
+from guanxi.platform.records import reader, service
+
+router = APIRouter(prefix="/api/v1", tags=["records"], default_response_class=ORJSONResponse)
+
+
+class QueryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filter: dict[str, Any] | None = None
+    sort: list[Any] | None = None
+    limit: int = Field(default=50, ge=1, le=reader.MAX_LIMIT)
+    cursor: str | None = None
+    with_total: bool = False
+    fields: list[str] | None = None
+    include: list[str] | None = None
+
+
+class BulkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[dict[str, Any]] = Field(min_length=1, max_length=service.MAX_BULK)
+    all_or_none: bool = True
+    return_records: bool = True
+
+
+class BulkDeleteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] = Field(min_length=1, max_length=service.MAX_BULK)
+    all_or_none: bool = True
+
+
+def _version(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
+    if match is None:
+        raise ValidationFailed(
+            "If-Match", errors=[FieldError("If-Match", 'expected "<version>"', "invalid")]
+        )
+    return int(match.group(1))
+
+
+def _record_response(record: dict[str, Any], status: int = 200) -> ORJSONResponse:
+    return ORJSONResponse(record, status_code=status, headers={"ETag": f'"{record["version"]}"'})
+
+
+def _csv(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+@router.get("/records/{object_name}")
+def list_records(
+    object_name: str,
+    services: ServicesDep,
+    actor: ActorDep,
+    limit: int = Query(50, ge=1, le=reader.MAX_LIMIT),
+    cursor: str | None = None,
+    sort: str | None = Query(
+        None, description="comma-separated fields, '-' for descending: -created_at,name"
+    ),
+    fields: str | None = Query(None, description="comma-separated field paths"),
+    include: str | None = Query(None, description="comma-separated lookup fields to embed"),
+    filter: str | None = Query(None, description="a JSON filter tree, as in the query endpoint"),
+    with_total: bool = False,
+) -> dict[str, Any]:
+    try:
+        tree = orjson.loads(filter) if filter else None
+    except orjson.JSONDecodeError:
+        raise ValidationFailed(
+            "filter", errors=[FieldError("filter", "is not valid JSON", "invalid")]
+        ) from None
+    body = QueryIn(
+        filter=tree,
+        sort=_csv(sort),
+        limit=limit,
+        cursor=cursor,
+        with_total=with_total,
+        fields=_csv(fields),
+        include=_csv(include),
+    )
+    return query_records(object_name, body, services, actor)
+
+
+@router.post("/records/{object_name}/query")
+def query_records(
+    object_name: str, body: QueryIn, services: ServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    with services.read(actor) as ctx:
+        page = reader.query(
+            ctx.conn,
+            ctx.snap,
+            ctx.snap.object(object_name),
+            ctx.zone,
+            ctx.now,
+            filter=body.filter,
+            sort=body.sort,
+            limit=body.limit,
+            cursor=body.cursor,
+            with_total=body.with_total,
+            fields=body.fields,
+            include=body.include,
+        )
+    return {"records": page.records, "next_cursor": page.next_cursor, "total": page.total}
+
+
+@router.post("/records/{object_name}", status_code=201)
+def create_record(
+    object_name: str, services: ServicesDep, actor: ActorDep, data: dict[str, Any] = Body(...)
+) -> ORJSONResponse:
+    with services.write(actor) as ctx:
+        return _record_response(service.create(ctx, object_name, data), 201)
+
+
+@router.post("/records/{object_name}/bulk", status_code=201)
+def bulk_create(
+    object_name: str, body: BulkIn, services: ServicesDep, actor: ActorDep
+) -> ORJSONResponse:
+    with services.write(actor) as ctx:
+        result = service.create_many(
+            ctx,
+            object_name,
+            body.records,
+            all_or_none=body.all_or_none,
+            return_records=body.return_records,
+        )
+    status = 201 if not result.errors else (207 if result.records else 422)
+    return ORJSONResponse(
+        {"records": result.records, "errors": [e.as_dict() for e in result.errors]},
+        status_code=status,
+    )
+
+
+@router.patch("/records/{object_name}/bulk")
+def bulk_update(
+    object_name: str, body: BulkIn, services: ServicesDep, actor: ActorDep
+) -> ORJSONResponse:
+    with services.write(actor) as ctx:
+        result = service.update_many(ctx, object_name, body.records, all_or_none=body.all_or_none)
+    status = 200 if not result.errors else (207 if result.records else 422)
+    return ORJSONResponse(
+        {"records": result.records, "errors": [e.as_dict() for e in result.errors]},
+        status_code=status,
+    )
+
+
+@router.post("/records/{object_name}/bulk-delete")
+def bulk_delete(
+    object_name: str, body: BulkDeleteIn, services: ServicesDep, actor: ActorDep
+) -> ORJSONResponse:
+    with services.write(actor) as ctx:
+        result = service.delete_many(ctx, object_name, body.ids, all_or_none=body.all_or_none)
+    deleted = len(body.ids) - len({e.index for e in result.errors})
+    return ORJSONResponse(
+        {"deleted": deleted, "errors": [e.as_dict() for e in result.errors]},
+        status_code=200 if not result.errors else 207,
+    )
+
+
+@router.get("/records/{object_name}/{record_id}")
+def get_record(
+    object_name: str,
+    record_id: UUID,
+    services: ServicesDep,
+    actor: ActorDep,
+    fields: str | None = None,
+    include: str | None = None,
+) -> ORJSONResponse:
+    with services.read(actor) as ctx:
+        obj = ctx.snap.object(object_name)
+        record = reader.fetch_one(ctx.conn, ctx.snap, obj, record_id, ctx.zone, fields=_csv(fields))
+        if include:
+            reader.attach_related(
+                ctx.conn, ctx.snap, obj, [record], _csv(include), ctx.zone, ctx.now
+            )
+    return _record_response(record)
+
+
+@router.patch("/records/{object_name}/{record_id}")
+def update_record(
+    object_name: str,
+    record_id: UUID,
+    services: ServicesDep,
+    actor: ActorDep,
+    data: dict[str, Any] = Body(...),
+    if_match: str | None = Header(None),
+) -> ORJSONResponse:
+    """Partial update; send the version you read (If-Match or "version"): stale → 412."""
+    expected = _version(if_match)
+    with services.write(actor) as ctx:
+        return _record_response(
+            service.update_record(ctx, object_name, record_id, data, expected_version=expected)
+        )
+
+
+@router.delete("/records/{object_name}/{record_id}", status_code=204)
+def delete_record(
+    object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
+) -> Response:
+    with services.write(actor) as ctx:
+        service.delete_record(ctx, object_name, record_id)
+    return Response(status_code=204)
+
+
+@router.post("/records/{object_name}/{record_id}/restore")
+def restore_record(
+    object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
+) -> ORJSONResponse:
+    with services.write(actor) as ctx:
+        return _record_response(service.restore_record(ctx, object_name, record_id))
+
+
+@router.get("/records/{object_name}/{record_id}/history")
+def record_history(
+    object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    with services.read(actor) as ctx:
+        return {"entries": service.history(ctx, object_name, record_id)}
+
+
+@router.get("/recycle-bin/{object_name}")
+def recycle_bin(
+    object_name: str,
+    services: ServicesDep,
+    actor: ActorDep,
+    limit: int = Query(50, ge=1, le=reader.MAX_LIMIT),
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """Deleted records, most recently deleted first."""
+    with services.read(actor) as ctx:
+        page = reader.query(
+            ctx.conn,
+            ctx.snap,
+            ctx.snap.object(object_name),
+            ctx.zone,
+            ctx.now,
+            sort=[{"field": "deleted_at", "direction": "desc"}],
+            limit=limit,
+            cursor=cursor,
+            deleted=True,
+        )
+    return {"records": page.records, "next_cursor": page.next_cursor}
+
+
+@router.delete("/recycle-bin/{object_name}/{record_id}", status_code=204)
+def purge_record(
+    object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
+) -> Response:
+    with services.write(actor) as ctx:
+        service.purge_record(ctx, object_name, record_id)
+    return Response(status_code=204)

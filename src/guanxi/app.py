@@ -1,0 +1,66 @@
+"""create_app(settings): the one place where the application is wired."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from guanxi import __version__
+from guanxi.api import meta, problems, records, search, system
+from guanxi.api.deps import Services
+from guanxi.api.openapi import build_openapi
+from guanxi.api.responses import ORJSONResponse
+from guanxi.config import Settings
+from guanxi.kernel.clock import Clock, SystemClock
+from guanxi.kernel.db import Database
+from guanxi.platform.metadata.registry import Registry
+
+
+def create_app(
+    settings: Settings | None = None, *, db: Database | None = None, clock: Clock | None = None
+) -> FastAPI:
+    settings = settings or Settings()
+    database = db or Database(
+        settings.database_url, schema=settings.database_schema, echo=settings.sql_echo
+    )
+    services = Services(
+        settings=settings, db=database, registry=Registry(), clock=clock or SystemClock()
+    )
+
+    app = FastAPI(
+        title="Guanxi",
+        version=__version__,
+        openapi_url=None,  # served below, rebuilt when metadata changes
+        docs_url=None,
+        redoc_url=None,
+        default_response_class=ORJSONResponse,
+    )
+    app.state.services = services
+    problems.install(app)
+    for module in (system, meta, records, search):
+        app.include_router(module.router)
+
+    documents: dict[str, dict[str, Any]] = {}  # by metadata version
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    def openapi() -> dict[str, Any]:
+        with services.connection() as conn:
+            snap = services.registry.snapshot(conn)
+        if snap.version not in documents:
+            documents.clear()
+            documents[snap.version] = build_openapi(app, snap)
+        return documents[snap.version]
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> Any:
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Guanxi API")
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/api/docs")
+
+    return app

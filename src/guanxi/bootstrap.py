@@ -1,0 +1,23 @@
+"""Bringing a database up to date: system-table migrations, then the modules' objects."""
+
+from __future__ import annotations
+
+from guanxi.kernel.clock import Clock, SystemClock
+from guanxi.kernel.db import Database
+from guanxi.kernel.migrate import upgrade
+from guanxi.modules import installed
+from guanxi.platform.metadata.registry import Registry
+from guanxi.platform.metadata.service import ensure_declared
+from guanxi.platform.query.check import check_formula
+
+
+def migrate(db: Database, registry: Registry | None = None, clock: Clock | None = None) -> None:
+    """Idempotent: safe to run on every start and from several processes."""
+    upgrade(db)
+    registry = registry or Registry()
+    now = (clock or SystemClock()).now()
+    with db.write() as conn:
+        for module in installed():
+            ensure_declared(
+                conn, registry, module.name, module.objects, now=now, formula_check=check_formula
+            )

@@ -1,0 +1,200 @@
+"""The ``guanxi`` command line."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from guanxi.config import Settings
+from guanxi.kernel.clock import SystemClock
+from guanxi.kernel.db import Database
+
+DEMO_PASSWORD = "guanxi-demo"  # noqa: S105 - the documented demo sign-in
+
+app = typer.Typer(help="Guanxi (关系) CRM", no_args_is_help=True, add_completion=False)
+admin = typer.Typer(help="Administrator accounts and tokens", no_args_is_help=True)
+app.add_typer(admin, name="admin")
+
+
+def _db() -> tuple[Settings, Database]:
+    settings = Settings()
+    return settings, Database(settings.database_url, schema=settings.database_schema)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database (system tables and standard objects)."""
+    from guanxi.bootstrap import migrate as run
+
+    _, db = _db()
+    run(db)
+    typer.echo(f"database is up to date ({db.dialect})")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option(
+        None, help="interface to listen on (default GUANXI_HOST or 127.0.0.1)"
+    ),
+    port: int = typer.Option(None, help="port (default GUANXI_PORT or 8000)"),
+    workers: int = typer.Option(None, help="server processes (default GUANXI_WORKERS or 1)"),
+) -> None:
+    """Serve the web application and API."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        "guanxi.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def demo(accounts: int = typer.Option(200, help="number of demo accounts")) -> None:
+    """Load a realistic bilingual demo data set (skipped when data already exists)."""
+    from sqlalchemy import func, select
+
+    from guanxi.bootstrap import migrate as run
+    from guanxi.modules.customers.demo import load
+    from guanxi.platform.access.actor import Actor
+    from guanxi.platform.access.tables import gx_user
+    from guanxi.platform.access.users import create_user
+    from guanxi.platform.metadata.registry import Registry
+    from guanxi.platform.records.service import Ctx
+
+    _, db = _db()
+    run(db)
+    registry = Registry()
+    clock = SystemClock()
+    with db.write() as conn:
+        ctx = Ctx.open(conn, registry, Actor(user_id=None), clock.now())
+        if conn.execute(select(func.count()).select_from(ctx.snap.table("account"))).scalar():
+            typer.echo("demo data already present")
+            return
+        admin_row = conn.execute(
+            select(gx_user.c.id).where(gx_user.c.email == "admin@example.com")
+        ).first()
+        if admin_row is None:
+            user_id = create_user(
+                conn,
+                email="admin@example.com",
+                name="管理员 Admin",
+                password=DEMO_PASSWORD,
+                now=clock.now(),
+                is_admin=True,
+            )
+        else:
+            user_id = admin_row.id
+        ctx = Ctx.open(
+            conn, registry, Actor(user_id=user_id, name="Admin", is_admin=True), clock.now()
+        )
+        counts = load(ctx, accounts=accounts)
+    typer.echo(f"demo data loaded: {counts}; sign in as admin@example.com / {DEMO_PASSWORD}")
+
+
+@admin.command("create")
+def admin_create(
+    email: str = typer.Option(..., help="e-mail address, used to sign in"),
+    password: str = typer.Option(..., help="at least 8 characters"),
+    name: str = typer.Option("Administrator", help="display name"),
+) -> None:
+    """Create an administrator."""
+    from guanxi.kernel.errors import DomainError
+    from guanxi.platform.access.users import create_user
+
+    _, db = _db()
+    try:
+        with db.write() as conn:
+            user_id = create_user(
+                conn,
+                email=email,
+                name=name,
+                password=password,
+                now=SystemClock().now(),
+                is_admin=True,
+            )
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"administrator {email} created ({user_id})")
+
+
+@admin.command("token")
+def admin_token(
+    email: str = typer.Option(..., help="the user the token acts as"),
+    name: str = typer.Option("cli", help="a name to recognise the token by"),
+) -> None:
+    """Print a new API token for a user (shown once; stored only as a hash)."""
+    from guanxi.kernel.errors import DomainError
+    from guanxi.platform.access.users import create_token, user_by_email
+
+    _, db = _db()
+    try:
+        with db.write() as conn:
+            user = user_by_email(conn, email)
+            _, secret = create_token(conn, user.id, name=name, now=SystemClock().now())
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(secret)
+
+
+@admin.command("password")
+def admin_password(email: str = typer.Option(...), password: str = typer.Option(...)) -> None:
+    """Set a user's password."""
+    from guanxi.kernel.errors import DomainError
+    from guanxi.platform.access.users import set_password, user_by_email
+
+    _, db = _db()
+    try:
+        with db.write() as conn:
+            set_password(conn, user_by_email(conn, email).id, password, now=SystemClock().now())
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("password changed")
+
+
+@app.command()
+def doctor() -> None:
+    """Check the database connection, versions and pending migrations."""
+    import platform
+
+    import sqlalchemy
+
+    from guanxi import __version__
+    from guanxi.kernel.migrate import pending
+
+    _, db = _db()
+    ok = True
+    typer.echo(
+        f"guanxi {__version__}, Python {platform.python_version()}, SQLAlchemy {sqlalchemy.__version__}"
+    )
+    typer.echo(f"database: {db.url.render_as_string(hide_password=True)}")
+    try:
+        with db.engine.connect() as conn:
+            server = conn.exec_driver_sql(
+                "select sqlite_version()" if db.is_sqlite else "show server_version"
+            ).scalar()
+        typer.echo(f"  reachable: {db.dialect} {server}")
+        current, head = pending(db)
+        if current == head:
+            typer.echo(f"  migrations: up to date ({head})")
+        else:
+            ok = False
+            typer.echo(
+                f"  migrations: PENDING (at {current}, newest {head}) — run `guanxi migrate`"
+            )
+    except Exception as exc:  # report any connection problem, don't crash
+        ok = False
+        typer.echo(f"  NOT reachable: {type(exc).__name__}: {exc}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    app()

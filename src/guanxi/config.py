@@ -1,0 +1,25 @@
+"""Settings from GUANXI_* environment variables, built once at start-up and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GUANXI_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=lambda: f"sqlite:///{Path('var/guanxi.db').absolute()}",
+        description="SQLAlchemy URL; SQLite file under ./var/ by default, postgresql://… in production",
+    )
+    database_schema: str | None = Field(default=None, description="PostgreSQL schema (search_path)")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    default_timezone: str = "Asia/Shanghai"
+    default_locale: str = "zh-CN"
+    log_level: str = "info"
+    sql_echo: bool = False

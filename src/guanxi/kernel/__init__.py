@@ -1,0 +1,1 @@
+"""Infrastructure with no knowledge of the CRM: database, errors, clock, ids."""

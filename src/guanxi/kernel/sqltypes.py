@@ -1,0 +1,90 @@
+"""Column types that behave the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+# JSON stored as JSONB on PostgreSQL (indexable, containment operators), JSON text on SQLite.
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+MAX_SQLITE_PRECISION = 18  # scaled integers must fit a signed 64-bit column
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A fixed-point decimal that is never a float.
+
+    PostgreSQL stores NUMERIC(p, s). SQLite has no exact decimal type, so the value is
+    stored as a scaled 64-bit integer (12.34 with scale 2 → 1234): exact, sortable,
+    indexable and summable in SQL.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 18, scale: int = 2) -> None:
+        super().__init__()
+        self.precision = precision
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+        if dialect.name == "sqlite":
+            return int(number.scaleb(self.scale).to_integral_value())
+        return number
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            if isinstance(value, float):  # e.g. AVG() of scaled integers
+                value = Decimal(repr(value))
+            return Decimal(value).scaleb(-self.scale).quantize(Decimal(1).scaleb(-self.scale))
+        return Decimal(value).quantize(Decimal(1).scaleb(-self.scale))
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected datetime, got {type(value).__name__}")
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime

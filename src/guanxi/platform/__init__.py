@@ -1,0 +1,1 @@
+"""The three engines and shared services every module builds on."""

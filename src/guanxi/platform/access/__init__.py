@@ -1,0 +1,1 @@
+"""Users, credentials and the acting user (permissions grow here with the access issue)."""

@@ -1,0 +1,1 @@
+"""Objects and fields as metadata, materialised as real tables at runtime."""

@@ -1,0 +1,770 @@
+"""Field types: how each type is stored, validated, converted and filtered.
+
+A field type turns API values into Python values (``clean``), Python values into
+column values (``to_columns``) and back (``from_row``). Validation errors are raised as
+:class:`FieldValueError` with a message naming what is wrong; callers attach the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+from uuid import UUID
+
+import nh3
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, String, Text, Uuid
+from sqlalchemy.types import TypeEngine
+
+from guanxi.kernel.sqltypes import MAX_SQLITE_PRECISION, ExactDecimal, JsonType, UtcDateTime
+from guanxi.platform.metadata.context import current_timezone
+from guanxi.platform.metadata.model import FieldDef, table_name_for
+
+ADDRESS_PARTS = ("country", "province", "city", "district", "street", "postcode")
+TEXT_OPS = frozenset(
+    {
+        "eq",
+        "ne",
+        "in",
+        "not_in",
+        "contains",
+        "starts_with",
+        "ends_with",
+        "is_null",
+        "lt",
+        "lte",
+        "gt",
+        "gte",
+    }
+)
+ORDERED_OPS = frozenset(
+    {"eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "is_null"}
+)
+EQUALITY_OPS = frozenset({"eq", "ne", "in", "not_in", "is_null"})
+SET_OPS = frozenset({"contains", "in", "not_in", "is_null"})
+
+
+class FieldValueError(ValueError):
+    """A value that a field cannot take; the message says why."""
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class ConfigError(ValueError):
+    """Bad type-specific settings for a field definition."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise FieldValueError("expected a number", "type")
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise FieldValueError("expected a number", "type") from None
+    if not number.is_finite():
+        raise FieldValueError("expected a finite number", "type")
+    return number
+
+
+class FieldType:
+    """Base class: a single nullable column holding a scalar."""
+
+    name: ClassVar[str]
+    ops: ClassVar[frozenset[str]] = EQUALITY_OPS
+    stored: ClassVar[bool] = True  # False for computed types (formula)
+    writable: ClassVar[bool] = True  # False when the system fills the value
+    sortable: ClassVar[bool] = True
+    config_keys: ClassVar[frozenset[str]] = frozenset()
+
+    # -- definition -----------------------------------------------------------------
+    def check_config(self, config: dict[str, Any], objects: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate and normalise the type-specific settings."""
+        return {k: v for k, v in config.items() if k in self.config_keys and v is not None}
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        raise NotImplementedError  # every stored type overrides this
+
+    def columns(self, f: FieldDef) -> list[Column[Any]]:
+        return [Column(f.name, self.sql_type(f), nullable=True)]
+
+    def column_names(self, f: FieldDef) -> list[str]:
+        return [f.name]
+
+    # -- values ---------------------------------------------------------------------
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        """Turn an API value (never None) into the canonical Python value."""
+        return value
+
+    def bound(self, raw: Any) -> Any:
+        """A configured min/max as a comparable value."""
+        return _decimal(raw)
+
+    def check_bounds(self, f: FieldDef, value: Any) -> None:
+        lo, hi = f.opt("min"), f.opt("max")
+        if lo is not None and value < self.bound(lo):
+            raise FieldValueError(f"must be at least {lo}", "min")
+        if hi is not None and value > self.bound(hi):
+            raise FieldValueError(f"must be at most {hi}", "max")
+
+    def to_columns(self, f: FieldDef, value: Any) -> dict[str, Any]:
+        return {f.name: value}
+
+    def from_row(self, f: FieldDef, row: Mapping[str, Any]) -> Any:
+        return row.get(f.name)
+
+    def is_empty(self, value: Any) -> bool:
+        return value is None or value == "" or value == [] or value == {}
+
+
+class TextType(FieldType):
+    name = "text"
+    ops = TEXT_OPS
+    config_keys = frozenset({"max_length", "regex"})
+    default_length = 255
+
+    def check_config(self, config: dict[str, Any], objects: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().check_config(config, objects)
+        length = out.get("max_length", self.default_length)
+        if not isinstance(length, int) or isinstance(length, bool) or not 1 <= length <= 1_000_000:
+            raise ConfigError("max_length", "must be an integer between 1 and 1000000")
+        out["max_length"] = length
+        if "regex" in out:
+            try:
+                re.compile(out["regex"])
+            except (re.error, TypeError) as exc:
+                raise ConfigError("regex", f"is not a valid regular expression: {exc}") from None
+        return out
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return String(f.opt("max_length", self.default_length))
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if not isinstance(value, str):
+            if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+                value = str(value)
+            else:
+                raise FieldValueError("expected text", "type")
+        value = value.strip()
+        limit = f.opt("max_length", self.default_length)
+        if len(value) > limit:
+            raise FieldValueError(f"must be at most {limit} characters", "max_length")
+        pattern = f.opt("regex")
+        if pattern and value and re.fullmatch(pattern, value) is None:
+            raise FieldValueError(f"does not match the pattern {pattern}", "regex")
+        return value
+
+
+class LongTextType(TextType):
+    name = "long_text"
+    default_length = 100_000
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return Text()
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n")
+        return super().clean(f, value)
+
+
+class RichTextType(LongTextType):
+    """HTML from an editor, sanitised on the way in: rich text is untrusted."""
+
+    name = "rich_text"
+    default_length = 1_000_000
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise FieldValueError("expected HTML text", "type")
+        return super().clean(f, nh3.clean(value))
+
+
+class IntegerType(FieldType):
+    name = "integer"
+    ops = ORDERED_OPS
+    config_keys = frozenset({"min", "max"})
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return BigInteger()
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        number = _decimal(value)
+        if number != number.to_integral_value():
+            raise FieldValueError("expected a whole number", "type")
+        result = int(number)
+        if not -(2**63) <= result < 2**63:
+            raise FieldValueError("is out of range", "max")
+        self.check_bounds(f, result)
+        return result
+
+
+class DecimalType(FieldType):
+    name = "decimal"
+    ops = ORDERED_OPS
+    config_keys = frozenset({"precision", "scale", "min", "max"})
+    default_scale = 2
+
+    def check_config(self, config: dict[str, Any], objects: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().check_config(config, objects)
+        precision = out.get("precision", 18)
+        scale = out.get("scale", self.default_scale)
+        if not isinstance(precision, int) or not 1 <= precision <= MAX_SQLITE_PRECISION:
+            raise ConfigError(
+                "precision", f"must be an integer between 1 and {MAX_SQLITE_PRECISION}"
+            )
+        if not isinstance(scale, int) or not 0 <= scale <= min(precision, 10):
+            raise ConfigError("scale", "must be an integer between 0 and min(precision, 10)")
+        out["precision"], out["scale"] = precision, scale
+        return out
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return ExactDecimal(f.opt("precision", 18), f.opt("scale", self.default_scale))
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        number = _decimal(value)
+        scale = f.opt("scale", self.default_scale)
+        precision = f.opt("precision", 18)
+        exponent = number.as_tuple().exponent
+        if (
+            isinstance(exponent, int)
+            and -exponent > scale
+            and number != number.quantize(Decimal(1).scaleb(-scale))
+        ):
+            raise FieldValueError(f"allows at most {scale} decimal places", "scale")
+        number = number.quantize(Decimal(1).scaleb(-scale))
+        if len(number.as_tuple().digits) > precision and number != 0:
+            raise FieldValueError(f"allows at most {precision} digits", "precision")
+        self.check_bounds(f, number)
+        return number
+
+
+class PercentType(DecimalType):
+    name = "percent"
+
+
+class CurrencyType(DecimalType):
+    """An amount and its ISO 4217 code, stored in two columns."""
+
+    name = "currency"
+    config_keys = DecimalType.config_keys | {"currency"}
+
+    def check_config(self, config: dict[str, Any], objects: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().check_config(config, objects)
+        code = out.get("currency", "CNY")
+        if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{3}", code):
+            raise ConfigError("currency", "must be an ISO 4217 code such as CNY")
+        out["currency"] = code
+        return out
+
+    def columns(self, f: FieldDef) -> list[Column[Any]]:
+        return [
+            Column(f.name, self.sql_type(f), nullable=True),
+            Column(f"{f.name}__currency", String(3), nullable=True),
+        ]
+
+    def column_names(self, f: FieldDef) -> list[str]:
+        return [f.name, f"{f.name}__currency"]
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            unknown = set(value) - {"amount", "currency"}
+            if unknown:
+                raise FieldValueError(f"unknown keys: {', '.join(sorted(unknown))}", "type")
+            code = value.get("currency") or f.opt("currency", "CNY")
+            if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{3}", code):
+                raise FieldValueError("currency must be an ISO 4217 code such as CNY", "currency")
+            if value.get("amount") is None:
+                raise FieldValueError("amount is required", "required")
+            return {"amount": super().clean(f, value["amount"]), "currency": code}
+        return {"amount": super().clean(f, value), "currency": f.opt("currency", "CNY")}
+
+    def to_columns(self, f: FieldDef, value: Any) -> dict[str, Any]:
+        if value is None:
+            return {f.name: None, f"{f.name}__currency": None}
+        return {f.name: value["amount"], f"{f.name}__currency": value["currency"]}
+
+    def from_row(self, f: FieldDef, row: Mapping[str, Any]) -> Any:
+        amount = row.get(f.name)
+        if amount is None:
+            return None
+        return {"amount": amount, "currency": row.get(f"{f.name}__currency")}
+
+
+class BooleanType(FieldType):
+    name = "boolean"
+    ops = frozenset({"eq", "ne", "is_null"})
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return Boolean()
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"true", "false", "1", "0"}:
+            return value.lower() in {"true", "1"}
+        raise FieldValueError("expected true or false", "type")
+
+
+class DateType(FieldType):
+    name = "date"
+    ops = ORDERED_OPS
+    config_keys = frozenset({"min", "max"})
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return Date()
+
+    def bound(self, raw: Any) -> Any:
+        return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if isinstance(value, datetime):
+            raise FieldValueError("expected a date (YYYY-MM-DD)", "type")
+        if isinstance(value, date):
+            result = value
+        else:
+            try:
+                result = date.fromisoformat(str(value))
+            except ValueError:
+                raise FieldValueError("expected a date (YYYY-MM-DD)", "type") from None
+        self.check_bounds(f, result)
+        return result
+
+
+class DateTimeType(FieldType):
+    """Stored in UTC. A value without an offset is read in the caller's time zone."""
+
+    name = "datetime"
+    ops = ORDERED_OPS
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return UtcDateTime()
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if isinstance(value, datetime):
+            result = value
+        else:
+            try:
+                result = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            except ValueError:
+                raise FieldValueError("expected an ISO 8601 date-time", "type") from None
+        if result.tzinfo is None:
+            result = result.replace(tzinfo=current_timezone())
+        return result
+
+
+class PicklistType(FieldType):
+    name = "picklist"
+    config_keys = frozenset({"options"})
+
+    def check_config(self, config: dict[str, Any], objects: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().check_config(config, objects)
+        options = out.get("options")
+        if not isinstance(options, list) or not options:
+            raise ConfigError("options", "a picklist needs at least one option")
+        seen: set[str] = set()
+        cleaned = []
+        for i, option in enumerate(options):
+            if not isinstance(option, Mapping):
+                raise ConfigError(f"options.{i}", "must be an object with value and label")
+            value = option.get("value")
+            if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_\-.]{1,64}", value):
+                raise ConfigError(f"options.{i}.value", "must be 1-64 letters, digits, _ - or .")
+            if value in seen:
+                raise ConfigError(f"options.{i}.value", f"duplicate option {value}")
+            seen.add(value)
+            label = option.get("label") or {"en": value}
+            if isinstance(label, str):
+                label = {"en": label}
+            color = option.get("color")
+            if color is not None and not re.fullmatch(r"#[0-9a-fA-F]{6}|[a-z]{3,20}", str(color)):
+                raise ConfigError(f"options.{i}.color", "must be #rrggbb or a colour name")
+            cleaned.append(
+                {
+                    "value": value,
+                    "label": dict(label),
+                    "color": color,
+                    "active": bool(option.get("active", True)),
+                }
+            )
+        out["options"] = cleaned
+        return out
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return String(64)
+
+    def _check_option(self, f: FieldDef, value: Any) -> str:
+        if not isinstance(value, str):
+            raise FieldValueError("expected an option value", "type")
+        for option in f.opt("options", []):
+            if option["value"] == value:
+                if not option.get("active", True):
+                    raise FieldValueError(
+                        f"option {value!r} is no longer active", "inactive_option"
+                    )
+                return value
+        allowed = ", ".join(o["value"] for o in f.opt("options", []) if o.get("active", True))
+        raise FieldValueError(f"{value!r} is not one of: {allowed}", "invalid_option")
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        return self._check_option(f, value)
+
+
+class MultiPicklistType(PicklistType):
+    name = "multi_picklist"
+    ops = SET_OPS
+    sortable = False
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return JsonType
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise FieldValueError("expected a list of option values", "type")
+        chosen = [self._check_option(f, v) for v in value]
+        order = [o["value"] for o in f.opt("options", [])]
+        return sorted(set(chosen), key=order.index)
+
+
+class TagsType(FieldType):
+    name = "tags"
+    ops = SET_OPS
+    sortable = False
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return JsonType
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            raise FieldValueError("expected a list of tags", "type")
+        tags: list[str] = []
+        for tag in (t.strip() for t in value):
+            if not tag:
+                continue
+            if len(tag) > 64:
+                raise FieldValueError("a tag is at most 64 characters", "max_length")
+            if tag not in tags:
+                tags.append(tag)
+        return tags
+
+
+class EmailType(FieldType):
+    name = "email"
+    ops = TEXT_OPS
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return String(254)
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise FieldValueError("expected an e-mail address", "type")
+        try:
+            result = validate_email(value.strip(), check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise FieldValueError(f"is not a valid e-mail address: {exc}", "email") from None
+        return str(result.normalized).lower()
+
+
+class PhoneType(FieldType):
+    """Phone numbers normalised to E.164; numbers without a country code use the field's region."""
+
+    name = "phone"
+    ops = TEXT_OPS
+    config_keys = frozenset({"region"})
+
+    def check_config(self, config: dict[str, Any], objects: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().check_config(config, objects)
+        region = out.get("region", "CN")
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError("region", "must be a two-letter region code such as CN")
+        out["region"] = region
+        return out
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return String(32)
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            raise FieldValueError("expected a phone number", "type")
+        try:
+            number = phonenumbers.parse(value, f.opt("region", "CN"))
+        except phonenumbers.NumberParseException:
+            raise FieldValueError("is not a phone number", "phone") from None
+        if not phonenumbers.is_valid_number(number):
+            raise FieldValueError("is not a valid phone number", "phone")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:(?!\d)")
+
+
+class UrlType(FieldType):
+    name = "url"
+    ops = TEXT_OPS
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return String(2048)
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise FieldValueError("expected a URL", "type")
+        value = value.strip()
+        if not _SCHEME.match(value):
+            value = "https://" + value
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or " " in value:
+            raise FieldValueError("must be an http or https URL", "url")
+        if len(value) > 2048:
+            raise FieldValueError("must be at most 2048 characters", "max_length")
+        return value
+
+
+def _uuid(value: Any) -> UUID:
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise FieldValueError("expected a record id", "type") from None
+
+
+class LookupType(FieldType):
+    """Many-to-one reference to a record of another (or the same) object."""
+
+    name = "lookup"
+    config_keys = frozenset({"target", "on_delete", "related_label"})
+
+    def check_config(self, config: dict[str, Any], objects: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().check_config(config, objects)
+        target = out.get("target")
+        if not isinstance(target, str) or target not in objects:
+            raise ConfigError("target", "must name an existing object")
+        on_delete = out.get("on_delete", "set_null")
+        if on_delete not in {"restrict", "set_null", "cascade"}:
+            raise ConfigError("on_delete", "must be restrict, set_null or cascade")
+        out["on_delete"] = on_delete
+        return out
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return Uuid()
+
+    def columns(self, f: FieldDef) -> list[Column[Any]]:
+        ondelete = {"restrict": "RESTRICT", "set_null": "SET NULL", "cascade": "CASCADE"}
+        fk = ForeignKey(
+            f"{table_name_for(f.opt('target'))}.id",
+            ondelete=ondelete[f.opt("on_delete", "set_null")],
+            name=f"fk_{f.object_name}_{f.name}",
+        )
+        return [Column(f.name, Uuid(), fk, nullable=True, index=True)]
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if isinstance(value, Mapping) and "id" in value:
+            value = value["id"]
+        return _uuid(value)
+
+
+class UserType(FieldType):
+    name = "user"
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return Uuid()
+
+    def columns(self, f: FieldDef) -> list[Column[Any]]:
+        fk = ForeignKey("gx_user.id", ondelete="SET NULL", name=f"fk_{f.object_name}_{f.name}")
+        return [Column(f.name, Uuid(), fk, nullable=True, index=True)]
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        return _uuid(value)
+
+
+class FileType(FieldType):
+    """A reference to an uploaded file (the file service holds the bytes)."""
+
+    name = "file"
+    ops = frozenset({"is_null"})
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return Uuid()
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if isinstance(value, Mapping) and "id" in value:
+            value = value["id"]
+        return _uuid(value)
+
+
+class AddressType(FieldType):
+    """A structured address: country, province, city, district, street, postcode."""
+
+    name = "address"
+    ops = frozenset({"is_null"})
+    sortable = False
+
+    def columns(self, f: FieldDef) -> list[Column[Any]]:
+        sizes = {
+            "country": 2,
+            "province": 64,
+            "city": 64,
+            "district": 64,
+            "street": 255,
+            "postcode": 16,
+        }
+        return [
+            Column(f"{f.name}__{part}", String(sizes[part]), nullable=True)
+            for part in ADDRESS_PARTS
+        ]
+
+    def column_names(self, f: FieldDef) -> list[str]:
+        return [f"{f.name}__{part}" for part in ADDRESS_PARTS]
+
+    def clean(self, f: FieldDef, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise FieldValueError("expected an object with " + ", ".join(ADDRESS_PARTS), "type")
+        unknown = set(value) - set(ADDRESS_PARTS)
+        if unknown:
+            raise FieldValueError(f"unknown address parts: {', '.join(sorted(unknown))}", "type")
+        out: dict[str, str | None] = {}
+        for part in ADDRESS_PARTS:
+            item = value.get(part)
+            if item is None or item == "":
+                out[part] = None
+                continue
+            if not isinstance(item, str):
+                raise FieldValueError(f"{part} must be text", "type")
+            out[part] = item.strip()
+        country = out["country"]
+        if country is not None:
+            country = country.upper()
+            if not re.fullmatch(r"[A-Z]{2}", country):
+                raise FieldValueError("country must be a two-letter ISO code such as CN", "country")
+            out["country"] = country
+        postcode = out["postcode"]
+        if (
+            postcode is not None
+            and (out["country"] or "CN") == "CN"
+            and not re.fullmatch(r"\d{6}", postcode)
+        ):
+            raise FieldValueError("a Chinese postcode has six digits", "postcode")
+        return out
+
+    def to_columns(self, f: FieldDef, value: Any) -> dict[str, Any]:
+        return {f"{f.name}__{part}": (value or {}).get(part) for part in ADDRESS_PARTS}
+
+    def from_row(self, f: FieldDef, row: Mapping[str, Any]) -> Any:
+        parts = {part: row.get(f"{f.name}__{part}") for part in ADDRESS_PARTS}
+        return parts if any(v is not None for v in parts.values()) else None
+
+    def is_empty(self, value: Any) -> bool:
+        return value is None or not any(value.values())
+
+
+class AutoNumberType(FieldType):
+    """System-assigned numbers such as ``CON-{YYYY}-{000000}``."""
+
+    name = "auto_number"
+    ops = TEXT_OPS
+    writable = False
+    config_keys = frozenset({"format", "start"})
+    TOKEN = re.compile(r"\{(YYYY|YY|MM|DD|0+)\}")
+
+    def check_config(self, config: dict[str, Any], objects: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().check_config(config, objects)
+        fmt = out.get("format", "{000000}")
+        if not isinstance(fmt, str) or len(fmt) > 64:
+            raise ConfigError("format", "must be text of at most 64 characters")
+        counters = [t for t in self.TOKEN.findall(fmt) if t.startswith("0")]
+        if len(counters) != 1:
+            raise ConfigError("format", "needs exactly one counter such as {000000}")
+        leftover = self.TOKEN.sub("", fmt)
+        if "{" in leftover or "}" in leftover:
+            raise ConfigError("format", "knows only {YYYY} {YY} {MM} {DD} and {000…}")
+        start = out.get("start", 1)
+        if not isinstance(start, int) or start < 0:
+            raise ConfigError("start", "must be a non-negative integer")
+        out["format"], out["start"] = fmt, start
+        return out
+
+    def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
+        return String(80)
+
+    def render(self, f: FieldDef, counter: int, today: date) -> str:
+        def token(match: re.Match[str]) -> str:
+            t = match.group(1)
+            if t.startswith("0"):
+                return str(counter).zfill(len(t))
+            return {
+                "YYYY": f"{today.year:04d}",
+                "YY": f"{today.year % 100:02d}",
+                "MM": f"{today.month:02d}",
+                "DD": f"{today.day:02d}",
+            }[t]
+
+        return self.TOKEN.sub(token, f.opt("format", "{000000}"))
+
+
+class FormulaType(FieldType):
+    """Read-only values computed in SQL from an expression (see platform.query.formula)."""
+
+    name = "formula"
+    stored = False
+    writable = False
+    ops = ORDERED_OPS | TEXT_OPS
+    config_keys = frozenset({"expression", "result_type", "scale"})
+
+    def columns(self, f: FieldDef) -> list[Column[Any]]:
+        return []
+
+    def column_names(self, f: FieldDef) -> list[str]:
+        return []
+
+
+FIELD_TYPES: dict[str, FieldType] = {
+    t.name: t
+    for t in (
+        TextType(),
+        LongTextType(),
+        RichTextType(),
+        IntegerType(),
+        DecimalType(),
+        CurrencyType(),
+        PercentType(),
+        BooleanType(),
+        DateType(),
+        DateTimeType(),
+        PicklistType(),
+        MultiPicklistType(),
+        EmailType(),
+        PhoneType(),
+        UrlType(),
+        LookupType(),
+        UserType(),
+        AddressType(),
+        AutoNumberType(),
+        FormulaType(),
+        FileType(),
+        TagsType(),
+    )
+}
+
+
+def field_type(name: str) -> FieldType:
+    return FIELD_TYPES[name]

@@ -1,0 +1,165 @@
+"""The process-wide view of all objects, refreshed when another process changes metadata.
+
+Every request asks :meth:`Registry.snapshot` for the current definitions. That costs one
+single-row read of ``gx_meta_state``; when its version moved (this or another server
+process changed metadata) the definitions and table objects are rebuilt and swapped in.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Uuid,
+    select,
+)
+
+from guanxi.kernel.errors import NotFound
+from guanxi.kernel.sqltypes import UtcDateTime
+from guanxi.platform.metadata.fieldtypes import field_type
+from guanxi.platform.metadata.model import FieldDef, ObjectDef
+from guanxi.platform.metadata.tables import gx_field, gx_meta_state, gx_object
+
+
+def system_columns() -> list[Column[Any]]:
+    return [
+        Column("id", Uuid(), primary_key=True),
+        Column("version", Integer, nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("created_by_id", Uuid(), nullable=True),
+        Column("updated_at", UtcDateTime, nullable=False),
+        Column("updated_by_id", Uuid(), nullable=True),
+        Column("owner_id", Uuid(), nullable=True),
+        Column("deleted_at", UtcDateTime, nullable=True),
+    ]
+
+
+def index_name(table: str, *columns: str, unique: bool = False) -> str:
+    name = f"{'ux' if unique else 'ix'}_{table}_{'_'.join(columns)}"
+    return name[:63]
+
+
+def build_table(obj: ObjectDef, metadata: MetaData) -> Table:
+    """The SQLAlchemy table of an object: system columns plus each stored field's columns.
+
+    Archived fields keep their columns (their data can be restored), so they are included.
+    """
+    columns: list[Column[Any]] = system_columns()
+    for f in obj.fields:
+        ftype = field_type(f.type)
+        if ftype.stored:
+            columns.extend(ftype.columns(f))
+    table = Table(obj.table_name, metadata, *columns)
+    Index(index_name(obj.table_name, "owner_id"), table.c.owner_id)
+    Index(index_name(obj.table_name, "created_at"), table.c.created_at)
+    for f in obj.fields:
+        ftype = field_type(f.type)
+        if not ftype.stored:
+            continue
+        first = ftype.column_names(f)[0]
+        if f.unique:
+            Index(
+                index_name(obj.table_name, first, unique=True),
+                table.c[first],
+                unique=True,
+                sqlite_where=table.c.deleted_at.is_(None),
+                postgresql_where=table.c.deleted_at.is_(None),
+            )
+        elif f.indexed and f.type not in {"lookup", "user"}:  # lookups are always indexed
+            Index(index_name(obj.table_name, first), table.c[first])
+    return table
+
+
+def _field_from_row(row: Any) -> FieldDef:
+    return FieldDef(
+        object_name=row.object_name,
+        name=row.name,
+        type=row.type,
+        label=row.label,
+        required=row.required,
+        unique=row.is_unique,
+        indexed=row.indexed,
+        searchable=row.searchable,
+        default=row.default,
+        help=row.help,
+        config=row.config or {},
+        position=row.position,
+        module=row.module,
+        archived=row.archived,
+    )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """All object definitions at one metadata version, with their tables."""
+
+    version: str
+    objects: dict[str, ObjectDef]
+    tables: dict[str, Table]
+    metadata: MetaData = field(repr=False)
+
+    def object(self, name: str) -> ObjectDef:
+        obj = self.objects.get(name)
+        if obj is None or obj.archived:
+            raise NotFound(f"object {name!r} does not exist")
+        return obj
+
+    def table(self, name: str) -> Table:
+        return self.tables[name]
+
+
+def load_snapshot(conn: Connection, version: str) -> Snapshot:
+    fields_by_object: dict[str, list[FieldDef]] = {}
+    for row in conn.execute(select(gx_field).order_by(gx_field.c.position, gx_field.c.id)):
+        fields_by_object.setdefault(row.object_name, []).append(_field_from_row(row))
+    objects: dict[str, ObjectDef] = {}
+    for row in conn.execute(select(gx_object).order_by(gx_object.c.name)):
+        objects[row.name] = ObjectDef(
+            name=row.name,
+            table_name=row.table_name,
+            label=row.label,
+            plural_label=row.plural_label,
+            description=row.description,
+            module=row.module,
+            name_field=row.name_field,
+            archived=row.archived,
+            fields=tuple(fields_by_object.get(row.name, ())),
+        )
+    metadata = MetaData()
+    tables = {name: build_table(obj, metadata) for name, obj in objects.items()}
+    return Snapshot(version=version, objects=objects, tables=tables, metadata=metadata)
+
+
+class Registry:
+    """Caches the metadata snapshot for one database, shared by all threads of a process."""
+
+    def __init__(self) -> None:
+        self._snapshot: Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def snapshot(self, conn: Connection) -> Snapshot:
+        """The definitions as of now; reloads when the stored metadata version moved."""
+        version = conn.execute(
+            select(gx_meta_state.c.version).where(gx_meta_state.c.id == 1)
+        ).scalar()
+        version = str(version or "")
+        current = self._snapshot
+        if current is not None and current.version == version:
+            return current
+        with self._lock:
+            current = self._snapshot
+            if current is None or current.version != version:
+                current = load_snapshot(conn, version)
+                self._snapshot = current
+        return current
+
+    def invalidate(self) -> None:
+        self._snapshot = None

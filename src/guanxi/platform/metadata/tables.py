@@ -1,0 +1,77 @@
+"""System tables that hold object and field definitions."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from guanxi.kernel.db import system_metadata
+from guanxi.kernel.sqltypes import JsonType, UtcDateTime
+
+gx_object = Table(
+    "gx_object",
+    system_metadata,
+    Column("name", String(63), primary_key=True),
+    Column("table_name", String(63), nullable=False, unique=True),
+    Column("label", JsonType, nullable=False),
+    Column("plural_label", JsonType, nullable=True),
+    Column("description", JsonType, nullable=True),
+    Column("module", String(63), nullable=True),  # declaring module; NULL for custom objects
+    Column("name_field", String(63), nullable=True),  # field used as the record's title
+    Column("archived", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+gx_field = Table(
+    "gx_field",
+    system_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "object_name",
+        String(63),
+        ForeignKey("gx_object.name", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(63), nullable=False),
+    Column("type", String(31), nullable=False),
+    Column("label", JsonType, nullable=False),
+    Column("help", JsonType, nullable=True),
+    Column("required", Boolean, nullable=False, default=False),
+    Column("is_unique", Boolean, nullable=False, default=False),
+    Column("indexed", Boolean, nullable=False, default=False),
+    Column("searchable", Boolean, nullable=False, default=False),
+    Column("default", JsonType, nullable=True),
+    Column("config", JsonType, nullable=False),  # type-specific settings (options, target …)
+    Column("position", Integer, nullable=False, default=0),
+    Column("module", String(63), nullable=True),
+    Column("archived", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("object_name", "name", name="uq_gx_field_object_name"),
+)
+
+# One row whose version is replaced by a fresh random token on every metadata change, so
+# every server process notices it (a token, not a counter: a rolled-back change can never
+# be mistaken for another process's committed one).
+gx_meta_state = Table(
+    "gx_meta_state",
+    system_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", String(32), nullable=False),
+)
+
+# Counters for auto-number fields, one row per field.
+gx_sequence = Table(
+    "gx_sequence",
+    system_metadata,
+    Column("key", String(127), primary_key=True),
+    Column("value", Integer, nullable=False),
+)

@@ -1,0 +1,275 @@
+"""The JSON filter tree compiled to a parameterised SQL predicate.
+
+``{"and": [{"field": "account.industry", "op": "eq", "value": "it"}, {"not": {...}}]}``.
+Values are converted by the field's type (so a text value is always a bound literal and
+a bad number is a validation error naming the field); field names resolve through
+metadata only, never into SQL text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Float, and_, exists, false, func, literal, not_, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from guanxi.kernel.errors import FieldError, ValidationFailed
+from guanxi.platform.metadata.context import current_timezone
+from guanxi.platform.metadata.fieldtypes import FieldValueError, field_type
+from guanxi.platform.query.dates import date_range, datetime_range, is_relative
+from guanxi.platform.query.paths import QueryScope, Term
+
+MAX_NODES = 500
+MAX_IN = 1000
+ALL_OPS = frozenset(
+    {
+        "eq",
+        "ne",
+        "lt",
+        "lte",
+        "gt",
+        "gte",
+        "in",
+        "not_in",
+        "contains",
+        "starts_with",
+        "ends_with",
+        "is_null",
+        "between",
+    }
+)
+ORDERED = frozenset({"eq", "ne", "lt", "lte", "gt", "gte", "between", "in", "not_in", "is_null"})
+KIND_OPS: dict[str, frozenset[str]] = {
+    "id": frozenset({"eq", "ne", "in", "not_in"}),
+    "user": frozenset({"eq", "ne", "in", "not_in", "is_null"}),
+    "formula_number": ORDERED,
+    "address": frozenset({"is_null"}),
+}
+SET_KINDS = frozenset({"multi_picklist", "tags"})
+
+
+def _fail(where: str, field: str, message: str, code: str = "invalid_filter") -> ValidationFailed:
+    return ValidationFailed(
+        detail=f"{where}: {message}",
+        errors=[FieldError(field, message, code)],
+        extra={"location": where},
+    )
+
+
+class FilterCompiler:
+    """Compiles one filter tree against a :class:`QueryScope`."""
+
+    def __init__(self, scope: QueryScope, now: datetime) -> None:
+        self.scope = scope
+        self.now = now
+        self.nodes = 0
+
+    def compile(self, node: Any, where: str = "filter") -> ColumnElement[bool]:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _fail(where, "filter", f"has more than {MAX_NODES} conditions")
+        if not isinstance(node, Mapping):
+            raise _fail(where, "filter", "must be an object")
+        keys = set(node)
+        if keys == {"and"} or keys == {"or"}:
+            key = next(iter(keys))
+            children = node[key]
+            if not isinstance(children, list):
+                raise _fail(where, "filter", f"'{key}' takes a list")
+            parts = [self.compile(child, f"{where}.{key}[{i}]") for i, child in enumerate(children)]
+            if not parts:
+                return true() if key == "and" else false()
+            return and_(*parts) if key == "and" else or_(*parts)
+        if keys == {"not"}:
+            return not_(self.compile(node["not"], f"{where}.not"))
+        if "field" in node and "op" in node and keys <= {"field", "op", "value"}:
+            return self.condition(node["field"], node["op"], node.get("value"), where)
+        raise _fail(
+            where,
+            "filter",
+            "expected {and: [...]}, {or: [...]}, {not: {...}} or {field, op, value}",
+        )
+
+    # -- one condition --------------------------------------------------------------
+    def condition(self, path: Any, op: Any, value: Any, where: str) -> ColumnElement[bool]:
+        if not isinstance(path, str):
+            raise _fail(where, "filter", "field must be a string")
+        term = self.scope.resolve(path)
+        if op not in ALL_OPS:
+            raise _fail(where, path, f"unknown operator {op!r}")
+        allowed = KIND_OPS.get(term.kind) or field_type(term.kind).ops
+        if op not in allowed:
+            raise _fail(where, path, f"operator {op!r} does not apply to a {term.kind} field")
+        col = term.expr
+        if op == "is_null":
+            if not isinstance(value, bool):
+                raise _fail(where, path, "is_null takes true or false")
+            empty: ColumnElement[bool] = col.is_(None)
+            if term.kind in SET_KINDS:
+                empty = or_(col.is_(None), self._json_length(col) == 0)
+            return empty if value else not_(empty)
+        if term.kind in SET_KINDS:
+            return self._set_condition(term, op, value, where)
+        if term.kind in {"date", "datetime"} and (is_relative(value) or op == "between"):
+            ranged = self._relative(term, op, value, where)
+            if ranged is not None:
+                return ranged
+        if op in {"in", "not_in"}:
+            if not isinstance(value, list) or not value or len(value) > MAX_IN:
+                raise _fail(where, path, f"{op} takes a list of 1 to {MAX_IN} values")
+            values = [self.value(term, v, where) for v in value]
+            inside = col.in_(values)
+            return inside if op == "in" else or_(not_(inside), col.is_(None))
+        if op == "between":
+            if not isinstance(value, list) or len(value) != 2:
+                raise _fail(where, path, "between takes [low, high]")
+            low, high = (self.value(term, v, where) for v in value)
+            return and_(col >= low, col <= high)
+        if op in {"contains", "starts_with", "ends_with"}:
+            if not isinstance(value, str) or not value:
+                raise _fail(where, path, f"{op} takes non-empty text")
+            return self._like(col, op, value)
+        if value is None:
+            if op == "eq":
+                return col.is_(None)
+            if op == "ne":
+                return col.is_not(None)
+            raise _fail(where, path, f"{op} needs a value")
+        bound = self.value(term, value, where)
+        if op == "eq":
+            return col == bound  # type: ignore[no-any-return]
+        if op == "ne":
+            return or_(col != bound, col.is_(None)) if term.nullable else col != bound
+        comparisons: dict[str, ColumnElement[bool]] = {
+            "lt": col < bound,
+            "lte": col <= bound,
+            "gt": col > bound,
+            "gte": col >= bound,
+        }
+        return comparisons[op]
+
+    def value(self, term: Term, value: Any, where: str) -> Any:
+        """Convert a filter value with the field's own rules; never builds SQL text."""
+        kind = term.kind
+        try:
+            if kind in {"id", "user"}:
+                return value if isinstance(value, UUID) else UUID(str(value))
+            if kind == "formula_number":
+                number = Decimal(str(value))
+                return literal(float(number), Float) if self.scope.dialect == "sqlite" else number
+            if kind == "integer" and term.field is None:  # version
+                return int(value)
+            if kind in {
+                "text",
+                "long_text",
+                "rich_text",
+                "email",
+                "phone",
+                "url",
+                "auto_number",
+                "formula",
+            }:
+                if not isinstance(value, (str, int, Decimal)) or isinstance(value, bool):
+                    raise FieldValueError("expected text")
+                return str(value)
+            if term.field is None:
+                return field_type(kind).clean(_bare(kind), value)
+            f = term.field
+            if kind == "decimal" and f.type == "currency":
+                return field_type("decimal").clean(f, value)
+            if kind in {"picklist", "lookup"}:
+                return str(value) if kind == "picklist" else field_type(kind).clean(f, value)
+            return field_type(kind).clean(_unbounded(f), value)
+        except (FieldValueError, ValueError, TypeError, ArithmeticError) as exc:
+            message = exc.message if isinstance(exc, FieldValueError) else "has the wrong type"
+            raise _fail(
+                where, term.path, f"value {str(value)[:60]!r} {message}", "invalid_value"
+            ) from None
+
+    def _like(self, col: ColumnElement[Any], op: str, value: str) -> ColumnElement[bool]:
+        escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = {
+            "contains": f"%{escaped}%",
+            "starts_with": f"{escaped}%",
+            "ends_with": f"%{escaped}",
+        }[op]
+        if self.scope.dialect == "postgresql":
+            return col.ilike(pattern, escape="\\")
+        return col.like(pattern, escape="\\")  # SQLite's LIKE ignores ASCII case already
+
+    def _json_length(self, col: ColumnElement[Any]) -> ColumnElement[int]:
+        if self.scope.dialect == "postgresql":
+            return func.jsonb_array_length(col)
+        return func.json_array_length(col)
+
+    def _set_condition(self, term: Term, op: str, value: Any, where: str) -> ColumnElement[bool]:
+        values = value if isinstance(value, list) else [value]
+        if not values or len(values) > MAX_IN or not all(isinstance(v, str) for v in values):
+            raise _fail(where, term.path, f"{op} takes a value or a list of values")
+        col = term.expr
+        if self.scope.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import array
+
+            if op == "contains":  # has every given value
+                return col.op("@>")(func.to_jsonb(array(values)))
+            has_any = col.op("?|")(array(values))
+            return has_any if op == "in" else or_(not_(has_any), col.is_(None))
+        each = func.json_each(col).table_valued("value")
+        if op == "contains":
+            return and_(
+                *(
+                    exists(select(literal(1)).select_from(each).where(each.c.value == v))
+                    for v in values
+                )
+            )
+        any_of = exists(select(literal(1)).select_from(each).where(each.c.value.in_(values)))
+        return any_of if op == "in" else or_(not_(any_of), col.is_(None))
+
+    def _relative(self, term: Term, op: str, value: Any, where: str) -> ColumnElement[bool] | None:
+        zone = current_timezone()
+        convert = date_range if term.kind == "date" else datetime_range
+        col = term.expr
+        if op == "between":
+            if (
+                not isinstance(value, list)
+                or len(value) != 2
+                or not any(is_relative(v) for v in value)
+            ):
+                return None
+            low = (
+                convert(value[0], self.now, zone)[0]
+                if is_relative(value[0])
+                else self.value(term, value[0], where)
+            )
+            if is_relative(value[1]):
+                return and_(col >= low, col < convert(value[1], self.now, zone)[1])
+            return and_(col >= low, col <= self.value(term, value[1], where))
+        start: date | datetime
+        end: date | datetime
+        start, end = convert(value, self.now, zone)
+        if op == "eq":
+            return and_(col >= start, col < end)
+        if op == "ne":
+            return or_(col < start, col >= end, col.is_(None))
+        ops = {"lt": col < start, "lte": col < end, "gt": col >= end, "gte": col >= start}
+        if op in ops:
+            return ops[op]
+        raise _fail(where, term.path, f"{op} does not take a relative date")
+
+
+def _bare(kind: str) -> Any:
+    from guanxi.platform.metadata.model import FieldDef
+
+    return FieldDef(object_name="", name="", type=kind, label={})
+
+
+def _unbounded(f: Any) -> Any:
+    """Filters compare against any value: min/max/regex rules are for stored values only."""
+    from dataclasses import replace
+
+    config = {k: v for k, v in f.config.items() if k not in {"min", "max", "regex", "max_length"}}
+    return replace(f, config=config)

@@ -1,0 +1,206 @@
+"""Field paths (``account.industry``, ``billing_address.city``) resolved to SQL columns.
+
+A :class:`QueryScope` belongs to one query on one object. Resolving a path through a
+lookup adds a LEFT OUTER JOIN to the target table (once per distinct path), so filters,
+sorting, field selection and formulas all share the same joins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Float, Table, cast
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
+
+from guanxi.kernel.errors import FieldError, ValidationFailed
+from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS, field_type
+from guanxi.platform.metadata.model import FieldDef, ObjectDef
+from guanxi.platform.metadata.registry import Snapshot
+from guanxi.platform.query import formula
+
+MAX_DEPTH = 3
+
+# Kinds of the system columns, for value conversion and allowed operators.
+SYSTEM_KINDS: dict[str, str] = {
+    "id": "id",
+    "version": "integer",
+    "created_at": "datetime",
+    "updated_at": "datetime",
+    "deleted_at": "datetime",
+    "created_by_id": "user",
+    "updated_by_id": "user",
+    "owner_id": "user",
+}
+NOT_NULL_SYSTEM = frozenset({"id", "version", "created_at", "updated_at"})
+
+
+@dataclass(frozen=True)
+class Term:
+    """A resolved path: the SQL expression and what kind of value it holds."""
+
+    path: str
+    expr: ColumnElement[Any]
+    kind: str  # a field type name, or "id"
+    field: FieldDef | None = None  # None for system columns and sub-parts
+    nullable: bool = True
+
+
+def _formula_kind(result: str) -> str:
+    return {
+        "text": "text",
+        "number": "formula_number",
+        "boolean": "boolean",
+        "date": "date",
+        "datetime": "datetime",
+    }[result]
+
+
+@dataclass
+class QueryScope:
+    """Resolves paths for one query rooted at ``obj`` and collects the joins it needs."""
+
+    snap: Snapshot
+    obj: ObjectDef
+    dialect: str
+    base: Table = field(init=False)
+    _joins: dict[tuple[str, ...], tuple[FromClause, ObjectDef]] = field(
+        default_factory=dict, init=False
+    )
+    _join_order: list[tuple[FromClause, ColumnElement[bool]]] = field(
+        default_factory=list, init=False
+    )
+    _formula_stack: set[tuple[str, str]] = field(default_factory=set, init=False)
+
+    def __post_init__(self) -> None:
+        self.base = self.snap.table(self.obj.name)
+
+    def error(self, path: str, message: str, code: str = "invalid_field") -> ValidationFailed:
+        return ValidationFailed(
+            detail=f"{path}: {message}", errors=[FieldError(path, message, code)]
+        )
+
+    # -- joins ------------------------------------------------------------------------
+    def _joined(
+        self, prefix: tuple[str, ...], source: FromClause, lookup: FieldDef
+    ) -> tuple[FromClause, ObjectDef]:
+        found = self._joins.get(prefix)
+        if found is not None:
+            return found
+        target = self.snap.object(lookup.opt("target"))
+        alias = self.snap.table(target.name).alias(f"j{len(self._joins) + 1}")
+        self._join_order.append((alias, source.c[lookup.name] == alias.c.id))
+        self._joins[prefix] = (alias, target)
+        return alias, target
+
+    def from_clause(self) -> FromClause:
+        clause: FromClause = self.base
+        for alias, on in self._join_order:
+            clause = clause.outerjoin(alias, on)
+        return clause
+
+    # -- paths ------------------------------------------------------------------------
+    def resolve(self, path: str) -> Term:
+        """Resolve a dotted path; unknown or hidden names are a validation error."""
+        if not isinstance(path, str) or not path or len(path) > 200:
+            raise self.error(str(path)[:200], "is not a field path")
+        parts = tuple(path.split("."))
+        if len(parts) > MAX_DEPTH + 1:
+            raise self.error(path, f"reaches through more than {MAX_DEPTH} lookups")
+        source: FromClause = self.base
+        obj = self.obj
+        for depth, name in enumerate(parts):
+            rest = parts[depth + 1 :]
+            if not rest and name in SYSTEM_KINDS:
+                return Term(
+                    path, source.c[name], SYSTEM_KINDS[name], None, name not in NOT_NULL_SYSTEM
+                )
+            f = obj.get_field(name)
+            if f is None:
+                raise self.error(path, f"{obj.name} has no field {name!r}")
+            if not rest:
+                return self._field_term(path, source, obj, f)
+            if f.type == "lookup":
+                source, obj = self._joined(parts[: depth + 1], source, f)
+                continue
+            if f.type == "address" and len(rest) == 1 and rest[0] in ADDRESS_PARTS:
+                return Term(path, source.c[f"{f.name}__{rest[0]}"], "text")
+            if f.type == "currency" and len(rest) == 1 and rest[0] in {"amount", "currency"}:
+                if rest[0] == "amount":
+                    return Term(path, source.c[f.name], "decimal", f)
+                return Term(path, source.c[f"{f.name}__currency"], "text")
+            raise self.error(path, f"{name!r} is a {f.type} field and has no part {rest[0]!r}")
+        raise self.error(path, "is not a field path")  # pragma: no cover - loop always returns
+
+    def _field_term(self, path: str, source: FromClause, obj: ObjectDef, f: FieldDef) -> Term:
+        if f.type == "formula":
+            typed = self._formula(source, obj, f)
+            return Term(path, typed.expr, _formula_kind(typed.type), f)
+        if not field_type(f.type).stored:
+            raise self.error(path, "cannot be queried")
+        if f.type == "address":
+            return Term(path, source.c[f"{f.name}__city"], "address", f)
+        return Term(path, source.c[f.name], f.type, f)
+
+    # -- formulas ---------------------------------------------------------------------
+    def _formula(self, source: FromClause, obj: ObjectDef, f: FieldDef) -> formula.Typed:
+        key = (obj.name, f.name)
+        if key in self._formula_stack:
+            raise self.error(f.name, "the formula refers to itself", "formula")
+        self._formula_stack.add(key)
+        try:
+            sub = _SubScope(self, source, obj)
+            return formula.compile_formula(f.opt("expression", ""), sub.resolve, self.dialect)
+        except formula.FormulaError as exc:
+            raise self.error(f.name, f"formula error: {exc.message}", "formula") from None
+        finally:
+            self._formula_stack.discard(key)
+
+    def formula_operand(self, term: Term) -> formula.Typed:
+        """A term as a formula operand: numbers as plain numerics, exact decimals unscaled."""
+        kind = term.kind
+        if kind in {"integer"}:
+            return formula.Typed(term.expr, "number")
+        if kind in {"decimal", "percent", "currency"}:
+            if self.dialect == "sqlite":
+                scale = term.field.opt("scale", 2) if term.field else 2
+                return formula.Typed(cast(term.expr, Float) / (10**scale), "number")
+            return formula.Typed(term.expr, "number")
+        if kind == "formula_number":
+            return formula.Typed(term.expr, "number")
+        if kind in {"boolean", "date", "datetime"}:
+            return formula.Typed(term.expr, kind)  # type: ignore[arg-type]
+        if kind in {
+            "text",
+            "long_text",
+            "email",
+            "phone",
+            "url",
+            "picklist",
+            "auto_number",
+            "rich_text",
+        }:
+            return formula.Typed(term.expr, "text")
+        raise formula.FormulaError(f"{term.path} ({kind}) cannot be used in a formula")
+
+
+@dataclass
+class _SubScope:
+    """Resolves formula references relative to the record the formula belongs to."""
+
+    scope: QueryScope
+    source: FromClause
+    obj: ObjectDef
+
+    def resolve(self, parts: tuple[str, ...]) -> formula.Typed:
+        if self.source is self.scope.base:
+            path = ".".join(parts)
+        else:  # a formula on a joined record: find the prefix that leads to it
+            prefix = next(p for p, (alias, _) in self.scope._joins.items() if alias is self.source)
+            path = ".".join(prefix + parts)
+        try:
+            term = self.scope.resolve(path)
+        except ValidationFailed as exc:
+            raise formula.FormulaError(exc.errors[0].message if exc.errors else str(exc)) from None
+        return self.scope.formula_operand(term)

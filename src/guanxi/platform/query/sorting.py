@@ -1,0 +1,152 @@
+"""Multi-field sorting and keyset (cursor) pagination.
+
+NULLs sort as the smallest value on both databases (SQLite's native order; PostgreSQL is
+told NULLS FIRST / NULLS LAST explicitly), and ``id`` breaks ties so that every row has
+exactly one place and a cursor never skips or repeats a row.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import orjson
+from sqlalchemy import and_, false, or_
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+
+from guanxi.kernel.errors import FieldError, ValidationFailed
+from guanxi.platform.metadata.fieldtypes import field_type
+from guanxi.platform.query.paths import QueryScope, Term
+
+MAX_SORT_KEYS = 5
+
+
+@dataclass(frozen=True)
+class SortKey:
+    term: Term
+    descending: bool
+
+
+def _fail(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        detail=f"{field}: {message}", errors=[FieldError(field, message, "invalid_sort")]
+    )
+
+
+def parse_sort(scope: QueryScope, spec: Any) -> list[SortKey]:
+    """Sort keys from ``[{"field": ..., "direction": "asc"|"desc"}]``, with ``id`` appended."""
+    spec = spec or [{"field": "id", "direction": "desc"}]
+    if not isinstance(spec, list) or len(spec) > MAX_SORT_KEYS:
+        raise _fail("sort", f"must be a list of at most {MAX_SORT_KEYS} keys")
+    keys: list[SortKey] = []
+    for item in spec:
+        if isinstance(item, str):  # "-created_at" shorthand
+            item = {
+                "field": item.lstrip("-"),
+                "direction": "desc" if item.startswith("-") else "asc",
+            }
+        if not isinstance(item, dict) or "field" not in item:
+            raise _fail("sort", "each key needs a field")
+        direction = item.get("direction", "asc")
+        if direction not in {"asc", "desc"}:
+            raise _fail(str(item["field"]), "direction must be asc or desc")
+        term = scope.resolve(item["field"])
+        if term.kind not in {"id", "user", "formula_number"} and not _sortable(term.kind):
+            raise _fail(term.path, f"a {term.kind} field cannot be sorted")
+        keys.append(SortKey(term, direction == "desc"))
+    if not any(k.term.path == "id" for k in keys):
+        keys.append(SortKey(scope.resolve("id"), keys[-1].descending if keys else True))
+    return keys
+
+
+def _sortable(kind: str) -> bool:
+    try:
+        return field_type(kind).sortable and kind != "address"
+    except KeyError:
+        return False
+
+
+def order_by(keys: list[SortKey], dialect: str) -> list[UnaryExpression[Any]]:
+    clauses = []
+    for key in keys:
+        clause = key.term.expr.desc() if key.descending else key.term.expr.asc()
+        if dialect == "postgresql" and key.term.nullable:
+            clause = clause.nulls_last() if key.descending else clause.nulls_first()
+        clauses.append(clause)
+    return clauses
+
+
+def after(keys: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after the row whose sort values are ``values`` (lexicographic)."""
+    branches: list[ColumnElement[bool]] = []
+    equal_so_far: list[ColumnElement[bool]] = []
+    for key, value in zip(keys, values, strict=True):
+        col = key.term.expr
+        beyond: ColumnElement[bool]
+        same: ColumnElement[bool]
+        if value is None:
+            beyond = false() if key.descending else col.is_not(None)
+            same = col.is_(None)
+        else:
+            if key.descending:
+                beyond = or_(col < value, col.is_(None)) if key.term.nullable else col < value
+            else:
+                beyond = col > value
+            same = col == value
+        branches.append(and_(*equal_so_far, beyond))
+        equal_so_far.append(same)
+    return or_(*branches)
+
+
+# -- cursors ---------------------------------------------------------------------------
+def _fingerprint(keys: list[SortKey]) -> str:
+    text = ",".join(f"{k.term.path}:{'d' if k.descending else 'a'}" for k in keys)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (Decimal, UUID)):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def encode_cursor(keys: list[SortKey], values: list[Any]) -> str:
+    payload = orjson.dumps({"k": _fingerprint(keys), "v": [_plain(v) for v in values]})
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_cursor(keys: list[SortKey], cursor: str) -> list[Any]:
+    try:
+        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if payload["k"] != _fingerprint(keys) or len(payload["v"]) != len(keys):
+            raise ValueError("cursor belongs to another sort order")
+        return [_revive(k.term, v) for k, v in zip(keys, payload["v"], strict=True)]
+    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+        raise ValidationFailed(
+            "cursor: not a cursor of this query",
+            errors=[FieldError("cursor", "is not a cursor of this query", "invalid_cursor")],
+        ) from None
+
+
+def _revive(term: Term, value: Any) -> Any:
+    if value is None:
+        return None
+    kind = term.kind
+    if kind in {"id", "user", "lookup", "file"}:
+        return UUID(value)
+    if kind == "datetime":
+        return datetime.fromisoformat(value)
+    if kind == "date":
+        return date.fromisoformat(value)
+    if kind in {"decimal", "percent", "currency"}:
+        return Decimal(value)
+    if kind == "formula_number":
+        return float(value) if isinstance(value, str) else value
+    return value

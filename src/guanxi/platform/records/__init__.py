@@ -1,0 +1,1 @@
+"""The records service: every read and write of object data goes through here."""

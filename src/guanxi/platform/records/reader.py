@@ -1,0 +1,232 @@
+"""Reading records: field selection, related records, filtered and sorted pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Select, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from guanxi.kernel.errors import FieldError, NotFound, ValidationFailed
+from guanxi.platform.metadata.fieldtypes import field_type
+from guanxi.platform.metadata.model import SYSTEM_FIELDS, FieldDef, ObjectDef
+from guanxi.platform.metadata.registry import Snapshot
+from guanxi.platform.query.filters import FilterCompiler
+from guanxi.platform.query.paths import QueryScope
+from guanxi.platform.query.sorting import after, decode_cursor, encode_cursor, order_by, parse_sort
+from guanxi.platform.records.values import plain
+
+MAX_LIMIT = 1000
+SYSTEM_OUT = tuple(f for f in SYSTEM_FIELDS if f != "deleted_at")
+
+
+@dataclass
+class Selection:
+    """Which fields a read returns, and the SQL columns that carry them."""
+
+    scope: QueryScope
+    fields: list[FieldDef]
+    paths: list[str]  # dotted paths through lookups, e.g. "account.name"
+    include_deleted_at: bool = False
+
+    def columns(self) -> list[ColumnElement[Any]]:
+        base = self.scope.base
+        cols: list[ColumnElement[Any]] = [base.c[name] for name in SYSTEM_OUT]
+        if self.include_deleted_at:
+            cols.append(base.c.deleted_at)
+        for f in self.fields:
+            if f.type == "formula":
+                cols.append(self.scope.resolve(f.name).expr.label(f.name))
+            else:
+                cols.extend(base.c[name] for name in field_type(f.type).column_names(f))
+        for i, path in enumerate(self.paths):
+            cols.append(self.scope.resolve(path).expr.label(f"_p{i}"))
+        return cols
+
+    def render(self, row: Any, zone: ZoneInfo) -> dict[str, Any]:
+        mapping = row._mapping
+        out: dict[str, Any] = {name: plain(mapping[name], zone) for name in SYSTEM_OUT}
+        if self.include_deleted_at:
+            out["deleted_at"] = plain(mapping["deleted_at"], zone)
+        for f in self.fields:
+            value = (
+                mapping[f.name] if f.type == "formula" else field_type(f.type).from_row(f, mapping)
+            )
+            out[f.name] = plain(value, zone)
+        for i, path in enumerate(self.paths):
+            out[path] = plain(mapping[f"_p{i}"], zone)
+        return out
+
+
+def make_selection(
+    scope: QueryScope, requested: list[str] | None, *, include_deleted_at: bool = False
+) -> Selection:
+    obj = scope.obj
+    if not requested:
+        return Selection(scope, list(obj.active_fields), [], include_deleted_at)
+    if not isinstance(requested, list) or len(requested) > 200:
+        raise ValidationFailed(
+            "fields: must be a list", errors=[FieldError("fields", "must be a list of field paths")]
+        )
+    fields: list[FieldDef] = []
+    paths: list[str] = []
+    for name in requested:
+        if not isinstance(name, str):
+            raise ValidationFailed(
+                "fields: must be strings",
+                errors=[FieldError("fields", "must be a list of field paths")],
+            )
+        if name in SYSTEM_FIELDS:
+            continue
+        if "." in name:
+            scope.resolve(name)  # validates
+            paths.append(name)
+            continue
+        f = obj.get_field(name)
+        if f is None:
+            raise ValidationFailed(
+                f"fields: unknown field {name}",
+                errors=[FieldError(name, f"{obj.name} has no field {name!r}", "unknown_field")],
+            )
+        fields.append(f)
+    return Selection(scope, fields, paths, include_deleted_at)
+
+
+def attach_related(
+    conn: Connection,
+    snap: Snapshot,
+    obj: ObjectDef,
+    records: list[dict[str, Any]],
+    include: list[str] | None,
+    zone: ZoneInfo,
+    now: datetime,
+) -> None:
+    """Embed the records that lookups point at: one query per included lookup, not per row."""
+    for name in include or []:
+        f = obj.get_field(name) if isinstance(name, str) else None
+        if f is None or f.type != "lookup":
+            raise ValidationFailed(
+                f"include: {name}",
+                errors=[
+                    FieldError(
+                        "include",
+                        f"{name!r} is not a lookup field of {obj.name}",
+                        "invalid_include",
+                    )
+                ],
+            )
+        ids = {UUID(r[name]) for r in records if r.get(name)}
+        related: dict[str, dict[str, Any]] = {}
+        if ids:
+            target = snap.object(f.opt("target"))
+            scope = QueryScope(snap, target, conn.dialect.name)
+            selection = make_selection(scope, None)
+            stmt = (
+                select(*selection.columns())
+                .select_from(scope.from_clause())
+                .where(scope.base.c.id.in_(ids), scope.base.c.deleted_at.is_(None))
+            )
+            related = {str(row.id): selection.render(row, zone) for row in conn.execute(stmt)}
+        for record in records:
+            if record.get(name):
+                record.setdefault("_related", {})[name] = related.get(record[name])
+
+
+def fetch_one(
+    conn: Connection,
+    snap: Snapshot,
+    obj: ObjectDef,
+    record_id: UUID,
+    zone: ZoneInfo,
+    *,
+    deleted: bool = False,
+    fields: list[str] | None = None,
+    for_update: bool = False,
+) -> dict[str, Any]:
+    scope = QueryScope(snap, obj, conn.dialect.name)
+    selection = make_selection(scope, fields, include_deleted_at=deleted)
+    base = scope.base
+    stmt: Select[Any] = (
+        select(*selection.columns()).select_from(scope.from_clause()).where(base.c.id == record_id)
+    )
+    stmt = stmt.where(base.c.deleted_at.is_not(None) if deleted else base.c.deleted_at.is_(None))
+    if for_update and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=base)
+    row = conn.execute(stmt).first()
+    if row is None:
+        raise NotFound(f"no {obj.name} record with id {record_id}")
+    return selection.render(row, zone)
+
+
+@dataclass
+class Page:
+    records: list[dict[str, Any]]
+    next_cursor: str | None
+    total: int | None
+
+
+def query(
+    conn: Connection,
+    snap: Snapshot,
+    obj: ObjectDef,
+    zone: ZoneInfo,
+    now: datetime,
+    *,
+    filter: Any = None,
+    sort: Any = None,
+    limit: int = 50,
+    cursor: str | None = None,
+    with_total: bool = False,
+    fields: list[str] | None = None,
+    include: list[str] | None = None,
+    deleted: bool = False,
+    extra_where: list[ColumnElement[bool]] | None = None,
+) -> Page:
+    """One page of records matching a filter tree, in a stable order, with a cursor."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(
+            "limit", errors=[FieldError("limit", f"must be between 1 and {MAX_LIMIT}", "invalid")]
+        )
+    scope = QueryScope(snap, obj, conn.dialect.name)
+    base = scope.base
+    conditions: list[ColumnElement[bool]] = [
+        base.c.deleted_at.is_not(None) if deleted else base.c.deleted_at.is_(None)
+    ]
+    if filter:
+        conditions.append(FilterCompiler(scope, now).compile(filter))
+    conditions.extend(extra_where or [])
+    keys = parse_sort(scope, sort)
+    selection = make_selection(scope, fields, include_deleted_at=deleted)
+    sort_labels = [f"_s{i}" for i in range(len(keys))]
+    columns = selection.columns() + [
+        k.term.expr.label(label) for k, label in zip(keys, sort_labels, strict=True)
+    ]
+    page_conditions = list(conditions)
+    if cursor:
+        page_conditions.append(after(keys, decode_cursor(keys, cursor)))
+    stmt = (
+        select(*columns)
+        .select_from(scope.from_clause())
+        .where(*page_conditions)
+        .order_by(*order_by(keys, scope.dialect))
+        .limit(limit + 1)
+    )
+    rows = conn.execute(stmt).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    records = [selection.render(row, zone) for row in rows]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]._mapping
+        next_cursor = encode_cursor(keys, [last[label] for label in sort_labels])
+    total = None
+    if with_total:
+        count = select(func.count()).select_from(scope.from_clause()).where(*conditions)
+        total = int(conn.execute(count).scalar() or 0)
+    if include:
+        attach_related(conn, snap, obj, records, include, zone, now)
+    return Page(records, next_cursor, total)

@@ -1,0 +1,8 @@
+"""All system tables of the platform, registered on ``kernel.db.system_metadata``."""
+
+from guanxi.kernel.db import system_metadata
+from guanxi.platform.access import tables as access_tables
+from guanxi.platform.metadata import tables as metadata_tables
+from guanxi.platform.records import tables as records_tables
+
+__all__ = ["access_tables", "metadata_tables", "records_tables", "system_metadata"]

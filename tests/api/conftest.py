@@ -1,0 +1,91 @@
+"""HTTP fixtures: a running app on each database, with named personas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from guanxi.app import create_app
+from guanxi.bootstrap import migrate
+from guanxi.config import Settings
+from guanxi.kernel.clock import FixedClock
+from guanxi.kernel.db import Database
+from guanxi.platform.access.users import create_token, create_user
+
+
+class Api:
+    """A signed-in API client; methods return the httpx response."""
+
+    def __init__(self, client: TestClient, token: str) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.request(method, f"/api/v1{path}", headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.request("POST", path, json=json, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.request("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, **kwargs)
+
+    def ok(self, method: str, path: str, status: int = 200, **kwargs: Any) -> Any:
+        response = self.request(method, path, **kwargs)
+        assert response.status_code == status, response.text
+        return response.json() if response.content else None
+
+
+@pytest.fixture
+def installed_db(empty_db: Database, clock: FixedClock) -> Database:
+    """Migrated with Alembic and the standard modules, as `guanxi migrate` does."""
+    migrate(empty_db, clock=clock)
+    return empty_db
+
+
+@pytest.fixture
+def client(installed_db: Database, clock: FixedClock) -> Iterator[TestClient]:
+    app = create_app(Settings(), db=installed_db, clock=clock)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def _persona(
+    db: Database, clock: FixedClock, email: str, name: str, *, is_admin: bool, scope: str = "write"
+) -> str:
+    with db.write() as conn:
+        user_id = create_user(
+            conn,
+            email=email,
+            name=name,
+            password="correct horse 1",
+            now=clock.now(),
+            is_admin=is_admin,
+        )
+        _, token = create_token(conn, user_id, name="tests", now=clock.now(), scope=scope)
+    return token
+
+
+@pytest.fixture
+def admin(client: TestClient, installed_db: Database, clock: FixedClock) -> Api:
+    """管理员 Admin Wang: may define objects and fields."""
+    return Api(
+        client, _persona(installed_db, clock, "wang.admin@example.com", "王管理员", is_admin=True)
+    )
+
+
+@pytest.fixture
+def rep_zhang(client: TestClient, installed_db: Database, clock: FixedClock) -> Api:
+    """销售代表 Zhang: an ordinary user without administrator rights."""
+    return Api(
+        client, _persona(installed_db, clock, "zhang.rep@example.com", "张销售", is_admin=False)
+    )

@@ -1,0 +1,82 @@
+"""Shared fixtures: every data-layer test runs on SQLite and on PostgreSQL, isolated.
+
+Each test gets a database of its own: a fresh SQLite file, or a fresh PostgreSQL schema
+that is dropped afterwards. PostgreSQL tests skip (with the reason) when no server is
+reachable at GUANXI_TEST_POSTGRES_URL.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from guanxi.kernel.clock import FixedClock
+from guanxi.kernel.db import Database
+from guanxi.platform.system_tables import system_metadata
+
+PG_URL = os.environ.get("GUANXI_TEST_POSTGRES_URL", "")
+
+
+@cache
+def postgres_unavailable() -> str | None:
+    """None when PostgreSQL is reachable, else why not."""
+    if not PG_URL:
+        return "GUANXI_TEST_POSTGRES_URL is not set"
+    try:
+        engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(7461)"))
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"))
+        engine.dispose()
+    except Exception as exc:  # any connection failure means: skip
+        return f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}"
+    return None
+
+
+def _database(kind: str, tmp_path: Path) -> Iterator[Database]:
+    if kind == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'test.db'}")
+        yield db
+        db.dispose()
+        return
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    db = Database(PG_URL, schema=schema)
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database with nothing in it, on each engine."""
+    yield from _database(request.param, tmp_path)
+
+
+@pytest.fixture
+def db(empty_db: Database) -> Database:
+    """A database with the system tables (no standard objects)."""
+    with empty_db.write() as conn:
+        system_metadata.create_all(conn)
+    return empty_db
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 23, 2, 30, tzinfo=UTC))  # 10:30 in Shanghai, a Monday

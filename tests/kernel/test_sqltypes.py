@@ -1,0 +1,45 @@
+"""Exact decimals and UTC date-times round-trip identically on both databases."""
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
+
+from guanxi.kernel.db import Database
+from guanxi.kernel.sqltypes import ExactDecimal, UtcDateTime
+
+
+def test_decimals_are_exact_and_summable(empty_db: Database) -> None:
+    table = Table(
+        "t_money",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("amount", ExactDecimal(18, 2)),
+    )
+    values = [Decimal("0.10"), Decimal("0.20"), Decimal("12345678901234.56"), Decimal("-3.33")]
+    with empty_db.write() as conn:
+        table.create(conn)
+        conn.execute(insert(table), [{"amount": v} for v in values])
+        stored = list(conn.execute(select(table.c.amount).order_by(table.c.id)).scalars())
+        total = conn.execute(select(func.sum(table.c.amount))).scalar()
+        above = list(
+            conn.execute(select(table.c.amount).where(table.c.amount > Decimal("0.15"))).scalars()
+        )
+    assert stored == values
+    assert total == sum(values)
+    assert sorted(above) == [Decimal("0.20"), Decimal("12345678901234.56")]
+
+
+def test_datetimes_come_back_aware_in_utc(empty_db: Database) -> None:
+    table = Table(
+        "t_time", MetaData(), Column("id", Integer, primary_key=True), Column("at", UtcDateTime)
+    )
+    shanghai = timezone(timedelta(hours=8))
+    moment = datetime(2026, 11, 23, 18, 30, 15, 123000, tzinfo=shanghai)
+    with empty_db.write() as conn:
+        table.create(conn)
+        conn.execute(insert(table).values(at=moment))
+        back = conn.execute(select(table.c.at)).scalar_one()
+    assert back == moment
+    assert back.tzinfo is not None and back.utcoffset() == timedelta(0)
+    assert back == datetime(2026, 11, 23, 10, 30, 15, 123000, tzinfo=UTC)
