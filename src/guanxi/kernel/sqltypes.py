@@ -11,7 +11,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # JSON stored as JSONB on PostgreSQL (indexable, containment operators), JSON text on SQLite.
-JsonType = JSON().with_variant(JSONB(), "postgresql")
+# none_as_null: Python None is SQL NULL, not the JSON value null (so IS NULL works).
+JsonType = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 MAX_SQLITE_PRECISION = 18  # scaled integers must fit a signed 64-bit column
 

@@ -1,0 +1,275 @@
+"""Records behaviour a user notices: lookups, numbering, related records, filters, search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from guanxi.kernel.db import Database
+from tests.api.conftest import Api
+
+
+@contextmanager
+def count_queries(db: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def accounts_with_contacts(admin: Api, n: int = 20) -> list[dict[str, Any]]:
+    accounts = admin.ok(
+        "POST",
+        "/records/account/bulk",
+        201,
+        json={
+            "records": [
+                {"name": f"客户{i:02d}", "industry": "it" if i % 2 else "retail"} for i in range(n)
+            ]
+        },
+    )["records"]
+    contacts = [
+        {"name": f"联系人{i:02d}", "account": a["id"], "mobile": f"1380013{i:04d}"}
+        for i, a in enumerate(accounts)
+    ]
+    admin.ok("POST", "/records/contact/bulk", 201, json={"records": contacts})
+    return accounts
+
+
+def test_related_records_are_included_without_n_plus_1(admin: Api, installed_db: Database) -> None:
+    accounts_with_contacts(admin, 30)
+    with count_queries(installed_db) as statements:
+        page = admin.ok(
+            "POST",
+            "/records/contact/query",
+            json={
+                "limit": 30,
+                "include": ["account"],
+                "fields": ["name", "account", "account.industry"],
+            },
+        )
+    assert len(page["records"]) == 30
+    first = page["records"][0]
+    assert first["_related"]["account"]["name"].startswith("客户")
+    assert first["account.industry"] in {"it", "retail"}
+    # token check + metadata version + page + one query for the included accounts (+ BEGIN/COMMIT noise on SQLite)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) <= 5, selects
+
+
+def test_auto_numbers_are_sequential_and_read_only(admin: Api) -> None:
+    first = admin.ok("POST", "/records/account", 201, json={"name": "甲"})
+    second = admin.ok("POST", "/records/account", 201, json={"name": "乙"})
+    assert first["account_no"] == "ACC-2026-000001"
+    assert second["account_no"] == "ACC-2026-000002"
+    refused = admin.patch(f"/records/account/{first['id']}", json={"account_no": "X", "version": 1})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "read_only"
+
+
+def test_lookup_must_point_at_a_live_record(admin: Api) -> None:
+    response = admin.post(
+        "/records/contact", json={"name": "王伟", "account": "01890000-0000-7000-8000-000000000000"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "account"
+
+
+def test_deleting_an_account_cascades_to_contacts_and_restore_brings_them_back(admin: Api) -> None:
+    account = accounts_with_contacts(admin, 1)[0]
+    assert admin.ok("POST", "/records/contact/query", json={"with_total": True})["total"] == 1
+    admin.delete(f"/records/account/{account['id']}")
+    assert admin.ok("POST", "/records/contact/query", json={"with_total": True})["total"] == 0
+    admin.ok("POST", f"/records/account/{account['id']}/restore")
+    assert admin.ok("POST", "/records/contact/query", json={"with_total": True})["total"] == 1
+
+
+def test_restrict_and_set_null_lookups(admin: Api) -> None:
+    admin.ok("POST", "/meta/objects", 201, json={"name": "visit", "label": "Visit"})
+    admin.ok(
+        "POST",
+        "/meta/objects/visit/fields",
+        201,
+        json={"name": "subject", "type": "text", "label": "Subject"},
+    )
+    admin.ok(
+        "POST",
+        "/meta/objects/visit/fields",
+        201,
+        json={
+            "name": "account",
+            "type": "lookup",
+            "label": "Account",
+            "target": "account",
+            "on_delete": "restrict",
+        },
+    )
+    admin.ok(
+        "POST",
+        "/meta/objects/visit/fields",
+        201,
+        json={
+            "name": "contact",
+            "type": "lookup",
+            "label": "Contact",
+            "target": "contact",
+            "on_delete": "set_null",
+        },
+    )
+    account = accounts_with_contacts(admin, 1)[0]
+    contact = admin.ok("POST", "/records/contact/query", json={})["records"][0]
+    visit = admin.ok(
+        "POST",
+        "/records/visit",
+        201,
+        json={"subject": "拜访", "account": account["id"], "contact": contact["id"]},
+    )
+    blocked = admin.delete(f"/records/account/{account['id']}")
+    assert blocked.status_code == 409
+    assert blocked.json()["errors"][0]["field"] == "visit.account"
+    admin.delete(f"/records/contact/{contact['id']}")
+    after = admin.ok("GET", f"/records/visit/{visit['id']}")
+    assert after["contact"] is None and after["version"] == 2
+    history = admin.ok("GET", f"/records/visit/{visit['id']}/history")["entries"]
+    assert history[-1]["field"] == "contact" and history[-1]["new"] is None
+
+
+def test_relative_date_filters_use_the_users_calendar(admin: Api) -> None:
+    admin.ok("POST", "/meta/objects", 201, json={"name": "task", "label": "Task"})
+    admin.ok(
+        "POST",
+        "/meta/objects/task/fields",
+        201,
+        json={"name": "title", "type": "text", "label": "Title"},
+    )
+    admin.ok(
+        "POST",
+        "/meta/objects/task/fields",
+        201,
+        json={"name": "due", "type": "date", "label": "Due"},
+    )
+    # The fixed clock says Monday 2026-11-23.
+    days = {
+        "sun": "2026-11-22",
+        "mon": "2026-11-23",
+        "wed": "2026-11-25",
+        "nextmon": "2026-11-30",
+        "oct": "2026-10-15",
+    }
+    admin.ok(
+        "POST",
+        "/records/task/bulk",
+        201,
+        json={"records": [{"title": k, "due": v} for k, v in days.items()]},
+    )
+
+    def titles(value: Any, op: str = "eq") -> set[str]:
+        page = admin.ok(
+            "POST",
+            "/records/task/query",
+            json={"filter": {"field": "due", "op": op, "value": value}},
+        )
+        return {r["title"] for r in page["records"]}
+
+    assert titles("today") == {"mon"}
+    assert titles("this_week") == {"mon", "wed"}
+    assert titles("last_week") == {"sun"}
+    assert titles("next_week") == {"nextmon"}
+    assert titles("this_month") == {"sun", "mon", "wed", "nextmon"}
+    assert titles("last_month") == {"oct"}
+    assert titles("this_quarter") == {"sun", "mon", "wed", "nextmon", "oct"}
+    assert titles("last_n_days:1") == {"sun", "mon"}
+    assert titles("next_n_days:7") == {"wed", "nextmon"}
+    assert titles("today", "lt") == {"sun", "oct"}
+    assert titles(["last_week", "this_week"], "between") == {"sun", "mon", "wed"}
+
+
+def test_filter_operators_on_text_numbers_sets_and_nulls(admin: Api) -> None:
+    rows = [
+        {
+            "name": "上海星辰科技有限公司",
+            "employees": 50,
+            "tags": ["VIP", "华东"],
+            "email": "info@xingchen.cn",
+        },
+        {"name": "Acme Trading Co., Ltd.", "employees": 300, "tags": ["华南"]},
+        {"name": "北京100%_真实公司", "employees": None, "tags": []},
+    ]
+    admin.ok("POST", "/records/account/bulk", 201, json={"records": rows})
+
+    def names(condition: dict[str, Any]) -> set[str]:
+        page = admin.ok("POST", "/records/account/query", json={"filter": condition})
+        return {r["name"] for r in page["records"]}
+
+    assert names({"field": "name", "op": "contains", "value": "星辰"}) == {rows[0]["name"]}
+    assert names({"field": "name", "op": "contains", "value": "acme"}) == {rows[1]["name"]}
+    assert names({"field": "name", "op": "contains", "value": "100%_"}) == {rows[2]["name"]}
+    assert names({"field": "name", "op": "starts_with", "value": "上海"}) == {rows[0]["name"]}
+    assert names({"field": "name", "op": "ends_with", "value": "Ltd."}) == {rows[1]["name"]}
+    assert names({"field": "employees", "op": "between", "value": [10, 100]}) == {rows[0]["name"]}
+    assert names({"field": "employees", "op": "is_null", "value": True}) == {rows[2]["name"]}
+    assert names({"field": "employees", "op": "ne", "value": 50}) == {
+        rows[1]["name"],
+        rows[2]["name"],
+    }
+    assert names({"field": "tags", "op": "contains", "value": "VIP"}) == {rows[0]["name"]}
+    assert names({"field": "tags", "op": "in", "value": ["华南", "华东"]}) == {
+        rows[0]["name"],
+        rows[1]["name"],
+    }
+    assert names({"field": "tags", "op": "is_null", "value": True}) == {rows[2]["name"]}
+    assert names({"not": {"field": "employees", "op": "gt", "value": 100}}) == {rows[0]["name"]}
+    assert names(
+        {
+            "or": [
+                {"field": "email", "op": "is_null", "value": False},
+                {"field": "employees", "op": "gte", "value": 300},
+            ]
+        }
+    ) == {rows[0]["name"], rows[1]["name"]}
+    bad = admin.post(
+        "/records/account/query",
+        json={"filter": {"field": "employees", "op": "gt", "value": "many"}},
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "employees"
+    bad_op = admin.post(
+        "/records/account/query",
+        json={"filter": {"field": "tags", "op": "starts_with", "value": "V"}},
+    )
+    assert bad_op.status_code == 422
+
+
+def test_global_search_finds_chinese_english_email_and_phone_substrings(admin: Api) -> None:
+    admin.ok(
+        "POST",
+        "/records/account/bulk",
+        201,
+        json={
+            "records": [
+                {"name": "杭州云帆电子商务有限公司", "email": "hello@yunfan.cn"},
+                {"name": "Globex Logistics", "phone": "021-6288 1234"},
+            ]
+        },
+    )
+    admin.ok("POST", "/records/contact", 201, json={"name": "李云帆", "mobile": "13800138000"})
+
+    def found(q: str) -> dict[str, set[str]]:
+        body = admin.ok("GET", "/search", params={"q": q})
+        return {
+            group["object"]: {r["title"] for r in group["records"]} for group in body["results"]
+        }
+
+    assert found("云帆") == {"account": {"杭州云帆电子商务有限公司"}, "contact": {"李云帆"}}
+    assert found("globex") == {"account": {"Globex Logistics"}}
+    assert found("yunfan.cn") == {"account": {"杭州云帆电子商务有限公司"}}
+    assert found("138 0013") == {"contact": {"李云帆"}}
+    assert found("6288") == {"account": {"Globex Logistics"}}
+    assert found("不存在") == {}
