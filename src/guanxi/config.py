@@ -21,5 +21,9 @@ class Settings(BaseSettings):
     workers: int = 1
     default_timezone: str = "Asia/Shanghai"
     default_locale: str = "zh-CN"
+    files_dir: Path = Field(
+        default_factory=lambda: Path("var/files").absolute(), description="where uploads are stored"
+    )
+    max_upload_mb: int = 25
     log_level: str = "info"
     sql_echo: bool = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,8 +54,10 @@ def installed_db(empty_db: Database, clock: FixedClock) -> Database:
 
 
 @pytest.fixture
-def client(installed_db: Database, clock: FixedClock) -> Iterator[TestClient]:
-    app = create_app(Settings(), db=installed_db, clock=clock)
+def client(installed_db: Database, clock: FixedClock, tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(
+        Settings(files_dir=tmp_path / "files", max_upload_mb=1), db=installed_db, clock=clock
+    )
     with TestClient(app) as test_client:
         yield test_client
 

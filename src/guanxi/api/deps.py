@@ -21,6 +21,13 @@ from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.records.service import Ctx
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """The bearer token of a request, checked inside the request's own transaction."""
+
+    token: str
+
+
 @dataclass
 class Services:
     """Everything a request may use, built once by ``create_app``."""
@@ -30,16 +37,23 @@ class Services:
     registry: Registry
     clock: Clock
 
-    @contextmanager
-    def write(self, actor: Actor) -> Iterator[Ctx]:
-        """One write transaction for the whole request: commit at the end or roll back."""
-        with use_timezone(actor.time_zone), self.db.write() as conn:
-            yield Ctx.open(conn, self.registry, actor, self.clock.now())
+    def _actor(self, conn: Connection, credentials: Credentials) -> Actor:
+        return authenticate_token(conn, credentials.token, now=self.clock.now())
 
     @contextmanager
-    def read(self, actor: Actor) -> Iterator[Ctx]:
-        with use_timezone(actor.time_zone), self.db.read() as conn:
-            yield Ctx.open(conn, self.registry, actor, self.clock.now())
+    def write(self, credentials: Credentials) -> Iterator[Ctx]:
+        """One write transaction for the whole request: commit at the end or roll back."""
+        with self.db.write() as conn:
+            actor = self._actor(conn, credentials)
+            with use_timezone(actor.time_zone):
+                yield Ctx.open(conn, self.registry, actor, self.clock.now())
+
+    @contextmanager
+    def read(self, credentials: Credentials) -> Iterator[Ctx]:
+        with self.db.read() as conn:
+            actor = self._actor(conn, credentials)
+            with use_timezone(actor.time_zone):
+                yield Ctx.open(conn, self.registry, actor, self.clock.now())
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -55,14 +69,13 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_actor(request: Request, services: ServicesDep) -> Actor:
-    """The user behind ``Authorization: Bearer <token>``; 401 otherwise."""
+def get_credentials(request: Request) -> Credentials:
+    """``Authorization: Bearer <token>``; 401 when missing (validity is checked in the transaction)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("send Authorization: Bearer <token>")
-    with services.db.read() as conn:
-        return authenticate_token(conn, token.strip(), now=services.clock.now())
+    return Credentials(token.strip())
 
 
-ActorDep = Annotated[Actor, Depends(get_actor)]
+ActorDep = Annotated[Credentials, Depends(get_credentials)]

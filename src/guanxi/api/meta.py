@@ -65,8 +65,8 @@ def list_objects(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
 
 @router.post("/objects", status_code=201)
 def create_object(body: ObjectIn, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
-    _admin(actor)
     with services.write(actor) as ctx:
+        _admin(ctx.actor)
         obj = service.create_object(ctx.conn, services.registry, body, now=ctx.now)
         return object_out(services.registry.snapshot(ctx.conn).object(obj.name))
 
@@ -81,8 +81,8 @@ def get_object(object_name: str, services: ServicesDep, actor: ActorDep) -> dict
 def update_object(
     object_name: str, body: ObjectPatch, services: ServicesDep, actor: ActorDep
 ) -> dict[str, Any]:
-    _admin(actor)
     with services.write(actor) as ctx:
+        _admin(ctx.actor)
         service.update_object(ctx.conn, services.registry, object_name, body, now=ctx.now)
         return object_out(services.registry.snapshot(ctx.conn).object(object_name))
 
@@ -100,8 +100,8 @@ def list_fields(
 def create_field(
     object_name: str, body: FieldIn, services: ServicesDep, actor: ActorDep
 ) -> dict[str, Any]:
-    _admin(actor)
     with services.write(actor) as ctx:
+        _admin(ctx.actor)
         f = service.create_field(
             ctx.conn, services.registry, object_name, body, now=ctx.now, formula_check=check_formula
         )
@@ -124,8 +124,8 @@ def get_field(
 def update_field(
     object_name: str, field_name: str, body: FieldPatch, services: ServicesDep, actor: ActorDep
 ) -> dict[str, Any]:
-    _admin(actor)
     with services.write(actor) as ctx:
+        _admin(ctx.actor)
         f = service.update_field(
             ctx.conn,
             services.registry,
@@ -143,8 +143,8 @@ def archive_field(
     object_name: str, field_name: str, services: ServicesDep, actor: ActorDep
 ) -> Response:
     """Archive a field: hidden everywhere, its column and data kept for a restore."""
-    _admin(actor)
     with services.write(actor) as ctx:
+        _admin(ctx.actor)
         service.set_field_archived(
             ctx.conn, services.registry, object_name, field_name, True, now=ctx.now
         )
@@ -155,8 +155,8 @@ def archive_field(
 def restore_field(
     object_name: str, field_name: str, services: ServicesDep, actor: ActorDep
 ) -> dict[str, Any]:
-    _admin(actor)
     with services.write(actor) as ctx:
+        _admin(ctx.actor)
         f = service.set_field_archived(
             ctx.conn, services.registry, object_name, field_name, False, now=ctx.now
         )

@@ -2,7 +2,8 @@
 
 from guanxi.kernel.db import system_metadata
 from guanxi.platform.access import tables as access_tables
+from guanxi.platform.files import tables as files_tables
 from guanxi.platform.metadata import tables as metadata_tables
 from guanxi.platform.records import tables as records_tables
 
-__all__ = ["access_tables", "metadata_tables", "records_tables", "system_metadata"]
+__all__ = ["access_tables", "files_tables", "metadata_tables", "records_tables", "system_metadata"]

@@ -27,7 +27,13 @@ from guanxi.platform.metadata.fieldtypes import ConfigError, FieldValueError, fi
 from guanxi.platform.metadata.model import FieldDef, ObjectDef, table_name_for
 from guanxi.platform.metadata.registry import Registry, Snapshot
 from guanxi.platform.metadata.schemas import FieldIn, FieldPatch, ObjectIn, ObjectPatch
-from guanxi.platform.metadata.tables import gx_field, gx_meta_state, gx_object
+from guanxi.platform.metadata.tables import (
+    gx_field,
+    gx_meta_state,
+    gx_object,
+    gx_sequence,
+    sequence_key,
+)
 
 # Checks a formula field against the object it belongs to; supplied by the query engine.
 FormulaCheck = Callable[[Snapshot, ObjectDef, FieldDef], None]
@@ -216,6 +222,12 @@ def create_field(
             updated_at=now,
         )
     )
+    if f.type == "auto_number":
+        conn.execute(
+            insert(gx_sequence).values(
+                key=sequence_key(object_name, f.name), value=f.opt("start", 1) - 1
+            )
+        )
     new_obj = replace(obj, fields=(*obj.fields, f))
     try:
         ddl.add_field_columns(conn, new_obj, f)

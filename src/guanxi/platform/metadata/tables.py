@@ -75,3 +75,7 @@ gx_sequence = Table(
     Column("key", String(127), primary_key=True),
     Column("value", Integer, nullable=False),
 )
+
+
+def sequence_key(object_name: str, field_name: str) -> str:
+    return f"{object_name}.{field_name}"

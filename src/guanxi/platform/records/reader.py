@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,8 +48,7 @@ class Selection:
             cols.append(self.scope.resolve(path).expr.label(f"_p{i}"))
         return cols
 
-    def render(self, row: Any, zone: ZoneInfo) -> dict[str, Any]:
-        mapping = row._mapping
+    def render(self, mapping: Mapping[Any, Any], zone: ZoneInfo) -> dict[str, Any]:
         out: dict[str, Any] = {name: plain(mapping[name], zone) for name in SYSTEM_OUT}
         if self.include_deleted_at:
             out["deleted_at"] = plain(mapping["deleted_at"], zone)
@@ -130,7 +130,9 @@ def attach_related(
                 .select_from(scope.from_clause())
                 .where(scope.base.c.id.in_(ids), scope.base.c.deleted_at.is_(None))
             )
-            related = {str(row.id): selection.render(row, zone) for row in conn.execute(stmt)}
+            related = {
+                str(row.id): selection.render(row._mapping, zone) for row in conn.execute(stmt)
+            }
         for record in records:
             if record.get(name):
                 record.setdefault("_related", {})[name] = related.get(record[name])
@@ -159,7 +161,7 @@ def fetch_one(
     row = conn.execute(stmt).first()
     if row is None:
         raise NotFound(f"no {obj.name} record with id {record_id}")
-    return selection.render(row, zone)
+    return selection.render(row._mapping, zone)
 
 
 @dataclass
@@ -218,7 +220,7 @@ def query(
     rows = conn.execute(stmt).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    records = [selection.render(row, zone) for row in rows]
+    records = [selection.render(row._mapping, zone) for row in rows]
     next_cursor = None
     if more and rows:
         last = rows[-1]._mapping

@@ -31,7 +31,8 @@ from guanxi.platform.access.actor import Actor
 from guanxi.platform.metadata.fieldtypes import AutoNumberType, field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Registry, Snapshot
-from guanxi.platform.metadata.tables import gx_sequence
+from guanxi.platform.metadata.tables import gx_sequence, sequence_key
+from guanxi.platform.query.paths import QueryScope
 from guanxi.platform.records import reader
 from guanxi.platform.records.tables import gx_history
 from guanxi.platform.records.validation import check_references, check_unique, clean_row
@@ -94,17 +95,17 @@ def _history(ctx: Ctx, obj: ObjectDef, rows: list[dict[str, Any]]) -> None:
 
 def _next_numbers(ctx: Ctx, obj: ObjectDef, f: FieldDef, count: int) -> list[str]:
     """Reserve ``count`` auto-numbers in this transaction (the row lock serialises writers)."""
-    key = f"{obj.name}.{f.name}"
-    start = int(f.opt("start", 1))
-    conn = ctx.conn
-    if conn.execute(select(gx_sequence.c.value).where(gx_sequence.c.key == key)).first() is None:
-        conn.execute(insert(gx_sequence).values(key=key, value=start - 1))
-    last = conn.execute(
+    key = sequence_key(obj.name, f.name)
+    bump = (
         update(gx_sequence)
         .where(gx_sequence.c.key == key)
         .values(value=gx_sequence.c.value + count)
         .returning(gx_sequence.c.value)
-    ).scalar_one()
+    )
+    last = ctx.conn.execute(bump).scalar()
+    if last is None:  # the counter row is made with the field; this is a safety net
+        ctx.conn.execute(insert(gx_sequence).values(key=key, value=int(f.opt("start", 1)) - 1))
+        last = ctx.conn.execute(bump).scalar_one()
     ftype = field_type(f.type)
     assert isinstance(ftype, AutoNumberType)
     today = ctx.now.astimezone(ctx.zone).date()
@@ -183,8 +184,10 @@ def create_many(
     _history(ctx, obj, [{"record_id": record_id, "action": "create"} for record_id in ids])
     if not return_records:
         result.records = [{"id": str(record_id)} for record_id in ids]
-    elif len(ids) == 1:
-        result.records = [reader.fetch_one(ctx.conn, ctx.snap, obj, ids[0], ctx.zone)]
+    elif not any(f.type == "formula" for f in obj.active_fields):
+        # What was written is what a read would return: no need to read it back.
+        selection = reader.make_selection(QueryScope(ctx.snap, obj, ctx.conn.dialect.name), None)
+        result.records = [selection.render(row, ctx.zone) for row in inserts]
     else:
         for start in range(0, len(ids), reader.MAX_LIMIT):
             chunk = ids[start : start + reader.MAX_LIMIT]

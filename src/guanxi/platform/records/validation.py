@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 
 from guanxi.kernel.errors import FieldError
 from guanxi.platform.access.tables import gx_user
+from guanxi.platform.files.tables import gx_file
 from guanxi.platform.metadata.fieldtypes import FieldValueError, field_type
 from guanxi.platform.metadata.model import ObjectDef
 from guanxi.platform.metadata.registry import Snapshot
@@ -79,8 +80,12 @@ def check_references(
     errors: list[FieldError] = []
     wanted: dict[str, set[UUID]] = {}
     user_fields = [f.name for f in obj.active_fields if f.type == "user"] + ["owner_id"]
+    file_fields = [f.name for f in obj.active_fields if f.type == "file"]
     lookups = [f for f in obj.active_fields if f.type == "lookup"]
     for _, values in rows:
+        for name in file_fields:
+            if values.get(name) is not None:
+                wanted.setdefault("\0file", set()).add(values[name])
         for f in lookups:
             if values.get(f.name) is not None:
                 wanted.setdefault(f.opt("target"), set()).add(values[f.name])
@@ -91,6 +96,8 @@ def check_references(
     for target, ids in wanted.items():
         if target == "\0user":
             stmt = select(gx_user.c.id).where(gx_user.c.id.in_(ids), gx_user.c.active.is_(True))
+        elif target == "\0file":
+            stmt = select(gx_file.c.id).where(gx_file.c.id.in_(ids))
         else:
             table = snap.table(target)
             stmt = select(table.c.id).where(table.c.id.in_(ids), table.c.deleted_at.is_(None))
@@ -108,6 +115,12 @@ def check_references(
             ref = values.get(name)
             if ref is not None and ref not in found.get("\0user", set()):
                 errors.append(FieldError(name, f"no active user with id {ref}", "not_found", index))
+        for name in file_fields:
+            ref = values.get(name)
+            if ref is not None and ref not in found.get("\0file", set()):
+                errors.append(
+                    FieldError(name, f"no uploaded file with id {ref}", "not_found", index)
+                )
     return errors
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks of Guanxi against the raw database (``make bench`` → ``python -m bench.run``)."""

@@ -1,0 +1,1 @@
+"""Uploaded files referenced by file fields."""
