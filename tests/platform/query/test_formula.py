@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 from guanxi.kernel.sqltypes import UtcDateTime
 from guanxi.platform.metadata.context import use_timezone
 from guanxi.platform.query.formula import (
+    MAX_ARGS,
     MAX_DEPTH,
     MAX_LENGTH,
     FormulaError,
@@ -699,6 +700,9 @@ def test_where_and_order_by(fdb: Db) -> None:
     ) == [2, 3]
     assert ids_where(fdb, "DATEDIFF(close_date, created) > 10 = TRUE") == [1, 2]
     assert ids_where(fdb, "FALSE") == []
+    # Constant sort keys are bound values, not ORDER BY positions (or errors on PostgreSQL).
+    for constant in ("TRUE", "FALSE", "1", "'x'", "NULL", "ISBLANK(NULL)", "NULL + NULL"):
+        assert ids_where(fdb, "NOT FALSE", order_by=constant) == [1, 2, 3, 4]
 
 
 def test_compiled_expression_composes_with_python_values(fdb: Db) -> None:
@@ -736,22 +740,68 @@ def test_now_is_an_aware_utc_datetime(fdb: Db) -> None:
     assert days == {1: True, 2: True, 3: None, 4: True}
 
 
+DEEPEST = [
+    "-(" * (MAX_DEPTH - 1) + "amount" + ")" * (MAX_DEPTH - 1),
+    "ABS(" * (MAX_DEPTH - 1) + "amount" + ")" * (MAX_DEPTH - 1),
+    "IF(active, " * (MAX_DEPTH - 1) + "qty" + ", 1)" * (MAX_DEPTH - 1),
+    "LEFT(" * (MAX_DEPTH - 1) + "name" + ", 9)" * (MAX_DEPTH - 1),
+    "TEXT(LEN(" * ((MAX_DEPTH - 1) // 2) + "name" + "))" * ((MAX_DEPTH - 1) // 2),
+    "BLANKVALUE(" * (MAX_DEPTH - 1) + "name" + ", 'x')" * (MAX_DEPTH - 1),
+    "ADDDAYS(" * 10 + "close_date" + ", 1)" * 10,  # repeats its operand: size-limited
+]
+
+
+@pytest.mark.parametrize("formula", DEEPEST)
+def test_deepest_formulas_run_or_are_refused_up_front(fdb: Db, formula: str) -> None:
+    # SQLite's parser has a fixed-size stack: what it cannot parse must be a FormulaError
+    # when compiling, never a database or recursion error when the query runs.
+    try:
+        values = evaluate(fdb, formula)
+    except FormulaError as exc:
+        # Also refused: SQL trees too deep for SQLAlchemy to render within Python's
+        # recursion limit.
+        assert exc.message in (
+            "formula is nested too deeply for SQLite",
+            "formula is nested too deeply",
+        )
+        return
+    assert set(values) == {1, 2, 3, 4}
+
+
 @pytest.mark.parametrize(
     "formula",
     [
-        "-(" * (MAX_DEPTH - 1) + "amount" + ")" * (MAX_DEPTH - 1),
-        "ABS(" * (MAX_DEPTH - 1) + "amount" + ")" * (MAX_DEPTH - 1),
-        "IF(active, " * (MAX_DEPTH - 1) + "qty" + ", 1)" * (MAX_DEPTH - 1),
-        "LEFT(" * (MAX_DEPTH - 1) + "name" + ", 9)" * (MAX_DEPTH - 1),
-        "TEXT(LEN(" * ((MAX_DEPTH - 1) // 2) + "name" + "))" * ((MAX_DEPTH - 1) // 2),
-        "ADDDAYS(" * 10 + "close_date" + ", 1)" * 10,  # repeats its operand: size-limited
+        # Else-chains (the common deep formula) compile to one flat CASE.
+        "IF(qty = 0, 'none', " * (MAX_DEPTH - 2) + "'many'" + ")" * (MAX_DEPTH - 2),
         "amount" + " / 2 + 1" * ((MAX_DEPTH - 1) // 2),
+        "name" + " & name" * (MAX_DEPTH - 1),
+        "active" + " AND active OR NOT active" * ((MAX_DEPTH - 1) // 2),
         "(" * 100 + "qty" + ")" * 100,
+        "ABS(" * 15 + "amount" + ")" * 15,
+        "UPPER(" * 15 + "name" + ")" * 15,
+        "IF(active, " * 10 + "qty" + ", 1)" * 10,
+        "ADDDAYS(" * 5 + "close_date" + ", 1)" * 5,
     ],
 )
-def test_deepest_formulas_run(fdb: Db, formula: str) -> None:
-    values = evaluate(fdb, formula)
-    assert set(values) == {1, 2, 3, 4}
+def test_deep_formulas_run_on_both_databases(fdb: Db, formula: str) -> None:
+    assert set(evaluate(fdb, formula)) == {1, 2, 3, 4}
+
+
+def test_sqlite_parser_limit_is_a_formula_error() -> None:
+    deep = "ABS(" * 28 + "amount" + ")" * 28
+    for _ in range(2):  # the second time the verdict comes from the cache
+        with pytest.raises(FormulaError) as info:
+            compile_formula(deep, resolve, "sqlite")
+        assert info.value.message == "formula is nested too deeply for SQLite"
+    assert compile_formula(deep, resolve, "postgresql").type == "number"
+
+
+def test_function_arguments_are_limited() -> None:
+    assert compile_formula("MAX(" + ", ".join(["qty"] * MAX_ARGS) + ")", resolve, "sqlite")
+    with pytest.raises(FormulaError) as info:
+        referenced_paths("CONCAT(" + ", ".join(["'a'"] * (MAX_ARGS + 1)) + ")")
+    assert info.value.message == f"CONCAT has more than {MAX_ARGS} arguments"
+    assert info.value.position == len("CONCAT(") + 5 * MAX_ARGS
 
 
 # -- fuzzing: well-typed random formulas run without database errors --------------------

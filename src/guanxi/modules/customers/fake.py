@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+
+import phonenumbers
 from dataclasses import dataclass
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
@@ -191,6 +193,17 @@ MOBILE_PREFIXES = [
 TAGS = ["VIP", "老客户", "华东", "华南", "展会线索", "高潜力", "待回访", "续约"]
 
 
+def _landline(rng: random.Random, area: str) -> str:
+    """A landline number that phonenumbers accepts as valid for the area (7 or 8 digits)."""
+    for attempt in range(100):
+        digits = 7 if attempt % 2 else 8
+        local = f"{rng.randrange(2, 9)}{rng.randrange(10 ** (digits - 1)):0{digits - 1}d}"
+        number = f"+86{area[1:]}{local}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            return number
+    raise ValueError(f"no valid landline found for area {area}")
+
+
 @dataclass(frozen=True)
 class Company:
     name: str
@@ -215,9 +228,7 @@ def company(rng: random.Random, serial: int) -> Company:
         name = f"{city.removesuffix('市')}{BRANDS[brand_index]}{trade_zh}有限公司"
     else:
         name = f"{rng.choice(EN_COMPANIES)} {trade_en} ({city.removesuffix('市')}) Co., Ltd."
-    local = str(rng.randrange(2, 9)) + "".join(
-        str(rng.randrange(10)) for _ in range(7 if len(area) == 3 else 6)
-    )
+    phone = _landline(rng, area)
     return Company(
         name=name,
         industry=industry,
@@ -226,7 +237,7 @@ def company(rng: random.Random, serial: int) -> Company:
         district=district,
         street=f"{rng.choice(ROADS)}{rng.randrange(1, 999)}号",
         postcode=postcode,
-        phone=f"+86{area[1:]}{local}",
+        phone=phone,
         website=f"https://www.{slug}.cn",
         email=f"info@{slug}.cn",
     )

@@ -30,6 +30,7 @@ Semantics, chosen so that both databases give the same answer:
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -50,15 +51,15 @@ from sqlalchemy import (
     case,
     cast,
     extract,
-    false,
     func,
     literal,
     not_,
     null,
     or_,
-    true,
+    select,
     type_coerce,
 )
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -67,6 +68,7 @@ from guanxi.kernel.sqltypes import UtcDateTime
 from guanxi.platform.metadata.context import current_timezone
 
 __all__ = [
+    "MAX_ARGS",
     "MAX_DEPTH",
     "MAX_LENGTH",
     "FormulaError",
@@ -81,6 +83,7 @@ FormulaType = Literal["text", "number", "boolean", "date", "datetime"]
 MAX_LENGTH = 4000  # characters in a formula
 MAX_DEPTH = 50  # levels of nesting in a formula
 MAX_PATH = 3  # segments in a dotted field path (two lookups deep)
+MAX_ARGS = 100  # arguments of one function call (SQLite allows 127, PostgreSQL 100)
 # Some SQL forms repeat an operand (e.g. CASE guards); this caps the compiled size so that
 # nesting such forms cannot blow up exponentially.
 _MAX_SQL_SIZE = 20_000
@@ -404,6 +407,10 @@ class _Parser:
         args: list[_Node] = []
         if not self._is_op(")"):
             while True:
+                if len(args) == MAX_ARGS:
+                    raise FormulaError(
+                        f"{name.text.upper()} has more than {MAX_ARGS} arguments", self._peek().pos
+                    )
                 args.append(self._expression(0))
                 if self._is_op(","):
                     self._next()
@@ -488,6 +495,9 @@ def _result_type(t: FormulaType) -> TypeEngine[Any]:
     return UtcDateTime()
 
 
+_When: TypeAlias = tuple[ColumnElement[Any], ColumnElement[Any]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Val:
     expr: ColumnElement[Any]
@@ -495,6 +505,9 @@ class _Val:
     size: int = 1  # nodes in the SQL expression, to cap blow-up
     exact: bool = False  # already NUMERIC on PostgreSQL: no cast needed
     not_null: bool = False  # never NULL: concatenation can skip COALESCE
+    # For IF: the CASE's branches, so IF(a, x, IF(b, y, z)) becomes one flat CASE.
+    whens: tuple[_When, ...] = ()
+    otherwise: ColumnElement[Any] | None = None
 
 
 _Handler: TypeAlias = Callable[["_Compiler", _Call, list[_Val]], _Val]
@@ -540,7 +553,7 @@ class _Compiler:
         if node.kind == "null":
             return _Val(null(), "null")
         if node.kind == "boolean":
-            return _Val(true() if node.value else false(), "boolean", not_null=True)
+            return _Val(self.boolean_literal(bool(node.value)), "boolean", not_null=True)
         if node.kind == "text":
             return _Val(self.text_literal(str(node.value)), "text", not_null=True)
         assert isinstance(node.value, int | Decimal)
@@ -652,6 +665,11 @@ class _Compiler:
         """A new value; ``parts`` lists each operand as often as the SQL repeats it."""
         return _Val(expr, t, 1 + sum(p.size for p in parts), exact, not_null)
 
+    def boolean_literal(self, value: bool) -> ColumnElement[Any]:
+        # Bound, not SQL TRUE/FALSE: a constant in ORDER BY is a column position on SQLite
+        # (ORDER BY 1) and an error on PostgreSQL.
+        return literal(value, Boolean())
+
     def text_literal(self, value: str) -> ColumnElement[Any]:
         return literal(value, Text())
 
@@ -694,7 +712,10 @@ class _Compiler:
         return type_coerce(v.expr, _Number())
 
     def boolean(self, v: _Val) -> ColumnElement[Any]:
-        return self.coerce(self.as_type(v, "boolean").expr, "boolean")
+        expr = self.as_type(v, "boolean").expr
+        if isinstance(expr.type, Boolean):
+            return expr  # unwrapped, so nested AND/OR flatten into one list
+        return self.coerce(expr, "boolean")
 
     def literal_int(self, value: int) -> ColumnElement[Any]:
         return literal(value, Integer())
@@ -723,7 +744,7 @@ class _Compiler:
             return self.val(expr, "text", v, v)
         if t == "date":
             if not self.pg:
-                return v  # already ISO text
+                return self.val(v.expr, "text", v)  # already ISO text
             return self.val(func.to_char(v.expr, self.text_literal("YYYY-MM-DD")), "text", v)
         if self.pg:
             fmt = self.text_literal('YYYY-MM-DD HH24:MI:SS"Z"')
@@ -772,44 +793,48 @@ class _Compiler:
         """A date or datetime plus n days; NULL when out of range (never a query error)."""
         n = self.as_type(n, "number")
         count = self.arith(n)
-        in_range = count.between(self.number_literal(-_DAY_LIMIT), self.number_literal(_DAY_LIMIT))
+        limit = self.number_literal(_DAY_LIMIT)
+        too_far = not_(count.between(self.number_literal(-_DAY_LIMIT), limit))
+        shifted: ColumnElement[Any]
         if d.type == "date":
             if self.pg:
-                shifted: ColumnElement[Any] = d.expr + cast(func.trunc(count), Integer())
+                shifted = self.coerce(d.expr, "date") + cast(func.trunc(count), Integer())
             else:
                 # SQLite applies fractional days before truncating to a date: truncate first,
                 # like PostgreSQL, so ADDDAYS(d, -1.5) is the day before on both.
-                days = cast(cast(count, Integer()), Text()).concat(self.text_literal(" days"))
-                shifted = func.date(d.expr, days, type_=Date())
+                days = type_coerce(cast(count, Integer()), Text()).concat(
+                    self.text_literal(" days")
+                )
+                shifted = func.date(d.expr, days)
             low, high = date(1, 1, 1), date(9999, 12, 31)
-            bounds_type: TypeEngine[Any] = Date()
         else:
             if self.pg:
                 step = literal(timedelta(seconds=1), Interval())
                 seconds = cast(count * self.number_literal(86400), Float())
-                shifted = d.expr + seconds * step
+                shifted = self.coerce(d.expr, "datetime") + seconds * step
             else:
-                days = cast(count, Text()).concat(self.text_literal(" days"))
+                days = type_coerce(count, Text()).concat(self.text_literal(" days"))
                 fmt = self.text_literal("%Y-%m-%d %H:%M:%f")
                 # %f has milliseconds; pad to the microseconds SQLAlchemy writes.
                 shifted = func.strftime(fmt, d.expr, days).concat(self.text_literal("000"))
             # A day of margin: PostgreSQL converts to the session zone when reading.
-            low = datetime(1, 1, 2, tzinfo=UTC)
-            high = datetime(9999, 12, 30, tzinfo=UTC)
-            bounds_type = UtcDateTime()
+            low, high = datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
+        bounds_type = _result_type("date" if d.type == "date" else "datetime")
         shifted = type_coerce(shifted, bounds_type)
-        valid = shifted.between(literal(low, bounds_type), literal(high, bounds_type))
-        # Nested CASE so PostgreSQL never computes an out-of-range shift.
-        inner = case((valid, shifted))
-        expr = case((in_range, inner))
+        in_bounds = shifted.between(literal(low, bounds_type), literal(high, bounds_type))
+        # CASE tries its conditions in order, so PostgreSQL never computes a shift of an
+        # out-of-range day count (which would fail instead of being NULL).
+        expr = case((too_far, null()), (in_bounds, shifted))
         return self.val(expr, d.type, d, d, n, n, n)
 
     def count_arg(self, v: _Val, high: int) -> ColumnElement[Any]:
         """A character or digit count: truncated toward zero and clamped to 0 … high."""
         v = self.as_type(v, "number")
         if not self.pg:
-            # SQLite's CAST saturates instead of failing and its functions accept any size.
-            return func.max(cast(v.expr, Integer()), self.literal_int(0))
+            # SQLite's CAST saturates instead of failing; multi-argument min()/max() are
+            # NULL when an argument is NULL. substr() misreads lengths beyond 32 bits.
+            floor = func.max(cast(v.expr, Integer()), self.literal_int(0))
+            return func.min(floor, self.literal_int(high))
         n = self.arith(v)
         # CASE rather than GREATEST/LEAST, which would turn a NULL count into a number.
         clamped = case(
@@ -877,8 +902,15 @@ def _if(c: _Compiler, call: _Call, a: list[_Val]) -> _Val:
     cond = c.expect(call, a, 0, "boolean")
     t = c.unify("IF branches", call, a, first=1)
     then, other = c.as_type(a[1], t), c.as_type(a[2], t)
-    expr = case((c.boolean(cond), then.expr), else_=other.expr)
-    return c.val(c.coerce(expr, t), t, cond, then, other, exact=then.exact and other.exact)
+    whens: tuple[_When, ...] = ((c.boolean(cond), then.expr),)
+    otherwise: ColumnElement[Any] | None = other.expr
+    if other.whens:
+        # Deeply nested CASEs overflow SQLite's parser; an else-chain needs no nesting.
+        whens, otherwise = whens + other.whens, other.otherwise
+    expr = c.coerce(case(*whens, else_=otherwise), t)
+    size = 1 + cond.size + then.size + other.size
+    exact = then.exact and other.exact
+    return _Val(expr, t, size, exact, whens=whens, otherwise=otherwise)
 
 
 @_function("AND", "OR", args=(1, None))
@@ -898,7 +930,7 @@ def _not(c: _Compiler, call: _Call, a: list[_Val]) -> _Val:
 def _isblank(c: _Compiler, call: _Call, a: list[_Val]) -> _Val:
     v = a[0]
     if v.type == "null":
-        return _Val(true(), "boolean", not_null=True)
+        return _Val(c.boolean_literal(True), "boolean", not_null=True)
     if v.type == "text":
         blank = func.coalesce(v.expr, c.text_literal(""), type_=Text()) == c.text_literal("")
         return c.val(blank, "boolean", v)
@@ -1014,9 +1046,9 @@ def _floor_ceiling(c: _Compiler, call: _Call, a: list[_Val]) -> _Val:
     value = c.arith(x)
     whole = type_coerce(cast(x.expr, Integer()), _Number())
     if call.name == "FLOOR":
-        expr = whole - type_coerce(cast(value < whole, Integer()), _Number())
+        expr = whole - type_coerce(value < whole, _Number())
     else:
-        expr = whole + type_coerce(cast(value > whole, Integer()), _Number())
+        expr = whole + type_coerce(value > whole, _Number())
     return c.val(expr, "number", x, x, x)
 
 
@@ -1096,6 +1128,86 @@ def _adddays(c: _Compiler, call: _Call, a: list[_Val]) -> _Val:
 
 
 # --------------------------------------------------------------------------------------
+# Limits of SQLAlchemy and SQLite on the compiled expression
+# --------------------------------------------------------------------------------------
+
+# SQLAlchemy renders SQL recursively, with up to ~4.3 Python frames per level of the
+# expression tree; 120 levels stay well within Python's default limit of 1000 frames,
+# leaving room for the caller's stack.
+_MAX_SQL_DEPTH = 120
+
+
+def _check_sql_depth(expr: ColumnElement[Any]) -> None:
+    """Refuse expression trees SQLAlchemy could not render (iterative: cannot overflow)."""
+    stack: list[tuple[Any, int]] = [(expr, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > _MAX_SQL_DEPTH:
+            raise FormulaError("formula is nested too deeply")
+        stack.extend((child, depth + 1) for child in element.get_children())
+
+
+_SQLITE = sqlite_dialect.dialect()
+# Levels the caller's query may add around the formula (WHERE … AND, comparisons, a
+# formula field used inside another formula is measured as part of that one).
+_CONTEXT_LEVELS = 3
+_SQLITE_LIMITS = {
+    "parser stack overflow": "formula is nested too deeply for SQLite",
+    "expression tree is too large": "formula is nested too deeply for SQLite",
+    "too many sql variables": "formula is too complex for SQLite",
+    "too many arguments": "formula is too complex for SQLite",
+}
+
+
+# Verdicts by SQL structure (SQLAlchemy's cache key, which leaves out bound values): the
+# probe costs a statement compilation, and the same formulas are compiled for every query.
+_SQLITE_VERDICTS: dict[Any, str | None] = {}
+_MAX_VERDICTS = 1024
+
+
+def _check_sqlite_limits(expr: ColumnElement[Any]) -> None:
+    """Refuse SQL that SQLite cannot parse, instead of failing when the query runs."""
+    cache_key = expr._generate_cache_key()
+    key = None if cache_key is None else cache_key.key
+    if key is not None and key in _SQLITE_VERDICTS:
+        message = _SQLITE_VERDICTS[key]
+    else:
+        message = _probe_sqlite(expr)
+        if key is not None:
+            if len(_SQLITE_VERDICTS) >= _MAX_VERDICTS:
+                _SQLITE_VERDICTS.clear()
+            _SQLITE_VERDICTS[key] = message
+    if message is not None:
+        raise FormulaError(message)
+
+
+def _probe_sqlite(expr: ColumnElement[Any]) -> str | None:
+    """Why SQLite cannot parse the expression, or None.
+
+    SQLite's parser stack is fixed-size in the versions Python ships with (about 30 nested
+    function calls), and the compiled SQL nests more than the formula. Rather than model
+    the parser, ask the linked SQLite itself: prepare the statement on an empty in-memory
+    database. Name resolution ("no such table") comes after parsing and is ignored.
+    """
+    probe: ColumnElement[Any] = expr
+    for _ in range(_CONTEXT_LEVELS):
+        probe = func.coalesce(null(), probe)
+    compiled = select(probe).compile(dialect=_SQLITE)
+    params = [None] * len(compiled.positiontup or ())
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute(f"EXPLAIN {compiled}", params)
+    except sqlite3.Error as exc:
+        reason = str(exc).lower()
+        for fragment, message in _SQLITE_LIMITS.items():
+            if fragment in reason:
+                return message
+    finally:
+        conn.close()
+    return None
+
+
+# --------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------
 
@@ -1139,4 +1251,9 @@ def compile_formula(expression: str, resolve: Resolver, dialect: str) -> Typed:
     value = compiler.as_type(value, "text")
     assert value.type != "null"
     t: FormulaType = value.type
-    return Typed(type_coerce(value.expr, _result_type(t)), t)
+    result = Typed(type_coerce(value.expr, _result_type(t)), t)
+    # Resolved fields may be whole formulas themselves: check the final tree.
+    _check_sql_depth(result.expr)
+    if dialect == "sqlite":
+        _check_sqlite_limits(result.expr)
+    return result

@@ -1,0 +1,403 @@
+"""The markdown report (printed, and written to docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import sqlite3
+from contextlib import closing, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+
+from bench.generate import Dataset, Target
+from bench.scenarios import (
+    Budget,
+    BulkResult,
+    CreateResult,
+    PageResult,
+    SearchResult,
+)
+from bench.timing import Timing
+
+TARGET_PAGE_RATIO = 3.0
+TARGET_PAGE_MS = 25.0
+TARGET_CREATES = 500.0
+TARGET_BULK_RATIO = 2.0
+
+
+@dataclass
+class DbResults:
+    dataset: Dataset
+    server_version: str
+    health: Timing
+    pages: list[PageResult]
+    searches: list[SearchResult]
+    creates: CreateResult
+    bulk: BulkResult
+
+
+def _ms(value: float) -> str:
+    if math.isnan(value):
+        return "–"
+    return f"{value:,.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def _rate(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:,.0f}"
+
+
+def _ratio(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:.1f}×"
+
+
+def _ok(met: bool) -> str:
+    return "**met**" if met else "**not met**"
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:,.0f} MiB"
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as f:
+            kib = int(f.readline().split()[1])
+            memory = f", {kib / 2**20:.0f} GB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores ({model}){memory}, {platform.system()} {platform.release()}"
+
+
+def pg_version(target: Target) -> str:
+    with closing(target.connect_pg()) as conn:
+        row = conn.execute("SHOW server_version").fetchone()
+        settings = conn.execute(
+            "SELECT name, setting, unit FROM pg_settings"
+            " WHERE name IN ('shared_buffers', 'work_mem', 'synchronous_commit') ORDER BY name"
+        ).fetchall()
+    shown = ", ".join(f"{n}={s}{u or ''}" for n, s, u in settings)
+    return f"PostgreSQL {row[0] if row else '?'} ({shown})"
+
+
+def software() -> str:
+    parts = [f"Python {platform.python_version()}"]
+    for package in ("fastapi", "uvicorn", "sqlalchemy", "psycopg", "httpx"):
+        with suppress(PackageNotFoundError):
+            parts.append(f"{package} {version(package)}")
+    parts.append(f"SQLite {sqlite3.sqlite_version}")
+    return ", ".join(parts)
+
+
+def render(results: list[DbResults], budget: Budget, quick: bool, command: str) -> str:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    spec = results[0].dataset.spec if results else None
+    lines: list[str] = ["# Benchmarks", ""]
+    if quick:
+        lines += ["> **Quick smoke run** (small data set): not the numbers of record.", ""]
+    lines += [
+        f"Measured {when} with `{command}` (code in [`bench/`](../bench/)).",
+        "",
+        "## Setup",
+        "",
+        f"- **Machine:** {machine()}. Client, server and database share these cores, so"
+        " every number includes the cost of the other two.",
+        f"- **Software:** {software()}.",
+    ]
+    for r in results:
+        if r.dataset.target.kind == "postgresql":
+            lines.append(f"- **PostgreSQL:** {r.server_version}, default server settings.")
+    if spec:
+        lines += [
+            f"- **Data:** {spec.accounts:,} accounts and {spec.contacts:,} contacts"
+            f" ({spec.contacts_per_account} per account), seed {spec.seed}: the demo's"
+            " generator (`guanxi.modules.customers.fake`): ~80 % Chinese company names,"
+            " 85 % Chinese person names, 12 cities, E.164 phones, e-mails; created_at"
+            " spread over two years.",
+        ]
+    for r in results:
+        d = r.dataset
+        lines.append(
+            f"  - {d.target.label}: {_size(d.size_bytes)} on disk, generated and loaded in"
+            f" {d.load_seconds:,.0f} s ({d.generated_at})."
+        )
+    lines += [
+        "- **Server:** the real app, `guanxi serve` (one uvicorn worker, uvloop/httptools) on"
+        " 127.0.0.1, log level `warning` (no access log). **Client:** one keep-alive"
+        " `httpx.Client` per client thread, in the benchmark process.",
+        "",
+        "## Targets",
+        "",
+        "| target | " + " | ".join(r.dataset.target.label for r in results) + " |",
+        "|---|" + "---|" * len(results),
+    ]
+    lines += _target_rows(results)
+    lines += ["", "## Results", ""]
+    lines += _pages(results)
+    lines += _creates(results, budget)
+    lines += _bulk(results)
+    lines += _search(results)
+    lines += _method(budget)
+    lines += _plans(results)
+    return "\n".join(lines) + "\n"
+
+
+def _target_rows(results: list[DbResults]) -> list[str]:
+    rows: dict[str, list[str]] = {
+        "Filtered page via the API within 3× of raw SQL": [],
+        "Filtered page via the API under 25 ms median": [],
+        "≥ 500 single creates/s": [],
+        "Bulk insert within 2× of the database's own bulk load": [],
+    }
+    keys = list(rows)
+    for r in results:
+        ratios = [p.api.median_ms / p.raw.median_ms for p in r.pages]
+        rows[keys[0]].append(
+            "; ".join(
+                f"{p.query.key}: {_ratio(x)} {_ok(x <= TARGET_PAGE_RATIO)}"
+                for p, x in zip(r.pages, ratios, strict=True)
+            )
+        )
+        rows[keys[1]].append(
+            "; ".join(
+                f"{p.query.key}: {_ms(p.api.median_ms)} ms {_ok(p.api.median_ms < TARGET_PAGE_MS)}"
+                for p in r.pages
+            )
+        )
+        seq, conc = r.creates.sequential.per_second, r.creates.concurrent.per_second
+        rows[keys[2]].append(
+            f"1 client: {_rate(seq)}/s {_ok(seq >= TARGET_CREATES)};"
+            f" {r.creates.threads} clients: {_rate(conc)}/s {_ok(conc >= TARGET_CREATES)}"
+        )
+        factor = r.bulk.raw_rows_per_s / r.bulk.api_rows_per_s
+        rows[keys[3]].append(f"{_ratio(factor)} slower {_ok(factor <= TARGET_BULK_RATIO)}")
+    return [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows.items()]
+
+
+def _pages(results: list[DbResults]) -> list[str]:
+    labels = [r.dataset.target.label for r in results]
+    out = [
+        "### (a) Filtered, sorted page of 50 records",
+        "",
+        "Latency per page in ms (median / p95). *Raw SQL* is the hand-written query through the"
+        " driver; *app's SQL* is the exact statement the records service generates, also run"
+        " through the bare driver; *service* is `reader.query` called in-process (transaction,"
+        " metadata check, SQL, rendering to JSON-ready dicts); *API* is"
+        " `POST /api/v1/records/{object}/query` over HTTP.",
+        "",
+    ]
+    for i, q in enumerate(results[0].pages if results else []):
+        out += [
+            f"**{q.query.title}** — `{_body(q)}`",
+            "",
+            "| | " + " | ".join(labels) + " |",
+            "|---|" + "---:|" * len(labels),
+        ]
+        variants = [
+            ("raw SQL (driver)", "raw"),
+            ("app's SQL (driver)", "app_sql_driver"),
+            ("service, in-process", "service"),
+            ("HTTP API", "api"),
+        ]
+        for name, attr in variants:
+            cells = []
+            for r in results:
+                t: Timing = getattr(r.pages[i], attr)
+                cells.append(f"{_ms(t.median_ms)} / {_ms(t.p95_ms)}")
+            out.append(f"| {name} | " + " | ".join(cells) + " |")
+        ratio_cells = [_ratio(r.pages[i].api.median_ms / r.pages[i].raw.median_ms) for r in results]
+        out.append("| **API ÷ raw SQL (median)** | " + " | ".join(ratio_cells) + " |")
+        same = [("yes" if r.pages[i].same_records else "**NO**") for r in results]
+        out.append("| same 50 records in API and raw SQL | " + " | ".join(same) + " |")
+        out.append(
+            "| requests timed | " + " | ".join(str(r.pages[i].api.n) for r in results) + " |"
+        )
+        out.append("")
+    floor = [f"{_ms(r.health.median_ms)} / {_ms(r.health.p95_ms)}" for r in results]
+    out += [
+        "For scale, the HTTP floor — `GET /api/v1/health` (auth-free, one `SELECT 1`):"
+        " " + ", ".join(f"{lbl} {v} ms" for lbl, v in zip(labels, floor, strict=True)) + ".",
+        "",
+    ]
+    return out
+
+
+def _body(q: PageResult) -> str:
+    import orjson
+
+    return orjson.dumps(q.query.body).decode()
+
+
+def _creates(results: list[DbResults], budget: Budget) -> list[str]:
+    labels = [r.dataset.target.label for r in results]
+    out = [
+        "### (b) Single-record creates",
+        "",
+        "`POST /api/v1/records/account` with one demo-like account (name, picklists, phone,"
+        " e-mail, website, currency, address, tags, datetime).",
+        "",
+        "| | " + " | ".join(labels) + " |",
+        "|---|" + "---:|" * len(labels),
+    ]
+    seq = [r.creates.sequential for r in results]
+    conc = [r.creates.concurrent for r in results]
+    out.append("| 1 client: creates/s | " + " | ".join(_rate(t.per_second) for t in seq) + " |")
+    out.append(
+        "| 1 client: latency median / p95 ms | "
+        + " | ".join(f"{_ms(t.median_ms)} / {_ms(t.p95_ms)}" for t in seq)
+        + " |"
+    )
+    threads = results[0].creates.threads if results else budget.create_threads
+    out.append(
+        f"| {threads} clients: creates/s | " + " | ".join(_rate(t.per_second) for t in conc) + " |"
+    )
+    out.append(
+        f"| {threads} clients: latency median / p95 ms | "
+        + " | ".join(f"{_ms(t.median_ms)} / {_ms(t.p95_ms)}" for t in conc)
+        + " |"
+    )
+    out.append(
+        "| requests timed (1 client + concurrent) | "
+        + " | ".join(f"{a.n} + {b.n}" for a, b in zip(seq, conc, strict=True))
+        + " |"
+    )
+    out.append("")
+    return out
+
+
+def _bulk(results: list[DbResults]) -> list[str]:
+    labels = [r.dataset.target.label for r in results]
+    out = [
+        "### (c) Bulk insert",
+        "",
+        "The same account rows, 1,000 per call or transaction: through"
+        ' `POST /api/v1/records/account/bulk` (`"return_records": false`) versus the'
+        " database's own bulk path into the same table with all its indexes (PostgreSQL"
+        " `COPY`, SQLite `executemany`).",
+        "",
+        "| | " + " | ".join(labels) + " |",
+        "|---|" + "---:|" * len(labels),
+        "| API: rows/s | " + " | ".join(_rate(r.bulk.api_rows_per_s) for r in results) + " |",
+        "| API: ms per 1,000-row call (median) | "
+        + " | ".join(_ms(r.bulk.api.median_ms) for r in results)
+        + " |",
+        "| database bulk load: rows/s | "
+        + " | ".join(_rate(r.bulk.raw_rows_per_s) for r in results)
+        + " |",
+        "| database: ms per 1,000 rows (median) | "
+        + " | ".join(_ms(r.bulk.raw.median_ms) for r in results)
+        + " |",
+        "| **database ÷ API rows/s** | "
+        + " | ".join(_ratio(r.bulk.raw_rows_per_s / r.bulk.api_rows_per_s) for r in results)
+        + " |",
+        "| rows per side | "
+        + " | ".join(f"{r.bulk.api.n * r.bulk.size:,}" for r in results)
+        + " |",
+        "",
+    ]
+    return out
+
+
+def _search(results: list[DbResults]) -> list[str]:
+    labels = [r.dataset.target.label for r in results]
+    out = [
+        "### (d) Global search",
+        "",
+        "`GET /api/v1/search?q=…` (default 5 matches per object, accounts and contacts;"
+        " substring match on names, e-mails, phones and account numbers). Latency in ms,"
+        " median / p95; hits = records returned.",
+        "",
+        "| query | q | " + " | ".join(labels) + " |",
+        "|---|---|" + "---:|" * len(labels),
+    ]
+    for i, s in enumerate(results[0].searches if results else []):
+        cells = []
+        for r in results:
+            hit = r.searches[i]
+            cells.append(
+                f"{_ms(hit.timing.median_ms)} / {_ms(hit.timing.p95_ms)}"
+                f" ({hit.hits} hits, n={hit.timing.n})"
+            )
+        qs = {r.searches[i].q for r in results}
+        out.append(f"| {s.label} | `{' / '.join(sorted(qs))}` | " + " | ".join(cells) + " |")
+    out.append("")
+    return out
+
+
+def _method(budget: Budget) -> list[str]:
+    return [
+        "## Method",
+        "",
+        "- **Data set** (`bench/generate.py`): the schema is made by the app"
+        " (`guanxi.bootstrap.migrate`) on a new SQLite file or a new PostgreSQL schema"
+        " (`bench`, passed as `Database(url, schema=…)` and `GUANXI_DATABASE_SCHEMA`). Rows are"
+        " the demo's fake records turned into columns by the app's field types, converted by the"
+        " SQLAlchemy table's type processors, and bulk-loaded (SQLite `executemany`,"
+        " PostgreSQL `COPY`) with the secondary indexes dropped and then recreated from their"
+        " own DDL; then `ANALYZE` / `VACUUM ANALYZE`. All system columns are filled (uuid7 ids,"
+        " version 1, owner = a bench administrator). The database is cached under"
+        " `bench/data/` (git-ignored) with a marker of size and seed; rows that a run creates"
+        " are newer than the data set and are deleted before the next run.",
+        f"- **Pages (a):** {budget.page_requests} sequential requests per variant after 10"
+        " warm-ups, one keep-alive connection. Raw SQL selects the same columns (every column"
+        " but `deleted_at`) with the same WHERE (including `deleted_at IS NULL`), ORDER BY"
+        " (with the `id` tie-breaker the API adds) and LIMIT, and fetches all rows; the API's"
+        " first page is checked to contain the same 50 records.",
+        f"- **Creates (b):** {budget.creates} sequential requests after 20 warm-ups, then"
+        f" {budget.creates} more spread over {budget.create_threads} client threads (one"
+        " connection each); creates/s = requests ÷ wall time.",
+        f"- **Bulk (c):** {budget.bulk_batches} calls of {budget.bulk_size} records after a"
+        " 10-record warm-up call; the database side loads the same records, converted to"
+        " driver parameters before the clock starts, one transaction per 1,000 rows with the"
+        " app's connection settings (SQLite: WAL, synchronous=NORMAL, foreign keys on).",
+        f"- **Search (d):** up to {budget.search_requests} sequential requests per term after 2"
+        " warm-ups. The terms are taken from records in the middle of the data set.",
+        f"- Slow loops stop after {budget.max_seconds:.0f} s (at least 5 samples); *n* shows"
+        " how many were timed. p95 is the nearest-rank 95th percentile.",
+        "",
+    ]
+
+
+def _plans(results: list[DbResults]) -> list[str]:
+    out = ["## Query plans", ""]
+    for r in results:
+        for p in r.pages:
+            out += [
+                "<details>",
+                f"<summary>{r.dataset.target.label}: {p.query.key}</summary>",
+                "",
+                "Raw SQL:",
+                "",
+                "```sql",
+                p.raw_sql,
+                "```",
+                "",
+                "```",
+                p.plans.get("raw", ""),
+                "```",
+                "",
+                "App's SQL:",
+                "",
+                "```sql",
+                p.app_sql,
+                "```",
+                "",
+                "```",
+                p.plans.get("app", ""),
+                "```",
+                "",
+                "</details>",
+                "",
+            ]
+    return out

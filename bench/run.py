@@ -1,0 +1,145 @@
+"""Run the benchmarks: ``python -m bench.run [--quick] [--dbs sqlite,postgresql] …``.
+
+For each database: make (or reuse) the data set, start the real server on a free loopback
+port, measure list pages, search, single creates and bulk inserts against the raw database,
+then print the markdown report and write it to ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.generate import Spec, Target, ensure_dataset, log_stderr, reset
+from bench.report import DbResults, pg_version, render
+from bench.scenarios import (
+    Budget,
+    measure_bulk,
+    measure_creates,
+    measure_health,
+    measure_pages,
+    measure_search,
+)
+from bench.server import running_server
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+QUICK_ACCOUNTS = 20_000
+DBS = ("sqlite", "postgresql")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description="Guanxi benchmarks against the raw database."
+    )
+    parser.add_argument("--accounts", type=int, default=1_000_000, help="accounts to generate")
+    parser.add_argument("--contacts-per-account", type=int, default=2, help="contacts each")
+    parser.add_argument("--seed", type=int, default=Spec(1).seed, help="data set seed")
+    parser.add_argument(
+        "--dbs", default=",".join(DBS), help="comma-separated: sqlite,postgresql (default both)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke run: {QUICK_ACCOUNTS:,} accounts, fewer requests, report not in docs/",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=ROOT / "bench" / "data", help="generated databases"
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("GUANXI_BENCH_POSTGRES_URL", DEFAULT_PG_URL),
+        help="PostgreSQL server (env GUANXI_BENCH_POSTGRES_URL)",
+    )
+    parser.add_argument(
+        "--pg-schema", default=None, help="schema for the data set (default bench, bench_quick)"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="report file (default docs/benchmarks.md; bench/data/benchmarks-quick.md if --quick)",
+    )
+    parser.add_argument(
+        "--regenerate", action="store_true", help="rebuild the data sets even if cached"
+    )
+    parser.add_argument(
+        "--generate-only", action="store_true", help="make the data sets, measure nothing"
+    )
+    args = parser.parse_args(argv)
+    if args.quick and args.accounts == parser.get_default("accounts"):
+        args.accounts = QUICK_ACCOUNTS
+    args.dbs = [d.strip() for d in args.dbs.split(",") if d.strip()]
+    unknown = set(args.dbs) - set(DBS)
+    if unknown or not args.dbs:
+        parser.error(f"--dbs takes {', '.join(DBS)}")
+    if args.accounts < 1000 or args.contacts_per_account < 1:
+        parser.error("use at least 1000 accounts and 1 contact per account")
+    if args.pg_schema is None:
+        args.pg_schema = "bench_quick" if args.quick else "bench"
+    if args.output is None:
+        args.output = (
+            args.data_dir / "benchmarks-quick.md" if args.quick else ROOT / "docs" / "benchmarks.md"
+        )
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    log = log_stderr
+    spec = Spec(args.accounts, args.contacts_per_account, args.seed)
+    budget = Budget.quick() if args.quick else Budget()
+    data_dir: Path = args.data_dir
+    results: list[DbResults] = []
+    for kind in args.dbs:
+        target = (
+            Target.sqlite(data_dir, spec)
+            if kind == "sqlite"
+            else Target.postgresql(args.pg_url, args.pg_schema)
+        )
+        dataset = ensure_dataset(target, spec, data_dir, force=args.regenerate, log=log)
+        if args.generate_only:
+            continue
+        log(f"measuring {target.label}")
+        try:
+            with running_server(dataset, data_dir) as server:
+                health = measure_health(server, budget)
+                pages = measure_pages(server, dataset, budget, log)
+                searches = measure_search(server, dataset, budget, log)
+                creates = measure_creates(server, dataset, budget, log)
+                bulk = measure_bulk(server, dataset, budget, log)
+        finally:
+            reset(dataset)
+        results.append(
+            DbResults(
+                dataset=dataset,
+                server_version=pg_version(target) if kind == "postgresql" else "",
+                health=health,
+                pages=pages,
+                searches=searches,
+                creates=creates,
+                bulk=bulk,
+            )
+        )
+    if not results:
+        return 0
+    command = "python -m bench.run" + (
+        " " + shlex.join(argv if argv is not None else sys.argv[1:])
+        if (argv if argv is not None else sys.argv[1:])
+        else ""
+    )
+    report = render(results, budget, args.quick, command)
+    print(report)
+    output: Path = args.output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report, encoding="utf-8")
+    log(f"report written to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The real server in a subprocess (``guanxi serve`` on 127.0.0.1) and an API token for it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from bench.generate import ADMIN_EMAIL, Dataset
+from guanxi.platform.access.users import create_token, user_by_email
+
+READY_TIMEOUT_S = 60.0
+LOG_LEVEL = "warning"  # no per-request access log: the measurement is the app, not logging
+
+
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    token: str
+    pid: int
+    log_path: Path
+
+    def client(self, timeout: float = 120.0) -> httpx.Client:
+        """A keep-alive client authenticated with the bench token."""
+        return httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=timeout,
+        )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_token(dataset: Dataset) -> str:
+    """A new API token for the data set's administrator (removed again by ``reset``)."""
+    db = dataset.target.database()
+    try:
+        with db.write() as conn:
+            user = user_by_email(conn, ADMIN_EMAIL)
+            _, secret = create_token(conn, user.id, name="bench", now=datetime.now(UTC))
+    finally:
+        db.dispose()
+    return secret
+
+
+def server_env(dataset: Dataset) -> dict[str, str]:
+    env = dict(os.environ)
+    for key in [k for k in env if k.startswith("GUANXI_")]:
+        del env[key]
+    env["GUANXI_DATABASE_URL"] = dataset.target.url
+    if dataset.target.schema:
+        env["GUANXI_DATABASE_SCHEMA"] = dataset.target.schema
+    env["GUANXI_LOG_LEVEL"] = LOG_LEVEL
+    return env
+
+
+@contextmanager
+def running_server(dataset: Dataset, log_dir: Path) -> Iterator[Server]:
+    """``guanxi serve`` (one uvicorn worker) on a free loopback port, stopped afterwards."""
+    port = free_port()
+    token = make_token(dataset)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"server-{dataset.target.kind}.log"
+    guanxi = Path(sys.executable).with_name("guanxi")
+    cmd = [str(guanxi), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, env=server_env(dataset), cwd=log_dir
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(proc, base_url, log_path)
+        yield Server(base_url, token, proc.pid, log_path)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], base_url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited early:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/api/v1/health", timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server is not ready after {READY_TIMEOUT_S:.0f} s")
+        time.sleep(0.1)

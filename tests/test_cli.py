@@ -1,0 +1,45 @@
+"""The `guanxi` command line, as an operator uses it (SQLite in a temporary folder)."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from guanxi.cli import app
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("GUANXI_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
+    doctor = env.invoke(app, ["doctor"])
+    assert doctor.exit_code == 1 and "PENDING" in doctor.output
+
+    assert env.invoke(app, ["migrate"]).exit_code == 0
+    created = env.invoke(
+        app, ["admin", "create", "--email", "boss@example.com", "--password", "s3cret-pass"]
+    )
+    assert created.exit_code == 0, created.output
+    duplicate = env.invoke(
+        app, ["admin", "create", "--email", "boss@example.com", "--password", "s3cret-pass"]
+    )
+    assert duplicate.exit_code == 1 and "exists" in duplicate.output
+
+    token = env.invoke(app, ["admin", "token", "--email", "boss@example.com"])
+    assert token.exit_code == 0 and token.output.strip().startswith("gx_")
+    unknown = env.invoke(app, ["admin", "token", "--email", "nobody@example.com"])
+    assert unknown.exit_code == 1
+
+    doctor = env.invoke(app, ["doctor"])
+    assert doctor.exit_code == 0, doctor.output
+    assert "up to date" in doctor.output
+
+    demo = env.invoke(app, ["demo", "--accounts", "5"])
+    assert demo.exit_code == 0, demo.output
+    assert "'account': 5" in demo.output
+    again = env.invoke(app, ["demo", "--accounts", "5"])
+    assert "already present" in again.output
