@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from guanxi import __version__
-from guanxi.api import files, meta, problems, records, search, system
+from guanxi.api import admin, auth, files, meta, problems, records, search, system
 from guanxi.api.deps import Services
 from guanxi.api.openapi import build_openapi
 from guanxi.api.responses import ORJSONResponse
@@ -39,7 +39,7 @@ def create_app(
     )
     app.state.services = services
     problems.install(app)
-    for module in (system, meta, records, search, files):
+    for module in (system, auth, admin, meta, records, search, files):
         app.include_router(module.router)
 
     documents: dict[str, dict[str, Any]] = {}  # by metadata version

@@ -9,8 +9,7 @@ import typer
 from guanxi.config import Settings
 from guanxi.kernel.clock import SystemClock
 from guanxi.kernel.db import Database
-
-DEMO_PASSWORD = "guanxi-demo"  # noqa: S105 - the documented demo sign-in
+from guanxi.platform.access.demo import DEMO_PASSWORD
 
 app = typer.Typer(help="Guanxi (关系) CRM", no_args_is_help=True, add_completion=False)
 admin = typer.Typer(help="Administrator accounts and tokens", no_args_is_help=True)
@@ -61,6 +60,7 @@ def demo(accounts: int = typer.Option(200, help="number of demo accounts")) -> N
 
     from guanxi.bootstrap import migrate as run
     from guanxi.modules.customers.demo import load
+    from guanxi.platform.access import demo as demo_org
     from guanxi.platform.access.actor import Actor
     from guanxi.platform.access.tables import gx_user
     from guanxi.platform.access.users import create_user
@@ -90,11 +90,15 @@ def demo(accounts: int = typer.Option(200, help="number of demo accounts")) -> N
             )
         else:
             user_id = admin_row.id
+        people = demo_org.load(conn, ctx.snap, now=clock.now())
         ctx = Ctx.open(
             conn, registry, Actor(user_id=user_id, name="Admin", is_admin=True), clock.now()
         )
-        counts = load(ctx, accounts=accounts)
-    typer.echo(f"demo data loaded: {counts}; sign in as admin@example.com / {DEMO_PASSWORD}")
+        counts = load(ctx, owners=people.sales_reps, accounts=accounts)
+    typer.echo(
+        f"demo data loaded: {counts}; sign in as admin@example.com / {DEMO_PASSWORD} "
+        f"(or ceo.chen, director.li, rep.zhang … @example.com, same password)"
+    )
 
 
 @admin.command("create")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,10 @@ from guanxi.bootstrap import migrate
 from guanxi.config import Settings
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
+from guanxi.platform.access import demo
+from guanxi.platform.access.demo import DemoOrg
 from guanxi.platform.access.users import create_token, create_user
+from guanxi.platform.metadata.registry import Registry
 
 
 class Api:
@@ -87,8 +90,29 @@ def admin(client: TestClient, installed_db: Database, clock: FixedClock) -> Api:
 
 
 @pytest.fixture
-def rep_zhang(client: TestClient, installed_db: Database, clock: FixedClock) -> Api:
-    """销售代表 Zhang: an ordinary user without administrator rights."""
-    return Api(
-        client, _persona(installed_db, clock, "zhang.rep@example.com", "张销售", is_admin=False)
-    )
+def demo_org(installed_db: Database, clock: FixedClock) -> DemoOrg:
+    """The demo organisation: ceo_chen, director_li (east), director_huang (south),
+    manager_zhou → rep_zhang, rep_wang (east), rep_liu, rep_zhao (south), agent_sun, marketer_ma."""
+    registry = Registry()
+    with installed_db.write() as conn:
+        return demo.load(conn, registry.snapshot(conn), now=clock.now())
+
+
+@pytest.fixture
+def persona(
+    client: TestClient, installed_db: Database, clock: FixedClock, demo_org: DemoOrg
+) -> Callable[[str], Api]:
+    """``persona("rep_zhang")``: an API client signed in as that demo user."""
+
+    def signed_in(name: str) -> Api:
+        with installed_db.write() as conn:
+            _, token = create_token(conn, demo_org.users[name], name="tests", now=clock.now())
+        return Api(client, token)
+
+    return signed_in
+
+
+@pytest.fixture
+def rep_zhang(persona: Callable[[str], Api]) -> Api:
+    """销售代表 张伟 (East China sales, reports to manager_zhou): no administrator rights."""
+    return persona("rep_zhang")

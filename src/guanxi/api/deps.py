@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,19 +14,30 @@ from sqlalchemy import Connection
 from guanxi.config import Settings
 from guanxi.kernel.clock import Clock
 from guanxi.kernel.db import Database
-from guanxi.kernel.errors import Unauthenticated
+from guanxi.kernel.errors import PermissionDenied, Unauthenticated
 from guanxi.platform.access.actor import Actor
+from guanxi.platform.access.sessions import authenticate_session
 from guanxi.platform.access.users import authenticate_token
 from guanxi.platform.metadata.context import use_timezone
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.records.service import Ctx
 
+SESSION_COOKIE = "gx_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 @dataclass(frozen=True)
 class Credentials:
-    """The bearer token of a request, checked inside the request's own transaction."""
+    """What a request presented (a bearer token or a session cookie), checked inside the
+    request's own transaction so a revoked credential fails on its very next request."""
 
-    token: str
+    token: str | None = None
+    session: str | None = None
+    csrf: str | None = None
+    unsafe: bool = False  # a write: cookie sessions must echo their CSRF token
+    ip: str | None = None
+    user_agent: str | None = None
 
 
 @dataclass
@@ -38,7 +50,18 @@ class Services:
     clock: Clock
 
     def _actor(self, conn: Connection, credentials: Credentials) -> Actor:
-        return authenticate_token(conn, credentials.token, now=self.clock.now())
+        if credentials.token is not None:
+            return authenticate_token(conn, credentials.token, now=self.clock.now())
+        if credentials.session is None:
+            raise Unauthenticated("sign in or send Authorization: Bearer <token>")
+        actor = authenticate_session(conn, credentials.session, now=self.clock.now())
+        if credentials.unsafe and not (
+            credentials.csrf
+            and actor.csrf_token
+            and hmac.compare_digest(credentials.csrf, actor.csrf_token)
+        ):
+            raise PermissionDenied("a cookie-authenticated write needs the X-CSRF-Token header")
+        return actor
 
     @contextmanager
     def write(self, credentials: Credentials) -> Iterator[Ctx]:
@@ -70,12 +93,27 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 
 def get_credentials(request: Request) -> Credentials:
-    """``Authorization: Bearer <token>``; 401 when missing (validity is checked in the transaction)."""
+    """``Authorization: Bearer <token>`` or the session cookie; 401 when neither is sent."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("send Authorization: Bearer <token>")
-    return Credentials(token.strip())
+    session = request.cookies.get(SESSION_COOKIE)
+    if scheme.lower() == "bearer" and token.strip():
+        return Credentials(
+            token=token.strip(), ip=client_ip(request), user_agent=request.headers.get("user-agent")
+        )
+    if not session:
+        raise Unauthenticated("sign in or send Authorization: Bearer <token>")
+    return Credentials(
+        session=session,
+        csrf=request.headers.get(CSRF_HEADER),
+        unsafe=request.method not in SAFE_METHODS,
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 ActorDep = Annotated[Credentials, Depends(get_credentials)]

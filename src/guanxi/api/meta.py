@@ -9,18 +9,39 @@ from fastapi import APIRouter, Response
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
 from guanxi.kernel.errors import NotFound, PermissionDenied
+from guanxi.platform.access import audit
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.metadata import service
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.schemas import CONFIG_KEYS, FieldIn, FieldPatch, ObjectIn, ObjectPatch
 from guanxi.platform.query.check import check_formula
+from guanxi.platform.records.service import Ctx
 
 router = APIRouter(prefix="/api/v1/meta", tags=["metadata"], default_response_class=ORJSONResponse)
 
 
 def _admin(actor: Actor) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied("managing metadata needs administrator rights")
+    if not actor.has_right("manage_metadata"):
+        raise PermissionDenied("changing objects and fields needs the manage_metadata right")
+
+
+def _audit(ctx: Ctx, action: str, target: str, details: dict[str, Any] | None = None) -> None:
+    audit.record(
+        ctx.conn,
+        f"metadata.{action}",
+        now=ctx.now,
+        actor_id=ctx.actor.user_id,
+        target=target,
+        details=details,
+    )
+
+
+def _visible_object(ctx: Ctx, obj: ObjectDef) -> dict[str, Any]:
+    """An object as this user sees it: fields hidden from them are absent."""
+    out = object_out(obj)
+    policy = ctx.actor.policy
+    out["fields"] = [f for f in out["fields"] if policy.field_visible(obj.name, f["name"])]
+    return out
 
 
 def field_out(f: FieldDef) -> dict[str, Any]:
@@ -60,7 +81,15 @@ def object_out(obj: ObjectDef, *, with_fields: bool = True) -> dict[str, Any]:
 @router.get("/objects")
 def list_objects(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     with services.read(actor) as ctx:
-        return {"objects": [object_out(o) for o in ctx.snap.objects.values() if not o.archived]}
+        policy = ctx.actor.policy
+        return {
+            "objects": [
+                _visible_object(ctx, o)
+                for o in ctx.snap.objects.values()
+                if not o.archived
+                and (policy.can("read", o.name) or ctx.actor.has_right("manage_metadata"))
+            ]
+        }
 
 
 @router.post("/objects", status_code=201)
@@ -68,13 +97,14 @@ def create_object(body: ObjectIn, services: ServicesDep, actor: ActorDep) -> dic
     with services.write(actor) as ctx:
         _admin(ctx.actor)
         obj = service.create_object(ctx.conn, services.registry, body, now=ctx.now)
+        _audit(ctx, "object.create", obj.name)
         return object_out(services.registry.snapshot(ctx.conn).object(obj.name))
 
 
 @router.get("/objects/{object_name}")
 def get_object(object_name: str, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     with services.read(actor) as ctx:
-        return object_out(ctx.snap.object(object_name))
+        return _visible_object(ctx, ctx.snap.object(object_name))
 
 
 @router.patch("/objects/{object_name}")
@@ -84,6 +114,7 @@ def update_object(
     with services.write(actor) as ctx:
         _admin(ctx.actor)
         service.update_object(ctx.conn, services.registry, object_name, body, now=ctx.now)
+        _audit(ctx, "object.update", object_name, body.model_dump(exclude_unset=True, mode="json"))
         return object_out(services.registry.snapshot(ctx.conn).object(object_name))
 
 
@@ -93,7 +124,14 @@ def list_fields(
 ) -> dict[str, Any]:
     with services.read(actor) as ctx:
         obj = ctx.snap.object(object_name)
-        return {"fields": [field_out(f) for f in obj.fields if f.archived == archived]}
+        policy = ctx.actor.policy
+        return {
+            "fields": [
+                field_out(f)
+                for f in obj.fields
+                if f.archived == archived and policy.field_visible(obj.name, f.name)
+            ]
+        }
 
 
 @router.post("/objects/{object_name}/fields", status_code=201)
@@ -105,6 +143,7 @@ def create_field(
         f = service.create_field(
             ctx.conn, services.registry, object_name, body, now=ctx.now, formula_check=check_formula
         )
+        _audit(ctx, "field.create", f"{object_name}.{f.name}", {"type": f.type})
         return field_out(f)
 
 
@@ -115,7 +154,7 @@ def get_field(
     with services.read(actor) as ctx:
         obj = ctx.snap.object(object_name)
         f = obj.get_field(field_name, include_archived=True)
-        if f is None:
+        if f is None or not ctx.actor.policy.field_visible(object_name, field_name):
             raise NotFound(f"field {object_name}.{field_name} does not exist")
         return field_out(f)
 
@@ -135,6 +174,12 @@ def update_field(
             now=ctx.now,
             formula_check=check_formula,
         )
+        _audit(
+            ctx,
+            "field.update",
+            f"{object_name}.{f.name}",
+            body.model_dump(exclude_unset=True, mode="json"),
+        )
         return field_out(f)
 
 
@@ -148,6 +193,7 @@ def archive_field(
         service.set_field_archived(
             ctx.conn, services.registry, object_name, field_name, True, now=ctx.now
         )
+        _audit(ctx, "field.archive", f"{object_name}.{field_name}")
     return Response(status_code=204)
 
 
@@ -160,4 +206,5 @@ def restore_field(
         f = service.set_field_archived(
             ctx.conn, services.registry, object_name, field_name, False, now=ctx.now
         )
+        _audit(ctx, "field.restore", f"{object_name}.{field_name}")
         return field_out(f)

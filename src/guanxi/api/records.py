@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import orjson
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
 from guanxi.kernel.errors import FieldError, ValidationFailed
+from guanxi.platform.access import sharing
 from guanxi.platform.records import reader, service
 
 router = APIRouter(prefix="/api/v1", tags=["records"], default_response_class=ORJSONResponse)
@@ -102,12 +103,9 @@ def query_records(
     object_name: str, body: QueryIn, services: ServicesDep, actor: ActorDep
 ) -> dict[str, Any]:
     with services.read(actor) as ctx:
-        page = reader.query(
-            ctx.conn,
-            ctx.snap,
-            ctx.snap.object(object_name),
-            ctx.zone,
-            ctx.now,
+        page = service.list_records(
+            ctx,
+            object_name,
             filter=body.filter,
             sort=body.sort,
             limit=body.limit,
@@ -182,12 +180,9 @@ def get_record(
     include: str | None = None,
 ) -> ORJSONResponse:
     with services.read(actor) as ctx:
-        obj = ctx.snap.object(object_name)
-        record = reader.fetch_one(ctx.conn, ctx.snap, obj, record_id, ctx.zone, fields=_csv(fields))
-        if include:
-            reader.attach_related(
-                ctx.conn, ctx.snap, obj, [record], _csv(include), ctx.zone, ctx.now
-            )
+        record = service.get_record(
+            ctx, object_name, record_id, fields=_csv(fields), include=_csv(include)
+        )
     return _record_response(record)
 
 
@@ -243,12 +238,9 @@ def recycle_bin(
 ) -> dict[str, Any]:
     """Deleted records, most recently deleted first."""
     with services.read(actor) as ctx:
-        page = reader.query(
-            ctx.conn,
-            ctx.snap,
-            ctx.snap.object(object_name),
-            ctx.zone,
-            ctx.now,
+        page = service.list_records(
+            ctx,
+            object_name,
             sort=[{"field": "deleted_at", "direction": "desc"}],
             limit=limit,
             cursor=cursor,
@@ -263,4 +255,51 @@ def purge_record(
 ) -> Response:
     with services.write(actor) as ctx:
         service.purge_record(ctx, object_name, record_id)
+    return Response(status_code=204)
+
+
+class ShareIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: UUID | None = None
+    team_id: UUID | None = None
+    access: Literal["read", "edit"] = "read"
+
+
+@router.get("/records/{object_name}/{record_id}/shares")
+def list_shares(
+    object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    with services.read(actor) as ctx:
+        return {
+            "shares": sharing.shares(ctx.conn, ctx.snap, ctx.actor.policy, object_name, record_id)
+        }
+
+
+@router.post("/records/{object_name}/{record_id}/shares", status_code=201)
+def share_record(
+    object_name: str, record_id: UUID, body: ShareIn, services: ServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    """Share a record with a user or team (read or edit); needs edit access to it."""
+    with services.write(actor) as ctx:
+        share_id = sharing.share(
+            ctx.conn,
+            ctx.snap,
+            ctx.actor.policy,
+            object_name,
+            record_id,
+            user_id=body.user_id,
+            team_id=body.team_id,
+            access=body.access,
+            now=ctx.now,
+        )
+    return {"id": str(share_id)}
+
+
+@router.delete("/records/{object_name}/{record_id}/shares/{share_id}", status_code=204)
+def unshare_record(
+    object_name: str, record_id: UUID, share_id: UUID, services: ServicesDep, actor: ActorDep
+) -> Response:
+    with services.write(actor) as ctx:
+        sharing.unshare(ctx.conn, ctx.snap, ctx.actor.policy, object_name, record_id, share_id)
     return Response(status_code=204)

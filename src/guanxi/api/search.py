@@ -24,4 +24,6 @@ def search(
     """Matches grouped by object: names, e-mails and phones (substrings, Chinese and English)."""
     wanted = [o.strip() for o in objects.split(",")] if objects else None
     with services.read(actor) as ctx:
-        return run_search(ctx.conn, ctx.snap, q, objects=wanted, limit=limit)
+        return run_search(
+            ctx.conn, ctx.snap, q, objects=wanted, limit=limit, policy=ctx.actor.policy
+        )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from guanxi.modules.customers import fake
 from guanxi.platform.records.service import Ctx, create_many
@@ -45,16 +47,19 @@ def account_row(rng: random.Random, serial: int) -> tuple[dict[str, Any], fake.C
 def load(
     ctx: Ctx,
     *,
+    owners: Sequence[UUID] = (),
     accounts: int = 200,
     contacts_per_account: tuple[int, int] = (1, 4),
     seed: int = 20261123,
 ) -> dict[str, int]:
-    """Create demo customers; deterministic for a given seed."""
+    """Create demo customers, owned round-robin by ``owners``; deterministic for a seed."""
     rng = random.Random(seed)
     rows = []
     companies = []
     for i in range(accounts):
         row, company = account_row(rng, i + 1)
+        if owners:
+            row["owner_id"] = str(owners[i % len(owners)])
         row["last_activity_at"] = (
             ctx.now - timedelta(days=rng.randrange(0, 120), hours=rng.randrange(0, 24))
         ).isoformat()
@@ -77,6 +82,7 @@ def load(
                     "gender": p.gender,
                     "is_primary": n == 0,
                     "wechat": p.email.split("@")[0].replace(".", "_"),
+                    "owner_id": account["owner_id"],
                 }
             )
     create_many(ctx, "contact", contact_rows, return_records=False)

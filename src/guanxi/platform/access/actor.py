@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
+
+from guanxi.platform.access.policy import SUPERUSER, Policy
 
 
 @dataclass(frozen=True)
@@ -13,7 +15,13 @@ class Actor:
     is_admin: bool = False
     locale: str = "zh-CN"
     time_zone: str = "Asia/Shanghai"
-    can_write: bool = True
+    can_write: bool = True  # False for read-only tokens
+    policy: Policy = field(default=SUPERUSER)
+    session_id: UUID | None = None  # set when authenticated by a cookie session
+    csrf_token: str | None = None
+
+    def has_right(self, right: str) -> bool:
+        return self.is_admin or self.policy.has_right(right)
 
 
 SYSTEM = Actor(user_id=None, name="system", is_admin=True)

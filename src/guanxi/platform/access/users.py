@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -16,15 +17,32 @@ from sqlalchemy.exc import IntegrityError
 from guanxi.kernel.errors import Conflict, FieldError, NotFound, Unauthenticated, invalid
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.access.actor import Actor
-from guanxi.platform.access.tables import gx_api_token, gx_user
+from guanxi.platform.access.policy import load_policy
+from guanxi.platform.access.tables import gx_api_token, gx_role, gx_user, gx_user_role
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 TOKEN_PREFIX = "gx_"  # noqa: S105 - a public prefix, not a secret
 
 
-def hash_password(password: str) -> str:
+def check_password_policy(password: str) -> None:
+    """At least 8 characters mixing two of: letters, digits, other characters."""
     if len(password) < 8:
         raise invalid("password", "must be at least 8 characters", "too_short")
+    kinds = sum(
+        (
+            any(c.isalpha() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+    if kinds < 2:
+        raise invalid(
+            "password", "must mix at least two of letters, digits and symbols", "too_weak"
+        )
+
+
+def hash_password(password: str) -> str:
+    check_password_policy(password)
     return _hasher.hash(password)
 
 
@@ -47,7 +65,12 @@ def create_user(
     is_admin: bool = False,
     locale: str = "zh-CN",
     time_zone: str = "Asia/Shanghai",
+    phone: str | None = None,
 ) -> UUID:
+    try:
+        ZoneInfo(time_zone)
+    except (ValueError, KeyError):
+        raise invalid("time_zone", "is not an IANA time zone such as Asia/Shanghai") from None
     user_id = uuid7()
     try:
         with conn.begin_nested():
@@ -56,6 +79,7 @@ def create_user(
                     id=user_id,
                     email=email.strip().lower(),
                     name=name,
+                    phone=phone,
                     password_hash=hash_password(password) if password else None,
                     locale=locale,
                     time_zone=time_zone,
@@ -129,11 +153,44 @@ def authenticate_token(conn: Connection, token: str, *, now: datetime) -> Actor:
         raise Unauthenticated("invalid or revoked token")
     if row.expires_at is not None and row.expires_at <= now:
         raise Unauthenticated("the token has expired")
+    return actor_for(conn, row, can_write=row.scope == "write")
+
+
+def actor_for(conn: Connection, user: Any, *, can_write: bool = True, **extra: Any) -> Actor:
+    """The acting user with their compiled permissions."""
     return Actor(
-        user_id=row.id,
-        name=row.name,
-        is_admin=row.is_admin,
-        locale=row.locale,
-        time_zone=row.time_zone,
-        can_write=row.scope == "write",
+        user_id=user.id,
+        name=user.name,
+        is_admin=user.is_admin,
+        locale=user.locale,
+        time_zone=user.time_zone,
+        can_write=can_write,
+        policy=load_policy(conn, user.id, superuser=user.is_admin),
+        **extra,
     )
+
+
+def describe_user(conn: Connection, user_id: UUID) -> dict[str, Any]:
+    """A user as the API shows it (never the password hash or 2FA secret)."""
+    row = conn.execute(select(gx_user).where(gx_user.c.id == user_id)).first()
+    if row is None:
+        raise NotFound("no such user")
+    roles = conn.execute(
+        select(gx_role.c.id, gx_role.c.name)
+        .join(gx_user_role, gx_user_role.c.role_id == gx_role.c.id)
+        .where(gx_user_role.c.user_id == user_id)
+    ).all()
+    return {
+        "id": str(row.id),
+        "email": row.email,
+        "name": row.name,
+        "phone": row.phone,
+        "locale": row.locale,
+        "time_zone": row.time_zone,
+        "active": row.active,
+        "is_admin": row.is_admin,
+        "department_id": None if row.department_id is None else str(row.department_id),
+        "manager_id": None if row.manager_id is None else str(row.manager_id),
+        "roles": [{"id": str(r.id), "name": r.name} for r in roles],
+        "locked_until": None if row.locked_until is None else row.locked_until.isoformat(),
+    }

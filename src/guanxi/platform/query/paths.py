@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Float, Table, cast
+from sqlalchemy import Float, Table, and_, cast
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from guanxi.kernel.errors import FieldError, ValidationFailed
+from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS, field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot
@@ -64,6 +65,7 @@ class QueryScope:
     snap: Snapshot
     obj: ObjectDef
     dialect: str
+    policy: Policy = SUPERUSER
     base: Table = field(init=False)
     _joins: dict[tuple[str, ...], tuple[FromClause, ObjectDef]] = field(
         default_factory=dict, init=False
@@ -90,7 +92,10 @@ class QueryScope:
             return found
         target = self.snap.object(lookup.opt("target"))
         alias = self.snap.table(target.name).alias(f"j{len(self._joins) + 1}")
-        self._join_order.append((alias, source.c[lookup.name] == alias.c.id))
+        # Records the user may not read join as NULL: their values never leak into
+        # filters, sorting or selected columns.
+        visible = self.policy.read_predicate(target.name, alias)
+        self._join_order.append((alias, and_(source.c[lookup.name] == alias.c.id, visible)))
         self._joins[prefix] = (alias, target)
         return alias, target
 
@@ -117,11 +122,15 @@ class QueryScope:
                     path, source.c[name], SYSTEM_KINDS[name], None, name not in NOT_NULL_SYSTEM
                 )
             f = obj.get_field(name)
-            if f is None:
+            if f is None or not self.policy.field_visible(obj.name, name):
                 raise self.error(path, f"{obj.name} has no field {name!r}")
             if not rest:
                 return self._field_term(path, source, obj, f)
             if f.type == "lookup":
+                if not self.policy.can("read", f.opt("target")):
+                    raise self.error(
+                        path, f"{obj.name} has no field {'.'.join(parts[: depth + 2])!r}"
+                    )
                 source, obj = self._joined(parts[: depth + 1], source, f)
                 continue
             if f.type == "address" and len(rest) == 1 and rest[0] in ADDRESS_PARTS:

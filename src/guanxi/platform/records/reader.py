@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from guanxi.kernel.errors import FieldError, NotFound, ValidationFailed
+from guanxi.kernel.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.metadata.fieldtypes import field_type
 from guanxi.platform.metadata.model import SYSTEM_FIELDS, FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot
@@ -67,7 +68,7 @@ def make_selection(
 ) -> Selection:
     obj = scope.obj
     if not requested:
-        return Selection(scope, list(obj.active_fields), [], include_deleted_at)
+        return Selection(scope, _default_fields(scope), [], include_deleted_at)
     if not isinstance(requested, list) or len(requested) > 200:
         raise ValidationFailed(
             "fields: must be a list", errors=[FieldError("fields", "must be a list of field paths")]
@@ -87,13 +88,28 @@ def make_selection(
             paths.append(name)
             continue
         f = obj.get_field(name)
-        if f is None:
+        if f is None or not scope.policy.field_visible(obj.name, name):
             raise ValidationFailed(
                 f"fields: unknown field {name}",
                 errors=[FieldError(name, f"{obj.name} has no field {name!r}", "unknown_field")],
             )
         fields.append(f)
     return Selection(scope, fields, paths, include_deleted_at)
+
+
+def _default_fields(scope: QueryScope) -> list[FieldDef]:
+    """Every field the user may see; a formula only when all it refers to is visible."""
+    fields = []
+    for f in scope.obj.active_fields:
+        if not scope.policy.field_visible(scope.obj.name, f.name):
+            continue
+        if f.type == "formula" and not scope.policy.superuser:
+            try:
+                scope.resolve(f.name)
+            except ValidationFailed:
+                continue
+        fields.append(f)
+    return fields
 
 
 def attach_related(
@@ -103,12 +119,15 @@ def attach_related(
     records: list[dict[str, Any]],
     include: list[str] | None,
     zone: ZoneInfo,
-    now: datetime,
+    policy: Policy = SUPERUSER,
 ) -> None:
-    """Embed the records that lookups point at: one query per included lookup, not per row."""
+    """Embed the records that lookups point at: one query per included lookup, not per row.
+
+    A record the user may not read shows only that it exists: ``{"id", "accessible": false}``.
+    """
     for name in include or []:
         f = obj.get_field(name) if isinstance(name, str) else None
-        if f is None or f.type != "lookup":
+        if f is None or f.type != "lookup" or not policy.field_visible(obj.name, name):
             raise ValidationFailed(
                 f"include: {name}",
                 errors=[
@@ -123,19 +142,24 @@ def attach_related(
         related: dict[str, dict[str, Any]] = {}
         if ids:
             target = snap.object(f.opt("target"))
-            scope = QueryScope(snap, target, conn.dialect.name)
+            scope = QueryScope(snap, target, conn.dialect.name, policy)
             selection = make_selection(scope, None)
             stmt = (
                 select(*selection.columns())
                 .select_from(scope.from_clause())
-                .where(scope.base.c.id.in_(ids), scope.base.c.deleted_at.is_(None))
+                .where(
+                    scope.base.c.id.in_(ids),
+                    scope.base.c.deleted_at.is_(None),
+                    policy.read_predicate(target.name, scope.base),
+                )
             )
             related = {
                 str(row.id): selection.render(row._mapping, zone) for row in conn.execute(stmt)
             }
         for record in records:
             if record.get(name):
-                record.setdefault("_related", {})[name] = related.get(record[name])
+                found = related.get(record[name], {"id": record[name], "accessible": False})
+                record.setdefault("_related", {})[name] = found
 
 
 def fetch_one(
@@ -148,20 +172,32 @@ def fetch_one(
     deleted: bool = False,
     fields: list[str] | None = None,
     for_update: bool = False,
+    policy: Policy = SUPERUSER,
+    scoped: bool = True,
 ) -> dict[str, Any]:
-    scope = QueryScope(snap, obj, conn.dialect.name)
+    """One record the user may read; missing and forbidden look the same (404)."""
+    require(policy, "read", obj)
+    scope = QueryScope(snap, obj, conn.dialect.name, policy)
     selection = make_selection(scope, fields, include_deleted_at=deleted)
     base = scope.base
     stmt: Select[Any] = (
         select(*selection.columns()).select_from(scope.from_clause()).where(base.c.id == record_id)
     )
     stmt = stmt.where(base.c.deleted_at.is_not(None) if deleted else base.c.deleted_at.is_(None))
+    if scoped:
+        stmt = stmt.where(policy.read_predicate(obj.name, base))
     if for_update and conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=base)
     row = conn.execute(stmt).first()
     if row is None:
         raise NotFound(f"no {obj.name} record with id {record_id}")
     return selection.render(row._mapping, zone)
+
+
+def require(policy: Policy, operation: str, obj: ObjectDef) -> None:
+    """Object-level permission (records within it are filtered by the data scope)."""
+    if not policy.can(operation, obj.name):
+        raise PermissionDenied(f"you may not {operation} {obj.name} records")
 
 
 @dataclass
@@ -187,16 +223,19 @@ def query(
     include: list[str] | None = None,
     deleted: bool = False,
     extra_where: list[ColumnElement[bool]] | None = None,
+    policy: Policy = SUPERUSER,
 ) -> Page:
-    """One page of records matching a filter tree, in a stable order, with a cursor."""
+    """One page of the records the user may read that match a filter tree, with a cursor."""
+    require(policy, "read", obj)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(
             "limit", errors=[FieldError("limit", f"must be between 1 and {MAX_LIMIT}", "invalid")]
         )
-    scope = QueryScope(snap, obj, conn.dialect.name)
+    scope = QueryScope(snap, obj, conn.dialect.name, policy)
     base = scope.base
     conditions: list[ColumnElement[bool]] = [
-        base.c.deleted_at.is_not(None) if deleted else base.c.deleted_at.is_(None)
+        base.c.deleted_at.is_not(None) if deleted else base.c.deleted_at.is_(None),
+        policy.read_predicate(obj.name, base),
     ]
     if filter:
         conditions.append(FilterCompiler(scope, now).compile(filter))
@@ -230,5 +269,5 @@ def query(
         count = select(func.count()).select_from(scope.from_clause()).where(*conditions)
         total = int(conn.execute(count).scalar() or 0)
     if include:
-        attach_related(conn, snap, obj, records, include, zone, now)
+        attach_related(conn, snap, obj, records, include, zone, policy)
     return Page(records, next_cursor, total)

@@ -29,7 +29,7 @@ from guanxi.kernel.errors import (
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.metadata.fieldtypes import AutoNumberType, field_type
-from guanxi.platform.metadata.model import FieldDef, ObjectDef
+from guanxi.platform.metadata.model import SYSTEM_FIELDS, FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Registry, Snapshot
 from guanxi.platform.metadata.tables import gx_sequence, sequence_key
 from guanxi.platform.query.paths import QueryScope
@@ -65,9 +65,10 @@ class BulkResult:
     errors: list[FieldError] = field(default_factory=list)
 
 
-def _require_write(actor: Actor) -> None:
-    if not actor.can_write:
+def _require(ctx: Ctx, operation: str, obj: ObjectDef) -> None:
+    if operation != "read" and not ctx.actor.can_write:
         raise PermissionDenied("this token is read-only")
+    reader.require(ctx.actor.policy, operation, obj)
 
 
 def _columns(obj: ObjectDef, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -128,8 +129,8 @@ def create_many(
     return_records: bool = True,
 ) -> BulkResult:
     """Insert records; with ``all_or_none`` one bad row rejects the call, naming each problem."""
-    _require_write(ctx.actor)
     obj = ctx.snap.object(object_name)
+    _require(ctx, "create", obj)
     if not 1 <= len(rows) <= MAX_BULK:
         raise ValidationFailed(
             "records", errors=[FieldError("records", f"send 1 to {MAX_BULK} records", "invalid")]
@@ -137,11 +138,13 @@ def create_many(
     cleaned: list[tuple[int | None, dict[str, Any]]] = []
     errors: list[FieldError] = []
     for index, data in enumerate(rows):
-        values, row_errors = clean_row(obj, data, creating=True, index=index)
+        values, row_errors = clean_row(
+            obj, data, creating=True, index=index, policy=ctx.actor.policy
+        )
         errors.extend(row_errors)
         if not row_errors:
             cleaned.append((index, values))
-    errors.extend(check_references(ctx.conn, ctx.snap, obj, cleaned))
+    errors.extend(check_references(ctx.conn, ctx.snap, obj, cleaned, ctx.actor.policy))
     errors.extend(check_unique(ctx.conn, ctx.snap, obj, cleaned))
     bad = {e.index for e in errors}
     if errors and all_or_none:
@@ -186,7 +189,8 @@ def create_many(
         result.records = [{"id": str(record_id)} for record_id in ids]
     elif not any(f.type == "formula" for f in obj.active_fields):
         # What was written is what a read would return: no need to read it back.
-        selection = reader.make_selection(QueryScope(ctx.snap, obj, ctx.conn.dialect.name), None)
+        scope = QueryScope(ctx.snap, obj, ctx.conn.dialect.name, ctx.actor.policy)
+        selection = reader.make_selection(scope, None)
         result.records = [selection.render(row, ctx.zone) for row in inserts]
     else:
         for start in range(0, len(ids), reader.MAX_LIMIT):
@@ -200,6 +204,7 @@ def create_many(
                 limit=len(chunk),
                 extra_where=[table.c.id.in_(chunk)],
                 sort=[{"field": "id", "direction": "asc"}],
+                policy=ctx.actor.policy,
             )
             result.records.extend(page.records)
     return result
@@ -220,8 +225,11 @@ def _not_object() -> dict[str, Any]:
 
 
 def _current(ctx: Ctx, obj: ObjectDef, record_id: UUID, *, deleted: bool = False) -> Any:
+    """The row to change, locked; outside the user's edit scope it does not exist (404)."""
     table = ctx.snap.table(obj.name)
-    stmt = select(table).where(table.c.id == record_id)
+    stmt = select(table).where(
+        table.c.id == record_id, ctx.actor.policy.edit_predicate(obj.name, table)
+    )
     stmt = stmt.where(table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None))
     if ctx.conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
@@ -242,8 +250,8 @@ def update_record(
     index: int | None = None,
 ) -> dict[str, Any]:
     """Apply a partial change if ``expected_version`` is still current (optimistic locking)."""
-    _require_write(ctx.actor)
     obj = ctx.snap.object(object_name)
+    _require(ctx, "update", obj)
     if not isinstance(data, Mapping):
         _not_object()
     if expected_version is None and isinstance(data.get("version"), int):
@@ -260,9 +268,9 @@ def update_record(
             errors=[FieldError("version", f"is {row.version} now", "stale", index)],
             extra={"current_version": row.version},
         )
-    values, errors = clean_row(obj, data, creating=False, index=index)
+    values, errors = clean_row(obj, data, creating=False, index=index, policy=ctx.actor.policy)
     if not errors:
-        errors = check_references(ctx.conn, ctx.snap, obj, [(index, values)])
+        errors = check_references(ctx.conn, ctx.snap, obj, [(index, values)], ctx.actor.policy)
         errors += check_unique(ctx.conn, ctx.snap, obj, [(index, values)], exclude_ids=[record_id])
     if errors:
         raise ValidationFailed(f"{len(errors)} values are not valid", errors=errors)
@@ -304,7 +312,7 @@ def update_record(
                 errors=[FieldError("version", "is stale", "stale", index)],
             )
         _history(ctx, obj, history)
-    return reader.fetch_one(ctx.conn, ctx.snap, obj, record_id, ctx.zone)
+    return _written(ctx, obj, record_id)
 
 
 def update_many(
@@ -369,8 +377,8 @@ def _referencing(ctx: Ctx, obj: ObjectDef) -> list[tuple[ObjectDef, FieldDef]]:
 
 def delete_record(ctx: Ctx, object_name: str, record_id: UUID) -> None:
     """Move a record to the recycle bin, applying each lookup's on-delete rule."""
-    _require_write(ctx.actor)
     obj = ctx.snap.object(object_name)
+    _require(ctx, "delete", obj)
     _current(ctx, obj, record_id)
     _soft_delete(ctx, obj, [record_id], depth=0)
 
@@ -437,8 +445,8 @@ def _soft_delete(ctx: Ctx, obj: ObjectDef, ids: list[UUID], depth: int) -> None:
 
 def restore_record(ctx: Ctx, object_name: str, record_id: UUID) -> dict[str, Any]:
     """Bring a record back from the recycle bin, with what its deletion cascaded to."""
-    _require_write(ctx.actor)
     obj = ctx.snap.object(object_name)
+    _require(ctx, "delete", obj)
     row = _current(ctx, obj, record_id, deleted=True)
     values = {
         f.name: field_type(f.type).from_row(f, row._mapping) for f in obj.active_fields if f.unique
@@ -447,7 +455,7 @@ def restore_record(ctx: Ctx, object_name: str, record_id: UUID) -> dict[str, Any
     if errors:
         raise Conflict("another record now uses its unique values", errors=errors)
     _restore(ctx, obj, [record_id], row.deleted_at, depth=0)
-    return reader.fetch_one(ctx.conn, ctx.snap, obj, record_id, ctx.zone)
+    return _written(ctx, obj, record_id)
 
 
 def _restore(ctx: Ctx, obj: ObjectDef, ids: list[UUID], deleted_at: datetime, depth: int) -> None:
@@ -480,8 +488,8 @@ def _restore(ctx: Ctx, obj: ObjectDef, ids: list[UUID], deleted_at: datetime, de
 
 def purge_record(ctx: Ctx, object_name: str, record_id: UUID) -> None:
     """Delete a record from the recycle bin for good (its history stays for the audit trail)."""
-    _require_write(ctx.actor)
     obj = ctx.snap.object(object_name)
+    _require(ctx, "delete", obj)
     _current(ctx, obj, record_id, deleted=True)
     table = ctx.snap.table(obj.name)
     try:
@@ -515,10 +523,15 @@ def delete_many(
 
 
 def history(ctx: Ctx, object_name: str, record_id: UUID) -> list[dict[str, Any]]:
-    """Every change to a record, oldest first."""
+    """Every change to a record the user may read, oldest first, without hidden fields."""
     obj = ctx.snap.object(object_name)
+    _require(ctx, "read", obj)
     table = ctx.snap.table(obj.name)
-    if ctx.conn.execute(select(table.c.id).where(table.c.id == record_id)).first() is None:
+    policy = ctx.actor.policy
+    visible = select(table.c.id).where(
+        table.c.id == record_id, policy.read_predicate(obj.name, table)
+    )
+    if ctx.conn.execute(visible).first() is None:
         raise NotFound(f"no {obj.name} record with id {record_id}")
     rows = ctx.conn.execute(
         select(gx_history)
@@ -535,4 +548,43 @@ def history(ctx: Ctx, object_name: str, record_id: UUID) -> list[dict[str, Any]]
             "changed_at": plain(r.changed_at, ctx.zone),
         }
         for r in rows
+        if r.field is None or r.field in SYSTEM_FIELDS or policy.field_visible(obj.name, r.field)
     ]
+
+
+def _written(ctx: Ctx, obj: ObjectDef, record_id: UUID) -> dict[str, Any]:
+    """The record as just written, shown with the user's field permissions.
+
+    Not limited by the data scope: a user who handed a record to a colleague outside
+    their scope still sees the result of their own change once.
+    """
+    return reader.fetch_one(
+        ctx.conn, ctx.snap, obj, record_id, ctx.zone, policy=ctx.actor.policy, scoped=False
+    )
+
+
+def get_record(
+    ctx: Ctx,
+    object_name: str,
+    record_id: UUID,
+    *,
+    fields: list[str] | None = None,
+    include: list[str] | None = None,
+) -> dict[str, Any]:
+    """One record the user may read (404 otherwise), optionally with related records."""
+    obj = ctx.snap.object(object_name)
+    policy = ctx.actor.policy
+    record = reader.fetch_one(
+        ctx.conn, ctx.snap, obj, record_id, ctx.zone, fields=fields, policy=policy
+    )
+    if include:
+        reader.attach_related(ctx.conn, ctx.snap, obj, [record], include, ctx.zone, policy)
+    return record
+
+
+def list_records(ctx: Ctx, object_name: str, **query: Any) -> reader.Page:
+    """A page of the records the user may read (see :func:`reader.query` for the options)."""
+    obj = ctx.snap.object(object_name)
+    return reader.query(
+        ctx.conn, ctx.snap, obj, ctx.zone, ctx.now, policy=ctx.actor.policy, **query
+    )

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import Connection, select
 
 from guanxi.kernel.errors import FieldError
+from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.access.tables import gx_user
 from guanxi.platform.files.tables import gx_file
 from guanxi.platform.metadata.fieldtypes import FieldValueError, field_type
@@ -23,7 +24,12 @@ READ_ONLY_SYSTEM = frozenset(
 
 
 def clean_row(
-    obj: ObjectDef, data: Any, *, creating: bool, index: int | None = None
+    obj: ObjectDef,
+    data: Any,
+    *,
+    creating: bool,
+    index: int | None = None,
+    policy: Policy = SUPERUSER,
 ) -> tuple[dict[str, Any], list[FieldError]]:
     """Convert one input row to Python values; collect every problem instead of stopping."""
     errors: list[FieldError] = []
@@ -43,13 +49,13 @@ def clean_row(
             errors.append(FieldError(key, "is set by the system", "read_only", index))
             continue
         f = obj.get_field(key)
-        if f is None:
+        if f is None or not policy.field_visible(obj.name, key):
             errors.append(
                 FieldError(key, f"{obj.name} has no field {key!r}", "unknown_field", index)
             )
             continue
         ftype = field_type(f.type)
-        if not ftype.writable:
+        if not ftype.writable or not policy.field_writable(obj.name, key):
             errors.append(FieldError(key, "is read-only", "read_only", index))
             continue
         if raw is None or (isinstance(raw, str) and not raw.strip() and f.type != "rich_text"):
@@ -65,6 +71,8 @@ def clean_row(
         ftype = field_type(f.type)
         if creating and f.name not in values and f.default is not None:
             values[f.name] = ftype.clean(f, f.default)
+        if not policy.field_writable(obj.name, f.name):
+            continue  # the user cannot fill it, so cannot be asked to
         if f.required and (f.name in values or creating) and ftype.is_empty(values.get(f.name)):
             errors.append(FieldError(f.name, "is required", "required", index))
     return values, errors
@@ -75,6 +83,7 @@ def check_references(
     snap: Snapshot,
     obj: ObjectDef,
     rows: Sequence[tuple[int | None, Mapping[str, Any]]],
+    policy: Policy = SUPERUSER,
 ) -> list[FieldError]:
     """Lookups must point at live records and user fields at active users (one query per target)."""
     errors: list[FieldError] = []
@@ -100,7 +109,11 @@ def check_references(
             stmt = select(gx_file.c.id).where(gx_file.c.id.in_(ids))
         else:
             table = snap.table(target)
-            stmt = select(table.c.id).where(table.c.id.in_(ids), table.c.deleted_at.is_(None))
+            stmt = select(table.c.id).where(
+                table.c.id.in_(ids),
+                table.c.deleted_at.is_(None),
+                policy.read_predicate(target, table),
+            )
         found[target] = set(conn.execute(stmt).scalars())
     for index, values in rows:
         for f in lookups:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 
 from guanxi.kernel.errors import FieldError, ValidationFailed
+from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot
 from guanxi.platform.records.values import plain
@@ -21,13 +22,15 @@ SEARCHABLE_TYPES = frozenset({"text", "email", "phone", "auto_number", "url"})
 PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]{3,}$")
 
 
-def searchable_fields(obj: ObjectDef) -> list[FieldDef]:
-    fields = [
+def searchable_fields(obj: ObjectDef, policy: Policy = SUPERUSER) -> list[FieldDef]:
+    """The title field and fields marked searchable, minus those hidden from the user."""
+    return [
         f
         for f in obj.active_fields
-        if f.type in SEARCHABLE_TYPES and (f.searchable or f.name == obj.name_field)
+        if f.type in SEARCHABLE_TYPES
+        and (f.searchable or f.name == obj.name_field)
+        and policy.field_visible(obj.name, f.name)
     ]
-    return fields
 
 
 def _escape(text: str) -> str:
@@ -35,7 +38,13 @@ def _escape(text: str) -> str:
 
 
 def search(
-    conn: Connection, snap: Snapshot, q: str, *, objects: list[str] | None = None, limit: int = 5
+    conn: Connection,
+    snap: Snapshot,
+    q: str,
+    *,
+    objects: list[str] | None = None,
+    limit: int = 5,
+    policy: Policy = SUPERUSER,
 ) -> dict[str, Any]:
     """Up to ``limit`` matches per object, grouped by object."""
     q = (q or "").strip()
@@ -47,9 +56,13 @@ def search(
     results: list[dict[str, Any]] = []
     pg = conn.dialect.name == "postgresql"
     for obj in snap.objects.values():
-        if obj.archived or (objects and obj.name not in objects):
+        if (
+            obj.archived
+            or (objects and obj.name not in objects)
+            or not policy.can("read", obj.name)
+        ):
             continue
-        fields = searchable_fields(obj)
+        fields = searchable_fields(obj, policy)
         if not fields:
             continue
         table = snap.table(obj.name)
@@ -63,7 +76,11 @@ def search(
             )
         stmt = (
             select(table.c.id, *(table.c[f.name] for f in fields))
-            .where(table.c.deleted_at.is_(None), or_(*conditions))
+            .where(
+                table.c.deleted_at.is_(None),
+                or_(*conditions),
+                policy.read_predicate(obj.name, table),
+            )
             .limit(limit)
         )
         hits = []
@@ -73,7 +90,9 @@ def search(
             hits.append(
                 {
                     "id": plain(row.id),
-                    "title": mapping[obj.name_field] if obj.name_field else str(row.id),
+                    "title": mapping[obj.name_field]
+                    if obj.name_field and obj.name_field in mapping
+                    else str(row.id),
                     "matched": matched,
                     "fields": {f.name: mapping[f.name] for f in fields},
                 }

@@ -1,0 +1,159 @@
+"""Sign-in, sessions, the current user and personal API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from guanxi.api.deps import SESSION_COOKIE, ActorDep, ServicesDep, client_ip
+from guanxi.api.responses import ORJSONResponse
+from guanxi.kernel.errors import NotFound, Unauthenticated, invalid
+from guanxi.platform.access import audit, sessions
+from guanxi.platform.access.users import create_token, describe_user
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], default_response_class=ORJSONResponse)
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1000)
+    otp: str | None = Field(default=None, max_length=16)
+
+
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    scope: Literal["read", "write"] = "write"
+    expires_at: datetime | None = None
+
+
+@router.post("/login")
+def login(body: LoginIn, request: Request, services: ServicesDep) -> ORJSONResponse:
+    """Password sign-in: sets an HttpOnly session cookie and returns its CSRF token."""
+    now = services.clock.now()
+    with services.db.write() as conn:
+        result = sessions.login(
+            conn,
+            email=body.email,
+            password=body.password,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+            now=now,
+        )
+    if not result.ok:  # the failure count and audit entry are committed by now
+        raise Unauthenticated(result.reason)
+    response = ORJSONResponse({"csrf_token": result.csrf_token, "user_id": str(result.user_id)})
+    response.set_cookie(
+        SESSION_COOKIE,
+        result.secret,
+        max_age=int(sessions.SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout", status_code=204)
+def logout(services: ServicesDep, actor: ActorDep, everywhere: bool = False) -> Response:
+    """End this session (``?everywhere=true``: every session of the user)."""
+    with services.write(actor) as ctx:
+        user_id = ctx.actor.user_id
+        assert user_id is not None
+        if everywhere:
+            sessions.logout_everywhere(ctx.conn, user_id, now=ctx.now)
+            audit.record(
+                ctx.conn,
+                "logout.everywhere",
+                now=ctx.now,
+                actor_id=user_id,
+                ip=actor.ip,
+                user_agent=actor.user_agent,
+            )
+        elif ctx.actor.session_id is not None:
+            sessions.logout(ctx.conn, ctx.actor.session_id, now=ctx.now)
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me")
+def me(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    """The signed-in user, their organisation placement, rights and object permissions."""
+    with services.read(actor) as ctx:
+        user_id = ctx.actor.user_id
+        assert user_id is not None
+        out = describe_user(ctx.conn, user_id)
+        policy = ctx.actor.policy
+        out["rights"] = sorted(policy.rights) if not policy.superuser else ["*"]
+        out["objects"] = {
+            name: {"operations": sorted(grant.operations), "scope": grant.scope}
+            for name, grant in policy.grants.items()
+        }
+        if ctx.actor.csrf_token:
+            out["csrf_token"] = ctx.actor.csrf_token
+        return out
+
+
+@router.get("/tokens")
+def list_tokens(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    with services.read(actor) as ctx:
+        assert ctx.actor.user_id is not None
+        return {"tokens": sessions.list_tokens(ctx.conn, ctx.actor.user_id)}
+
+
+@router.post("/tokens", status_code=201)
+def new_token(body: TokenIn, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    """A personal API token, shown this once (only its hash is kept)."""
+    with services.write(actor) as ctx:
+        user_id = ctx.actor.user_id
+        assert user_id is not None
+        if body.expires_at is not None and body.expires_at.tzinfo is None:
+            raise invalid("expires_at", "needs a time zone offset")
+        if body.expires_at is not None and body.expires_at <= ctx.now:
+            raise invalid("expires_at", "must be in the future")
+        token_id, secret = create_token(
+            ctx.conn,
+            user_id,
+            name=body.name,
+            now=ctx.now,
+            scope=body.scope,
+            expires_at=body.expires_at,
+        )
+        audit.record(
+            ctx.conn,
+            "token.create",
+            now=ctx.now,
+            actor_id=user_id,
+            target=str(token_id),
+            ip=actor.ip,
+            details={"scope": body.scope},
+        )
+    return {"id": str(token_id), "token": secret, "name": body.name, "scope": body.scope}
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(token_id: UUID, services: ServicesDep, actor: ActorDep) -> Response:
+    """Revoke a token: it fails from its very next request."""
+    with services.write(actor) as ctx:
+        user_id = ctx.actor.user_id
+        assert user_id is not None
+        if not sessions.revoke_token(ctx.conn, user_id, token_id, now=ctx.now):
+            raise NotFound("no such active token")
+        audit.record(
+            ctx.conn,
+            "token.revoke",
+            now=ctx.now,
+            actor_id=user_id,
+            target=str(token_id),
+            ip=actor.ip,
+        )
+    return Response(status_code=204)

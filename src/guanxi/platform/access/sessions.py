@@ -1,0 +1,185 @@
+"""Password sign-in with throttling and lockout, and server-side cookie sessions.
+
+The cookie holds a random secret; the database keeps only its SHA-256 (like API tokens),
+so a leaked database does not leak live sessions. Each session has its own CSRF token,
+required on every cookie-authenticated write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, insert, select, update
+
+from guanxi.kernel.errors import Unauthenticated
+from guanxi.kernel.ids import uuid7
+from guanxi.platform.access import audit
+from guanxi.platform.access.actor import Actor
+from guanxi.platform.access.tables import gx_api_token, gx_session, gx_user
+from guanxi.platform.access.users import actor_for, verify_password
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(days=7)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Either a new session (``secret``, ``csrf_token``) or the reason sign-in failed."""
+
+    ok: bool
+    reason: str = ""
+    secret: str = ""
+    csrf_token: str = ""
+    user_id: UUID | None = None
+
+
+def login(
+    conn: Connection,
+    *,
+    email: str,
+    password: str,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime,
+) -> LoginResult:
+    """Check a password; failures are counted and written even though sign-in fails.
+
+    Returns instead of raising so that the caller commits the failure count and the
+    audit entry. Unknown e-mail and wrong password give the same answer.
+    """
+    row = conn.execute(select(gx_user).where(gx_user.c.email == email.strip().lower())).first()
+    where: dict[str, Any] = {"ip": ip, "user_agent": user_agent}
+    if row is None or not row.active:
+        audit.record(
+            conn,
+            "login.failed",
+            now=now,
+            actor_id=None,
+            target=email[:200],
+            details={"reason": "unknown"},
+            **where,
+        )
+        return LoginResult(False, "wrong e-mail or password")
+    if row.locked_until is not None and row.locked_until > now:
+        audit.record(conn, "login.locked", now=now, actor_id=row.id, target=row.email, **where)
+        return LoginResult(False, "too many failed sign-ins; try again later")
+    if not verify_password(row.password_hash, password):
+        failures = row.failed_logins + 1
+        locked = now + LOCKOUT if failures >= MAX_FAILURES else None
+        conn.execute(
+            update(gx_user)
+            .where(gx_user.c.id == row.id)
+            .values(failed_logins=0 if locked else failures, locked_until=locked)
+        )
+        audit.record(
+            conn,
+            "login.failed",
+            now=now,
+            actor_id=row.id,
+            target=row.email,
+            details={"failures": failures},
+            **where,
+        )
+        if locked:
+            audit.record(
+                conn,
+                "login.lockout",
+                now=now,
+                actor_id=row.id,
+                target=row.email,
+                details={"until": locked.isoformat()},
+                **where,
+            )
+        return LoginResult(False, "wrong e-mail or password")
+    conn.execute(
+        update(gx_user).where(gx_user.c.id == row.id).values(failed_logins=0, locked_until=None)
+    )
+    secret = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(32)
+    conn.execute(
+        insert(gx_session).values(
+            id=uuid7(),
+            user_id=row.id,
+            token_hash=_digest(secret),
+            csrf_token=csrf,
+            ip=ip,
+            user_agent=(user_agent or "")[:300] or None,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    audit.record(conn, "login.succeeded", now=now, actor_id=row.id, target=row.email, **where)
+    return LoginResult(True, secret=secret, csrf_token=csrf, user_id=row.id)
+
+
+def authenticate_session(conn: Connection, secret: str, *, now: datetime) -> Actor:
+    row = conn.execute(
+        select(
+            gx_user,
+            gx_session.c.id.label("session_id"),
+            gx_session.c.csrf_token,
+            gx_session.c.expires_at,
+            gx_session.c.revoked_at,
+        )
+        .join(gx_session, gx_session.c.user_id == gx_user.c.id)
+        .where(gx_session.c.token_hash == _digest(secret))
+    ).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= now or not row.active:
+        raise Unauthenticated("the session has ended; sign in again")
+    return actor_for(conn, row, session_id=row.session_id, csrf_token=row.csrf_token)
+
+
+def logout(conn: Connection, session_id: UUID, *, now: datetime) -> None:
+    conn.execute(update(gx_session).where(gx_session.c.id == session_id).values(revoked_at=now))
+
+
+def logout_everywhere(conn: Connection, user_id: UUID, *, now: datetime) -> dict[str, Any]:
+    """End every session of the user (API tokens stay: revoke those one by one)."""
+    result = conn.execute(
+        update(gx_session)
+        .where(gx_session.c.user_id == user_id, gx_session.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return {"sessions_ended": result.rowcount}
+
+
+def revoke_token(conn: Connection, user_id: UUID, token_id: UUID, *, now: datetime) -> bool:
+    result = conn.execute(
+        update(gx_api_token)
+        .where(
+            gx_api_token.c.id == token_id,
+            gx_api_token.c.user_id == user_id,
+            gx_api_token.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return result.rowcount == 1
+
+
+def list_tokens(conn: Connection, user_id: UUID) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(gx_api_token)
+        .where(gx_api_token.c.user_id == user_id)
+        .order_by(gx_api_token.c.created_at)
+    )
+    return [
+        {
+            "id": str(r.id),
+            "name": r.name,
+            "scope": r.scope,
+            "created_at": r.created_at.isoformat(),
+            "expires_at": r.expires_at.isoformat() if r.expires_at else None,
+            "revoked": r.revoked_at is not None,
+        }
+        for r in rows
+    ]

@@ -1,0 +1,123 @@
+"""Sharing one record with a user or a team, with read or edit access."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from guanxi.kernel.errors import Conflict, FieldError, NotFound, invalid
+from guanxi.kernel.ids import uuid7
+from guanxi.platform.access.policy import Policy
+from guanxi.platform.access.tables import gx_share, gx_team, gx_user
+from guanxi.platform.metadata.registry import Snapshot
+
+
+def _editable(
+    conn: Connection, snap: Snapshot, policy: Policy, object_name: str, record_id: UUID
+) -> None:
+    """Only someone who may edit a record may share it; others get 404 like a missing record."""
+    obj = snap.object(object_name)
+    table = snap.table(obj.name)
+    found = conn.execute(
+        select(table.c.id).where(
+            table.c.id == record_id,
+            table.c.deleted_at.is_(None),
+            policy.edit_predicate(obj.name, table),
+        )
+    ).first()
+    if found is None:
+        raise NotFound(f"no {object_name} record with id {record_id}")
+
+
+def share(
+    conn: Connection,
+    snap: Snapshot,
+    policy: Policy,
+    object_name: str,
+    record_id: UUID,
+    *,
+    user_id: UUID | None,
+    team_id: UUID | None,
+    access: str,
+    now: datetime,
+) -> UUID:
+    _editable(conn, snap, policy, object_name, record_id)
+    if (user_id is None) == (team_id is None):
+        raise invalid("user_id", "share with exactly one user_id or team_id")
+    if access not in {"read", "edit"}:
+        raise invalid("access", "must be read or edit")
+    if (
+        user_id is not None
+        and conn.execute(select(gx_user.c.id).where(gx_user.c.id == user_id)).first() is None
+    ):
+        raise invalid("user_id", "no such user", "not_found")
+    if (
+        team_id is not None
+        and conn.execute(select(gx_team.c.id).where(gx_team.c.id == team_id)).first() is None
+    ):
+        raise invalid("team_id", "no such team", "not_found")
+    share_id = uuid7()
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                insert(gx_share).values(
+                    id=share_id,
+                    object_name=object_name,
+                    record_id=record_id,
+                    user_id=user_id,
+                    team_id=team_id,
+                    access=access,
+                    created_by=policy.user_id,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        raise Conflict(
+            "the record is already shared with them",
+            errors=[FieldError("user_id", "already shared", "duplicate")],
+        ) from None
+    return share_id
+
+
+def unshare(
+    conn: Connection,
+    snap: Snapshot,
+    policy: Policy,
+    object_name: str,
+    record_id: UUID,
+    share_id: UUID,
+) -> None:
+    _editable(conn, snap, policy, object_name, record_id)
+    result = conn.execute(
+        delete(gx_share).where(
+            gx_share.c.id == share_id,
+            gx_share.c.object_name == object_name,
+            gx_share.c.record_id == record_id,
+        )
+    )
+    if result.rowcount == 0:
+        raise NotFound("no such share")
+
+
+def shares(
+    conn: Connection, snap: Snapshot, policy: Policy, object_name: str, record_id: UUID
+) -> list[dict[str, Any]]:
+    _editable(conn, snap, policy, object_name, record_id)
+    rows = conn.execute(
+        select(gx_share)
+        .where(gx_share.c.object_name == object_name, gx_share.c.record_id == record_id)
+        .order_by(gx_share.c.id)
+    )
+    return [
+        {
+            "id": str(r.id),
+            "user_id": None if r.user_id is None else str(r.user_id),
+            "team_id": None if r.team_id is None else str(r.team_id),
+            "access": r.access,
+        }
+        for r in rows
+    ]
