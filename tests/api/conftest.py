@@ -98,6 +98,9 @@ def demo_org(installed_db: Database, clock: FixedClock) -> DemoOrg:
         return demo.load(conn, registry.snapshot(conn), now=clock.now())
 
 
+Persona = Callable[[str], Api]
+
+
 @pytest.fixture
 def persona(
     client: TestClient, installed_db: Database, clock: FixedClock, demo_org: DemoOrg
@@ -113,6 +116,6 @@ def persona(
 
 
 @pytest.fixture
-def rep_zhang(persona: Callable[[str], Api]) -> Api:
+def rep_zhang(persona: Persona) -> Api:
     """销售代表 张伟 (East China sales, reports to manager_zhou): no administrator rights."""
     return persona("rep_zhang")

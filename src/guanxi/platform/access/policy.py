@@ -95,7 +95,7 @@ class Policy:
     ) -> ColumnElement[bool]:
         if scope == "all":
             return true()
-        owners = owner_ids_in_scope(self.user_id, scope)
+        owners = owner_ids_in_scope(self.user_id, scope, label=str(getattr(table, "name", "t")))
         teams = select(gx_team_member.c.team_id).where(gx_team_member.c.user_id == self.user_id)
         shared = select(gx_share.c.record_id).where(
             gx_share.c.object_name == object_name,
@@ -105,13 +105,21 @@ class Policy:
         return or_(table.c.owner_id.in_(owners), table.c.id.in_(shared))
 
 
-def owner_ids_in_scope(user_id: UUID | None, scope: str) -> Any:
-    """A subquery of the user ids whose records a scope covers (evaluated by the database)."""
+def owner_ids_in_scope(user_id: UUID | None, scope: str, label: str = "t") -> Any:
+    """A subquery of the user ids whose records a scope covers (evaluated by the database).
+
+    ``label`` names the recursive CTE after the table it filters, so one statement may
+    hold several (the base table and joined lookups).
+    """
     if scope == "own":
         return select(literal(user_id, gx_user.c.id.type))
     if scope == "own_and_subordinates":
         # The manager chain, transitively (下属的下属也可见).
-        chain = select(gx_user.c.id).where(gx_user.c.id == user_id).cte("chain", recursive=True)
+        chain = (
+            select(gx_user.c.id)
+            .where(gx_user.c.id == user_id)
+            .cte(f"chain_{label}", recursive=True)
+        )
         chain = chain.union(select(gx_user.c.id).where(gx_user.c.manager_id == chain.c.id))
         return select(chain.c.id)
     mine = select(gx_user.c.department_id).where(gx_user.c.id == user_id).scalar_subquery()

@@ -185,8 +185,8 @@ def create_many(
     except IntegrityError as error:
         _raise_integrity(error)
     _history(ctx, obj, [{"record_id": record_id, "action": "create"} for record_id in ids])
-    if not return_records:
-        result.records = [{"id": str(record_id)} for record_id in ids]
+    if not return_records or not ctx.actor.policy.can("read", obj.name):
+        result.records = [{"id": str(record_id), "version": 1} for record_id in ids]
     elif not any(f.type == "formula" for f in obj.active_fields):
         # What was written is what a read would return: no need to read it back.
         scope = QueryScope(ctx.snap, obj, ctx.conn.dialect.name, ctx.actor.policy)
@@ -558,6 +558,13 @@ def _written(ctx: Ctx, obj: ObjectDef, record_id: UUID) -> dict[str, Any]:
     Not limited by the data scope: a user who handed a record to a colleague outside
     their scope still sees the result of their own change once.
     """
+    if not ctx.actor.policy.can("read", obj.name):  # may write but not read: only the id
+        version = ctx.conn.execute(
+            select(ctx.snap.table(obj.name).c.version).where(
+                ctx.snap.table(obj.name).c.id == record_id
+            )
+        ).scalar()
+        return {"id": str(record_id), "version": version}
     return reader.fetch_one(
         ctx.conn, ctx.snap, obj, record_id, ctx.zone, policy=ctx.actor.policy, scoped=False
     )

@@ -1,0 +1,244 @@
+"""Who sees and changes what, tried over HTTP with the demo organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guanxi.platform.access.demo import DemoOrg
+from tests.api.conftest import Api, Persona
+
+
+def account_for(
+    admin: Api, owner: str, demo_org: DemoOrg, name: str, **extra: Any
+) -> dict[str, Any]:
+    body = {
+        "name": name,
+        "owner_id": str(demo_org.users[owner]),
+        "annual_revenue": "5000000",
+        **extra,
+    }
+    return admin.ok("POST", "/records/account", 201, json=body)
+
+
+def names(api: Api, object_name: str = "account", **query: Any) -> set[str]:
+    page = api.ok("POST", f"/records/{object_name}/query", json={"limit": 1000, **query})
+    return {r["name"] for r in page["records"]}
+
+
+def test_reps_see_only_their_own_customers_and_managers_see_their_teams(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    owners = {
+        "rep_zhang": "张伟的客户",
+        "rep_wang": "王芳的客户",
+        "rep_liu": "刘洋的客户",
+        "manager_zhou": "周经理的客户",
+    }
+    records = {owner: account_for(admin, owner, demo_org, name) for owner, name in owners.items()}
+    zhang, wang = persona("rep_zhang"), persona("rep_wang")
+
+    assert names(zhang) == {"张伟的客户"}
+    assert names(wang) == {"王芳的客户"}
+    assert names(persona("manager_zhou")) == {"张伟的客户", "王芳的客户", "周经理的客户"}
+    assert names(persona("director_li")) == {"张伟的客户", "王芳的客户", "周经理的客户"}
+    assert names(persona("director_huang")) == {"刘洋的客户"}
+    assert names(persona("ceo_chen")) == set(owners.values())
+
+    theirs = records["rep_wang"]["id"]
+    assert zhang.get(f"/records/account/{theirs}").status_code == 404
+    assert (
+        zhang.patch(f"/records/account/{theirs}", json={"name": "x", "version": 1}).status_code
+        == 404
+    )
+    assert (
+        zhang.delete(f"/records/account/{theirs}").status_code == 403
+    )  # reps may not delete at all
+    assert (
+        persona("director_huang").delete(f"/records/account/{theirs}").status_code == 404
+    )  # may delete, not this one
+    assert zhang.get(f"/records/account/{theirs}/history").status_code == 404
+    assert zhang.ok("GET", "/search", params={"q": "王芳"})["results"] == []
+    assert (
+        zhang.ok("GET", "/search", params={"q": "张伟"})["results"][0]["records"][0]["title"]
+        == "张伟的客户"
+    )
+
+
+def test_a_lookup_to_an_unreadable_record_shows_only_that_it_exists(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    hidden_account = account_for(admin, "rep_wang", demo_org, "机密客户 Secret Co")
+    admin.ok(
+        "POST",
+        "/records/contact",
+        201,
+        json={
+            "name": "赵六",
+            "account": hidden_account["id"],
+            "owner_id": str(demo_org.users["rep_zhang"]),
+        },
+    )
+    zhang = persona("rep_zhang")
+    page = zhang.ok(
+        "POST",
+        "/records/contact/query",
+        json={"include": ["account"], "fields": ["name", "account", "account.name"]},
+    )
+    contact = page["records"][0]
+    assert contact["account"] == hidden_account["id"]
+    assert contact["_related"]["account"] == {"id": hidden_account["id"], "accessible": False}
+    assert contact["account.name"] is None
+    leak = zhang.ok(
+        "POST",
+        "/records/contact/query",
+        json={"filter": {"field": "account.name", "op": "contains", "value": "Secret"}},
+    )
+    assert leak["records"] == []
+    linking = zhang.post("/records/contact", json={"name": "钱七", "account": hidden_account["id"]})
+    assert linking.status_code == 422 and linking.json()["errors"][0]["field"] == "account"
+
+
+def test_sharing_grants_and_unsharing_removes_access(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    record = account_for(admin, "rep_wang", demo_org, "共享客户")
+    zhang, wang = persona("rep_zhang"), persona("rep_wang")
+    share = wang.ok(
+        "POST",
+        f"/records/account/{record['id']}/shares",
+        201,
+        json={"user_id": str(demo_org.users["rep_zhang"]), "access": "read"},
+    )
+    assert names(zhang) == {"共享客户"}
+    assert zhang.ok("GET", f"/records/account/{record['id']}")["name"] == "共享客户"
+    assert (
+        zhang.patch(
+            f"/records/account/{record['id']}", json={"name": "改名", "version": 1}
+        ).status_code
+        == 404
+    )
+    assert (
+        zhang.post(
+            f"/records/account/{record['id']}/shares",
+            json={"user_id": str(demo_org.users["rep_liu"])},
+        ).status_code
+        == 404
+    )
+
+    wang.ok("DELETE", f"/records/account/{record['id']}/shares/{share['id']}", 204)
+    assert names(zhang) == set()
+    assert zhang.get(f"/records/account/{record['id']}").status_code == 404
+
+    team = demo_org.teams["key_accounts"]
+    wang.ok(
+        "POST",
+        f"/records/account/{record['id']}/shares",
+        201,
+        json={"team_id": str(team), "access": "edit"},
+    )
+    updated = zhang.ok(
+        "PATCH", f"/records/account/{record['id']}", json={"name": "团队共享客户", "version": 1}
+    )
+    assert updated["name"] == "团队共享客户"
+
+
+def test_a_hidden_field_never_appears_and_read_only_fields_refuse_writes(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    record = account_for(admin, "rep_zhang", demo_org, "张伟的大客户", level="key")
+    admin.ok(
+        "PATCH",
+        f"/records/account/{record['id']}",
+        json={"annual_revenue": "9000000", "version": 1},
+    )
+    zhang = persona("rep_zhang")
+
+    assert "annual_revenue" not in zhang.ok("GET", f"/records/account/{record['id']}")
+    listed = zhang.ok("POST", "/records/account/query", json={})["records"][0]
+    assert "annual_revenue" not in listed
+    history = zhang.ok("GET", f"/records/account/{record['id']}/history")["entries"]
+    assert all(e["field"] != "annual_revenue" for e in history)
+    fields = [f["name"] for f in zhang.ok("GET", "/meta/objects/account/fields")["fields"]]
+    assert "annual_revenue" not in fields and "industry" in fields
+    for attempt in (
+        zhang.post(
+            "/records/account/query",
+            json={"filter": {"field": "annual_revenue", "op": "gt", "value": 1}},
+        ),
+        zhang.post("/records/account/query", json={"sort": [{"field": "annual_revenue"}]}),
+        zhang.post("/records/account/query", json={"fields": ["annual_revenue"]}),
+        zhang.post("/records/account", json={"name": "x", "annual_revenue": "1"}),
+    ):
+        assert attempt.status_code == 422
+        assert (
+            "annual_revenue" in attempt.text and "has no field" in attempt.text
+        )  # same as a field that does not exist
+    search_hit = zhang.ok("GET", "/search", params={"q": "大客户"})["results"][0]["records"][0]
+    assert "annual_revenue" not in search_hit["fields"]
+
+    refused = zhang.patch(
+        f"/records/account/{record['id']}", json={"level": "normal", "version": 2}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {"field": "level", "code": "read_only", "message": "is read-only"}
+    ]
+    assert (
+        persona("director_li").ok("GET", f"/records/account/{record['id']}")["annual_revenue"][
+            "amount"
+        ]
+        == "9000000.00"
+    )
+
+
+def test_counts_and_cursors_are_right_under_scope(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    rows = []
+    for i in range(30):
+        owner = ["rep_zhang", "rep_wang", "rep_liu"][i % 3]
+        rows.append(
+            {"name": f"客户{i:02d}", "owner_id": str(demo_org.users[owner]), "employees": i}
+        )
+    admin.ok("POST", "/records/account/bulk", 201, json={"records": rows})
+    zhang = persona("rep_zhang")
+    expected = [r["name"] for r in rows if r["owner_id"] == str(demo_org.users["rep_zhang"])]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = zhang.ok(
+            "POST",
+            "/records/account/query",
+            json={
+                "sort": [{"field": "employees"}],
+                "limit": 3,
+                "with_total": True,
+                "cursor": cursor,
+            },
+        )
+        assert page["total"] == 10
+        seen += [r["name"] for r in page["records"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == expected
+
+
+def test_ownership_transfer_hands_the_record_over(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    record = account_for(admin, "rep_zhang", demo_org, "转移客户")
+    zhang = persona("rep_zhang")
+    moved = zhang.ok(
+        "PATCH",
+        f"/records/account/{record['id']}",
+        json={"owner_id": str(demo_org.users["rep_liu"]), "version": 1},
+    )
+    assert moved["owner_id"] == str(demo_org.users["rep_liu"])
+    assert zhang.get(f"/records/account/{record['id']}").status_code == 404
+    assert names(persona("rep_liu")) == {"转移客户"}
+    history = admin.ok("GET", f"/records/account/{record['id']}/history")["entries"]
+    assert history[-1]["field"] == "owner_id"
+    assert history[-1]["old"] == str(demo_org.users["rep_zhang"]) and history[-1]["new"] == str(
+        demo_org.users["rep_liu"]
+    )

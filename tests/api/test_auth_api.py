@@ -1,0 +1,169 @@
+"""Signing in, sessions with CSRF, tokens and lockout, and the audit trail they leave."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from guanxi.kernel.clock import FixedClock
+from guanxi.platform.access.demo import DEMO_PASSWORD, DemoOrg
+from tests.api.conftest import Api, Persona
+
+
+def login(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> tuple[int, dict]:
+    response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    return response.status_code, response.json()
+
+
+def test_a_revoked_token_fails_on_its_very_next_request(rep_zhang: Api) -> None:
+    created = rep_zhang.ok("POST", "/auth/tokens", 201, json={"name": "script"})
+    script = Api(rep_zhang.client, created["token"])
+    assert script.ok("GET", "/auth/me")["email"] == "rep.zhang@example.com"
+    assert created["id"] in {t["id"] for t in rep_zhang.ok("GET", "/auth/tokens")["tokens"]}
+    rep_zhang.ok("DELETE", f"/auth/tokens/{created['id']}", 204)
+    assert script.get("/auth/me").status_code == 401
+
+
+def test_read_only_tokens_cannot_write(rep_zhang: Api) -> None:
+    created = rep_zhang.ok("POST", "/auth/tokens", 201, json={"name": "reporting", "scope": "read"})
+    reader = Api(rep_zhang.client, created["token"])
+    assert reader.ok("POST", "/records/account/query", json={})["records"] == []
+    assert reader.post("/records/account", json={"name": "x"}).status_code == 403
+
+
+def test_five_wrong_passwords_lock_the_account_and_the_audit_log_shows_it(
+    client: TestClient, demo_org: DemoOrg, persona: Persona, clock: FixedClock
+) -> None:
+    for _ in range(5):
+        assert login(client, "rep.wang@example.com", "wrong-password-1")[0] == 401
+    status, body = login(client, "rep.wang@example.com")
+    assert status == 401 and "try again later" in body["detail"]
+    ceo = persona("ceo_chen")
+    actions = [
+        e["action"] for e in ceo.ok("GET", "/admin/audit", params={"action": "login.*"})["entries"]
+    ]
+    assert actions[:3] == ["login.locked", "login.lockout", "login.failed"]
+    assert actions.count("login.failed") == 5
+    assert persona("rep_zhang").get("/admin/audit").status_code == 403
+    clock.advance(minutes=16)
+    assert login(client, "rep.wang@example.com")[0] == 200
+
+
+def test_unknown_users_and_wrong_passwords_get_the_same_answer(
+    client: TestClient, demo_org: DemoOrg
+) -> None:
+    assert (
+        login(client, "nobody@example.com", "whatever-1")[1]["detail"]
+        == login(client, "rep.wang@example.com", "whatever-1")[1]["detail"]
+    )
+
+
+def test_cookie_sessions_need_the_csrf_token_to_write(
+    client: TestClient, demo_org: DemoOrg
+) -> None:
+    status, body = login(client, "rep.zhang@example.com")
+    assert status == 200
+    cookie = client.cookies.get("gx_session")
+    assert cookie
+    me = client.get("/api/v1/auth/me")
+    assert me.status_code == 200 and me.json()["name"].startswith("张伟")
+    refused = client.post("/api/v1/records/account", json={"name": "无CSRF"})
+    assert refused.status_code == 403
+    ok = client.post(
+        "/api/v1/records/account",
+        json={"name": "有CSRF"},
+        headers={"X-CSRF-Token": body["csrf_token"]},
+    )
+    assert ok.status_code == 201
+    assert (
+        client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": body["csrf_token"]}).status_code
+        == 204
+    )
+    client.cookies.set("gx_session", cookie)
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_session_cookie_flags(client: TestClient, demo_org: DemoOrg) -> None:
+    response = client.post(
+        "/api/v1/auth/login", json={"email": "rep.zhang@example.com", "password": DEMO_PASSWORD}
+    )
+    header = response.headers["set-cookie"].lower()
+    assert "httponly" in header and "samesite=lax" in header
+
+
+def test_log_out_everywhere_ends_every_session(client: TestClient, demo_org: DemoOrg) -> None:
+    login(client, "rep.liu@example.com")
+    first_cookie = client.cookies.get("gx_session")
+    _, second = login(client, "rep.liu@example.com")
+    assert (
+        client.post(
+            "/api/v1/auth/logout?everywhere=true", headers={"X-CSRF-Token": second["csrf_token"]}
+        ).status_code
+        == 204
+    )
+    client.cookies.set("gx_session", first_cookie)
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_admins_build_the_organisation_over_the_api(admin: Api, client: TestClient) -> None:
+    department = admin.ok(
+        "POST", "/admin/departments", 201, json={"name": "华东销售部", "parent_id": None}
+    )
+    role = admin.ok(
+        "POST",
+        "/admin/roles",
+        201,
+        json={
+            "name": "Sales rep",
+            "objects": {
+                "account": {
+                    "create": True,
+                    "read": True,
+                    "update": True,
+                    "delete": False,
+                    "import": False,
+                    "export": False,
+                    "scope": "own_and_subordinates",
+                }
+            },
+            "fields": {"account.annual_revenue": "hidden"},
+        },
+    )
+    user = admin.ok(
+        "POST",
+        "/admin/users",
+        201,
+        json={
+            "email": "new.rep@example.com",
+            "name": "新销售",
+            "password": "Passw0rd!",
+            "department_id": department["id"],
+            "manager_id": None,
+            "role_ids": [role["id"]],
+        },
+    )
+    assert login(client, "new.rep@example.com", "Passw0rd!")[0] == 200
+    me = client.get("/api/v1/auth/me").json()
+    assert me["id"] == user["id"] and me["department_id"] == department["id"]
+    assert me["objects"]["account"] == {
+        "operations": ["create", "read", "update"],
+        "scope": "own_and_subordinates",
+    }
+    bad = admin.post(
+        "/admin/roles",
+        json={
+            "name": "Broken",
+            "objects": {"account": {"read": True, "scope": "galaxy"}},
+            "fields": {"account.nope": "hidden"},
+        },
+    )
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {
+        "objects.account.scope",
+        "fields.account.nope",
+    }
+    weak = admin.post(
+        "/admin/users", json={"email": "weak@example.com", "name": "弱", "password": "12345678"}
+    )
+    assert weak.status_code == 422 and weak.json()["errors"][0]["field"] == "password"
+    audit = admin.ok("GET", "/admin/audit")["entries"]
+    assert {"role.create", "user.create", "department.create"} <= {e["action"] for e in audit}
