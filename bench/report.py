@@ -36,6 +36,7 @@ class DbResults:
     searches: list[SearchResult]
     creates: CreateResult
     bulk: BulkResult
+    load: tuple[float, float]  # 1-minute load average before and after measuring
 
 
 def _ms(value: float) -> str:
@@ -84,10 +85,10 @@ def pg_version(target: Target) -> str:
     with closing(target.connect_pg()) as conn:
         row = conn.execute("SHOW server_version").fetchone()
         settings = conn.execute(
-            "SELECT name, setting, unit FROM pg_settings"
+            "SELECT name, current_setting(name) FROM pg_settings"
             " WHERE name IN ('shared_buffers', 'work_mem', 'synchronous_commit') ORDER BY name"
         ).fetchall()
-    shown = ", ".join(f"{n}={s}{u or ''}" for n, s, u in settings)
+    shown = ", ".join(f"{name}={value}" for name, value in settings)
     return f"PostgreSQL {row[0] if row else '?'} ({shown})"
 
 
@@ -117,7 +118,7 @@ def render(results: list[DbResults], budget: Budget, quick: bool, command: str) 
     ]
     for r in results:
         if r.dataset.target.kind == "postgresql":
-            lines.append(f"- **PostgreSQL:** {r.server_version}, default server settings.")
+            lines.append(f"- **PostgreSQL:** {r.server_version}, server defaults, same machine.")
     if spec:
         lines += [
             f"- **Data:** {spec.accounts:,} accounts and {spec.contacts:,} contacts"
@@ -132,7 +133,12 @@ def render(results: list[DbResults], budget: Budget, quick: bool, command: str) 
             f"  - {d.target.label}: {_size(d.size_bytes)} on disk, generated and loaded in"
             f" {d.load_seconds:,.0f} s ({d.generated_at})."
         )
+    loads = ", ".join(
+        f"{r.dataset.target.label} {r.load[0]:.1f} → {r.load[1]:.1f}" for r in results
+    )
     lines += [
+        f"- **Load average** (1 min) before → after each database's measurements: {loads}."
+        " Anything above ~1 means other work shared the 2 cores during the run.",
         "- **Server:** the real app, `guanxi serve` (one uvicorn worker, uvloop/httptools) on"
         " 127.0.0.1, log level `warning` (no access log). **Client:** one keep-alive"
         " `httpx.Client` per client thread, in the benchmark process.",

@@ -105,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.generate_only:
             continue
         log(f"measuring {target.label}")
+        load_before = os.getloadavg()[0]
         try:
             with running_server(dataset, data_dir) as server:
                 health = measure_health(server, budget)
@@ -123,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 searches=searches,
                 creates=creates,
                 bulk=bulk,
+                load=(load_before, os.getloadavg()[0]),
             )
         )
     if not results:

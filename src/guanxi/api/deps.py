@@ -84,7 +84,9 @@ class Services:
             yield conn
 
 
-def get_services(request: Request) -> Services:
+# The two dependencies below are async on purpose: they do no I/O, and FastAPI would run
+# a plain function in the thread pool, costing a thread hop on every request.
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -92,7 +94,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_credentials(request: Request) -> Credentials:
+async def get_credentials(request: Request) -> Credentials:
     """``Authorization: Bearer <token>`` or the session cookie; 401 when neither is sent."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -466,6 +466,12 @@ class TagsType(FieldType):
         return tags
 
 
+_PLAIN_EMAIL = re.compile(
+    r"^[A-Za-z0-9_%+\-](?:[A-Za-z0-9._%+\-]{0,62}[A-Za-z0-9_%+\-])?"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
 class EmailType(FieldType):
     name = "email"
     ops = TEXT_OPS
@@ -476,8 +482,13 @@ class EmailType(FieldType):
     def clean(self, f: FieldDef, value: Any) -> Any:
         if not isinstance(value, str):
             raise FieldValueError("expected an e-mail address", "type")
+        value = value.strip()
+        if len(value) <= 254 and _PLAIN_EMAIL.match(value) and ".." not in value:
+            # Fast path for the common plain-ASCII address; anything unusual (IDN,
+            # quoted parts, odd dots) gets the full RFC check below.
+            return value.lower()
         try:
-            result = validate_email(value.strip(), check_deliverability=False)
+            result = validate_email(value, check_deliverability=False)
         except EmailNotValidError as exc:
             raise FieldValueError(f"is not a valid e-mail address: {exc}", "email") from None
         return str(result.normalized).lower()

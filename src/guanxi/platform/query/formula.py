@@ -22,8 +22,9 @@ Semantics, chosen so that both databases give the same answer:
 * Datetimes are UTC: YEAR/MONTH/DAY/DATEDIFF/TEXT of a datetime use its UTC date and time.
   TODAY() is the current date in the acting user's time zone
   (:func:`guanxi.platform.metadata.context.current_timezone`).
-* Dates outside 0001-01-01 … 9999-12-31 produced by date arithmetic become NULL, and
-  ADDDAYS ignores day counts beyond ±1,000,000 (NULL), so no row can make a query fail.
+* Date arithmetic that leaves 0001-01-02 … 9999-12-31 (datetimes: … 9999-12-30 on
+  PostgreSQL) yields NULL, as does a day count beyond ±1,000,000: no row can make a query
+  fail.
 * Text comparisons and MIN/MAX of text follow the database collation (binary on SQLite);
   UPPER/LOWER only change ASCII letters on SQLite.
 """
@@ -86,7 +87,7 @@ MAX_PATH = 3  # segments in a dotted field path (two lookups deep)
 MAX_ARGS = 100  # arguments of one function call (SQLite allows 127, PostgreSQL 100)
 # Some SQL forms repeat an operand (e.g. CASE guards); this caps the compiled size so that
 # nesting such forms cannot blow up exponentially.
-_MAX_SQL_SIZE = 20_000
+_MAX_SQL_SIZE = 5_000
 _MAX_DIGITS = 30
 
 
@@ -792,9 +793,11 @@ class _Compiler:
     def add_days(self, d: _Val, n: _Val) -> _Val:
         """A date or datetime plus n days; NULL when out of range (never a query error)."""
         n = self.as_type(n, "number")
-        count = self.arith(n)
-        limit = self.number_literal(_DAY_LIMIT)
-        too_far = not_(count.between(self.number_literal(-_DAY_LIMIT), limit))
+        within = self.arith(n).between(
+            self.number_literal(-_DAY_LIMIT), self.number_literal(_DAY_LIMIT)
+        )
+        # NULL beyond the limit: PostgreSQL would fail on the integer cast or the date range.
+        count = type_coerce(case((within, self.arith(n))), _Number())
         shifted: ColumnElement[Any]
         if d.type == "date":
             if self.pg:
@@ -806,26 +809,42 @@ class _Compiler:
                     self.text_literal(" days")
                 )
                 shifted = func.date(d.expr, days)
-            low, high = date(1, 1, 1), date(9999, 12, 31)
+            below = date(1, 1, 1)  # dates from 0001-01-02 on are valid
         else:
             if self.pg:
-                step = literal(timedelta(seconds=1), Interval())
+                second = literal(timedelta(seconds=1), Interval())
                 seconds = cast(count * self.number_literal(86400), Float())
-                shifted = self.coerce(d.expr, "datetime") + seconds * step
+                shifted = self.coerce(d.expr, "datetime") + seconds * second
             else:
                 days = type_coerce(count, Text()).concat(self.text_literal(" days"))
                 fmt = self.text_literal("%Y-%m-%d %H:%M:%f")
                 # %f has milliseconds; pad to the microseconds SQLAlchemy writes.
                 shifted = func.strftime(fmt, d.expr, days).concat(self.text_literal("000"))
-            # A day of margin: PostgreSQL converts to the session zone when reading.
-            low, high = datetime(1, 1, 2, tzinfo=UTC), datetime(9999, 12, 30, tzinfo=UTC)
+            # A day of margin inside Python's years 1 … 9999: PostgreSQL converts to the
+            # session's zone when reading.
+            below = datetime(1, 1, 2, tzinfo=UTC) - timedelta(microseconds=1)
+        # Results must be readable by Python and, when nested, must never leave PostgreSQL's
+        # range (which would fail the query). Clamp to sentinels just outside the valid range
+        # and turn them into NULL. Unlike a CASE this uses the operand once, so nesting stays
+        # linear in size (PostgreSQL's planner is slow on repeated subexpressions).
         bounds_type = _result_type("date" if d.type == "date" else "datetime")
+        low = literal(below, bounds_type)
         shifted = type_coerce(shifted, bounds_type)
-        in_bounds = shifted.between(literal(low, bounds_type), literal(high, bounds_type))
-        # CASE tries its conditions in order, so PostgreSQL never computes a shift of an
-        # out-of-range day count (which would fail instead of being NULL).
-        expr = case((too_far, null()), (in_bounds, shifted))
-        return self.val(expr, d.type, d, d, n, n, n)
+        if not self.pg:
+            # SQLite's date functions are NULL past 9999-12-31; only the low side escapes.
+            # Multi-argument max() is NULL for a NULL argument.
+            expr = func.nullif(func.max(shifted, low), low)
+            return self.val(expr, d.type, d, n, n)
+        high: ColumnElement[Any]
+        if d.type == "date":
+            high = cast(self.text_literal("10000-01-01"), Date())  # Python has no year 10000
+        else:
+            high = literal(datetime(9999, 12, 30, tzinfo=UTC), bounds_type)
+        # A NULL shift comes out of the clamp as `high` (LEAST/GREATEST skip NULLs), so it is
+        # NULL again at the end.
+        clamped = func.greatest(func.least(shifted, high), low)
+        expr = func.nullif(func.nullif(clamped, low), high)
+        return self.val(expr, d.type, d, n, n)
 
     def count_arg(self, v: _Val, high: int) -> ColumnElement[Any]:
         """A character or digit count: truncated toward zero and clamped to 0 … high."""

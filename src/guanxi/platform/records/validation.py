@@ -23,6 +23,13 @@ READ_ONLY_SYSTEM = frozenset(
 )
 
 
+def field_access(obj: ObjectDef, policy: Policy) -> tuple[frozenset[str], frozenset[str]]:
+    """(visible, writable) field names of an object for a user: computed once per request."""
+    visible = frozenset(f.name for f in obj.active_fields if policy.field_visible(obj.name, f.name))
+    writable = frozenset(name for name in visible if policy.field_writable(obj.name, name))
+    return visible, writable
+
+
 def clean_row(
     obj: ObjectDef,
     data: Any,
@@ -30,8 +37,10 @@ def clean_row(
     creating: bool,
     index: int | None = None,
     policy: Policy = SUPERUSER,
+    access: tuple[frozenset[str], frozenset[str]] | None = None,
 ) -> tuple[dict[str, Any], list[FieldError]]:
     """Convert one input row to Python values; collect every problem instead of stopping."""
+    visible, writable = access or field_access(obj, policy)
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
     if not isinstance(data, Mapping):
@@ -49,13 +58,13 @@ def clean_row(
             errors.append(FieldError(key, "is set by the system", "read_only", index))
             continue
         f = obj.get_field(key)
-        if f is None or not policy.field_visible(obj.name, key):
+        if f is None or key not in visible:
             errors.append(
                 FieldError(key, f"{obj.name} has no field {key!r}", "unknown_field", index)
             )
             continue
         ftype = field_type(f.type)
-        if not ftype.writable or not policy.field_writable(obj.name, key):
+        if not ftype.writable or key not in writable:
             errors.append(FieldError(key, "is read-only", "read_only", index))
             continue
         if raw is None or (isinstance(raw, str) and not raw.strip() and f.type != "rich_text"):
@@ -71,7 +80,7 @@ def clean_row(
         ftype = field_type(f.type)
         if creating and f.name not in values and f.default is not None:
             values[f.name] = ftype.clean(f, f.default)
-        if not policy.field_writable(obj.name, f.name):
+        if f.name not in writable:
             continue  # the user cannot fill it, so cannot be asked to
         if f.required and (f.name in values or creating) and ftype.is_empty(values.get(f.name)):
             errors.append(FieldError(f.name, "is required", "required", index))
