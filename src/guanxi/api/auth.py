@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guanxi.api.deps import SESSION_COOKIE, ActorDep, ServicesDep, client_ip
 from guanxi.api.responses import ORJSONResponse
-from guanxi.kernel.errors import NotFound, Unauthenticated, invalid
-from guanxi.platform.access import audit, sessions
+from guanxi.kernel.errors import NotFound, PermissionDenied, Unauthenticated, invalid
+from guanxi.platform.access import audit, sessions, twofactor
 from guanxi.platform.access.users import create_token, describe_user
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], default_response_class=ORJSONResponse)
@@ -23,7 +23,7 @@ class LoginIn(BaseModel):
 
     email: str = Field(max_length=254)
     password: str = Field(max_length=1000)
-    otp: str | None = Field(default=None, max_length=16)
+    otp: str | None = Field(default=None, max_length=32)
 
 
 class TokenIn(BaseModel):
@@ -43,12 +43,13 @@ def login(body: LoginIn, request: Request, services: ServicesDep) -> ORJSONRespo
             conn,
             email=body.email,
             password=body.password,
+            otp=body.otp,
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent"),
             now=now,
         )
     if not result.ok:  # the failure count and audit entry are committed by now
-        raise Unauthenticated(result.reason)
+        raise Unauthenticated(result.reason, extra={"otp_required": result.code == "otp_required"})
     response = ORJSONResponse({"csrf_token": result.csrf_token, "user_id": str(result.user_id)})
     response.set_cookie(
         SESSION_COOKIE,
@@ -157,3 +158,54 @@ def revoke_token(token_id: UUID, services: ServicesDep, actor: ActorDep) -> Resp
             ip=actor.ip,
         )
     return Response(status_code=204)
+
+
+class OtpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    otp: str = Field(min_length=6, max_length=32)
+
+
+@router.post("/2fa/setup")
+def two_factor_setup(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    """Start two-factor set-up: scan ``otpauth_uri`` (or type ``secret``), then confirm a code."""
+    with services.write(actor) as ctx:
+        assert ctx.actor.user_id is not None
+        return twofactor.begin(ctx.conn, ctx.actor.user_id, ctx.actor.email)
+
+
+@router.post("/2fa/enable")
+def two_factor_enable(body: OtpIn, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    """Confirm a code to turn two-factor sign-in on; returns recovery codes, shown once."""
+    with services.write(actor) as ctx:
+        user_id = ctx.actor.user_id
+        assert user_id is not None
+        codes = twofactor.confirm(ctx.conn, user_id, body.otp, now=ctx.now)
+        audit.record(
+            ctx.conn,
+            "2fa.enable",
+            now=ctx.now,
+            actor_id=user_id,
+            ip=actor.ip,
+            user_agent=actor.user_agent,
+        )
+    return {"enabled": True, "recovery_codes": codes}
+
+
+@router.post("/2fa/disable")
+def two_factor_disable(body: OtpIn, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    with services.write(actor) as ctx:
+        user_id = ctx.actor.user_id
+        assert user_id is not None
+        if ctx.actor.policy.require_2fa:
+            raise PermissionDenied("your role requires two-factor sign-in")
+        twofactor.disable(ctx.conn, user_id, body.otp, now=ctx.now)
+        audit.record(
+            ctx.conn,
+            "2fa.disable",
+            now=ctx.now,
+            actor_id=user_id,
+            ip=actor.ip,
+            user_agent=actor.user_agent,
+        )
+    return {"enabled": False}

@@ -38,6 +38,7 @@ class Credentials:
     unsafe: bool = False  # a write: cookie sessions must echo their CSRF token
     ip: str | None = None
     user_agent: str | None = None
+    path: str = ""
 
 
 @dataclass
@@ -51,7 +52,9 @@ class Services:
 
     def _actor(self, conn: Connection, credentials: Credentials) -> Actor:
         if credentials.token is not None:
-            return authenticate_token(conn, credentials.token, now=self.clock.now())
+            return self._enforce_2fa(
+                authenticate_token(conn, credentials.token, now=self.clock.now()), credentials
+            )
         if credentials.session is None:
             raise Unauthenticated("sign in or send Authorization: Bearer <token>")
         actor = authenticate_session(conn, credentials.session, now=self.clock.now())
@@ -61,6 +64,20 @@ class Services:
             and hmac.compare_digest(credentials.csrf, actor.csrf_token)
         ):
             raise PermissionDenied("a cookie-authenticated write needs the X-CSRF-Token header")
+        return self._enforce_2fa(actor, credentials)
+
+    @staticmethod
+    def _enforce_2fa(actor: Actor, credentials: Credentials) -> Actor:
+        """A role may demand two-factor sign-in: until it is on, only /auth works."""
+        if (
+            actor.policy.require_2fa
+            and not actor.has_2fa
+            and not credentials.path.startswith("/api/v1/auth/")
+        ):
+            raise PermissionDenied(
+                "your role requires two-factor sign-in: set it up with POST /api/v1/auth/2fa/setup",
+                extra={"two_factor_required": True},
+            )
         return actor
 
     @contextmanager
@@ -101,7 +118,10 @@ async def get_credentials(request: Request) -> Credentials:
     session = request.cookies.get(SESSION_COOKIE)
     if scheme.lower() == "bearer" and token.strip():
         return Credentials(
-            token=token.strip(), ip=client_ip(request), user_agent=request.headers.get("user-agent")
+            token=token.strip(),
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+            path=request.url.path,
         )
     if not session:
         raise Unauthenticated("sign in or send Authorization: Bearer <token>")
@@ -111,6 +131,7 @@ async def get_credentials(request: Request) -> Credentials:
         unsafe=request.method not in SAFE_METHODS,
         ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
+        path=request.url.path,
     )
 
 

@@ -665,6 +665,47 @@ CASES: list[tuple[str, list[Any]]] = [
 ]
 
 
+def _shifted(*steps: int) -> list[date | None]:
+    """Nested ADDDAYS of close_date per row: NULL once outside 0001-01-02 … 9999-12-31."""
+    out: list[date | None] = []
+    for row in DEALS:
+        day: date | None = row["close_date"]
+        for step in steps:
+            try:
+                day = day + timedelta(days=step) if day and abs(step) <= 1_000_000 else None
+            except OverflowError:
+                day = None
+            if day is not None and day < date(1, 1, 2):
+                day = None
+        out.append(day)
+    return out
+
+
+def _nested(*steps: int) -> str:
+    formula = "close_date"
+    for step in steps:
+        formula = f"ADDDAYS({formula}, {step})"
+    return formula
+
+
+M = 999_999
+TO_LAST = (date(9999, 12, 31) - date(2024, 3, 15)).days - 2 * M  # row 1 to the last day
+TO_FIRST = (date(1, 1, 2) - date(2024, 3, 15)).days  # row 1 to the first day
+CASES += [
+    (_nested(*steps), _shifted(*steps))
+    for steps in [
+        (M, M, TO_LAST),
+        (M, M, TO_LAST + 1),
+        (-700_000, TO_FIRST + 700_000),
+        (-700_000, TO_FIRST + 700_000 - 1),
+        (-700_000, TO_FIRST + 700_000 - 1, 5),  # out of range on the way: stays NULL
+        (M, M, M, -M),
+        (1_000_000, -1_000_000),
+        (1_000_001,),
+    ]
+]
+
+
 @pytest.mark.parametrize(("formula", "expected"), CASES, ids=[case[0] for case in CASES])
 def test_values(fdb: Db, formula: str, expected: list[Any]) -> None:
     values = evaluate(fdb, formula)

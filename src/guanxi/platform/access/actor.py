@@ -19,6 +19,8 @@ class Actor:
     policy: Policy = field(default=SUPERUSER)
     session_id: UUID | None = None  # set when authenticated by a cookie session
     csrf_token: str | None = None
+    has_2fa: bool = False
+    email: str = ""
 
     def has_right(self, right: str) -> bool:
         return self.is_admin or self.policy.has_right(right)

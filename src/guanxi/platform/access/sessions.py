@@ -18,7 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from guanxi.kernel.errors import Unauthenticated
 from guanxi.kernel.ids import uuid7
-from guanxi.platform.access import audit
+from guanxi.platform.access import audit, twofactor
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.access.tables import gx_api_token, gx_session, gx_user
 from guanxi.platform.access.users import actor_for, verify_password
@@ -38,6 +38,7 @@ class LoginResult:
 
     ok: bool
     reason: str = ""
+    code: str = "unauthenticated"
     secret: str = ""
     csrf_token: str = ""
     user_id: UUID | None = None
@@ -48,6 +49,7 @@ def login(
     *,
     email: str,
     password: str,
+    otp: str | None = None,
     ip: str | None,
     user_agent: str | None,
     now: datetime,
@@ -73,7 +75,11 @@ def login(
     if row.locked_until is not None and row.locked_until > now:
         audit.record(conn, "login.locked", now=now, actor_id=row.id, target=row.email, **where)
         return LoginResult(False, "too many failed sign-ins; try again later")
-    if not verify_password(row.password_hash, password):
+    password_ok = verify_password(row.password_hash, password)
+    if password_ok and row.totp_secret and not otp:
+        # Not a failure: the password was right, the second factor is still to come.
+        return LoginResult(False, "enter the code from your authenticator app", code="otp_required")
+    if not password_ok or (row.totp_secret and not twofactor.verify(conn, row, otp, now=now)):
         failures = row.failed_logins + 1
         locked = now + LOCKOUT if failures >= MAX_FAILURES else None
         conn.execute(

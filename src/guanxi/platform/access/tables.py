@@ -63,7 +63,8 @@ gx_user = Table(
     ),
     Column("failed_logins", Integer, nullable=False, default=0, server_default="0"),
     Column("locked_until", UtcDateTime, nullable=True),
-    Column("totp_secret", String(64), nullable=True),
+    Column("totp_secret", String(64), nullable=True),  # set = two-factor sign-in is on
+    Column("totp_pending", String(64), nullable=True),  # generated, not yet confirmed
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
@@ -184,4 +185,13 @@ gx_audit = Table(
     Column("ip", String(64), nullable=True),
     Column("user_agent", String(300), nullable=True),
     Column("details", JsonType, nullable=True),
+)
+
+# One-time recovery codes for two-factor sign-in, stored hashed.
+gx_recovery_code = Table(
+    "gx_recovery_code",
+    system_metadata,
+    Column("user_id", Uuid(), ForeignKey("gx_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("code_hash", String(64), primary_key=True),
+    Column("used_at", UtcDateTime, nullable=True),
 )

@@ -166,6 +166,8 @@ def actor_for(conn: Connection, user: Any, *, can_write: bool = True, **extra: A
         time_zone=user.time_zone,
         can_write=can_write,
         policy=load_policy(conn, user.id, superuser=user.is_admin),
+        has_2fa=bool(user.totp_secret),
+        email=user.email,
         **extra,
     )
 
@@ -192,5 +194,6 @@ def describe_user(conn: Connection, user_id: UUID) -> dict[str, Any]:
         "department_id": None if row.department_id is None else str(row.department_id),
         "manager_id": None if row.manager_id is None else str(row.manager_id),
         "roles": [{"id": str(r.id), "name": r.name} for r in roles],
+        "two_factor": bool(row.totp_secret),
         "locked_until": None if row.locked_until is None else row.locked_until.isoformat(),
     }
