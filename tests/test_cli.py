@@ -43,3 +43,36 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
     assert "'account': 5" in demo.output
     again = env.invoke(app, ["demo", "--accounts", "5"])
     assert "already present" in again.output
+
+    rep = env.invoke(
+        app,
+        [
+            "admin",
+            "create",
+            "--email",
+            "new.rep@example.com",
+            "--password",
+            "Passw0rd!",
+            "--role",
+            "Sales rep",
+        ],
+    )
+    assert rep.exit_code == 0 and rep.output.startswith("user new.rep@example.com"), rep.output
+    missing = env.invoke(
+        app,
+        [
+            "admin",
+            "create",
+            "--email",
+            "x@example.com",
+            "--password",
+            "Passw0rd!",
+            "--role",
+            "Astronaut",
+        ],
+    )
+    assert missing.exit_code == 1 and "no role" in missing.output
+    reset = env.invoke(
+        app, ["admin", "password", "--email", "new.rep@example.com", "--password", "N3w-secret"]
+    )
+    assert reset.exit_code == 0, reset.output

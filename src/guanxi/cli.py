@@ -104,28 +104,56 @@ def demo(accounts: int = typer.Option(200, help="number of demo accounts")) -> N
 @admin.command("create")
 def admin_create(
     email: str = typer.Option(..., help="e-mail address, used to sign in"),
-    password: str = typer.Option(..., help="at least 8 characters"),
+    password: str = typer.Option(..., help="8+ characters mixing letters, digits or symbols"),
     name: str = typer.Option("Administrator", help="display name"),
+    role: list[str] = typer.Option(
+        [], help="role name to give (repeatable); implies --no-superuser"
+    ),
+    superuser: bool = typer.Option(True, help="every right, no data scope (the default)"),
 ) -> None:
-    """Create an administrator."""
+    """Create a user: an administrator by default, or a user with the given roles."""
+    from sqlalchemy import select
+
     from guanxi.kernel.errors import DomainError
+    from guanxi.platform.access import audit, org
+    from guanxi.platform.access.tables import gx_role
     from guanxi.platform.access.users import create_user
 
     _, db = _db()
+    now = SystemClock().now()
     try:
         with db.write() as conn:
+            role_ids = []
+            for role_name in role:
+                role_id = conn.execute(
+                    select(gx_role.c.id).where(gx_role.c.name == role_name)
+                ).scalar()
+                if role_id is None:
+                    typer.echo(f"error: no role named {role_name!r}", err=True)
+                    raise typer.Exit(1)
+                role_ids.append(role_id)
             user_id = create_user(
                 conn,
                 email=email,
                 name=name,
                 password=password,
-                now=SystemClock().now(),
-                is_admin=True,
+                now=now,
+                is_admin=superuser and not role,
+            )
+            org.set_roles(conn, user_id, role_ids)
+            audit.record(
+                conn,
+                "user.create",
+                now=now,
+                actor_id=None,
+                target=str(user_id),
+                details={"email": email, "via": "cli"},
             )
     except DomainError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"administrator {email} created ({user_id})")
+    kind = "administrator" if superuser and not role else "user"
+    typer.echo(f"{kind} {email} created ({user_id})")
 
 
 @admin.command("token")
@@ -150,14 +178,33 @@ def admin_token(
 
 @admin.command("password")
 def admin_password(email: str = typer.Option(...), password: str = typer.Option(...)) -> None:
-    """Set a user's password."""
+    """Reset a user's password (and lift a sign-in lockout)."""
+    from sqlalchemy import update
+
     from guanxi.kernel.errors import DomainError
+    from guanxi.platform.access import audit
+    from guanxi.platform.access.tables import gx_user
     from guanxi.platform.access.users import set_password, user_by_email
 
     _, db = _db()
+    now = SystemClock().now()
     try:
         with db.write() as conn:
-            set_password(conn, user_by_email(conn, email).id, password, now=SystemClock().now())
+            user_id = user_by_email(conn, email).id
+            set_password(conn, user_id, password, now=now)
+            conn.execute(
+                update(gx_user)
+                .where(gx_user.c.id == user_id)
+                .values(failed_logins=0, locked_until=None)
+            )
+            audit.record(
+                conn,
+                "user.password_reset",
+                now=now,
+                actor_id=None,
+                target=str(user_id),
+                details={"via": "cli"},
+            )
     except DomainError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
