@@ -453,6 +453,15 @@ def _prepare(target: Target, cutoff: datetime) -> tuple[UUID, RowBuilder, RowBui
         db.dispose()
 
 
+def upgrade(target: Target) -> None:
+    """Apply the app's newer migrations to a cached data set (idempotent, as at start-up)."""
+    db = target.database()
+    try:
+        migrate(db)
+    finally:
+        db.dispose()
+
+
 def _progress(log: Log, what: str, done: int, total: int, started: float) -> None:
     elapsed = time.perf_counter() - started
     rate = done / elapsed if elapsed else 0.0
@@ -604,6 +613,7 @@ def _cached(target: Target, spec: Spec, data_dir: Path) -> Dataset | None:
     if target.kind == "sqlite" and not target.sqlite_path.exists():
         return None
     try:
+        upgrade(target)  # the app's code may have moved on since the data set was made
         counts = reset(dataset)
     except Exception:  # a half-made or foreign database: rebuild it
         return None

@@ -242,3 +242,23 @@ def test_ownership_transfer_hands_the_record_over(
     assert history[-1]["old"] == str(demo_org.users["rep_zhang"]) and history[-1]["new"] == str(
         demo_org.users["rep_liu"]
     )
+
+
+def test_exports_need_the_right_and_respect_scope_and_hidden_fields(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    account_for(admin, "rep_zhang", demo_org, '=HYPERLINK("http://evil")')
+    account_for(admin, "rep_liu", demo_org, "华南客户")
+    assert persona("rep_zhang").post("/records/account/export", json={}).status_code == 403
+    director = persona("director_li")
+    director_role = demo_org.roles["Sales director"]
+    assert director_role
+    response = director.post("/records/account/export", json={"fields": ["name", "annual_revenue"]})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].endswith("name,annual_revenue")
+    assert len(lines) == 2 and "'=HYPERLINK" in lines[1] and "5000000.00 CNY" in lines[1]
+    marketer = persona("marketer_ma").post("/records/account/export", json={})
+    assert marketer.status_code == 200 and "华南客户" in marketer.content.decode("utf-8-sig")
+    entries = persona("ceo_chen").ok("GET", "/admin/audit", params={"action": "export"})["entries"]
+    assert [e["details"]["rows"] for e in entries] == [2, 1]

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
 from guanxi.kernel.errors import FieldError, ValidationFailed
-from guanxi.platform.access import sharing
-from guanxi.platform.records import reader, service
+from guanxi.platform.access import audit, sharing
+from guanxi.platform.records import export, reader, service
 
 router = APIRouter(prefix="/api/v1", tags=["records"], default_response_class=ORJSONResponse)
 
@@ -306,3 +306,31 @@ def unshare_record(
     with services.write(actor) as ctx:
         sharing.unshare(ctx.conn, ctx.snap, ctx.actor.policy, object_name, record_id, share_id)
     return Response(status_code=204)
+
+
+@router.post("/records/{object_name}/export")
+def export_records(
+    object_name: str, body: QueryIn, services: ServicesDep, actor: ActorDep
+) -> Response:
+    """CSV of every matching record the user may read (filter/sort/fields as in query)."""
+    with services.read(actor) as ctx:
+        # Built inside the transaction: one consistent snapshot, then sent.
+        text, rows = export.export_csv(
+            ctx, object_name, filter=body.filter, sort=body.sort, fields=body.fields
+        )
+    with services.write(actor) as ctx:
+        audit.record(
+            ctx.conn,
+            "export",
+            now=ctx.now,
+            actor_id=ctx.actor.user_id,
+            target=object_name,
+            ip=actor.ip,
+            details={"filter": body.filter, "rows": rows},
+        )
+    filename = f"{object_name}-{ctx.now:%Y%m%d-%H%M%S}.csv"
+    return Response(
+        "\ufeff" + text,  # BOM: Excel opens UTF-8 Chinese text correctly
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
