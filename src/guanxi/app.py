@@ -15,6 +15,7 @@ from guanxi.api.responses import ORJSONResponse
 from guanxi.config import Settings
 from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
+from guanxi.platform.access.oidc import OidcConfig, OidcProvider
 from guanxi.platform.metadata.registry import Registry
 
 
@@ -26,7 +27,11 @@ def create_app(
         settings.database_url, schema=settings.database_schema, echo=settings.sql_echo
     )
     services = Services(
-        settings=settings, db=database, registry=Registry(), clock=clock or SystemClock()
+        settings=settings,
+        db=database,
+        registry=Registry(),
+        clock=clock or SystemClock(),
+        oidc=_oidc(settings),
     )
 
     app = FastAPI(
@@ -64,3 +69,17 @@ def create_app(
         return RedirectResponse("/api/docs")
 
     return app
+
+
+def _oidc(settings: Settings) -> OidcProvider | None:
+    """Single sign-on when an issuer and client credentials are configured."""
+    if not (settings.oidc_issuer and settings.oidc_client_id and settings.oidc_client_secret):
+        return None
+    return OidcProvider(
+        OidcConfig(
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            client_secret=settings.oidc_client_secret,
+            redirect_uri=settings.public_url.rstrip("/") + "/api/v1/auth/oidc/callback",
+        )
+    )

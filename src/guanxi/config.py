@@ -25,5 +25,13 @@ class Settings(BaseSettings):
         default_factory=lambda: Path("var/files").absolute(), description="where uploads are stored"
     )
     max_upload_mb: int = 25
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="the URL users reach the app at"
+    )
+    oidc_issuer: str | None = Field(
+        default=None, description="OpenID Connect issuer URL; enables single sign-on"
+    )
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
     log_level: str = "info"
     sql_echo: bool = False

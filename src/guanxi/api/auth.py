@@ -7,12 +7,14 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from guanxi.api.deps import SESSION_COOKIE, ActorDep, ServicesDep, client_ip
+from guanxi.api.deps import SESSION_COOKIE, ActorDep, Services, ServicesDep, client_ip
 from guanxi.api.responses import ORJSONResponse
 from guanxi.kernel.errors import NotFound, PermissionDenied, Unauthenticated, invalid
 from guanxi.platform.access import audit, sessions, twofactor
+from guanxi.platform.access.oidc import OidcProvider, Pending
 from guanxi.platform.access.users import create_token, describe_user
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], default_response_class=ORJSONResponse)
@@ -51,15 +53,70 @@ def login(body: LoginIn, request: Request, services: ServicesDep) -> ORJSONRespo
     if not result.ok:  # the failure count and audit entry are committed by now
         raise Unauthenticated(result.reason, extra={"otp_required": result.code == "otp_required"})
     response = ORJSONResponse({"csrf_token": result.csrf_token, "user_id": str(result.user_id)})
+    _set_session_cookie(response, request, result.secret)
+    return response
+
+
+def _set_session_cookie(response: Response, request: Request, secret: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
-        result.secret,
+        secret,
         max_age=int(sessions.SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
         path="/",
     )
+
+
+OIDC_COOKIE = "gx_oidc"
+OIDC_PATH = "/api/v1/auth/oidc"
+
+
+def _provider(services: Services) -> OidcProvider:
+    if services.oidc is None:
+        raise NotFound("single sign-on is not configured (GUANXI_OIDC_ISSUER)")
+    return services.oidc
+
+
+@router.get("/oidc/login")
+def oidc_login(request: Request, services: ServicesDep) -> RedirectResponse:
+    """Send the browser to the company's identity provider."""
+    url, pending = _provider(services).start()
+    response = RedirectResponse(url, status_code=302)
+    secure = request.url.scheme == "https"
+    response.set_cookie(
+        OIDC_COOKIE,
+        pending.encode(),
+        max_age=600,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path=OIDC_PATH,
+    )
+    return response
+
+
+@router.get("/oidc/callback")
+def oidc_callback(
+    request: Request, services: ServicesDep, code: str, state: str
+) -> RedirectResponse:
+    """The provider sends the browser back here; on success a session starts."""
+    pending = Pending.decode(request.cookies.get(OIDC_COOKIE))
+    claims = _provider(services).finish(code=code, state=state, pending=pending)
+    with services.db.write() as conn:
+        result = sessions.login_sso(
+            conn,
+            email=str(claims["email"]),
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+            now=services.clock.now(),
+        )
+    if not result.ok:
+        raise Unauthenticated(result.reason)
+    response = RedirectResponse("/", status_code=302)
+    _set_session_cookie(response, request, result.secret)
+    response.delete_cookie(OIDC_COOKIE, path=OIDC_PATH)
     return response
 
 

@@ -16,6 +16,7 @@ from guanxi.kernel.clock import Clock
 from guanxi.kernel.db import Database
 from guanxi.kernel.errors import PermissionDenied, Unauthenticated
 from guanxi.platform.access.actor import Actor
+from guanxi.platform.access.oidc import OidcProvider
 from guanxi.platform.access.sessions import authenticate_session
 from guanxi.platform.access.users import authenticate_token
 from guanxi.platform.metadata.context import use_timezone
@@ -49,6 +50,7 @@ class Services:
     db: Database
     registry: Registry
     clock: Clock
+    oidc: OidcProvider | None = None
 
     def _actor(self, conn: Connection, credentials: Credentials) -> Actor:
         if credentials.token is not None:

@@ -110,6 +110,32 @@ def login(
     conn.execute(
         update(gx_user).where(gx_user.c.id == row.id).values(failed_logins=0, locked_until=None)
     )
+    return _start(conn, row, "login.succeeded", where, now)
+
+
+def login_sso(
+    conn: Connection, *, email: str, ip: str | None, user_agent: str | None, now: datetime
+) -> LoginResult:
+    """A session for the active user whose e-mail an identity provider has verified."""
+    row = conn.execute(select(gx_user).where(gx_user.c.email == email.strip().lower())).first()
+    where: dict[str, Any] = {"ip": ip, "user_agent": user_agent}
+    if row is None or not row.active:
+        audit.record(
+            conn,
+            "login.failed",
+            now=now,
+            actor_id=None,
+            target=email[:200],
+            details={"reason": "sso_unknown"},
+            **where,
+        )
+        return LoginResult(False, "no active Guanxi user has this e-mail address")
+    return _start(conn, row, "login.sso", where, now)
+
+
+def _start(
+    conn: Connection, row: Any, action: str, where: dict[str, Any], now: datetime
+) -> LoginResult:
     secret = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     conn.execute(
@@ -118,13 +144,13 @@ def login(
             user_id=row.id,
             token_hash=_digest(secret),
             csrf_token=csrf,
-            ip=ip,
-            user_agent=(user_agent or "")[:300] or None,
+            ip=where["ip"],
+            user_agent=(where["user_agent"] or "")[:300] or None,
             created_at=now,
             expires_at=now + SESSION_LIFETIME,
         )
     )
-    audit.record(conn, "login.succeeded", now=now, actor_id=row.id, target=row.email, **where)
+    audit.record(conn, action, now=now, actor_id=row.id, target=row.email, **where)
     return LoginResult(True, secret=secret, csrf_token=csrf, user_id=row.id)
 
 

@@ -1,0 +1,144 @@
+"""A small but real OpenID Connect provider for tests, served over HTTP on loopback.
+
+It speaks the authorisation code flow with PKCE and signs RS256 ID tokens, so Guanxi's
+Authlib client is exercised end to end (discovery, keys, token exchange, validation).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+import uvicorn
+from authlib.jose import JsonWebKey, jwt
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Route
+
+CLIENT_ID = "guanxi-test"
+CLIENT_SECRET = "test-secret-123"
+
+
+class Provider:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.key = JsonWebKey.generate_key(
+            "RSA", 2048, is_private=True, options={"kid": "test-key"}
+        )
+        self.email = "rep.zhang@example.com"
+        self.codes: dict[str, dict[str, Any]] = {}
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/.well-known/openid-configuration", self.discovery),
+                Route("/jwks", self.jwks),
+                Route("/authorize", self.authorize),
+                Route("/token", self.token, methods=["POST"]),
+            ]
+        )
+
+    async def discovery(self, request: Request) -> JSONResponse:
+        return JSONResponse(
+            {
+                "issuer": self.base_url,
+                "authorization_endpoint": f"{self.base_url}/authorize",
+                "token_endpoint": f"{self.base_url}/token",
+                "jwks_uri": f"{self.base_url}/jwks",
+                "response_types_supported": ["code"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "code_challenge_methods_supported": ["S256"],
+            }
+        )
+
+    async def jwks(self, request: Request) -> JSONResponse:
+        return JSONResponse({"keys": [self.key.as_dict(is_private=False)]})
+
+    async def authorize(self, request: Request) -> RedirectResponse:
+        q = request.query_params
+        assert (
+            q["client_id"] == CLIENT_ID
+            and q["response_type"] == "code"
+            and q["code_challenge_method"] == "S256"
+        )
+        code = secrets.token_urlsafe(16)
+        self.codes[code] = {
+            "nonce": q["nonce"],
+            "challenge": q["code_challenge"],
+            "redirect_uri": q["redirect_uri"],
+            "email": self.email,
+        }
+        return RedirectResponse(
+            f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q['state']})}", status_code=302
+        )
+
+    async def token(self, request: Request) -> JSONResponse:
+        form = await request.form()
+        auth = request.headers.get("authorization", "")
+        if auth != "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode():
+            return JSONResponse({"error": "invalid_client"}, status_code=401)
+        grant = self.codes.pop(str(form.get("code")), None)
+        verifier = str(form.get("code_verifier", ""))
+        challenge = (
+            base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+            .rstrip(b"=")
+            .decode()
+        )
+        if (
+            grant is None
+            or grant["challenge"] != challenge
+            or grant["redirect_uri"] != form.get("redirect_uri")
+        ):
+            return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        now = int(time.time())
+        claims = {
+            "iss": self.base_url,
+            "sub": grant["email"],
+            "aud": CLIENT_ID,
+            "iat": now,
+            "exp": now + 300,
+            "nonce": grant["nonce"],
+            "email": grant["email"],
+            "email_verified": True,
+        }
+        id_token = jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key).decode()
+        return JSONResponse(
+            {
+                "access_token": secrets.token_urlsafe(16),
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "id_token": id_token,
+            }
+        )
+
+
+@contextmanager
+def running_provider() -> Iterator[Provider]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    provider = Provider(f"http://127.0.0.1:{port}")
+    server = uvicorn.Server(
+        uvicorn.Config(provider.app(), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test identity provider did not start")
+        time.sleep(0.02)
+    try:
+        yield provider
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
