@@ -24,12 +24,6 @@ def _require(ctx: Ctx, right: str) -> None:
         raise PermissionDenied(f"this needs the {right} right")
 
 
-def _audit(ctx: Ctx, action: str, target: str, details: dict[str, Any] | None = None) -> None:
-    audit.record(
-        ctx.conn, action, now=ctx.now, actor_id=ctx.actor.user_id, target=target, details=details
-    )
-
-
 class DepartmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -97,7 +91,7 @@ def create_department(body: DepartmentIn, services: ServicesDep, actor: ActorDep
         department_id = org.create_department(
             ctx.conn, name=body.name, parent_id=body.parent_id, head_id=body.head_id, now=ctx.now
         )
-        _audit(ctx, "department.create", str(department_id), {"name": body.name})
+        ctx.audit("department.create", str(department_id), {"name": body.name})
     return {"id": str(department_id)}
 
 
@@ -129,8 +123,7 @@ def create_user_endpoint(body: UserIn, services: ServicesDep, actor: ActorDep) -
             now=ctx.now,
         )
         org.set_roles(ctx.conn, user_id, body.role_ids)
-        _audit(
-            ctx,
+        ctx.audit(
             "user.create",
             str(user_id),
             {"email": body.email, "role_ids": [str(r) for r in body.role_ids]},
@@ -167,13 +160,13 @@ def update_user(
             )
         if body.role_ids is not None:
             org.set_roles(ctx.conn, user_id, body.role_ids)
-            _audit(ctx, "user.roles", str(user_id), {"role_ids": [str(r) for r in body.role_ids]})
+            ctx.audit("user.roles", str(user_id), {"role_ids": [str(r) for r in body.role_ids]})
         if body.active is not None:
             org.set_active(ctx.conn, user_id, body.active, now=ctx.now)
-            _audit(ctx, "user.activate" if body.active else "user.deactivate", str(user_id))
+            ctx.audit("user.activate" if body.active else "user.deactivate", str(user_id))
         if body.password is not None:
             set_password(ctx.conn, user_id, body.password, now=ctx.now)
-            _audit(ctx, "user.password_reset", str(user_id))
+            ctx.audit("user.password_reset", str(user_id))
         return describe_user(ctx.conn, user_id)
 
 
@@ -192,7 +185,7 @@ def create_role(body: RoleIn, services: ServicesDep, actor: ActorDep) -> dict[st
             description=body.description,
             now=ctx.now,
         )
-        _audit(ctx, "role.create", str(role_id), body.model_dump())
+        ctx.audit("role.create", str(role_id), body.model_dump())
     return {"id": str(role_id)}
 
 
@@ -211,7 +204,7 @@ def update_role(
         _require(ctx, "manage_users")
         changes = body.model_dump(exclude_unset=True)
         org.update_role(ctx.conn, ctx.snap, role_id, changes, now=ctx.now)
-        _audit(ctx, "role.update", str(role_id), changes)
+        ctx.audit("role.update", str(role_id), changes)
         return {"id": str(role_id)}
 
 
@@ -220,7 +213,7 @@ def create_team(body: TeamIn, services: ServicesDep, actor: ActorDep) -> dict[st
     with services.write(actor) as ctx:
         _require(ctx, "manage_users")
         team_id = org.create_team(ctx.conn, name=body.name, member_ids=body.member_ids, now=ctx.now)
-        _audit(ctx, "team.create", str(team_id), {"name": body.name})
+        ctx.audit("team.create", str(team_id), {"name": body.name})
     return {"id": str(team_id)}
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from guanxi.api.deps import SESSION_COOKIE, ActorDep, Services, ServicesDep, client_ip
 from guanxi.api.responses import ORJSONResponse
 from guanxi.kernel.errors import NotFound, PermissionDenied, Unauthenticated, invalid
-from guanxi.platform.access import audit, sessions, twofactor
+from guanxi.platform.access import sessions, twofactor
 from guanxi.platform.access.oidc import OidcProvider, Pending
 from guanxi.platform.access.users import create_token, describe_user
 
@@ -128,14 +128,7 @@ def logout(services: ServicesDep, actor: ActorDep, everywhere: bool = False) -> 
         assert user_id is not None
         if everywhere:
             sessions.logout_everywhere(ctx.conn, user_id, now=ctx.now)
-            audit.record(
-                ctx.conn,
-                "logout.everywhere",
-                now=ctx.now,
-                actor_id=user_id,
-                ip=actor.ip,
-                user_agent=actor.user_agent,
-            )
+            ctx.audit("logout.everywhere")
         elif ctx.actor.session_id is not None:
             sessions.logout(ctx.conn, ctx.actor.session_id, now=ctx.now)
     response = Response(status_code=204)
@@ -186,15 +179,7 @@ def new_token(body: TokenIn, services: ServicesDep, actor: ActorDep) -> dict[str
             scope=body.scope,
             expires_at=body.expires_at,
         )
-        audit.record(
-            ctx.conn,
-            "token.create",
-            now=ctx.now,
-            actor_id=user_id,
-            target=str(token_id),
-            ip=actor.ip,
-            details={"scope": body.scope},
-        )
+        ctx.audit("token.create", str(token_id), details={"scope": body.scope})
     return {"id": str(token_id), "token": secret, "name": body.name, "scope": body.scope}
 
 
@@ -206,14 +191,7 @@ def revoke_token(token_id: UUID, services: ServicesDep, actor: ActorDep) -> Resp
         assert user_id is not None
         if not sessions.revoke_token(ctx.conn, user_id, token_id, now=ctx.now):
             raise NotFound("no such active token")
-        audit.record(
-            ctx.conn,
-            "token.revoke",
-            now=ctx.now,
-            actor_id=user_id,
-            target=str(token_id),
-            ip=actor.ip,
-        )
+        ctx.audit("token.revoke", str(token_id))
     return Response(status_code=204)
 
 
@@ -238,14 +216,7 @@ def two_factor_enable(body: OtpIn, services: ServicesDep, actor: ActorDep) -> di
         user_id = ctx.actor.user_id
         assert user_id is not None
         codes = twofactor.confirm(ctx.conn, user_id, body.otp, now=ctx.now)
-        audit.record(
-            ctx.conn,
-            "2fa.enable",
-            now=ctx.now,
-            actor_id=user_id,
-            ip=actor.ip,
-            user_agent=actor.user_agent,
-        )
+        ctx.audit("2fa.enable")
     return {"enabled": True, "recovery_codes": codes}
 
 
@@ -257,12 +228,5 @@ def two_factor_disable(body: OtpIn, services: ServicesDep, actor: ActorDep) -> d
         if ctx.actor.policy.require_2fa:
             raise PermissionDenied("your role requires two-factor sign-in")
         twofactor.disable(ctx.conn, user_id, body.otp, now=ctx.now)
-        audit.record(
-            ctx.conn,
-            "2fa.disable",
-            now=ctx.now,
-            actor_id=user_id,
-            ip=actor.ip,
-            user_agent=actor.user_agent,
-        )
+        ctx.audit("2fa.disable")
     return {"enabled": False}

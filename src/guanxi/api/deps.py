@@ -88,14 +88,28 @@ class Services:
         with self.db.write() as conn:
             actor = self._actor(conn, credentials)
             with use_timezone(actor.time_zone):
-                yield Ctx.open(conn, self.registry, actor, self.clock.now())
+                yield Ctx.open(
+                    conn,
+                    self.registry,
+                    actor,
+                    self.clock.now(),
+                    ip=credentials.ip,
+                    user_agent=credentials.user_agent,
+                )
 
     @contextmanager
     def read(self, credentials: Credentials) -> Iterator[Ctx]:
         with self.db.read() as conn:
             actor = self._actor(conn, credentials)
             with use_timezone(actor.time_zone):
-                yield Ctx.open(conn, self.registry, actor, self.clock.now())
+                yield Ctx.open(
+                    conn,
+                    self.registry,
+                    actor,
+                    self.clock.now(),
+                    ip=credentials.ip,
+                    user_agent=credentials.user_agent,
+                )
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:

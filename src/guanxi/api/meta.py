@@ -9,7 +9,6 @@ from fastapi import APIRouter, Response
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
 from guanxi.kernel.errors import NotFound, PermissionDenied
-from guanxi.platform.access import audit
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.metadata import service
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
@@ -23,17 +22,6 @@ router = APIRouter(prefix="/api/v1/meta", tags=["metadata"], default_response_cl
 def _admin(actor: Actor) -> None:
     if not actor.has_right("manage_metadata"):
         raise PermissionDenied("changing objects and fields needs the manage_metadata right")
-
-
-def _audit(ctx: Ctx, action: str, target: str, details: dict[str, Any] | None = None) -> None:
-    audit.record(
-        ctx.conn,
-        f"metadata.{action}",
-        now=ctx.now,
-        actor_id=ctx.actor.user_id,
-        target=target,
-        details=details,
-    )
 
 
 def _visible_object(ctx: Ctx, obj: ObjectDef) -> dict[str, Any]:
@@ -97,7 +85,7 @@ def create_object(body: ObjectIn, services: ServicesDep, actor: ActorDep) -> dic
     with services.write(actor) as ctx:
         _admin(ctx.actor)
         obj = service.create_object(ctx.conn, services.registry, body, now=ctx.now)
-        _audit(ctx, "object.create", obj.name)
+        ctx.audit("metadata.object.create", obj.name)
         return object_out(services.registry.snapshot(ctx.conn).object(obj.name))
 
 
@@ -114,7 +102,9 @@ def update_object(
     with services.write(actor) as ctx:
         _admin(ctx.actor)
         service.update_object(ctx.conn, services.registry, object_name, body, now=ctx.now)
-        _audit(ctx, "object.update", object_name, body.model_dump(exclude_unset=True, mode="json"))
+        ctx.audit(
+            "metadata.object.update", object_name, body.model_dump(exclude_unset=True, mode="json")
+        )
         return object_out(services.registry.snapshot(ctx.conn).object(object_name))
 
 
@@ -143,7 +133,7 @@ def create_field(
         f = service.create_field(
             ctx.conn, services.registry, object_name, body, now=ctx.now, formula_check=check_formula
         )
-        _audit(ctx, "field.create", f"{object_name}.{f.name}", {"type": f.type})
+        ctx.audit("metadata.field.create", f"{object_name}.{f.name}", {"type": f.type})
         return field_out(f)
 
 
@@ -174,9 +164,8 @@ def update_field(
             now=ctx.now,
             formula_check=check_formula,
         )
-        _audit(
-            ctx,
-            "field.update",
+        ctx.audit(
+            "metadata.field.update",
             f"{object_name}.{f.name}",
             body.model_dump(exclude_unset=True, mode="json"),
         )
@@ -193,7 +182,7 @@ def archive_field(
         service.set_field_archived(
             ctx.conn, services.registry, object_name, field_name, True, now=ctx.now
         )
-        _audit(ctx, "field.archive", f"{object_name}.{field_name}")
+        ctx.audit("metadata.field.archive", f"{object_name}.{field_name}")
     return Response(status_code=204)
 
 
@@ -206,5 +195,5 @@ def restore_field(
         f = service.set_field_archived(
             ctx.conn, services.registry, object_name, field_name, False, now=ctx.now
         )
-        _audit(ctx, "field.restore", f"{object_name}.{field_name}")
+        ctx.audit("metadata.field.restore", f"{object_name}.{field_name}")
         return field_out(f)

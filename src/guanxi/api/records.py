@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
 from guanxi.kernel.errors import FieldError, ValidationFailed
-from guanxi.platform.access import audit, sharing
+from guanxi.platform.access import sharing
 from guanxi.platform.records import export, reader, service
 
 router = APIRouter(prefix="/api/v1", tags=["records"], default_response_class=ORJSONResponse)
@@ -319,15 +319,7 @@ def export_records(
             ctx, object_name, filter=body.filter, sort=body.sort, fields=body.fields
         )
     with services.write(actor) as ctx:
-        audit.record(
-            ctx.conn,
-            "export",
-            now=ctx.now,
-            actor_id=ctx.actor.user_id,
-            target=object_name,
-            ip=actor.ip,
-            details={"filter": body.filter, "rows": rows},
-        )
+        ctx.audit("export", object_name, {"filter": body.filter, "rows": rows})
     filename = f"{object_name}-{ctx.now:%Y%m%d-%H%M%S}.csv"
     return Response(
         "\ufeff" + text,  # BOM: Excel opens UTF-8 Chinese text correctly

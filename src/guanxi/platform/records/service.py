@@ -27,6 +27,7 @@ from guanxi.kernel.errors import (
     VersionConflict,
 )
 from guanxi.kernel.ids import uuid7
+from guanxi.platform.access import audit
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.metadata.fieldtypes import AutoNumberType, field_type
 from guanxi.platform.metadata.model import SYSTEM_FIELDS, FieldDef, ObjectDef
@@ -48,20 +49,46 @@ MAX_BULK = 5000
 
 @dataclass
 class Ctx:
-    """What every records operation needs: the transaction, definitions, actor and time."""
+    """What every operation needs: the transaction, definitions, actor, time and origin."""
 
     conn: Connection
     snap: Snapshot
     actor: Actor
     now: datetime
+    ip: str | None = None
+    user_agent: str | None = None
 
     @classmethod
-    def open(cls, conn: Connection, registry: Registry, actor: Actor, now: datetime) -> Ctx:
-        return cls(conn, registry.snapshot(conn), actor, now)
+    def open(
+        cls,
+        conn: Connection,
+        registry: Registry,
+        actor: Actor,
+        now: datetime,
+        *,
+        ip: str | None = None,
+        user_agent: str | None = None,
+    ) -> Ctx:
+        return cls(conn, registry.snapshot(conn), actor, now, ip, user_agent)
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.actor.time_zone)
+
+    def audit(
+        self, action: str, target: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        """Append to the security audit log, in this transaction, as the acting user."""
+        audit.record(
+            self.conn,
+            action,
+            now=self.now,
+            actor_id=self.actor.user_id,
+            target=target,
+            ip=self.ip,
+            user_agent=self.user_agent,
+            details=details,
+        )
 
 
 @dataclass
