@@ -19,8 +19,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    default_timezone: str = "Asia/Shanghai"
-    default_locale: str = "zh-CN"
+    default_timezone: str = Field(default="Asia/Shanghai", description="time zone of new users")
+    default_locale: str = Field(default="zh-CN", description="language of new users (zh-CN or en)")
     files_dir: Path = Field(
         default_factory=lambda: Path("var/files").absolute(), description="where uploads are stored"
     )

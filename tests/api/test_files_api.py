@@ -1,6 +1,6 @@
 """Files for file fields: upload, reference from a record, download safely."""
 
-from tests.api.conftest import Api
+from tests.api.conftest import Api, Persona
 
 
 def test_upload_attach_and_download(admin: Api) -> None:
@@ -56,3 +56,30 @@ def test_oversized_uploads_are_refused(admin: Api) -> None:
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "file"
+
+
+def test_files_are_visible_only_through_records_the_user_may_read(
+    admin: Api, persona: Persona
+) -> None:
+    admin.ok(
+        "POST",
+        "/meta/objects/account/fields",
+        201,
+        json={"name": "contract_scan", "type": "file", "label": "Contract scan"},
+    )
+    uploaded = admin.ok(
+        "POST", "/files", 201, files={"file": ("合同.pdf", b"%PDF-1.4 secret", "application/pdf")}
+    )
+    zhang, liu = persona("rep_zhang"), persona("rep_liu")
+    assert zhang.get(f"/files/{uploaded['id']}").status_code == 404
+    me = zhang.ok("GET", "/auth/me")
+    admin.ok(
+        "POST",
+        "/records/account",
+        201,
+        json={"name": "张伟的客户", "owner_id": me["id"], "contract_scan": uploaded["id"]},
+    )
+    assert zhang.get(f"/files/{uploaded['id']}").status_code == 200
+    assert liu.get(f"/files/{uploaded['id']}").status_code == 404
+    own = liu.ok("POST", "/files", 201, files={"file": ("note.txt", b"mine", "text/plain")})
+    assert liu.get(f"/files/{own['id']}").status_code == 200

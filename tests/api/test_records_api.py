@@ -273,3 +273,76 @@ def test_global_search_finds_chinese_english_email_and_phone_substrings(admin: A
     assert found("138 0013") == {"contact": {"李云帆"}}
     assert found("6288") == {"account": {"Globex Logistics"}}
     assert found("不存在") == {}
+
+
+def test_currency_filters_formula_numbers_and_cursor_binding(admin: Api) -> None:
+    admin.ok(
+        "POST",
+        "/meta/objects/account/fields",
+        201,
+        json={
+            "name": "half_revenue",
+            "type": "formula",
+            "label": "Half",
+            "expression": "annual_revenue / 2",
+        },
+    )
+    admin.ok(
+        "POST",
+        "/meta/objects/account/fields",
+        201,
+        json={
+            "name": "ratio",
+            "type": "formula",
+            "label": "Ratio",
+            "expression": "employees / 4",
+            "scale": 2,
+        },
+    )
+    rows = [
+        {"name": f"币{i}", "annual_revenue": f"{i * 1000}.50", "employees": i} for i in range(1, 6)
+    ]
+    admin.ok("POST", "/records/account/bulk", 201, json={"records": rows})
+    page = admin.ok(
+        "POST",
+        "/records/account/query",
+        json={
+            "filter": {"field": "annual_revenue", "op": "gte", "value": "3000"},
+            "sort": ["annual_revenue"],
+            "limit": 2,
+        },
+    )
+    assert [r["name"] for r in page["records"]] == ["币3", "币4"]
+    assert page["records"][0]["half_revenue"] == "1500.25"  # same text on SQLite and PostgreSQL
+    assert page["records"][0]["ratio"] == "0.75"
+    other_filter = admin.post(
+        "/records/account/query",
+        json={"sort": ["annual_revenue"], "limit": 2, "cursor": page["next_cursor"]},
+    )
+    assert other_filter.status_code == 422 and other_filter.json()["errors"][0]["field"] == "cursor"
+    mismatch = admin.post(
+        "/meta/objects/account/fields",
+        json={
+            "name": "bad",
+            "type": "formula",
+            "label": "Bad",
+            "expression": "name",
+            "result_type": "number",
+        },
+    )
+    assert mismatch.status_code == 422 and mismatch.json()["errors"][0]["field"] == "result_type"
+
+
+def test_include_works_with_an_explicit_field_list_and_failed_bulk_delete_is_422(
+    admin: Api,
+) -> None:
+    accounts_with_contacts(admin, 2)
+    page = admin.ok(
+        "POST", "/records/contact/query", json={"fields": ["name"], "include": ["account"]}
+    )
+    assert all(r["_related"]["account"]["name"].startswith("客户") for r in page["records"])
+    failed = admin.post(
+        "/records/account/bulk-delete",
+        json={"ids": ["01890000-0000-7000-8000-000000000000"], "all_or_none": False},
+    )
+    assert failed.status_code == 422 and failed.json()["deleted"] == 0

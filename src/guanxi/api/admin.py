@@ -39,8 +39,10 @@ class UserIn(BaseModel):
     name: str = Field(min_length=1, max_length=120)
     password: str | None = Field(default=None, max_length=1000)
     phone: str | None = Field(default=None, max_length=32)
-    locale: str = Field(default="zh-CN", pattern="^(zh-CN|en)$")
-    time_zone: str = "Asia/Shanghai"
+    locale: str | None = Field(
+        default=None, pattern="^(zh-CN|en)$"
+    )  # default: GUANXI_DEFAULT_LOCALE
+    time_zone: str | None = None  # default: GUANXI_DEFAULT_TIMEZONE
     department_id: UUID | None = None
     manager_id: UUID | None = None
     role_ids: list[UUID] = Field(default_factory=list)
@@ -111,8 +113,8 @@ def create_user_endpoint(body: UserIn, services: ServicesDep, actor: ActorDep) -
             name=body.name,
             password=body.password,
             now=ctx.now,
-            locale=body.locale,
-            time_zone=body.time_zone,
+            locale=body.locale or services.settings.default_locale,
+            time_zone=body.time_zone or services.settings.default_timezone,
             phone=body.phone,
         )
         org.set_placement(

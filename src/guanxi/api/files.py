@@ -37,7 +37,9 @@ def upload(file: UploadFile, services: ServicesDep, actor: ActorDep) -> dict[str
 @router.get("/{file_id}")
 def download(file_id: UUID, services: ServicesDep, actor: ActorDep) -> FileResponse:
     with services.read(actor) as ctx:
-        stored = service.get(ctx.conn, services.settings.files_dir, file_id)
+        stored = service.get(
+            ctx.conn, services.settings.files_dir, file_id, snap=ctx.snap, policy=ctx.actor.policy
+        )
     inline = stored.content_type in service.INLINE_TYPES
     disposition = "inline" if inline else "attachment"
     return FileResponse(

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from guanxi import __version__
-from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS
+from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS, field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot
 
@@ -69,18 +69,21 @@ def field_schema(f: FieldDef) -> dict[str, Any]:
     elif t == "auto_number":
         schema = {"type": "string", "readOnly": True}
     else:  # formula
-        result = {"number": DECIMAL_SCHEMA, "boolean": {"type": "boolean"}}.get(
-            f.opt("result_type", ""), {}
-        )
+        result = {
+            "number": DECIMAL_SCHEMA,
+            "boolean": {"type": "boolean"},
+            "text": {"type": "string"},
+            "date": {"type": "string", "format": "date"},
+            "datetime": {"type": "string", "format": "date-time"},
+        }.get(f.opt("result_type", ""), {})
         schema = {**result, "readOnly": True, "description": f"= {f.opt('expression')}"}
     schema = {k: v for k, v in schema.items() if v is not None}
     schema["title"] = f.label.get("en") or f.name
-    if t not in {"currency", "address"}:
-        schema = (
-            {"anyOf": [schema, {"type": "null"}], "title": schema.pop("title")}
-            if not f.required
-            else schema
-        )
+    if not f.required:
+        read_only = schema.pop("readOnly", None)
+        schema = {"anyOf": [schema, {"type": "null"}], "title": schema.pop("title")}
+        if read_only:
+            schema["readOnly"] = True
     return schema
 
 
@@ -95,9 +98,20 @@ def object_schemas(obj: ObjectDef) -> dict[str, dict[str, Any]]:
         "updated_by_id": {**UUID_SCHEMA, "readOnly": True},
         "owner_id": dict(UUID_SCHEMA),
     }
-    writable = {k: v for k, v in props.items() if not v.get("readOnly")}
+    writable = {f.name: props[f.name] for f in obj.active_fields if field_type(f.type).writable}
     title = obj.label.get("en") or obj.name
     return {
+        f"{obj.name}.patch": {
+            "type": "object",
+            "title": f"{title} (changes)",
+            "description": "Only the fields to change; send the version read (or If-Match).",
+            "properties": {
+                **writable,
+                "owner_id": dict(UUID_SCHEMA),
+                "version": {"type": "integer"},
+            },
+            "additionalProperties": False,
+        },
         f"{obj.name}": {"type": "object", "title": title, "properties": {**system, **props}},
         f"{obj.name}.input": {
             "type": "object",
@@ -167,8 +181,20 @@ def object_paths(obj: ObjectDef) -> dict[str, Any]:
                 "tags": tag,
                 "summary": f"Update {obj.name} (If-Match)",
                 "operationId": f"update_{obj.name}",
-                "requestBody": body,
-                "responses": {**ok, "412": problem, "422": problem},
+                "parameters": [
+                    {
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": False,
+                        "description": 'the version read, as "<version>" (or send "version" in the body)',
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref(f"{obj.name}.patch")}},
+                },
+                "responses": {**ok, "404": problem, "412": problem, "422": problem, "428": problem},
             },
             "delete": {
                 "tags": tag,

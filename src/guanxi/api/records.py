@@ -169,7 +169,7 @@ def bulk_delete(
     deleted = len(body.ids) - len({e.index for e in result.errors})
     return ORJSONResponse(
         {"deleted": deleted, "errors": [e.as_dict() for e in result.errors]},
-        status_code=200 if not result.errors else 207,
+        status_code=200 if not result.errors else (207 if deleted else 422),
     )
 
 
@@ -315,14 +315,20 @@ def export_records(
     """CSV of every matching record the user may read (filter/sort/fields as in query)."""
     with services.read(actor) as ctx:
         # Built inside the transaction: one consistent snapshot, then sent.
-        text, rows = export.export_csv(
+        text, rows, truncated = export.export_csv(
             ctx, object_name, filter=body.filter, sort=body.sort, fields=body.fields
         )
     with services.write(actor) as ctx:
-        ctx.audit("export", object_name, {"filter": body.filter, "rows": rows})
+        ctx.audit(
+            "export", object_name, {"filter": body.filter, "rows": rows, "truncated": truncated}
+        )
     filename = f"{object_name}-{ctx.now:%Y%m%d-%H%M%S}.csv"
     return Response(
         "\ufeff" + text,  # BOM: Excel opens UTF-8 Chinese text correctly
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Guanxi-Rows": str(rows),
+            "X-Guanxi-Truncated": "true" if truncated else "false",  # capped at export.MAX_ROWS
+        },
     )

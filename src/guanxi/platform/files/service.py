@@ -12,14 +12,16 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from uuid import UUID
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, or_, select
 
 from guanxi.kernel.errors import FieldError, NotFound, ValidationFailed
 from guanxi.kernel.ids import uuid7
+from guanxi.platform.access.policy import Policy
 from guanxi.platform.files.tables import gx_file
+from guanxi.platform.metadata.registry import Snapshot
 
 CHUNK = 1 << 20
 # Types a browser may show inline; everything else downloads as an attachment.
@@ -109,9 +111,34 @@ def store(
     return stored
 
 
-def get(conn: Connection, root: Path, file_id: UUID) -> StoredFile:
+def get(
+    conn: Connection, root: Path, file_id: UUID, *, snap: Snapshot, policy: Policy
+) -> StoredFile:
+    """A file the user may see: they uploaded it, or a record they can read refers to it."""
     row = conn.execute(select(gx_file).where(gx_file.c.id == file_id)).first()
     path = _location(root, file_id)
-    if row is None or not path.exists():
+    if row is None or not path.exists() or not _may_see(conn, snap, policy, row):
         raise NotFound(f"no file with id {file_id}")
     return StoredFile(row.id, row.name, row.content_type, row.size, row.sha256, path)
+
+
+def _may_see(conn: Connection, snap: Snapshot, policy: Policy, row: Any) -> bool:
+    if policy.superuser or (row.created_by is not None and row.created_by == policy.user_id):
+        return True
+    for obj in snap.objects.values():
+        names = [
+            f.name
+            for f in obj.active_fields
+            if f.type == "file" and policy.field_visible(obj.name, f.name)
+        ]
+        if obj.archived or not names or not policy.can("read", obj.name):
+            continue
+        table = snap.table(obj.name)
+        referring = select(table.c.id).where(
+            or_(*(table.c[name] == row.id for name in names)),
+            table.c.deleted_at.is_(None),
+            policy.read_predicate(obj.name, table),
+        )
+        if conn.execute(referring.limit(1)).first() is not None:
+            return True
+    return False

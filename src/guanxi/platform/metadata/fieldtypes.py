@@ -741,6 +741,15 @@ class FormulaType(FieldType):
     ops = ORDERED_OPS | TEXT_OPS
     config_keys = frozenset({"expression", "result_type", "scale"})
 
+    def check_config(self, config: dict[str, Any], objects: Mapping[str, Any]) -> dict[str, Any]:
+        out = super().check_config(config, objects)
+        scale = out.get("scale")
+        if scale is not None and (
+            not isinstance(scale, int) or isinstance(scale, bool) or not 0 <= scale <= 10
+        ):
+            raise ConfigError("scale", "must be an integer between 0 and 10")
+        return out
+
     def columns(self, f: FieldDef) -> list[Column[Any]]:
         return []
 

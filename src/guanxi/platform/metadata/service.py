@@ -36,7 +36,7 @@ from guanxi.platform.metadata.tables import (
 )
 
 # Checks a formula field against the object it belongs to; supplied by the query engine.
-FormulaCheck = Callable[[Snapshot, ObjectDef, FieldDef], None]
+FormulaCheck = Callable[[Snapshot, ObjectDef, FieldDef], str]
 
 
 def bump_version(conn: Connection) -> None:
@@ -201,7 +201,8 @@ def create_field(
         if not f.opt("expression"):
             raise invalid("expression", "a formula field needs an expression")
         if formula_check is not None:
-            formula_check(snap, replace(obj, fields=(*obj.fields, f)), f)
+            result = formula_check(snap, replace(obj, fields=(*obj.fields, f)), f)
+            f = replace(f, config={**f.config, "result_type": result})
     conn.execute(
         insert(gx_field).values(
             object_name=object_name,
@@ -297,11 +298,21 @@ def update_field(
     _check_flags(new)
     _check_default(new)
     if new.type == "formula" and formula_check is not None:
-        formula_check(
+        if "expression" in config_changes:  # the result type follows a new expression
+            new = replace(
+                new,
+                config={
+                    k: v
+                    for k, v in new.config.items()
+                    if k != "result_type" or "result_type" in given
+                },
+            )
+        result = formula_check(
             snap,
             replace(obj, fields=tuple(new if f.name == new.name else f for f in obj.fields)),
             new,
         )
+        new = replace(new, config={**new.config, "result_type": result})
     new_obj = replace(obj, fields=tuple(new if f.name == new.name else f for f in obj.fields))
     typechange.apply(conn, obj, old, new)  # raises UnsafeTypeChange for lossy changes
     if (old.unique, old.indexed, old.searchable) != (new.unique, new.indexed, new.searchable):

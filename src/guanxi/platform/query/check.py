@@ -8,17 +8,33 @@ from guanxi.platform.metadata.registry import Snapshot, build_table
 from guanxi.platform.query.paths import QueryScope
 
 
-def check_formula(snap: Snapshot, obj: ObjectDef, f: FieldDef) -> None:
-    """Compile the formula against the object as it will be; errors name ``expression``."""
+def check_formula(snap: Snapshot, obj: ObjectDef, f: FieldDef) -> str:
+    """Compile the formula against the object as it will be and return its result type.
+
+    Errors name ``expression`` (or ``result_type`` / ``scale`` when those disagree with it).
+    """
     objects = {**snap.objects, obj.name: obj}
     tables = dict(snap.tables)
     tables[obj.name] = build_table(obj, type(snap.metadata)())
     trial = Snapshot(version=snap.version, objects=objects, tables=tables, metadata=snap.metadata)
     scope = QueryScope(trial, obj, "sqlite")
     try:
-        scope.resolve(f.name)
+        term = scope.resolve(f.name)
     except ValidationFailed as exc:
         message = exc.errors[0].message if exc.errors else str(exc)
         raise ValidationFailed(
             f"expression: {message}", errors=[FieldError("expression", message, "formula")]
         ) from None
+    computed = "number" if term.kind == "formula_number" else term.kind
+    declared = f.opt("result_type")
+    if declared is not None and declared != computed:
+        message = f"the expression gives a {computed}, not a {declared}"
+        raise ValidationFailed(
+            f"result_type: {message}", errors=[FieldError("result_type", message, "formula")]
+        )
+    if f.opt("scale") is not None and computed != "number":
+        message = f"scale applies to numbers; the expression gives a {computed}"
+        raise ValidationFailed(
+            f"scale: {message}", errors=[FieldError("scale", message, "formula")]
+        )
+    return computed

@@ -78,7 +78,7 @@ class QueryScope:
     def __post_init__(self) -> None:
         self.base = self.snap.table(self.obj.name)
 
-    def error(self, path: str, message: str, code: str = "invalid_field") -> ValidationFailed:
+    def error(self, path: str, message: str, code: str = "unknown_field") -> ValidationFailed:
         return ValidationFailed(
             detail=f"{path}: {message}", errors=[FieldError(path, message, code)]
         )
@@ -150,6 +150,8 @@ class QueryScope:
             raise self.error(path, "cannot be queried")
         if f.type == "address":
             return Term(path, source.c[f"{f.name}__city"], "address", f)
+        if f.type == "currency":  # compares and sorts by amount (field.currency for the code)
+            return Term(path, source.c[f.name], "decimal", f)
         return Term(path, source.c[f.name], f.type, f)
 
     # -- formulas ---------------------------------------------------------------------

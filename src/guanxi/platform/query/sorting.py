@@ -104,9 +104,11 @@ def after(keys: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
 
 
 # -- cursors ---------------------------------------------------------------------------
-def _fingerprint(keys: list[SortKey]) -> str:
+def _fingerprint(keys: list[SortKey], context: Any) -> str:
+    """Ties a cursor to its sort order and filter: reused with another query it is refused."""
     text = ",".join(f"{k.term.path}:{'d' if k.descending else 'a'}" for k in keys)
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
+    text += orjson.dumps(context, option=orjson.OPT_SORT_KEYS).decode()
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _plain(value: Any) -> Any:
@@ -117,15 +119,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def encode_cursor(keys: list[SortKey], values: list[Any]) -> str:
-    payload = orjson.dumps({"k": _fingerprint(keys), "v": [_plain(v) for v in values]})
+def encode_cursor(keys: list[SortKey], values: list[Any], context: Any = None) -> str:
+    payload = orjson.dumps({"k": _fingerprint(keys, context), "v": [_plain(v) for v in values]})
     return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
-def decode_cursor(keys: list[SortKey], cursor: str) -> list[Any]:
+def decode_cursor(keys: list[SortKey], cursor: str, context: Any = None) -> list[Any]:
     try:
         payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if payload["k"] != _fingerprint(keys) or len(payload["v"]) != len(keys):
+        if payload["k"] != _fingerprint(keys, context) or len(payload["v"]) != len(keys):
             raise ValueError("cursor belongs to another sort order")
         return [_revive(k.term, v) for k, v in zip(keys, payload["v"], strict=True)]
     except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):

@@ -44,8 +44,9 @@ def export_csv(
     filter: Any = None,
     sort: Any = None,
     fields: list[str] | None = None,
-) -> tuple[str, int]:
-    """CSV text (a header row, then every matching record the user may read) and its row count.
+) -> tuple[str, int, bool]:
+    """CSV text (a header row, then the matching records the user may read), the row count,
+    and whether MAX_ROWS cut it short.
 
     Needs the export permission; scope and hidden fields apply exactly as for a list.
     """
@@ -79,4 +80,4 @@ def export_csv(
         cursor = page.next_cursor
         if cursor is None:
             break
-    return buffer.getvalue(), written
+    return buffer.getvalue(), written, cursor is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
@@ -51,7 +52,18 @@ def _converter(kind: str, zone: ZoneInfo) -> Callable[[Any], Any] | None:
         return lambda value: value.isoformat()
     if kind == "formula":
         return lambda value: plain(value, zone)
+    if kind == "formula_number":
+        return formula_number
     return None
+
+
+def formula_number(value: Any, scale: int | None = None) -> str:
+    """A computed number as exact text, identical on SQLite (float) and PostgreSQL (NUMERIC)."""
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if scale is not None:
+        return str(number.quantize(Decimal(1).scaleb(-scale)))
+    text = format(number.normalize(), "f")
+    return text if text != "-0" else "0"
 
 
 @dataclass
@@ -128,6 +140,9 @@ class Selection:
                 return parts if any(v is not None for v in parts.values()) else None
 
             return address
+        if f.type == "formula" and self.scope.resolve(f.name).kind == "formula_number":
+            scale = f.opt("scale")
+            return _getter(index, lambda value: formula_number(value, scale))
         return _getter(index, _converter(f.type, zone))
 
 
@@ -308,6 +323,8 @@ def query(
         conditions.append(FilterCompiler(scope, now).compile(filter))
     conditions.extend(extra_where or [])
     keys = parse_sort(scope, sort)
+    if fields and include:  # an included lookup needs its own column
+        fields = list(fields) + [name for name in include if name not in fields]
     selection = make_selection(scope, fields, include_deleted_at=deleted)
     sort_labels = [f"_s{i}" for i in range(len(keys))]
     columns = selection.columns() + [
@@ -315,7 +332,7 @@ def query(
     ]
     page_conditions = list(conditions)
     if cursor:
-        page_conditions.append(after(keys, decode_cursor(keys, cursor)))
+        page_conditions.append(after(keys, decode_cursor(keys, cursor, filter)))
     stmt = (
         select(*columns)
         .select_from(scope.from_clause())
@@ -331,7 +348,7 @@ def query(
     next_cursor = None
     if more and rows:
         last = rows[-1]._mapping
-        next_cursor = encode_cursor(keys, [last[label] for label in sort_labels])
+        next_cursor = encode_cursor(keys, [last[label] for label in sort_labels], filter)
     total = None
     if with_total:
         count = select(func.count()).select_from(scope.from_clause()).where(*conditions)

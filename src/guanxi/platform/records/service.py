@@ -474,7 +474,12 @@ def _soft_delete(ctx: Ctx, obj: ObjectDef, ids: list[UUID], depth: int) -> None:
     ctx.conn.execute(
         update(table)
         .where(table.c.id.in_(ids), table.c.deleted_at.is_(None))
-        .values(deleted_at=ctx.now, version=table.c.version + 1, updated_by_id=ctx.actor.user_id)
+        .values(
+            deleted_at=ctx.now,
+            version=table.c.version + 1,
+            updated_at=ctx.now,
+            updated_by_id=ctx.actor.user_id,
+        )
     )
     _history(ctx, obj, [{"record_id": i, "action": "delete"} for i in ids])
 
