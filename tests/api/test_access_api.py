@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from guanxi.kernel.db import Database
 from guanxi.platform.access.demo import DemoOrg
 from tests.api.conftest import Api, Persona
+from tests.api.test_records_api import count_queries
 
 
 def account_for(
@@ -262,3 +264,30 @@ def test_exports_need_the_right_and_respect_scope_and_hidden_fields(
     assert marketer.status_code == 200 and "华南客户" in marketer.content.decode("utf-8-sig")
     entries = persona("ceo_chen").ok("GET", "/admin/audit", params={"action": "export"})["entries"]
     assert [e["details"]["rows"] for e in entries] == [2, 1]
+
+
+def test_query_budgets_hold_under_scope(
+    admin: Api, persona: Persona, demo_org: DemoOrg, installed_db: Database
+) -> None:
+    """A rep's list, get and search cost the same few statements as an admin's (no N+1)."""
+    rows = [{"name": f"客户{i}", "owner_id": str(demo_org.users["rep_zhang"])} for i in range(40)]
+    created = admin.ok("POST", "/records/account/bulk", 201, json={"records": rows})["records"]
+    zhang = persona("rep_zhang")
+    budgets = {
+        "list": (
+            lambda: zhang.ok(
+                "POST", "/records/account/query", json={"limit": 40, "with_total": True}
+            ),
+            5,
+        ),
+        "get": (lambda: zhang.ok("GET", f"/records/account/{created[0]['id']}"), 4),
+        "search": (
+            lambda: zhang.ok("GET", "/search", params={"q": "客户"}),
+            5,
+        ),  # one per searchable object
+    }
+    for name, (call, budget) in budgets.items():
+        with count_queries(installed_db) as statements:
+            call()
+        selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+        assert len(selects) <= budget, (name, selects)
