@@ -124,6 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=None, help="requests (bulk: calls)")
     parser.add_argument("--rate", type=int, default=500, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument(
+        "--gil", action="store_true", help="only samples holding the GIL (Python CPU time)"
+    )
     parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "data")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     args = parser.parse_args(argv)
@@ -154,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "--format",
                     "raw",
                     "--function",
-                    "--gil",
+                    *(["--gil"] if args.gil else []),
                     "--output",
                     str(raw_path),
                 ],

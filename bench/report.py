@@ -230,12 +230,52 @@ def _pages(results: list[DbResults]) -> list[str]:
             "| requests timed | " + " | ".join(str(r.pages[i].api.n) for r in results) + " |"
         )
         out.append("")
+    out += _breakdown(results)
     floor = [f"{_ms(r.health.median_ms)} / {_ms(r.health.p95_ms)}" for r in results]
     out += [
         "For scale, the HTTP floor — `GET /api/v1/health` (auth-free, one `SELECT 1`):"
         " " + ", ".join(f"{lbl} {v} ms" for lbl, v in zip(labels, floor, strict=True)) + ".",
         "",
     ]
+    return out
+
+
+def _breakdown(results: list[DbResults]) -> list[str]:
+    """Where a page's median time goes, from the four variants, plus what stands out."""
+    out = [
+        "Where a page's time goes (differences of medians, ms): the database (app's SQL"
+        " through the driver), how much the app's SQL costs over the hand-written one, the"
+        " service's Python work (service − app's SQL) and HTTP + FastAPI + client"
+        " (API − service).",
+        "",
+        "| database | query | database | app's SQL − raw | service Python | HTTP + framework |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    notes: list[str] = []
+    for r in results:
+        label = r.dataset.target.label
+        for p in r.pages:
+            raw, sql = p.raw.median_ms, p.app_sql_driver.median_ms
+            service, api = p.service.median_ms, p.api.median_ms
+            out.append(
+                f"| {label} | {p.query.key} | {_ms(sql)} | {_ms(sql - raw)} |"
+                f" {_ms(service - sql)} | {_ms(api - service)} |"
+            )
+            if raw > TARGET_PAGE_MS:
+                notes.append(
+                    f"- {label}, {p.query.key}: the hand-written SQL alone takes {_ms(raw)} ms,"
+                    f" over the {TARGET_PAGE_MS:.0f} ms budget — the database's plan (below),"
+                    " not the application layer, decides this one."
+                )
+            if sql > 1.5 * raw + 1.0:
+                notes.append(
+                    f"- {label}, {p.query.key}: the app's SQL takes {_ms(sql)} ms against"
+                    f" {_ms(raw)} ms for the hand-written query ({_ratio(sql / raw)}): its plan"
+                    " differs (below)."
+                )
+    out.append("")
+    if notes:
+        out += ["What stands out:", "", *notes, ""]
     return out
 
 
@@ -371,6 +411,9 @@ def _method(budget: Budget) -> list[str]:
         " warm-ups. The terms are taken from records in the middle of the data set.",
         f"- Slow loops stop after {budget.max_seconds:.0f} s (at least 5 samples); *n* shows"
         " how many were timed. p95 is the nearest-rank 95th percentile.",
+        "- **Profiles:** `python -m bench.profile --scenario create|page|lookup-page|bulk|search"
+        " [--db postgresql]` runs the same server under `py-spy` (install it into the venv) and"
+        " prints each function's share of the sampled time.",
         "",
     ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import shlex
 import sys
 from collections.abc import Sequence
@@ -70,6 +71,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--generate-only", action="store_true", help="make the data sets, measure nothing"
     )
+    parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="only re-render the report from the last run's saved results",
+    )
     args = parser.parse_args(argv)
     if args.quick and args.accounts == parser.get_default("accounts"):
         args.accounts = QUICK_ACCOUNTS
@@ -90,9 +96,34 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    data_dir: Path = args.data_dir
+    saved = data_dir / ("results-quick.pickle" if args.quick else "results.pickle")
+    if args.render_only:
+        with saved.open("rb") as f:
+            results, budget, command = pickle.load(f)  # noqa: S301 - our own file
+    else:
+        budget = Budget.quick() if args.quick else Budget()
+        results = measure(args, budget)
+        given = list(argv if argv is not None else sys.argv[1:])
+        command = "python -m bench.run" + (" " + shlex.join(given) if given else "")
+        if results:
+            with saved.open("wb") as f:
+                pickle.dump((results, budget, command), f)
+    if not results:
+        return 0
+    report = render(results, budget, args.quick, command)
+    print(report)
+    output: Path = args.output
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report, encoding="utf-8")
+    log_stderr(f"report written to {output}")
+    return 0
+
+
+def measure(args: argparse.Namespace, budget: Budget) -> list[DbResults]:
+    """Make or reuse each database's data set and run every measurement against it."""
     log = log_stderr
     spec = Spec(args.accounts, args.contacts_per_account, args.seed)
-    budget = Budget.quick() if args.quick else Budget()
     data_dir: Path = args.data_dir
     results: list[DbResults] = []
     for kind in args.dbs:
@@ -127,20 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 load=(load_before, os.getloadavg()[0]),
             )
         )
-    if not results:
-        return 0
-    command = "python -m bench.run" + (
-        " " + shlex.join(argv if argv is not None else sys.argv[1:])
-        if (argv if argv is not None else sys.argv[1:])
-        else ""
-    )
-    report = render(results, budget, args.quick, command)
-    print(report)
-    output: Path = args.output
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(report, encoding="utf-8")
-    log(f"report written to {output}")
-    return 0
+    return results
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ def demo(accounts: int = typer.Option(200, help="number of demo accounts")) -> N
     from guanxi.platform.access.tables import gx_user
     from guanxi.platform.access.users import create_user
     from guanxi.platform.metadata.registry import Registry
-    from guanxi.platform.records.service import Ctx
+    from guanxi.platform.records.context import Ctx
 
     _, db = _db()
     run(db)

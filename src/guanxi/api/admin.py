@@ -14,7 +14,7 @@ from guanxi.api.responses import ORJSONResponse
 from guanxi.kernel.errors import PermissionDenied
 from guanxi.platform.access import audit, org
 from guanxi.platform.access.users import create_user, describe_user, set_password
-from guanxi.platform.records.service import Ctx
+from guanxi.platform.records.context import Ctx
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], default_response_class=ORJSONResponse)
 

@@ -21,7 +21,7 @@ from guanxi.platform.access.sessions import authenticate_session
 from guanxi.platform.access.users import authenticate_token
 from guanxi.platform.metadata.context import use_timezone
 from guanxi.platform.metadata.registry import Registry
-from guanxi.platform.records.service import Ctx
+from guanxi.platform.records.context import Ctx
 
 SESSION_COOKIE = "gx_session"
 CSRF_HEADER = "x-csrf-token"

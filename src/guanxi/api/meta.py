@@ -14,7 +14,7 @@ from guanxi.platform.metadata import service
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.schemas import CONFIG_KEYS, FieldIn, FieldPatch, ObjectIn, ObjectPatch
 from guanxi.platform.query.check import check_formula
-from guanxi.platform.records.service import Ctx
+from guanxi.platform.records.context import Ctx
 
 router = APIRouter(prefix="/api/v1/meta", tags=["metadata"], default_response_class=ORJSONResponse)
 

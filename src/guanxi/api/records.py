@@ -14,7 +14,7 @@ from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
 from guanxi.kernel.errors import FieldError, ValidationFailed
 from guanxi.platform.access import sharing
-from guanxi.platform.records import export, reader, service
+from guanxi.platform.records import context, deletion, export, reader, reads, service
 
 router = APIRouter(prefix="/api/v1", tags=["records"], default_response_class=ORJSONResponse)
 
@@ -34,7 +34,7 @@ class QueryIn(BaseModel):
 class BulkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    records: list[dict[str, Any]] = Field(min_length=1, max_length=service.MAX_BULK)
+    records: list[dict[str, Any]] = Field(min_length=1, max_length=context.MAX_BULK)
     all_or_none: bool = True
     return_records: bool = True
 
@@ -42,7 +42,7 @@ class BulkIn(BaseModel):
 class BulkDeleteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[str] = Field(min_length=1, max_length=service.MAX_BULK)
+    ids: list[str] = Field(min_length=1, max_length=context.MAX_BULK)
     all_or_none: bool = True
 
 
@@ -103,7 +103,7 @@ def query_records(
     object_name: str, body: QueryIn, services: ServicesDep, actor: ActorDep
 ) -> ORJSONResponse:
     with services.read(actor) as ctx:
-        page = service.list_records(
+        page = reads.list_records(
             ctx,
             object_name,
             filter=body.filter,
@@ -165,7 +165,7 @@ def bulk_delete(
     object_name: str, body: BulkDeleteIn, services: ServicesDep, actor: ActorDep
 ) -> ORJSONResponse:
     with services.write(actor) as ctx:
-        result = service.delete_many(ctx, object_name, body.ids, all_or_none=body.all_or_none)
+        result = deletion.delete_many(ctx, object_name, body.ids, all_or_none=body.all_or_none)
     deleted = len(body.ids) - len({e.index for e in result.errors})
     return ORJSONResponse(
         {"deleted": deleted, "errors": [e.as_dict() for e in result.errors]},
@@ -183,7 +183,7 @@ def get_record(
     include: str | None = None,
 ) -> ORJSONResponse:
     with services.read(actor) as ctx:
-        record = service.get_record(
+        record = reads.get_record(
             ctx, object_name, record_id, fields=_csv(fields), include=_csv(include)
         )
     return _record_response(record)
@@ -211,7 +211,7 @@ def delete_record(
     object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
 ) -> Response:
     with services.write(actor) as ctx:
-        service.delete_record(ctx, object_name, record_id)
+        deletion.delete_record(ctx, object_name, record_id)
     return Response(status_code=204)
 
 
@@ -220,7 +220,7 @@ def restore_record(
     object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
 ) -> ORJSONResponse:
     with services.write(actor) as ctx:
-        return _record_response(service.restore_record(ctx, object_name, record_id))
+        return _record_response(deletion.restore_record(ctx, object_name, record_id))
 
 
 @router.get("/records/{object_name}/{record_id}/history")
@@ -228,7 +228,7 @@ def record_history(
     object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
 ) -> dict[str, Any]:
     with services.read(actor) as ctx:
-        return {"entries": service.history(ctx, object_name, record_id)}
+        return {"entries": reads.history(ctx, object_name, record_id)}
 
 
 @router.get("/recycle-bin/{object_name}")
@@ -241,7 +241,7 @@ def recycle_bin(
 ) -> dict[str, Any]:
     """Deleted records, most recently deleted first."""
     with services.read(actor) as ctx:
-        page = service.list_records(
+        page = reads.list_records(
             ctx,
             object_name,
             sort=[{"field": "deleted_at", "direction": "desc"}],
@@ -257,7 +257,7 @@ def purge_record(
     object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
 ) -> Response:
     with services.write(actor) as ctx:
-        service.purge_record(ctx, object_name, record_id)
+        deletion.purge_record(ctx, object_name, record_id)
     return Response(status_code=204)
 
 

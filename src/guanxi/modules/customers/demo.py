@@ -10,7 +10,8 @@ from typing import Any
 from uuid import UUID
 
 from guanxi.modules.customers import fake
-from guanxi.platform.records.service import Ctx, create_many
+from guanxi.platform.records.context import Ctx
+from guanxi.platform.records.service import create_many
 
 
 def account_row(rng: random.Random, serial: int) -> tuple[dict[str, Any], fake.Company]:

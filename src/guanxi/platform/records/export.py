@@ -11,7 +11,7 @@ import io
 from typing import Any
 
 from guanxi.platform.records import reader
-from guanxi.platform.records.service import Ctx
+from guanxi.platform.records.context import Ctx
 
 MAX_ROWS = 50_000
 BATCH = 1_000

@@ -1,0 +1,176 @@
+"""The unit of work every records operation takes, and helpers the write paths share."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from guanxi.kernel.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from guanxi.platform.access import audit
+from guanxi.platform.access.actor import Actor
+from guanxi.platform.metadata.fieldtypes import AutoNumberType, field_type
+from guanxi.platform.metadata.model import FieldDef, ObjectDef
+from guanxi.platform.metadata.registry import Registry, Snapshot
+from guanxi.platform.metadata.tables import gx_sequence, sequence_key
+from guanxi.platform.records import reader
+from guanxi.platform.records.tables import gx_history
+
+MAX_BULK = 5000
+
+
+@dataclass
+class Ctx:
+    """What every operation needs: the transaction, definitions, actor, time and origin."""
+
+    conn: Connection
+    snap: Snapshot
+    actor: Actor
+    now: datetime
+    ip: str | None = None
+    user_agent: str | None = None
+
+    @classmethod
+    def open(
+        cls,
+        conn: Connection,
+        registry: Registry,
+        actor: Actor,
+        now: datetime,
+        *,
+        ip: str | None = None,
+        user_agent: str | None = None,
+    ) -> Ctx:
+        return cls(conn, registry.snapshot(conn), actor, now, ip, user_agent)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.actor.time_zone)
+
+    def audit(
+        self, action: str, target: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        """Append to the security audit log, in this transaction, as the acting user."""
+        audit.record(
+            self.conn,
+            action,
+            now=self.now,
+            actor_id=self.actor.user_id,
+            target=target,
+            ip=self.ip,
+            user_agent=self.user_agent,
+            details=details,
+        )
+
+
+@dataclass
+class BulkResult:
+    records: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def require(ctx: Ctx, operation: str, obj: ObjectDef) -> None:
+    if operation != "read" and not ctx.actor.can_write:
+        raise PermissionDenied("this token is read-only")
+    reader.require(ctx.actor.policy, operation, obj)
+
+
+def columns(obj: ObjectDef, values: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        f = obj.get_field(name)
+        if f is None:
+            out[name] = value  # owner_id
+        else:
+            out.update(field_type(f.type).to_columns(f, value))
+    return out
+
+
+def write_history(ctx: Ctx, obj: ObjectDef, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        for row in rows:
+            row.setdefault("object_name", obj.name)
+            row.setdefault("changed_by", ctx.actor.user_id)
+            row.setdefault("changed_at", ctx.now)
+            row.setdefault("field", None)
+            row.setdefault("old", None)
+            row.setdefault("new", None)
+        ctx.conn.execute(insert(gx_history), rows)
+
+
+def next_numbers(ctx: Ctx, obj: ObjectDef, f: FieldDef, count: int) -> list[str]:
+    """Reserve ``count`` auto-numbers in this transaction (the row lock serialises writers)."""
+    key = sequence_key(obj.name, f.name)
+    bump = (
+        update(gx_sequence)
+        .where(gx_sequence.c.key == key)
+        .values(value=gx_sequence.c.value + count)
+        .returning(gx_sequence.c.value)
+    )
+    last = ctx.conn.execute(bump).scalar()
+    if last is None:  # the counter row is made with the field; this is a safety net
+        ctx.conn.execute(insert(gx_sequence).values(key=key, value=int(f.opt("start", 1)) - 1))
+        last = ctx.conn.execute(bump).scalar_one()
+    ftype = field_type(f.type)
+    assert isinstance(ftype, AutoNumberType)
+    today = ctx.now.astimezone(ctx.zone).date()
+    return [ftype.render(f, n, today) for n in range(last - count + 1, last + 1)]
+
+
+def raise_integrity(error: IntegrityError) -> None:
+    raise Conflict(
+        "the change conflicts with existing data (a unique value or a reference)",
+        errors=[FieldError("record", str(error.orig).splitlines()[0][:200], "integrity")],
+    ) from None
+
+
+def not_object() -> dict[str, Any]:
+    raise ValidationFailed(
+        "record: must be an object", errors=[FieldError("record", "must be an object", "type")]
+    )
+
+
+def current(ctx: Ctx, obj: ObjectDef, record_id: UUID, *, deleted: bool = False) -> Any:
+    """The row to change, locked; outside the user's edit scope it does not exist (404)."""
+    table = ctx.snap.table(obj.name)
+    stmt = select(table).where(
+        table.c.id == record_id, ctx.actor.policy.edit_predicate(obj.name, table)
+    )
+    stmt = stmt.where(table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None))
+    if ctx.conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = ctx.conn.execute(stmt).first()
+    if row is None:
+        where = " in the recycle bin" if deleted else ""
+        raise NotFound(f"no {obj.name} record with id {record_id}{where}")
+    return row
+
+
+def written(ctx: Ctx, obj: ObjectDef, record_id: UUID) -> dict[str, Any]:
+    """The record as just written, shown with the user's field permissions.
+
+    Not limited by the data scope: a user who handed a record to a colleague outside
+    their scope still sees the result of their own change once.
+    """
+    if not ctx.actor.policy.can("read", obj.name):  # may write but not read: only the id
+        version = ctx.conn.execute(
+            select(ctx.snap.table(obj.name).c.version).where(
+                ctx.snap.table(obj.name).c.id == record_id
+            )
+        ).scalar()
+        return {"id": str(record_id), "version": version}
+    return reader.fetch_one(
+        ctx.conn, ctx.snap, obj, record_id, ctx.zone, policy=ctx.actor.policy, scoped=False
+    )

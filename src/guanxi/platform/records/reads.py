@@ -1,0 +1,87 @@
+"""Reading records and their history with the user's permissions applied."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+
+from guanxi.kernel.errors import (
+    NotFound,
+)
+from guanxi.platform.metadata.model import SYSTEM_FIELDS
+from guanxi.platform.records import reader
+from guanxi.platform.records.context import (
+    Ctx,
+    require,
+)
+from guanxi.platform.records.tables import gx_history
+from guanxi.platform.records.values import plain
+
+
+def history(ctx: Ctx, object_name: str, record_id: UUID) -> list[dict[str, Any]]:
+    """Every change to a record the user may read, oldest first, without hidden fields."""
+    obj = ctx.snap.object(object_name)
+    require(ctx, "read", obj)
+    table = ctx.snap.table(obj.name)
+    policy = ctx.actor.policy
+    created = ctx.conn.execute(
+        select(table.c.created_at, table.c.created_by_id).where(
+            table.c.id == record_id, policy.read_predicate(obj.name, table)
+        )
+    ).first()
+    if created is None:
+        raise NotFound(f"no {obj.name} record with id {record_id}")
+    rows = ctx.conn.execute(
+        select(gx_history)
+        .where(gx_history.c.object_name == obj.name, gx_history.c.record_id == record_id)
+        .order_by(gx_history.c.id)
+    )
+    first = {
+        "action": "create",
+        "field": None,
+        "old": None,
+        "new": None,
+        "changed_by": plain(created.created_by_id),
+        "changed_at": plain(created.created_at, ctx.zone),
+    }
+    return [first] + [
+        {
+            "action": r.action,
+            "field": r.field,
+            "old": r.old,
+            "new": r.new,
+            "changed_by": plain(r.changed_by),
+            "changed_at": plain(r.changed_at, ctx.zone),
+        }
+        for r in rows
+        if r.field is None or r.field in SYSTEM_FIELDS or policy.field_visible(obj.name, r.field)
+    ]
+
+
+def get_record(
+    ctx: Ctx,
+    object_name: str,
+    record_id: UUID,
+    *,
+    fields: list[str] | None = None,
+    include: list[str] | None = None,
+) -> dict[str, Any]:
+    """One record the user may read (404 otherwise), optionally with related records."""
+    obj = ctx.snap.object(object_name)
+    policy = ctx.actor.policy
+    record = reader.fetch_one(
+        ctx.conn, ctx.snap, obj, record_id, ctx.zone, fields=fields, policy=policy
+    )
+    if include:
+        reader.attach_related(ctx.conn, ctx.snap, obj, [record], include, ctx.zone, policy)
+    return record
+
+
+def list_records(ctx: Ctx, object_name: str, **query: Any) -> reader.Page:
+    """A page of the records the user may read (see :func:`reader.query` for the options)."""
+    obj = ctx.snap.object(object_name)
+    return reader.query(
+        ctx.conn, ctx.snap, obj, ctx.zone, ctx.now, policy=ctx.actor.policy, **query
+    )
