@@ -19,7 +19,7 @@ from guanxi.platform.metadata.registry import build_table, index_name
 def create_object_table(conn: Connection, obj: ObjectDef) -> None:
     metadata = MetaData()
     _reflect_targets(conn, obj, metadata)
-    table = build_table(obj, metadata)
+    table = build_table(obj, metadata, conn.dialect.name)
     table.create(conn)
 
 
@@ -61,16 +61,10 @@ def sync_field_indexes(conn: Connection, obj: ObjectDef, f: FieldDef) -> None:
     ftype = field_type(f.type)
     if not ftype.stored:
         return
-    table = build_table(obj, MetaData())
+    table = build_table(obj, MetaData(), conn.dialect.name)
     first = ftype.column_names(f)[0]
-    wanted: dict[str, Index] = {}
-    for index in table.indexes:
-        if [c.name for c in index.columns] == [first]:
-            assert index.name is not None
-            wanted[str(index.name)] = index
     candidates = {index_name(obj.table_name, first), index_name(obj.table_name, first, unique=True)}
-    if f.type == "lookup":
-        candidates.add(f"ix_{obj.table_name}_{first}")
+    wanted: dict[str, Index] = {str(ix.name): ix for ix in table.indexes if ix.name in candidates}
     existing = _existing_indexes(conn, obj.table_name)
     _sync_trigram_index(conn, obj, f, existing)
     for name in candidates & existing:

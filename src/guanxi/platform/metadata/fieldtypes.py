@@ -586,7 +586,7 @@ class LookupType(FieldType):
             ondelete=ondelete[f.opt("on_delete", "set_null")],
             name=f"fk_{f.object_name}_{f.name}",
         )
-        return [Column(f.name, Uuid(), fk, nullable=True, index=True)]
+        return [Column(f.name, Uuid(), fk, nullable=True)]  # indexed by build_table
 
     def clean(self, f: FieldDef, value: Any) -> Any:
         if isinstance(value, Mapping) and "id" in value:
@@ -602,7 +602,7 @@ class UserType(FieldType):
 
     def columns(self, f: FieldDef) -> list[Column[Any]]:
         fk = ForeignKey("gx_user.id", ondelete="SET NULL", name=f"fk_{f.object_name}_{f.name}")
-        return [Column(f.name, Uuid(), fk, nullable=True, index=True)]
+        return [Column(f.name, Uuid(), fk, nullable=True)]  # indexed by build_table
 
     def clean(self, f: FieldDef, value: Any) -> Any:
         return _uuid(value)

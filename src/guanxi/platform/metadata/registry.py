@@ -47,10 +47,18 @@ def index_name(table: str, *columns: str, unique: bool = False) -> str:
     return name[:63]
 
 
-def build_table(obj: ObjectDef, metadata: MetaData) -> Table:
+# Fields people filter on and then list newest first; their index leads to that order.
+FILTER_FIRST_TYPES = frozenset({"picklist", "boolean", "lookup", "user"})
+
+
+def build_table(obj: ObjectDef, metadata: MetaData, dialect: str = "sqlite") -> Table:
     """The SQLAlchemy table of an object: system columns plus each stored field's columns.
 
     Archived fields keep their columns (their data can be restored), so they are included.
+    Indexes end in ``id`` because every list is ordered with ``id`` as the tie-breaker
+    (ADR 0004), so an index can deliver a page in order without sorting:
+    ``created_at``/``owner_id`` for "newest first" and scoped lists; picklists and lookups
+    lead "filter, then newest first"; other indexed fields serve "sort by this field".
     """
     columns: list[Column[Any]] = system_columns()
     for f in obj.fields:
@@ -58,8 +66,9 @@ def build_table(obj: ObjectDef, metadata: MetaData) -> Table:
         if ftype.stored:
             columns.extend(ftype.columns(f))
     table = Table(obj.table_name, metadata, *columns)
-    Index(index_name(obj.table_name, "owner_id"), table.c.owner_id)
-    Index(index_name(obj.table_name, "created_at"), table.c.created_at)
+    c = table.c
+    Index(index_name(obj.table_name, "owner_id"), c.owner_id, c.created_at, c.id)
+    Index(index_name(obj.table_name, "created_at"), c.created_at, c.id)
     for f in obj.fields:
         ftype = field_type(f.type)
         if not ftype.stored:
@@ -73,8 +82,12 @@ def build_table(obj: ObjectDef, metadata: MetaData) -> Table:
                 sqlite_where=table.c.deleted_at.is_(None),
                 postgresql_where=table.c.deleted_at.is_(None),
             )
-        elif f.indexed and f.type not in {"lookup", "user"}:  # lookups are always indexed
-            Index(index_name(obj.table_name, first), table.c[first])
+        elif f.type in {"lookup", "user"} or (f.indexed and f.type in FILTER_FIRST_TYPES):
+            Index(index_name(obj.table_name, first), c[first], c.created_at, c.id)
+        elif f.indexed:
+            # NULLs sort first on both databases (ADR 0004); PostgreSQL's index must say so.
+            lead = c[first].asc().nulls_first() if dialect == "postgresql" else c[first]
+            Index(index_name(obj.table_name, first), lead, c.id)
     return table
 
 
@@ -134,7 +147,7 @@ def load_snapshot(conn: Connection, version: str) -> Snapshot:
             fields=tuple(fields_by_object.get(row.name, ())),
         )
     metadata = MetaData()
-    tables = {name: build_table(obj, metadata) for name, obj in objects.items()}
+    tables = {name: build_table(obj, metadata, conn.dialect.name) for name, obj in objects.items()}
     return Snapshot(version=version, objects=objects, tables=tables, metadata=metadata)
 
 
