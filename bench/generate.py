@@ -7,7 +7,9 @@ SQLAlchemy table's own type processors (on SQLite: scaled-integer decimals, 32-c
 UUIDs, ISO date-times). They are bulk-loaded with ``executemany`` (SQLite) or ``COPY``
 (PostgreSQL) while the secondary indexes are dropped; the indexes are then recreated from the
 DDL the app made, so the final schema is exactly the app's. A marker file next to the data
-records size and seed: a rerun with the same parameters reuses the database.
+records size, seed and a fingerprint of the data: a rerun with the same parameters reuses
+the database, after applying the app's newer migrations and, when the app now declares
+different indexes, rebuilding them.
 
 Every generated row was created before the data set's ``cutoff``; rows that benchmarks create
 later are newer, which is how :func:`reset` removes them again.
@@ -23,7 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +34,7 @@ from uuid import UUID
 
 import psycopg
 from sqlalchemy import Dialect, Table, delete, func, insert, select, update
+from sqlalchemy.schema import CreateIndex
 
 from guanxi.bootstrap import migrate
 from guanxi.kernel.db import Database
@@ -40,7 +43,7 @@ from guanxi.modules.customers import demo, fake
 from guanxi.platform.access.tables import gx_api_token
 from guanxi.platform.access.users import create_user
 from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS, AutoNumberType, field_type
-from guanxi.platform.metadata.model import FieldDef, ObjectDef
+from guanxi.platform.metadata.model import FieldDef, ObjectDef, table_name_for
 from guanxi.platform.metadata.registry import Registry, Snapshot
 from guanxi.platform.metadata.tables import gx_sequence
 from guanxi.platform.records.tables import gx_history
@@ -53,6 +56,7 @@ HISTORY = timedelta(days=730)  # created_at is spread over the two years before 
 CHUNK = 5_000  # accounts (and their contacts) per load transaction
 CHECK_EVERY = 997  # every n-th generated record is also run through the app's clean_row
 SEQUENCE_KEY = "account.account_no"
+OBJECTS = ("account", "contact")
 
 Kind = Literal["sqlite", "postgresql"]
 Log = Callable[[str], None]
@@ -160,6 +164,7 @@ class Dataset:
     generated_at: str
     load_seconds: float
     size_bytes: int
+    indexes: str = ""  # fingerprint of the index definitions the data set carries
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -171,6 +176,7 @@ class Dataset:
             "generated_at": self.generated_at,
             "load_seconds": self.load_seconds,
             "size_bytes": self.size_bytes,
+            "indexes": self.indexes,
         }
 
     @classmethod
@@ -183,6 +189,7 @@ class Dataset:
             generated_at=data["generated_at"],
             load_seconds=float(data["load_seconds"]),
             size_bytes=int(data["size_bytes"]),
+            indexes=str(data.get("indexes", "")),
         )
 
 
@@ -476,6 +483,60 @@ def upgrade(target: Target) -> None:
         db.dispose()
 
 
+def app_indexes(target: Target) -> dict[str, str]:
+    """The B-tree indexes the app's current code declares for the two tables: name → DDL.
+
+    (The trigram indexes for search are managed by the app's DDL code from the fields'
+    ``searchable`` flags, which the data set fingerprint already covers.)
+    """
+    db = target.database()
+    try:
+        with db.read() as conn:
+            snap = Registry().snapshot(conn)
+            dialect = conn.dialect
+        return {
+            str(index.name): str(CreateIndex(index).compile(dialect=dialect))
+            for name in OBJECTS
+            for index in sorted(snap.table(name).indexes, key=lambda i: str(i.name))
+        }
+    finally:
+        db.dispose()
+
+
+def index_fingerprint(indexes: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(indexes, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def rebuild_indexes(target: Target, wanted: dict[str, str], log: Log) -> None:
+    """Replace the tables' B-tree indexes with the ones the app declares now."""
+    tables = [table_name_for(name) for name in OBJECTS]
+    log(f"  {target.label}: the app's index definitions changed, rebuilding {len(wanted)}")
+    if target.kind == "sqlite":
+        with closing(target.connect_sqlite()) as conn:
+            existing = _sqlite_secondary_indexes(conn, tables)
+            conn.execute("BEGIN IMMEDIATE")
+            for name, _ in existing:
+                conn.execute(f"DROP INDEX {_quote(name)}")
+            for ddl in wanted.values():
+                conn.execute(ddl)
+            conn.execute("COMMIT")
+            conn.execute("ANALYZE")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return
+    assert target.schema
+    with closing(target.connect_pg()) as conn, conn.cursor() as cur:
+        existing = _pg_secondary_indexes(cur, target.schema, tables)
+        for name, _ in existing:
+            if not name.startswith("tg_"):
+                cur.execute(f"DROP INDEX {_quote(target.schema)}.{_quote(name)}")
+        cur.execute("SET maintenance_work_mem = '1GB'")
+        for ddl in wanted.values():
+            cur.execute(ddl)
+        conn.commit()
+        conn.autocommit = True
+        cur.execute("VACUUM (ANALYZE) o_account, o_contact")
+
+
 def _progress(log: Log, what: str, done: int, total: int, started: float) -> None:
     elapsed = time.perf_counter() - started
     rate = done / elapsed if elapsed else 0.0
@@ -607,13 +668,14 @@ def generate(target: Target, spec: Spec, data_dir: Path, log: Log = log_stderr) 
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         load_seconds=round(time.perf_counter() - started, 1),
         size_bytes=database_size(target),
+        indexes=index_fingerprint(app_indexes(target)),
     )
     marker.write_text(json.dumps(dataset.to_json(), indent=2) + "\n")
     log(f"  done in {dataset.load_seconds:,.0f} s, {dataset.size_bytes / 2**20:,.0f} MiB")
     return dataset
 
 
-def _cached(target: Target, spec: Spec, data_dir: Path) -> Dataset | None:
+def _cached(target: Target, spec: Spec, data_dir: Path, log: Log) -> Dataset | None:
     marker = target.marker(data_dir)
     try:
         data = json.loads(marker.read_text())
@@ -629,9 +691,15 @@ def _cached(target: Target, spec: Spec, data_dir: Path) -> Dataset | None:
     try:
         upgrade(target)  # the app's code may have moved on since the data set was made
         counts = reset(dataset)
-    except Exception:  # a half-made or foreign database: rebuild it
-        return None
-    if counts != (spec.accounts, spec.contacts):
+        if counts != (spec.accounts, spec.contacts):
+            return None
+        wanted = app_indexes(target)
+        if dataset.indexes != index_fingerprint(wanted):
+            rebuild_indexes(target, wanted, log)
+            dataset = replace(dataset, indexes=index_fingerprint(wanted))
+            marker.write_text(json.dumps(dataset.to_json(), indent=2) + "\n")
+    except Exception as exc:  # a half-made or foreign database: rebuild it
+        log(f"  cannot reuse the {target.label} data set ({type(exc).__name__}: {exc})")
         return None
     return dataset
 
@@ -641,7 +709,7 @@ def ensure_dataset(
 ) -> Dataset:
     """The data set for ``spec``: reused when its marker matches, generated otherwise."""
     if not force:
-        cached = _cached(target, spec, data_dir)
+        cached = _cached(target, spec, data_dir, log)
         if cached is not None:
             log(f"reusing {target.label} data set ({cached.generated_at})")
             return cached

@@ -10,6 +10,7 @@ from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from bench.generate import Dataset, Target
 from bench.scenarios import (
@@ -21,6 +22,7 @@ from bench.scenarios import (
 )
 from bench.timing import Timing
 
+NOTES = Path(__file__).with_name("notes.md")  # maintainers' reading of the targets, kept
 TARGET_PAGE_RATIO = 3.0
 TARGET_PAGE_MS = 25.0
 TARGET_CREATES = 500.0
@@ -149,6 +151,8 @@ def render(results: list[DbResults], budget: Budget, quick: bool, command: str) 
         "|---|" + "---|" * len(results),
     ]
     lines += _target_rows(results)
+    if NOTES.exists():
+        lines += ["", NOTES.read_text(encoding="utf-8").strip()]
     lines += ["", "## Results", ""]
     lines += _pages(results)
     lines += _creates(results, budget)

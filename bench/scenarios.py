@@ -160,10 +160,12 @@ def _accounts_sql(raw: Raw, columns: list[str]) -> tuple[str, list[Any]]:
 def _contacts_sql(raw: Raw, columns: list[str]) -> tuple[str, list[Any]]:
     m = raw.mark
     cols = ", ".join(f"c.{c}" for c in columns)
+    # The app's order: NULLs first (ADR 0004), SQLite's native order; PostgreSQL must say so.
+    nulls = " NULLS FIRST" if raw.pg else ""
     sql = (
         f"SELECT {cols} FROM o_contact c JOIN o_account a ON a.id = c.account"
         f" WHERE c.deleted_at IS NULL AND a.industry = {m}"
-        f" ORDER BY c.name, c.id LIMIT {PAGE}"
+        f" ORDER BY c.name{nulls}, c.id LIMIT {PAGE}"
     )
     return sql, ["healthcare"]
 

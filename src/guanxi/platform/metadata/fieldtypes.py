@@ -97,7 +97,8 @@ class FieldType:
         return {k: v for k, v in config.items() if k in self.config_keys and v is not None}
 
     def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
-        raise NotImplementedError  # every stored type overrides this
+        # Single-column types override this; multi-column ones (address) override columns().
+        raise TypeError(f"{self.name} fields have no single SQL type")
 
     def columns(self, f: FieldDef) -> list[Column[Any]]:
         return [Column(f.name, self.sql_type(f), nullable=True)]
