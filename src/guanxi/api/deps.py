@@ -85,31 +85,27 @@ class Services:
     @contextmanager
     def write(self, credentials: Credentials) -> Iterator[Ctx]:
         """One write transaction for the whole request: commit at the end or roll back."""
-        with self.db.write() as conn:
-            actor = self._actor(conn, credentials)
-            with use_timezone(actor.time_zone):
-                yield Ctx.open(
-                    conn,
-                    self.registry,
-                    actor,
-                    self.clock.now(),
-                    ip=credentials.ip,
-                    user_agent=credentials.user_agent,
-                )
+        with self.db.write() as conn, self._context(conn, credentials) as ctx:
+            yield ctx
 
     @contextmanager
     def read(self, credentials: Credentials) -> Iterator[Ctx]:
-        with self.db.read() as conn:
-            actor = self._actor(conn, credentials)
-            with use_timezone(actor.time_zone):
-                yield Ctx.open(
-                    conn,
-                    self.registry,
-                    actor,
-                    self.clock.now(),
-                    ip=credentials.ip,
-                    user_agent=credentials.user_agent,
-                )
+        """One read transaction (a consistent snapshot on PostgreSQL)."""
+        with self.db.read() as conn, self._context(conn, credentials) as ctx:
+            yield ctx
+
+    @contextmanager
+    def _context(self, conn: Connection, credentials: Credentials) -> Iterator[Ctx]:
+        actor = self._actor(conn, credentials)
+        with use_timezone(actor.time_zone):
+            yield Ctx.open(
+                conn,
+                self.registry,
+                actor,
+                self.clock.now(),
+                ip=credentials.ip,
+                user_agent=credentials.user_agent,
+            )
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
