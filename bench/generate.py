@@ -306,6 +306,15 @@ def _canonical(f: FieldDef, raw: Any) -> Any:
     return raw
 
 
+def engine_dialect(target: Target) -> Dialect:
+    """The dialect the app's engine uses for the target (no connection is opened)."""
+    db = target.database()
+    try:
+        return db.engine.dialect
+    finally:
+        db.dispose()
+
+
 def bind_processors(table: Table, dialect: Dialect) -> list[Callable[[Any], Any] | None]:
     """The table's own parameter conversion for a dialect, column by column."""
     return [c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns]
@@ -512,16 +521,16 @@ def rebuild_indexes(target: Target, wanted: dict[str, str], log: Log) -> None:
     tables = [table_name_for(name) for name in OBJECTS]
     log(f"  {target.label}: the app's index definitions changed, rebuilding {len(wanted)}")
     if target.kind == "sqlite":
-        with closing(target.connect_sqlite()) as conn:
-            existing = _sqlite_secondary_indexes(conn, tables)
-            conn.execute("BEGIN IMMEDIATE")
+        with closing(target.connect_sqlite()) as lite:
+            existing = _sqlite_secondary_indexes(lite, tables)
+            lite.execute("BEGIN IMMEDIATE")
             for name, _ in existing:
-                conn.execute(f"DROP INDEX {_quote(name)}")
+                lite.execute(f"DROP INDEX {_quote(name)}")
             for ddl in wanted.values():
-                conn.execute(ddl)
-            conn.execute("COMMIT")
-            conn.execute("ANALYZE")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                lite.execute(ddl)
+            lite.execute("COMMIT")
+            lite.execute("ANALYZE")
+            lite.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return
     assert target.schema
     with closing(target.connect_pg()) as conn, conn.cursor() as cur:
@@ -547,9 +556,7 @@ def _progress(log: Log, what: str, done: int, total: int, started: float) -> Non
 def _load_sqlite(
     target: Target, spec: Spec, batches: Iterator[Batch], builders: list[RowBuilder], log: Log
 ) -> None:
-    from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
-
-    dialect = SQLiteDialect_pysqlite()
+    dialect = engine_dialect(target)
     procs = [bind_processors(b.table, dialect) for b in builders]
     account_b, contact_b = builders
     with closing(target.connect_sqlite()) as conn:
@@ -587,9 +594,7 @@ def _load_sqlite(
 def _load_pg(
     target: Target, spec: Spec, batches: Iterator[Batch], builders: list[RowBuilder], log: Log
 ) -> None:
-    from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-
-    dialect = PGDialect_psycopg()
+    dialect = engine_dialect(target)
     procs = [bind_processors(b.table, dialect) for b in builders]
     account_b, contact_b = builders
     assert target.schema
