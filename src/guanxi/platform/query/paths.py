@@ -2,7 +2,9 @@
 
 A :class:`QueryScope` belongs to one query on one object. Resolving a path through a
 lookup adds a LEFT OUTER JOIN to the target table (once per distinct path), so filters,
-sorting, field selection and formulas all share the same joins.
+sorting, field selection and formulas all share the same joins. A filter condition that
+only needs a related record's value can instead run in a correlated subquery on a scope of
+its own (see :meth:`QueryScope.lookup_hop` and ``filters``), rooted at an aliased target.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Float, Table, and_, cast
+from sqlalchemy import Float, and_, cast
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
@@ -66,7 +68,9 @@ class QueryScope:
     obj: ObjectDef
     dialect: str
     policy: Policy = SUPERUSER
-    base: Table = field(init=False)
+    alias: str | None = None  # alias the base table (a scope inside a subquery)
+    path_prefix: str = ""  # paths arrive with this prefix (``account.``) and report it
+    base: FromClause = field(init=False)
     _joins: dict[tuple[str, ...], tuple[FromClause, ObjectDef]] = field(
         default_factory=dict, init=False
     )
@@ -76,7 +80,8 @@ class QueryScope:
     _formula_stack: set[tuple[str, str]] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
-        self.base = self.snap.table(self.obj.name)
+        table = self.snap.table(self.obj.name)
+        self.base = table.alias(self.alias) if self.alias else table
 
     def error(self, path: str, message: str, code: str = "unknown_field") -> ValidationFailed:
         return ValidationFailed(
@@ -91,7 +96,7 @@ class QueryScope:
         if found is not None:
             return found
         target = self.snap.object(lookup.opt("target"))
-        alias = self.snap.table(target.name).alias(f"j{len(self._joins) + 1}")
+        alias = self.snap.table(target.name).alias(f"{self.alias or ''}j{len(self._joins) + 1}")
         # Records the user may not read join as NULL: their values never leak into
         # filters, sorting or selected columns.
         visible = self.policy.read_predicate(target.name, alias)
@@ -105,12 +110,32 @@ class QueryScope:
             clause = clause.outerjoin(alias, on)
         return clause
 
+    def lookup_hop(self, path: str) -> tuple[FieldDef, ObjectDef] | None:
+        """The lookup a path's first step goes through (``account`` of ``account.industry``)
+        when the user may follow it; None for anything else, which :meth:`resolve` judges."""
+        if not isinstance(path, str) or not path.startswith(self.path_prefix):
+            return None
+        first, dot, rest = path[len(self.path_prefix) :].partition(".")
+        f = self.obj.get_field(first)
+        if (
+            not dot
+            or not rest
+            or f is None
+            or f.type != "lookup"
+            or not self.policy.field_visible(self.obj.name, first)
+            or not self.policy.can("read", f.opt("target"))
+        ):
+            return None
+        return f, self.snap.object(f.opt("target"))
+
     # -- paths ------------------------------------------------------------------------
     def resolve(self, path: str) -> Term:
         """Resolve a dotted path; unknown or hidden names are a validation error."""
         if not isinstance(path, str) or not path or len(path) > 200:
             raise self.error(str(path)[:200], "is not a field path")
-        parts = tuple(path.split("."))
+        if not path.startswith(self.path_prefix):
+            raise self.error(path, "is not a field path")
+        parts = tuple(path[len(self.path_prefix) :].split("."))
         if len(parts) > MAX_DEPTH + 1:
             raise self.error(path, f"reaches through more than {MAX_DEPTH} lookups")
         source: FromClause = self.base
@@ -211,7 +236,7 @@ class _SubScope:
             prefix = next(p for p, (alias, _) in self.scope._joins.items() if alias is self.source)
             path = ".".join(prefix + parts)
         try:
-            term = self.scope.resolve(path)
+            term = self.scope.resolve(self.scope.path_prefix + path)
         except ValidationFailed as exc:
             raise formula.FormulaError(exc.errors[0].message if exc.errors else str(exc)) from None
         return self.scope.formula_operand(term)
