@@ -291,3 +291,29 @@ def test_query_budgets_hold_under_scope(
             call()
         selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
         assert len(selects) <= budget, (name, selects)
+
+
+def test_role_changes_apply_on_the_very_next_request(
+    admin: Api, persona: Persona, demo_org: DemoOrg, installed_db: Database
+) -> None:
+    """Compiled permissions are cached per user, and a role change invalidates them at once."""
+    record = account_for(admin, "rep_zhang", demo_org, "张伟的客户", industry="it")
+    zhang = persona("rep_zhang")
+    path = f"/records/account/{record['id']}"
+    assert zhang.ok("GET", path)["industry"] == "it"
+    with count_queries(installed_db) as statements:
+        zhang.ok("GET", path)
+    selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    assert len(selects) == 2, selects  # credentials (+ versions) and the record itself
+
+    role_id = demo_org.roles["Sales rep"]
+    role = next(r for r in admin.ok("GET", "/admin/roles")["roles"] if r["id"] == str(role_id))
+    admin.ok(
+        "PATCH",
+        f"/admin/roles/{role_id}",
+        json={"fields": {**role["fields"], "account.industry": "hidden"}},
+    )
+    assert "industry" not in zhang.ok("GET", path)
+
+    admin.ok("PATCH", f"/admin/users/{demo_org.users['rep_zhang']}", json={"role_ids": []})
+    assert zhang.get(path).status_code == 403

@@ -21,6 +21,7 @@ class Actor:
     csrf_token: str | None = None
     has_2fa: bool = False
     email: str = ""
+    meta_version: str | None = None  # the metadata token read with the credentials
 
     def has_right(self, right: str) -> bool:
         return self.is_admin or self.policy.has_right(right)

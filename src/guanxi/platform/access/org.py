@@ -21,6 +21,8 @@ from guanxi.platform.access.tables import (
     gx_user_role,
 )
 from guanxi.platform.metadata.registry import Snapshot
+from guanxi.platform.metadata.state import bump_version
+from guanxi.platform.metadata.tables import ACCESS_STATE
 
 
 def create_department(
@@ -207,6 +209,7 @@ def update_role(
     merged = {"objects": row.objects, "fields": row.fields, "rights": row.rights, **changes}
     check_role(snap, merged["objects"], merged["fields"], merged["rights"])
     conn.execute(update(gx_role).where(gx_role.c.id == role_id).values(**changes, updated_at=now))
+    bump_version(conn, ACCESS_STATE)
 
 
 def role_dict(row: Any) -> dict[str, Any]:
@@ -240,6 +243,7 @@ def set_roles(conn: Connection, user_id: UUID, role_ids: list[UUID]) -> None:
             insert(gx_user_role),
             [{"user_id": user_id, "role_id": r} for r in dict.fromkeys(role_ids)],
         )
+    bump_version(conn, ACCESS_STATE)
 
 
 def create_team(conn: Connection, *, name: str, member_ids: list[UUID], now: datetime) -> UUID:

@@ -8,6 +8,7 @@ predicates below are added to every query, so pages, counts and cursors stay rig
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -194,13 +195,45 @@ def compile_roles(user_id: UUID, roles: Iterable[Any]) -> Policy:
     )
 
 
-def load_policy(conn: Connection, user_id: UUID, *, superuser: bool) -> Policy:
-    """The policy of a user from their roles (one query)."""
+class PolicyCache:
+    """Compiled policies by (user, access version): a role change replaces the version
+    token (``bump_version(conn, ACCESS_STATE)``), so a cached policy is never stale."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._items: dict[tuple[UUID, str], Policy] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: UUID, version: str) -> Policy | None:
+        return self._items.get((user_id, version))
+
+    def put(self, user_id: UUID, version: str, policy: Policy) -> None:
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.clear()  # versions move on; stale keys are never asked for again
+            self._items[(user_id, version)] = policy
+
+
+POLICIES = PolicyCache()
+
+
+def load_policy(
+    conn: Connection, user_id: UUID, *, superuser: bool, version: str | None = None
+) -> Policy:
+    """The policy of a user from their roles (one query, or none when ``version`` — the
+    access version read in this transaction — finds it in the cache)."""
     if superuser:
         return Policy(user_id=user_id, superuser=True)
+    if version:
+        cached = POLICIES.get(user_id, version)
+        if cached is not None:
+            return cached
     roles = conn.execute(
         select(gx_role.c.objects, gx_role.c.fields, gx_role.c.rights, gx_role.c.require_2fa)
         .join(gx_user_role, gx_user_role.c.role_id == gx_role.c.id)
         .where(gx_user_role.c.user_id == user_id)
     ).all()
-    return compile_roles(user_id, roles)
+    policy = compile_roles(user_id, roles)
+    if version:
+        POLICIES.put(user_id, version, policy)
+    return policy

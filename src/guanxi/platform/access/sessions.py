@@ -22,6 +22,7 @@ from guanxi.platform.access import audit, twofactor
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.access.tables import gx_api_token, gx_session, gx_user
 from guanxi.platform.access.users import actor_for, verify_password
+from guanxi.platform.metadata.state import state_versions
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
@@ -162,6 +163,7 @@ def authenticate_session(conn: Connection, secret: str, *, now: datetime) -> Act
             gx_session.c.csrf_token,
             gx_session.c.expires_at,
             gx_session.c.revoked_at,
+            *state_versions(),
         )
         .join(gx_session, gx_session.c.user_id == gx_user.c.id)
         .where(gx_session.c.token_hash == _digest(secret))

@@ -19,6 +19,7 @@ from guanxi.kernel.ids import uuid7
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.access.policy import load_policy
 from guanxi.platform.access.tables import gx_api_token, gx_role, gx_user, gx_user_role
+from guanxi.platform.metadata.state import state_versions
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 TOKEN_PREFIX = "gx_"  # noqa: S105 - a public prefix, not a secret
@@ -145,7 +146,13 @@ def create_token(
 def authenticate_token(conn: Connection, token: str, *, now: datetime) -> Actor:
     """The actor behind a bearer token; revoked, expired or unknown tokens are refused."""
     row = conn.execute(
-        select(gx_user, gx_api_token.c.scope, gx_api_token.c.expires_at, gx_api_token.c.revoked_at)
+        select(
+            gx_user,
+            gx_api_token.c.scope,
+            gx_api_token.c.expires_at,
+            gx_api_token.c.revoked_at,
+            *state_versions(),
+        )
         .join(gx_api_token, gx_api_token.c.user_id == gx_user.c.id)
         .where(gx_api_token.c.token_hash == _digest(token))
     ).first()
@@ -157,7 +164,12 @@ def authenticate_token(conn: Connection, token: str, *, now: datetime) -> Actor:
 
 
 def actor_for(conn: Connection, user: Any, *, can_write: bool = True, **extra: Any) -> Actor:
-    """The acting user with their compiled permissions."""
+    """The acting user with their compiled permissions.
+
+    ``user`` is a row of ``gx_user``; when it also carries ``meta_version`` and
+    ``access_version`` (see ``state_versions``) the policy may come from the cache and the
+    metadata snapshot needs no query of its own."""
+    mapping = user._mapping if hasattr(user, "_mapping") else {}
     return Actor(
         user_id=user.id,
         name=user.name,
@@ -165,7 +177,10 @@ def actor_for(conn: Connection, user: Any, *, can_write: bool = True, **extra: A
         locale=user.locale,
         time_zone=user.time_zone,
         can_write=can_write,
-        policy=load_policy(conn, user.id, superuser=user.is_admin),
+        policy=load_policy(
+            conn, user.id, superuser=user.is_admin, version=mapping.get("access_version")
+        ),
+        meta_version=mapping.get("meta_version"),
         has_2fa=bool(user.totp_secret),
         email=user.email,
         **extra,

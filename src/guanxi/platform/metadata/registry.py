@@ -26,7 +26,7 @@ from guanxi.kernel.errors import NotFound
 from guanxi.kernel.sqltypes import UtcDateTime
 from guanxi.platform.metadata.fieldtypes import field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
-from guanxi.platform.metadata.tables import gx_field, gx_meta_state, gx_object
+from guanxi.platform.metadata.tables import META_STATE, gx_field, gx_meta_state, gx_object
 
 
 def system_columns() -> list[Column[Any]]:
@@ -158,11 +158,15 @@ class Registry:
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
 
-    def snapshot(self, conn: Connection) -> Snapshot:
-        """The definitions as of now; reloads when the stored metadata version moved."""
-        version = conn.execute(
-            select(gx_meta_state.c.version).where(gx_meta_state.c.id == 1)
-        ).scalar()
+    def snapshot(self, conn: Connection, version: str | None = None) -> Snapshot:
+        """The definitions as of now; reloads when the stored metadata version moved.
+
+        ``version`` is the stored token when the caller already read it in this
+        transaction (the authentication query does)."""
+        if version is None:
+            version = conn.execute(
+                select(gx_meta_state.c.version).where(gx_meta_state.c.id == META_STATE)
+            ).scalar()
         version = str(version or "")
         current = self._snapshot
         if current is not None and current.version == version:

@@ -6,7 +6,6 @@ and the metadata version bump commit together or not at all.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -27,9 +26,9 @@ from guanxi.platform.metadata.fieldtypes import ConfigError, FieldValueError, fi
 from guanxi.platform.metadata.model import FieldDef, ObjectDef, table_name_for
 from guanxi.platform.metadata.registry import Registry, Snapshot
 from guanxi.platform.metadata.schemas import FieldIn, FieldPatch, ObjectIn, ObjectPatch
+from guanxi.platform.metadata.state import bump_version
 from guanxi.platform.metadata.tables import (
     gx_field,
-    gx_meta_state,
     gx_object,
     gx_sequence,
     sequence_key,
@@ -37,18 +36,6 @@ from guanxi.platform.metadata.tables import (
 
 # Checks a formula field against the object it belongs to; supplied by the query engine.
 FormulaCheck = Callable[[Snapshot, ObjectDef, FieldDef], str]
-
-
-def bump_version(conn: Connection) -> None:
-    """Tell every server process that metadata changed (they reload on their next request)."""
-    token = uuid.uuid4().hex
-    if (
-        conn.execute(
-            update(gx_meta_state).where(gx_meta_state.c.id == 1).values(version=token)
-        ).rowcount
-        == 0
-    ):
-        conn.execute(insert(gx_meta_state).values(id=1, version=token))
 
 
 def create_object(

@@ -58,9 +58,12 @@ gx_field = Table(
     UniqueConstraint("object_name", "name", name="uq_gx_field_object_name"),
 )
 
-# One row whose version is replaced by a fresh random token on every metadata change, so
-# every server process notices it (a token, not a counter: a rolled-back change can never
-# be mistaken for another process's committed one).
+# Rows whose version is replaced by a fresh random token on every change of what they
+# stand for, so every server process notices it (a token, not a counter: a rolled-back
+# change can never be mistaken for another process's committed one). Row 1: metadata
+# (objects and fields); row 2: access (roles and who holds them).
+META_STATE = 1
+ACCESS_STATE = 2
 gx_meta_state = Table(
     "gx_meta_state",
     system_metadata,

@@ -53,7 +53,7 @@ class Ctx:
         ip: str | None = None,
         user_agent: str | None = None,
     ) -> Ctx:
-        return cls(conn, registry.snapshot(conn), actor, now, ip, user_agent)
+        return cls(conn, registry.snapshot(conn, actor.meta_version), actor, now, ip, user_agent)
 
     @property
     def zone(self) -> ZoneInfo:
