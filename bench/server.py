@@ -68,14 +68,15 @@ def server_env(dataset: Dataset) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(dataset: Dataset, log_dir: Path) -> Iterator[Server]:
-    """``guanxi serve`` (one uvicorn worker) on a free loopback port, stopped afterwards."""
+def running_server(dataset: Dataset, log_dir: Path, workers: int = 1) -> Iterator[Server]:
+    """``guanxi serve`` (one uvicorn worker unless told) on a free loopback port, stopped
+    afterwards."""
     port = free_port()
     token = make_token(dataset)
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"server-{dataset.target.kind}.log"
+    log_path = log_dir / f"server-{dataset.target.kind}-{workers}.log"
     guanxi = Path(sys.executable).with_name("guanxi")
-    cmd = [str(guanxi), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    cmd = [str(guanxi), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, env=server_env(dataset), cwd=log_dir

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from guanxi.kernel.errors import Unauthenticated
 from guanxi.kernel.ids import uuid7
@@ -155,19 +155,22 @@ def _start(
     return LoginResult(True, secret=secret, csrf_token=csrf, user_id=row.id)
 
 
+_BY_SESSION = (  # built once: it runs on every cookie-authenticated request
+    select(
+        gx_user,
+        gx_session.c.id.label("session_id"),
+        gx_session.c.csrf_token,
+        gx_session.c.expires_at,
+        gx_session.c.revoked_at,
+        *state_versions(),
+    )
+    .join(gx_session, gx_session.c.user_id == gx_user.c.id)
+    .where(gx_session.c.token_hash == bindparam("token_hash"))
+)
+
+
 def authenticate_session(conn: Connection, secret: str, *, now: datetime) -> Actor:
-    row = conn.execute(
-        select(
-            gx_user,
-            gx_session.c.id.label("session_id"),
-            gx_session.c.csrf_token,
-            gx_session.c.expires_at,
-            gx_session.c.revoked_at,
-            *state_versions(),
-        )
-        .join(gx_session, gx_session.c.user_id == gx_user.c.id)
-        .where(gx_session.c.token_hash == _digest(secret))
-    ).first()
+    row = conn.execute(_BY_SESSION, {"token_hash": _digest(secret)}).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now or not row.active:
         raise Unauthenticated("the session has ended; sign in again")
     return actor_for(conn, row, session_id=row.session_id, csrf_token=row.csrf_token)

@@ -63,6 +63,7 @@ class ObjectDef:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "_active", tuple(f for f in self.fields if not f.archived))
 
     def get_field(self, name: str, *, include_archived: bool = False) -> FieldDef | None:
         found: FieldDef | None = self.__dict__["_by_name"].get(name)
@@ -72,7 +73,8 @@ class ObjectDef:
 
     @property
     def active_fields(self) -> tuple[FieldDef, ...]:
-        return tuple(f for f in self.fields if not f.archived)
+        active: tuple[FieldDef, ...] = self.__dict__["_active"]
+        return active
 
 
 def table_name_for(object_name: str) -> str:

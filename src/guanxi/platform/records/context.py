@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from guanxi.kernel.errors import (
@@ -110,19 +110,23 @@ def write_history(ctx: Ctx, obj: ObjectDef, rows: list[dict[str, Any]]) -> None:
         ctx.conn.execute(insert(gx_history), rows)
 
 
+_BUMP = (
+    update(gx_sequence)
+    .where(gx_sequence.c.key == bindparam("seq_key"))
+    .values(value=gx_sequence.c.value + bindparam("seq_count"))
+    .returning(gx_sequence.c.value)
+)
+
+
 def next_numbers(ctx: Ctx, obj: ObjectDef, f: FieldDef, count: int) -> list[str]:
     """Reserve ``count`` auto-numbers in this transaction (the row lock serialises writers)."""
-    key = sequence_key(obj.name, f.name)
-    bump = (
-        update(gx_sequence)
-        .where(gx_sequence.c.key == key)
-        .values(value=gx_sequence.c.value + count)
-        .returning(gx_sequence.c.value)
-    )
-    last = ctx.conn.execute(bump).scalar()
+    params = {"seq_key": sequence_key(obj.name, f.name), "seq_count": count}
+    last = ctx.conn.execute(_BUMP, params).scalar()
     if last is None:  # the counter row is made with the field; this is a safety net
-        ctx.conn.execute(insert(gx_sequence).values(key=key, value=int(f.opt("start", 1)) - 1))
-        last = ctx.conn.execute(bump).scalar_one()
+        ctx.conn.execute(
+            insert(gx_sequence).values(key=params["seq_key"], value=int(f.opt("start", 1)) - 1)
+        )
+        last = ctx.conn.execute(_BUMP, params).scalar_one()
     ftype = field_type(f.type)
     assert isinstance(ftype, AutoNumberType)
     today = ctx.now.astimezone(ctx.zone).date()
