@@ -195,18 +195,24 @@ def serve(url: str, schema: str | None) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def median_ms(client: httpx.Client, body: dict[str, Any], n: int) -> tuple[float, int]:
-    for _ in range(20):  # warm-up: caches, compiled statements
-        client.post("/api/v1/records/account/query", json=body)
-    samples = []
-    count = 0
+def medians_ms(
+    clients: dict[str, httpx.Client], body: dict[str, Any], n: int
+) -> dict[str, tuple[float, int]]:
+    """Median latency per persona, their requests interleaved so that whatever else the
+    machine does at the time weighs on every persona alike."""
+    for client in clients.values():
+        for _ in range(20):  # warm-up: caches, compiled statements
+            client.post("/api/v1/records/account/query", json=body)
+    samples: dict[str, list[float]] = {name: [] for name in clients}
+    counts: dict[str, int] = {}
     for _ in range(n):
-        t0 = time.perf_counter()
-        response = client.post("/api/v1/records/account/query", json=body)
-        samples.append(time.perf_counter() - t0)
-        response.raise_for_status()
-        count = len(response.json()["records"])
-    return statistics.median(samples) * 1000, count
+        for name, client in clients.items():
+            t0 = time.perf_counter()
+            response = client.post("/api/v1/records/account/query", json=body)
+            samples[name].append(time.perf_counter() - t0)
+            response.raise_for_status()
+            counts[name] = len(response.json()["records"])
+    return {name: (statistics.median(samples[name]) * 1000, counts[name]) for name in clients}
 
 
 def run(kind: str, accounts: int, requests: int) -> list[str]:
@@ -241,18 +247,23 @@ def run(kind: str, accounts: int, requests: int) -> list[str]:
         "|---|---:|---:|---:|---:|",
     ]
     with serve(url, schema) as base:
+        clients = {
+            persona: httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            )
+            for persona, token in tokens.items()
+        }
         for label, body in QUERIES.items():
             timings = {}
-            for persona, token in tokens.items():
-                with httpx.Client(
-                    base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
-                ) as client:
-                    timings[persona], returned = median_ms(client, body, requests)
-                    assert returned == 50, (persona, returned)
+            for persona, (ms, returned) in medians_ms(clients, body, requests).items():
+                assert returned == 50, (persona, returned)
+                timings[persona] = ms
             admin, manager, rep = timings.values()
             lines.append(
                 f"| {label} | {admin:.2f} | {manager:.2f} | {rep:.2f} | {rep / admin:.2f}× |"
             )
+        for client in clients.values():
+            client.close()
     if kind == "postgresql":
         with Database(PG_URL).engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))

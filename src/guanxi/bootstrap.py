@@ -6,6 +6,7 @@ from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
 from guanxi.kernel.migrate import upgrade
 from guanxi.modules import installed
+from guanxi.platform.metadata.ddl import sync_table_indexes
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.metadata.service import ensure_declared
 from guanxi.platform.query.check import check_formula
@@ -21,3 +22,5 @@ def migrate(db: Database, registry: Registry | None = None, clock: Clock | None 
             ensure_declared(
                 conn, registry, module.name, module.objects, now=now, formula_check=check_formula
             )
+        for obj in registry.snapshot(conn).objects.values():
+            sync_table_indexes(conn, obj)

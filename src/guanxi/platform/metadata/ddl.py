@@ -75,6 +75,25 @@ def sync_field_indexes(conn: Connection, obj: ObjectDef, f: FieldDef) -> None:
             index.create(conn)
 
 
+def sync_table_indexes(conn: Connection, obj: ObjectDef) -> list[str]:
+    """Rebuild the object table's indexes whose columns differ from the current design
+    (``build_table``), e.g. after an upgrade changed it; returns the names rebuilt."""
+    table = build_table(obj, MetaData(), conn.dialect.name)
+    existing = {str(ix["name"]): ix for ix in inspect(conn).get_indexes(obj.table_name)}
+    quote = conn.dialect.identifier_preparer.quote
+    rebuilt = []
+    for index in table.indexes:
+        name = str(index.name)
+        have = existing.get(name)
+        if have is None:
+            continue  # a field's index that is not there yet is sync_field_indexes' business
+        if list(have["column_names"]) != [col.name for col in index.columns]:
+            conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
+            index.create(conn)
+            rebuilt.append(name)
+    return rebuilt
+
+
 def _existing_indexes(conn: Connection, table_name: str) -> set[str]:
     return {str(ix["name"]) for ix in inspect(conn).get_indexes(table_name)}
 
