@@ -86,6 +86,24 @@ class UtcDateTime(TypeDecorator[datetime]):
             return moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """SQLite hands back the stored text: parse it in one step with ``fromisoformat``
+        (C code) instead of SQLAlchemy's regular-expression parser followed by ours — a
+        page of 50 records reads 150 of these."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        parse = datetime.fromisoformat
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            moment = parse(value) if isinstance(value, str) else value
+            if moment.tzinfo is None:
+                return moment.replace(tzinfo=UTC)
+            return moment.astimezone(UTC)
+
+        return process
+
     @property
     def python_type(self) -> type[datetime]:
         return datetime
