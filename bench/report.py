@@ -186,10 +186,17 @@ def _target_rows(results: list[DbResults]) -> list[str]:
             )
         )
         seq, conc = r.creates.sequential.per_second, r.creates.concurrent.per_second
-        rows[keys[2]].append(
+        cell = (
             f"1 client: {_rate(seq)}/s {_ok(seq >= TARGET_CREATES)};"
             f" {r.creates.threads} clients: {_rate(conc)}/s {_ok(conc >= TARGET_CREATES)}"
         )
+        if r.creates.scaled is not None:
+            scaled = r.creates.scaled.per_second
+            cell += (
+                f"; {r.creates.threads} clients, {r.creates.workers} server workers:"
+                f" {_rate(scaled)}/s {_ok(scaled >= TARGET_CREATES)}"
+            )
+        rows[keys[2]].append(cell)
         factor = r.bulk.raw_rows_per_s / r.bulk.api_rows_per_s
         rows[keys[3]].append(f"{_ratio(factor)} slower {_ok(factor <= TARGET_BULK_RATIO)}")
     return [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows.items()]
@@ -317,6 +324,19 @@ def _creates(results: list[DbResults], budget: Budget) -> list[str]:
         + " | ".join(f"{_ms(t.median_ms)} / {_ms(t.p95_ms)}" for t in conc)
         + " |"
     )
+    if all(r.creates.scaled is not None for r in results) and results:
+        workers = results[0].creates.workers
+        scaled = [r.creates.scaled for r in results if r.creates.scaled is not None]
+        out.append(
+            f"| {threads} clients, {workers} server workers: creates/s | "
+            + " | ".join(_rate(t.per_second) for t in scaled)
+            + " |"
+        )
+        out.append(
+            f"| {threads} clients, {workers} server workers: latency median / p95 ms | "
+            + " | ".join(f"{_ms(t.median_ms)} / {_ms(t.p95_ms)}" for t in scaled)
+            + " |"
+        )
     out.append(
         "| requests timed (1 client + concurrent) | "
         + " | ".join(f"{a.n} + {b.n}" for a, b in zip(seq, conc, strict=True))
@@ -406,7 +426,9 @@ def _method(budget: Budget) -> list[str]:
         " first page is checked to contain the same 50 records.",
         f"- **Creates (b):** {budget.creates} sequential requests after 20 warm-ups, then"
         f" {budget.creates} more spread over {budget.create_threads} client threads (one"
-        " connection each); creates/s = requests ÷ wall time.",
+        " connection each); creates/s = requests ÷ wall time. Then the same concurrent load"
+        " against a second server started with one worker process per core (`guanxi serve"
+        " --workers N`, how production runs it); the client threads share those cores.",
         f"- **Bulk (c):** {budget.bulk_batches} calls of {budget.bulk_size} records after a"
         " 10-record warm-up call; the database side loads the same records, converted to"
         " driver parameters before the clock starts, one transaction per 1,000 rows with the"

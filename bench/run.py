@@ -23,6 +23,7 @@ from bench.scenarios import (
     measure_creates,
     measure_health,
     measure_pages,
+    measure_scaled_creates,
     measure_search,
 )
 from bench.server import running_server
@@ -144,6 +145,11 @@ def measure(args: argparse.Namespace, budget: Budget) -> list[DbResults]:
                 searches = measure_search(server, dataset, budget, log)
                 creates = measure_creates(server, dataset, budget, log)
                 bulk = measure_bulk(server, dataset, budget, log)
+            workers = os.cpu_count() or 1
+            if workers > 1:
+                with running_server(dataset, data_dir, workers=workers) as server:
+                    creates.scaled = measure_scaled_creates(server, dataset, budget, workers, log)
+                    creates.workers = workers
         finally:
             reset(dataset)
         results.append(

@@ -403,6 +403,8 @@ class CreateResult:
     sequential: Timing
     concurrent: Timing
     threads: int
+    scaled: Timing | None = None  # the same clients against ``workers`` server processes
+    workers: int = 1
 
 
 def measure_creates(
@@ -424,8 +426,31 @@ def measure_creates(
 
         sequential = repeat(create, n, warmup=20)
     log(f"  creates: {n} over {threads} threads")
+    concurrent = _concurrent_creates(server, bodies, n + 20, n, threads)
+    return CreateResult(sequential, concurrent, threads)
+
+
+def measure_scaled_creates(
+    server: Server, dataset: Dataset, budget: Budget, workers: int, log: Callable[[str], None]
+) -> Timing:
+    """Concurrent creates against a server started with several workers (processes), as
+    production runs it: one per core."""
+    n, threads = budget.creates, budget.create_threads
+    bodies = [
+        orjson.dumps(p)
+        for p in new_accounts(n + 50, dataset.spec.seed + 2, 20 * dataset.spec.accounts)
+    ]
+    log(f"  creates: {n} over {threads} threads, {workers} server workers")
+    with server.client() as client:
+        for body in bodies[n:]:  # warm every worker's caches
+            _check(client.post("/api/v1/records/account", content=body, headers=JSON), 201)
+    return _concurrent_creates(server, bodies, 0, n, threads)
+
+
+def _concurrent_creates(
+    server: Server, bodies: list[bytes], offset: int, n: int, threads: int
+) -> Timing:
     clients = [server.client() for _ in range(threads)]
-    offset = n + 20
     try:
 
         def make_worker(t: int) -> Callable[[int], object]:
@@ -439,11 +464,10 @@ def measure_creates(
 
             return create_one
 
-        concurrent = concurrently(make_worker, threads, n // threads)
+        return concurrently(make_worker, threads, n // threads)
     finally:
         for c in clients:
             c.close()
-    return CreateResult(sequential, concurrent, threads)
 
 
 @dataclass

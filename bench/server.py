@@ -76,7 +76,16 @@ def running_server(dataset: Dataset, log_dir: Path, workers: int = 1) -> Iterato
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"server-{dataset.target.kind}-{workers}.log"
     guanxi = Path(sys.executable).with_name("guanxi")
-    cmd = [str(guanxi), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    cmd = [
+        str(guanxi),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, env=server_env(dataset), cwd=log_dir
