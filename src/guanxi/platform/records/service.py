@@ -40,6 +40,7 @@ from guanxi.platform.records.context import (
     written,
 )
 from guanxi.platform.records.validation import (
+    RowCleaner,
     check_references,
     check_unique,
     clean_row,
@@ -65,11 +66,11 @@ def create_many(
         )
     cleaned: list[tuple[int | None, dict[str, Any]]] = []
     errors: list[FieldError] = []
-    access = field_access(obj, ctx.actor.policy)
+    cleaner = RowCleaner(
+        obj, creating=True, access=field_access(obj, ctx.actor.policy), policy=ctx.actor.policy
+    )
     for index, data in enumerate(rows):
-        values, row_errors = clean_row(
-            obj, data, creating=True, index=index, policy=ctx.actor.policy, access=access
-        )
+        values, row_errors = cleaner.clean(data, index)
         errors.extend(row_errors)
         if not row_errors:
             cleaned.append((index, values))
