@@ -895,18 +895,32 @@ class AutoNumberType(FieldType):
         return String(80)
 
     def render(self, f: FieldDef, counter: int, today: date) -> str:
-        def token(match: re.Match[str]) -> str:
-            t = match.group(1)
-            if t.startswith("0"):
-                return str(counter).zfill(len(t))
-            return {
-                "YYYY": f"{today.year:04d}",
-                "YY": f"{today.year % 100:02d}",
-                "MM": f"{today.month:02d}",
-                "DD": f"{today.day:02d}",
-            }[t]
+        return self.renderer(f, today)(counter)
 
-        return self.TOKEN.sub(token, f.opt("format", "{000000}"))
+    def renderer(self, f: FieldDef, today: date) -> Callable[[int], str]:
+        """``render`` for many counters of one day, the format taken apart once."""
+        dates = {
+            "YYYY": f"{today.year:04d}",
+            "YY": f"{today.year % 100:02d}",
+            "MM": f"{today.month:02d}",
+            "DD": f"{today.day:02d}",
+        }
+        # split() with the token group gives literal, token, literal, … left to right,
+        # the same matches sub() replaces. A counter is kept as its width.
+        pieces: list[str | int] = []
+        for i, part in enumerate(self.TOKEN.split(f.opt("format", "{000000}"))):
+            if i % 2 == 0:
+                pieces.append(part)
+            elif part.startswith("0"):
+                pieces.append(len(part))
+            else:
+                pieces.append(dates[part])
+
+        def render(counter: int) -> str:
+            digits = str(counter)
+            return "".join(p if isinstance(p, str) else digits.zfill(p) for p in pieces)
+
+        return render
 
 
 class FormulaType(FieldType):
