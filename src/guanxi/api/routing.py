@@ -15,7 +15,6 @@ responses stay exactly as they were:
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -23,12 +22,15 @@ import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-_LONG_NUMBER = re.compile(rb"\d{19}")
+# Every digit as 0: a run of 19 zeros in the result is a run of 19 digits in the body
+# (ten times faster than searching for \d{19}, which costs more than orjson's parse).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19
 
 
 def decode_json(body: bytes) -> Any:
     """``json.loads(body)``, the same result or error, faster for ordinary documents."""
-    if _LONG_NUMBER.search(body) is None:
+    if _LONG_NUMBER not in body.translate(_DIGITS_AS_ZERO):
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
