@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from guanxi.platform.metadata.context import use_timezone
 from guanxi.platform.metadata.fieldtypes import (
+    ADDRESS_PARTS,
     AutoNumberType,
     FieldValueError,
     field_type,
@@ -328,3 +329,21 @@ def test_renderer_makes_the_same_numbers_as_substituting_tokens(
         }[t]
 
     assert ftype.renderer(f, today)(counter) == ftype.TOKEN.sub(token, "".join(pieces))
+
+
+@given(
+    st.one_of(
+        st.none(),
+        st.fixed_dictionaries({}, optional={part: st.text(max_size=3) for part in ADDRESS_PARTS}),
+    ),
+    st.one_of(
+        st.none(), st.builds(lambda a, c: {"amount": a, "currency": c}, st.decimals(), st.text())
+    ),
+    st.one_of(st.none(), st.text(), st.integers()),
+)
+def test_column_values_are_to_columns_in_column_order(address: Any, money: Any, plain: Any) -> None:
+    for type_, value in [("address", address), ("currency", money), ("text", plain)]:
+        f = field(type_)
+        ftype = field_type(type_)
+        columns = ftype.to_columns(f, value)
+        assert ftype.column_values(f, value) == [columns[n] for n in ftype.column_names(f)]

@@ -13,6 +13,8 @@ violation still rolls the whole transaction back and still arrives as SQLAlchemy
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Column, Connection, Dialect, Table, insert
@@ -40,7 +42,7 @@ class FieldColumns:
             if len(names) == 1 and type(ftype).to_columns is FieldType.to_columns:
                 self._fields.append((f.name, None))
             else:
-                self._fields.append((f.name, _splitter(ftype.to_columns, f, names)))
+                self._fields.append((f.name, partial(ftype.column_values, f)))
 
     def values(self, values: Mapping[str, Any], row: list[Any]) -> list[Any]:
         """Append the record's column values to ``row`` (a missing field is NULL)."""
@@ -50,16 +52,6 @@ class FieldColumns:
             else:
                 row.extend(split(values.get(name)))
         return row
-
-
-def _splitter(
-    to_columns: Callable[[Any, Any], dict[str, Any]], f: Any, names: list[str]
-) -> Callable[[Any], list[Any]]:
-    def split(value: Any) -> list[Any]:
-        columns = to_columns(f, value)
-        return [columns[name] for name in names]
-
-    return split
 
 
 def insert_rows(
@@ -117,20 +109,16 @@ def _keeps_none(processor: Processor) -> bool:
 def _driver_rows(
     rows: Sequence[Sequence[Any]], processors: list[Processor | None], tail: tuple[Any, ...]
 ) -> list[tuple[Any, ...]]:
-    converting = [
-        (i, processor, _keeps_none(processor))
-        for i, processor in enumerate(processors)
-        if processor is not None
-    ]
-    out: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = list(row)
-        for i, processor, keeps_none in converting:
-            value = values[i]
-            if value is not None or not keeps_none:
-                values[i] = processor(value)
-        out.append((*values, *tail))
-    return out
+    """Each column's values through its processor, then back into rows (with ``tail``)."""
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for i, processor in enumerate(processors):
+        if processor is not None:
+            if _keeps_none(processor):
+                columns[i] = [None if v is None else processor(v) for v in columns[i]]
+            else:
+                columns[i] = [processor(v) for v in columns[i]]
+    shared = [repeat(value, len(rows)) for value in tail]
+    return list(zip(*columns, *shared, strict=True))
 
 
 def _copy(conn: Connection, sql: str, params: list[tuple[Any, ...]]) -> None:
