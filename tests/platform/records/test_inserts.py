@@ -247,3 +247,23 @@ def test_nothing_to_insert_sends_nothing(tables: tuple[Database, Table, Table]) 
     with db.write() as conn:
         insert_rows(conn, thing, ["id"], [])
         assert conn.execute(select(thing.c.id)).all() == []
+
+
+def test_other_drivers_get_sqlalchemys_own_insert(
+    tables: tuple[Database, Table, Table], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, thing, twin = tables
+    # pysqlite also takes named parameters; psycopg is told it is some other driver.
+    if db.dialect == "sqlite":
+        monkeypatch.setattr(db.engine.dialect, "paramstyle", "named")
+        monkeypatch.setattr(db.engine.dialect, "positional", False)
+    else:
+        monkeypatch.setattr(db.engine.dialect, "driver", "other")
+    batch = [
+        (uuid7(), {"code": "a\tb", "budget": {"amount": Decimal("1.50"), "currency": "USD"}}),
+        (uuid7(), {"code": "\\N", "labels": ["x"], "address": {"city": "杭州市"}}),
+    ]
+    with db.write() as conn:
+        new_path(conn, thing, batch)
+        conn.execute(insert(twin), old_path_rows(TWIN, batch))
+        assert stored(conn, thing) == stored(conn, twin)

@@ -71,7 +71,9 @@ def insert_rows(
         return
     shared = dict(shared or {})
     dialect = conn.dialect
-    if dialect.name not in {"sqlite", "postgresql"}:
+    sqlite = dialect.name == "sqlite" and dialect.paramstyle == "qmark"
+    copy = dialect.name == "postgresql" and dialect.driver == "psycopg"
+    if not (sqlite or copy):  # another driver: SQLAlchemy's own way
         conn.execute(
             insert(table), [{**dict(zip(columns, row, strict=True)), **shared} for row in rows]
         )
@@ -85,7 +87,7 @@ def insert_rows(
     params = _driver_rows(rows, processors, tail)
     preparer = dialect.identifier_preparer
     quoted = ", ".join(preparer.quote(name) for name in names)
-    if dialect.name == "sqlite":
+    if sqlite:
         marks = ", ".join("?" for _ in names)
         sql = f"INSERT INTO {preparer.format_table(table)} ({quoted}) VALUES ({marks})"  # noqa: S608 - identifiers quoted by the dialect
         conn.exec_driver_sql(sql, params)
