@@ -14,7 +14,12 @@ from guanxi.kernel.errors import FieldError
 from guanxi.platform.metadata.context import use_timezone
 from guanxi.platform.metadata.fieldtypes import FieldValueError, field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
-from guanxi.platform.records.validation import READ_ONLY_SYSTEM, WRITABLE_SYSTEM, RowCleaner
+from guanxi.platform.records.validation import (
+    READ_ONLY_SYSTEM,
+    WRITABLE_SYSTEM,
+    RowCleaner,
+    _is_empty,
+)
 
 OPTIONS = [
     {"value": "a", "label": {"en": "A"}},
@@ -217,3 +222,24 @@ def test_each_row_gets_its_own_copy_of_a_list_default() -> None:
     second, _ = cleaner.clean({"name": "y"}, 1)
     assert first["labels"] == second["labels"] == ["new"]
     assert first["labels"] is not second["labels"]
+
+
+@given(
+    st.one_of(
+        st.none(),
+        st.text(max_size=3),
+        st.integers(-1, 1),
+        st.booleans(),
+        st.floats(),
+        st.decimals(),
+        st.dates(),
+        st.datetimes(),
+        st.uuids(),
+        st.lists(st.integers(), max_size=2),
+        st.dictionaries(st.text(max_size=1), st.integers(), max_size=2),
+        st.tuples(),
+        st.sets(st.integers(), max_size=1),
+    )
+)
+def test_quick_is_empty_is_field_type_is_empty(value: Any) -> None:
+    assert _is_empty(value) == field_type("text").is_empty(value)

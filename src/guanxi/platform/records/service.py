@@ -22,7 +22,7 @@ from guanxi.kernel.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from guanxi.kernel.ids import uuid7
+from guanxi.kernel.ids import uuid7_batch
 from guanxi.platform.metadata.fieldtypes import field_type
 from guanxi.platform.query.paths import QueryScope
 from guanxi.platform.records import reader
@@ -101,10 +101,9 @@ def create_many(
         "deleted_at": None,
     }
     inserts: list[list[Any]] = []
-    ids = []
+    ids = uuid7_batch(len(good))
     for n, (_, values) in enumerate(good):
-        record_id = uuid7()
-        ids.append(record_id)
+        record_id = ids[n]
         for name, issued in numbers.items():
             values[name] = issued[n]
         owner_id = values.pop("owner_id", ctx.actor.user_id)

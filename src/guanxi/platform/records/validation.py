@@ -50,6 +50,18 @@ def clean_row(
 _FIELD, _SKIP, _OWNER, _SYSTEM, _READ_ONLY = range(5)
 # Cleaned defaults of these types can be shared by every row of a call; others are rebuilt.
 _SHAREABLE = (str, int, bool, Decimal, date, datetime, UUID)
+# Types that FieldType.is_empty never calls empty.
+_NEVER_EMPTY = frozenset({int, bool, float, Decimal, date, datetime, UUID})
+
+
+def _is_empty(value: Any) -> bool:
+    """FieldType.is_empty without its four comparisons for the types cleaners return."""
+    kind = type(value)
+    if kind is str or kind is list or kind is dict:
+        return not value
+    if kind in _NEVER_EMPTY:
+        return False
+    return value is None or value == "" or value == [] or value == {}
 
 
 class _Default:
@@ -91,6 +103,7 @@ class RowCleaner:
         tail: list[tuple[str, _Default | None, Callable[[Any], bool] | None]] = []
         for f in obj.active_fields:
             ftype = field_type(f.type)
+            is_empty = _is_empty if type(ftype).is_empty is FieldType.is_empty else ftype.is_empty
             if f.name in visible:
                 if not ftype.writable or f.name not in writable:
                     steps[f.name] = (_READ_ONLY,)
@@ -99,10 +112,10 @@ class RowCleaner:
                         _FIELD,
                         ftype.cleaner(f),
                         f.type != "rich_text",
-                        ftype.is_empty,
+                        is_empty,
                     )
             default = _Default(ftype, f) if creating and f.default is not None else None
-            required = ftype.is_empty if f.required and f.name in writable else None
+            required = is_empty if f.required and f.name in writable else None
             if default is not None or required is not None:
                 tail.append((f.name, default, required))
         # System keys win over fields, as the checks for them come first.
