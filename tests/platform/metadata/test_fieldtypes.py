@@ -275,6 +275,36 @@ def test_numbers_with_a_national_prefix_or_leading_zero_after_the_country_code()
             ), variant
 
 
+EXAMPLES = example_numbers()
+edits = st.lists(
+    st.tuples(
+        st.sampled_from(["replace", "insert", "delete"]),
+        st.integers(1, 16),
+        st.sampled_from("0123456789"),
+    ),
+    min_size=1,
+    max_size=2,
+)
+
+
+@given(st.sampled_from(EXAMPLES), edits)
+@settings(max_examples=1000)
+def test_near_valid_numbers_agree_with_phonenumbers(number: str, changes: list[Any]) -> None:
+    digits = list(number[1:])
+    for change, position, digit in changes:
+        at = min(position, len(digits) - 1)
+        if change == "replace":
+            digits[at] = digit
+        elif change == "insert":
+            digits.insert(at, digit)
+        elif len(digits) > 2:
+            del digits[at]
+    variant = "+" + "".join(digits)
+    assert outcome(field_type("phone").cleaner(field("phone")), variant) == outcome(
+        partial(phone_by_phonenumbers, region="CN"), variant
+    ), variant
+
+
 calling_codes = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
 plus_digits = st.tuples(
     st.one_of(st.sampled_from(calling_codes), st.integers(0, 999)),
