@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 
-from guanxi.platform.records import service
+from guanxi.platform.records import inserts, service
 from tests.api.conftest import Api
 from tests.api.test_custom_object_journey import make_equipment
 
 TRICKY = ["\\N", "NULL", "a\tb", "back\\slash \\.", "引号\"'", "\\\\N", "x\\ty"]
+# More rows than FEW_ROWS, so the batch goes through executemany / COPY.
+BATCH = [f"{text}{n}" for n in range(2) for text in TRICKY]
 
 
 def test_tabs_newlines_backslashes_and_null_like_text_are_stored_exactly(admin: Api) -> None:
@@ -21,10 +23,11 @@ def test_tabs_newlines_backslashes_and_null_like_text_are_stored_exactly(admin: 
             "tags": [text, "tab\there"],
             "address": {"street": f"{text}路1号", "city": "\\N"},
         }
-        for text in TRICKY
+        for text in BATCH
     ]
+    assert len(rows) >= inserts.FEW_ROWS
     created = admin.ok("POST", "/records/account/bulk", 201, json={"records": rows})["records"]
-    for text, record in zip(TRICKY, created, strict=True):
+    for text, record in zip(BATCH, created, strict=True):
         stored = admin.ok("GET", f"/records/account/{record['id']}")
         assert stored == record
         assert stored["name"] == text
@@ -72,11 +75,13 @@ def test_with_all_or_none_false_good_rows_land_and_bad_rows_are_named(admin: Api
         {"serial_no": "EQ-4", "status": "broken", "installed_on": "2026-02-30"},
         {"serial_no": "EQ-5", "status": "repair", "price": 7},
         {"price": "3"},
+        *({"serial_no": f"EQ-{n}", "price": n} for n in range(6, 6 + inserts.FEW_ROWS)),
     ]
     response = admin.post("/records/equipment/bulk", json={"records": rows, "all_or_none": False})
     assert response.status_code == 207
     body = response.json()
-    assert [r["serial_no"] for r in body["records"]] == ["EQ-1", "EQ-5"]
+    good = ["EQ-1", "EQ-5", *(f"EQ-{n}" for n in range(6, 6 + inserts.FEW_ROWS))]
+    assert [r["serial_no"] for r in body["records"]] == good
     assert sorted((e["index"], e["field"], e["code"]) for e in body["errors"]) == [
         (1, "price", "scale"),
         (2, "serial_no", "duplicate"),
@@ -84,9 +89,14 @@ def test_with_all_or_none_false_good_rows_land_and_bad_rows_are_named(admin: Api
         (3, "status", "invalid_option"),
         (5, "serial_no", "required"),
     ]
-    listed = admin.ok("POST", "/records/equipment/query", json={"sort": ["serial_no"]})
-    assert [r["serial_no"] for r in listed["records"]] == ["EQ-1", "EQ-5"]
-    assert listed["records"][1]["price"] == "7.00"
+    listed = admin.ok(
+        "POST", "/records/equipment/query", json={"sort": ["serial_no"], "with_total": True}
+    )
+    assert listed["total"] == len(good)
+    assert {r["serial_no"]: r for r in listed["records"]} == {
+        r["serial_no"]: r for r in body["records"]
+    }
+    assert body["records"][1]["price"] == "7.00"
 
 
 @pytest.fixture
@@ -101,9 +111,11 @@ def test_a_clash_only_the_database_finds_is_409_and_nothing_is_written(
 ) -> None:
     make_equipment(admin)
     admin.ok("POST", "/records/equipment/bulk", 201, json={"records": [{"serial_no": "EQ-1"}]})
+    others = [{"serial_no": f"OK-{n}"} for n in range(inserts.FEW_ROWS)]  # the driver path
     for rows in (
-        [{"serial_no": "EQ-2"}, {"serial_no": "EQ-3"}, {"serial_no": "EQ-2"}],  # in the batch
-        [{"serial_no": "EQ-4"}, {"serial_no": "EQ-1"}],  # with a stored record
+        [{"serial_no": "EQ-2"}, *others, {"serial_no": "EQ-2"}],  # within the batch
+        [*others, {"serial_no": "EQ-1"}],  # with a stored record
+        [{"serial_no": "EQ-3"}, {"serial_no": "EQ-1"}],  # a few rows: insert()
     ):
         for all_or_none in (True, False):
             response = admin.post(

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, MetaData, Table, insert, select
+from sqlalchemy import Connection, MetaData, Table, event, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from guanxi.kernel.db import Database
@@ -21,6 +21,7 @@ from guanxi.platform.access.users import create_user
 from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS, field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import build_table
+from guanxi.platform.records import inserts
 from guanxi.platform.records.inserts import FieldColumns, insert_rows
 
 OPTIONS = [{"value": "a", "label": {"en": "A"}}, {"value": "b", "label": {"en": "B"}}]
@@ -75,6 +76,12 @@ def make_object(name: str) -> ObjectDef:
 
 THING = make_object("thing")  # written by insert_rows
 TWIN = make_object("twin")  # the same rows through insert(table), as create_many did
+
+
+@pytest.fixture(autouse=True)
+def driver_path_for_any_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small batches here take the driver path too (the API normally leaves them to insert())."""
+    monkeypatch.setattr(inserts, "FEW_ROWS", 1)
 
 
 @pytest.fixture
@@ -267,3 +274,18 @@ def test_other_drivers_get_sqlalchemys_own_insert(
         new_path(conn, thing, batch)
         conn.execute(insert(twin), old_path_rows(TWIN, batch))
         assert stored(conn, thing) == stored(conn, twin)
+
+
+def test_a_few_rows_go_through_insert_and_store_the_same(
+    tables: tuple[Database, Table, Table], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, thing, twin = tables
+    monkeypatch.setattr(inserts, "FEW_ROWS", 10)
+    batch = [(uuid7(), {"code": f"c{n}", "name": "a\tb", "labels": ["\\N"]}) for n in range(9)]
+    statements: list[str] = []
+    with db.write() as conn:
+        event.listen(conn, "before_cursor_execute", lambda *a: statements.append(a[2]))
+        new_path(conn, thing, batch)
+        conn.execute(insert(twin), old_path_rows(TWIN, batch))
+        assert stored(conn, thing) == stored(conn, twin)
+    assert statements[0].startswith("INSERT INTO o_thing")

@@ -8,6 +8,7 @@ Deleting, restoring and purging live in ``deletion``; reading in ``reads``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -90,7 +91,7 @@ def create_many(
         if f.type == "auto_number"
     }
     table = ctx.snap.table(obj.name)
-    fields = FieldColumns(obj)
+    fields = obj.derived("field_columns", partial(FieldColumns, obj))
     columns = ["id", "owner_id", *fields.names]
     shared = {
         "version": 1,

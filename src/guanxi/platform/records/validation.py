@@ -80,12 +80,42 @@ class _Default:
         return value
 
 
+Step = tuple[Any, ...]
+# Per field with a default or a required check: the field, its type and how to test "empty".
+TailSpec = tuple[FieldDef, FieldType, Callable[[Any], bool] | None]
+
+
+def _plan(
+    obj: ObjectDef, visible: frozenset[str], writable: frozenset[str]
+) -> tuple[dict[str, Step], list[TailSpec]]:
+    """What RowCleaner does with each input key, and which fields it checks after them."""
+    steps: dict[str, Step] = {}
+    tail: list[TailSpec] = []
+    for f in obj.active_fields:
+        ftype = field_type(f.type)
+        is_empty = _is_empty if type(ftype).is_empty is FieldType.is_empty else ftype.is_empty
+        if f.name in visible:
+            if not ftype.writable or f.name not in writable:
+                steps[f.name] = (_READ_ONLY,)
+            else:
+                steps[f.name] = (_FIELD, ftype.cleaner(f), f.type != "rich_text", is_empty)
+        required = is_empty if f.required and f.name in writable else None
+        if f.default is not None or required is not None:
+            tail.append((f, ftype, required))
+    # System keys win over fields, as the checks for them come first.
+    steps["version"] = (_SKIP,)  # handled by the update path
+    steps.update(dict.fromkeys(WRITABLE_SYSTEM, (_OWNER,)))
+    steps.update(dict.fromkeys(READ_ONLY_SYSTEM, (_SYSTEM,)))
+    return steps, tail
+
+
 class RowCleaner:
     """:func:`clean_row` for many rows of one object, with the per-field work done once.
 
-    Field lookups, permissions, converters (``FieldType.cleaner``), defaults and required
-    fields are settled when the cleaner is made, so a row costs only its own values. Make
-    one per call: the field types may read the request's time zone.
+    Field lookups, permissions, converters (``FieldType.cleaner``) and required fields
+    are settled once per definition and set of permissions (and kept with the
+    definition), so a row costs only its own values. Defaults are cleaned once per
+    cleaner: make one per call, as a default may depend on the request's time zone.
     """
 
     def __init__(
@@ -99,31 +129,15 @@ class RowCleaner:
         visible, writable = access or field_access(obj, policy)
         self.obj = obj
         self.creating = creating
-        steps: dict[str, tuple[Any, ...]] = {}
-        tail: list[tuple[str, _Default | None, Callable[[Any], bool] | None]] = []
-        for f in obj.active_fields:
-            ftype = field_type(f.type)
-            is_empty = _is_empty if type(ftype).is_empty is FieldType.is_empty else ftype.is_empty
-            if f.name in visible:
-                if not ftype.writable or f.name not in writable:
-                    steps[f.name] = (_READ_ONLY,)
-                else:
-                    steps[f.name] = (
-                        _FIELD,
-                        ftype.cleaner(f),
-                        f.type != "rich_text",
-                        is_empty,
-                    )
-            default = _Default(ftype, f) if creating and f.default is not None else None
-            required = is_empty if f.required and f.name in writable else None
-            if default is not None or required is not None:
-                tail.append((f.name, default, required))
-        # System keys win over fields, as the checks for them come first.
-        steps["version"] = (_SKIP,)  # handled by the update path
-        steps.update(dict.fromkeys(WRITABLE_SYSTEM, (_OWNER,)))
-        steps.update(dict.fromkeys(READ_ONLY_SYSTEM, (_SYSTEM,)))
+        steps, tail = obj.derived(
+            ("row_cleaner", visible, writable), partial(_plan, obj, visible, writable)
+        )
         self._steps = steps
-        self._tail = tail
+        self._tail: list[tuple[str, _Default | None, Callable[[Any], bool] | None]] = []
+        for f, ftype, required in tail:
+            default = _Default(ftype, f) if creating and f.default is not None else None
+            if default is not None or required is not None:
+                self._tail.append((f.name, default, required))
 
     def clean(self, data: Any, index: int | None = None) -> tuple[dict[str, Any], list[FieldError]]:
         """Convert one input row to Python values; collect every problem instead of stopping."""
