@@ -12,11 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
+from guanxi.api.routing import OrjsonRoute
 from guanxi.kernel.errors import FieldError, ValidationFailed
 from guanxi.platform.access import sharing
 from guanxi.platform.records import context, deletion, export, reader, reads, service
 
-router = APIRouter(prefix="/api/v1", tags=["records"], default_response_class=ORJSONResponse)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["records"],
+    default_response_class=ORJSONResponse,
+    route_class=OrjsonRoute,  # bulk bodies are large: decode them with orjson
+)
 
 
 class QueryIn(BaseModel):

@@ -12,6 +12,17 @@ _last_ms = 0
 _last_rand = 0
 
 
+def _compose(ms: int, rand: int) -> int:
+    rand_a = (rand >> 62) & 0xFFF
+    rand_b = rand & ((1 << 62) - 1)
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= rand_a << 64
+    value |= 0b10 << 62
+    value |= rand_b
+    return value
+
+
 def uuid7() -> uuid.UUID:
     """Return a new UUIDv7; monotonic within one process even inside one millisecond."""
     global _last_ms, _last_rand
@@ -24,11 +35,21 @@ def uuid7() -> uuid.UUID:
         else:
             rand = int.from_bytes(os.urandom(10), "big") >> 6  # 74 random bits
         _last_ms, _last_rand = ms, rand
-    rand_a = (rand >> 62) & 0xFFF
-    rand_b = rand & ((1 << 62) - 1)
-    value = (ms & ((1 << 48) - 1)) << 80
-    value |= 0x7 << 76
-    value |= rand_a << 64
-    value |= 0b10 << 62
-    value |= rand_b
-    return uuid.UUID(int=value)
+    return uuid.UUID(int=_compose(ms, rand))
+
+
+def uuid7_batch(count: int) -> list[uuid.UUID]:
+    """``count`` new UUIDv7s in ascending order, with one clock read and one lock: the
+    same as ``count`` calls of :func:`uuid7` within one millisecond."""
+    global _last_ms, _last_rand
+    if count <= 0:
+        return []
+    with _lock:
+        ms = time.time_ns() // 1_000_000
+        if ms <= _last_ms:
+            ms = _last_ms
+            first = _last_rand + 1
+        else:
+            first = int.from_bytes(os.urandom(10), "big") >> 6
+        _last_ms, _last_rand = ms, first + count - 1
+    return [uuid.UUID(int=_compose(ms, rand)) for rand in range(first, first + count)]

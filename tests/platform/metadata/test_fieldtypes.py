@@ -1,13 +1,25 @@
 """Value rules of each field type, independent of any database."""
 
+import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
+import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from guanxi.platform.metadata.context import use_timezone
-from guanxi.platform.metadata.fieldtypes import FieldValueError, field_type
+from guanxi.platform.metadata.fieldtypes import (
+    ADDRESS_PARTS,
+    AutoNumberType,
+    FieldValueError,
+    field_type,
+    valid_e164,
+)
 from guanxi.platform.metadata.model import FieldDef
 
 
@@ -92,3 +104,276 @@ def test_auto_number_formats() -> None:
     config = ftype.check_config({"format": "CON-{YYYY}-{000000}"}, {})
     f = FieldDef("contract", "no", "auto_number", {"en": "No"}, config=config)
     assert ftype.render(f, 42, date(2026, 11, 23)) == "CON-2026-000042"  # type: ignore[attr-defined]
+
+
+# -- bulk converters (FieldType.cleaner) give exactly what clean gives -----------------------
+
+
+def field(type_: str, **config: Any) -> FieldDef:
+    ftype = field_type(type_)
+    checked = ftype.check_config(config, {"account": object()})
+    return FieldDef("x", "f", type_, {"en": "F"}, config=checked)
+
+
+def outcome(convert: Callable[[Any], Any], value: Any) -> tuple[Any, ...]:
+    """What a conversion did, precisely enough to tell two implementations apart."""
+    try:
+        result = convert(value)
+    except FieldValueError as error:
+        return ("error", error.message, error.code)
+    except Exception as error:  # the same unexpected failure counts as the same
+        return ("raised", type(error))
+    return ("value", type(result), repr(result))
+
+
+def same_as_clean(f: FieldDef, values: list[Any]) -> None:
+    ftype = field_type(f.type)
+    fast = ftype.cleaner(f)
+    for value in values:
+        assert outcome(fast, value) == outcome(partial(ftype.clean, f), value), value
+
+
+numbers_as_text = st.from_regex(r"\A\s?-?[0-9]{0,22}(\.[0-9]{0,12})?([eE][-+]?[0-9]{1,3})?\s?\Z")
+any_number = st.one_of(
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),
+    st.decimals(),
+    st.booleans(),
+    numbers_as_text,
+    st.text(max_size=8),
+    st.none(),
+)
+bounds = st.one_of(st.none(), st.integers(-1000, 1000), st.sampled_from(["10", "-5.5", "1e3"]))
+
+
+@given(st.lists(any_number, max_size=20), bounds, bounds)
+def test_integer_cleaner_is_clean(values: list[Any], lo: Any, hi: Any) -> None:
+    config = {k: v for k, v in {"min": lo, "max": hi}.items() if v is not None}
+    same_as_clean(field("integer", **config), values)
+
+
+@given(
+    st.lists(any_number, max_size=20),
+    st.integers(1, 18),
+    st.integers(0, 10),
+    bounds,
+    bounds,
+    st.sampled_from(["decimal", "percent", "currency"]),
+)
+def test_decimal_and_currency_cleaners_are_clean(
+    values: list[Any], precision: int, scale: int, lo: Any, hi: Any, type_: str
+) -> None:
+    config: dict[str, Any] = {"precision": precision, "scale": min(scale, precision)}
+    config.update({k: v for k, v in {"min": lo, "max": hi}.items() if v is not None})
+    same_as_clean(field(type_, **config), values)
+
+
+currency_values = st.one_of(
+    any_number,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "amount": st.one_of(numbers_as_text, any_number),
+            "currency": st.sampled_from(["USD", "CNY", "usd", "", "EURO", None, 5]),
+            "rate": any_number,
+        },
+    ),
+)
+
+
+@given(st.lists(currency_values, max_size=20), st.sampled_from(["CNY", "USD"]))
+def test_currency_cleaner_is_clean_for_objects_too(values: list[Any], code: str) -> None:
+    same_as_clean(field("currency", currency=code, scale=2), values)
+
+
+@given(st.lists(st.one_of(st.sampled_from(["a", "b", "c", "A", ""]), any_number), max_size=10))
+def test_picklist_cleaner_is_clean(values: list[Any]) -> None:
+    options = [
+        {"value": "a", "label": {"en": "A"}},
+        {"value": "b", "label": {"en": "B"}, "active": False},
+        {"value": "c", "label": {"en": "C"}},
+    ]
+    same_as_clean(field("picklist", options=options), values)
+    same_as_clean(field("multi_picklist", options=options), [values, *values])
+
+
+url_parts = st.tuples(
+    st.sampled_from(["http://", "https://", "HTTPS://", "ftp://", "", "//", "https:/"]),
+    st.from_regex(r"\A[A-Za-z0-9.\-\[\]@:]{0,20}\Z"),
+    st.sampled_from(["", ":80", ":99999", ":x"]),
+    st.text(alphabet="/?#&=%~._-!$'()*+,;:@ aZ9\t\n中", max_size=15),
+)
+
+
+@given(st.lists(st.one_of(url_parts.map("".join), st.text(max_size=20), any_number), max_size=15))
+def test_url_cleaner_is_clean(values: list[Any]) -> None:
+    same_as_clean(field("url"), values)
+
+
+def test_url_cleaner_keeps_the_length_limit() -> None:
+    same_as_clean(field("url"), ["https://example.com/" + "a" * n for n in (2027, 2028, 2029)])
+
+
+# -- phone numbers: the E.164 shortcut agrees with phonenumbers ------------------------------
+
+
+def phone_by_phonenumbers(value: Any, region: str) -> Any:
+    """PhoneType.clean as it was before the shortcut: phonenumbers decides everything."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise FieldValueError("expected a phone number", "type")
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise FieldValueError("is not a phone number", "phone") from None
+    if not phonenumbers.is_valid_number(number):
+        raise FieldValueError("is not a valid phone number", "phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def example_numbers() -> list[str]:
+    numbers = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in range(11):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                numbers.append(phonenumbers.format_number(example, 0))
+    for code in sorted(phonenumbers.COUNTRY_CODES_FOR_NON_GEO_REGIONS):
+        example = phonenumbers.example_number_for_non_geo_entity(code)
+        if example is not None:
+            numbers.append(phonenumbers.format_number(example, 0))
+    return numbers
+
+
+def test_every_countrys_example_numbers_take_the_shortcut_to_the_same_result() -> None:
+    f = field("phone")
+    for number in example_numbers():
+        assert outcome(field_type("phone").cleaner(f), number) == outcome(
+            partial(phone_by_phonenumbers, region="CN"), number
+        ), number
+    # Italian leading zeros and national prefixes are left to phonenumbers.parse.
+    assert valid_e164("+390612345678") is None
+    assert valid_e164("+8617951234567") is None
+
+
+def test_numbers_with_a_national_prefix_or_leading_zero_after_the_country_code() -> None:
+    f = field("phone")
+    for number in example_numbers():
+        parsed = phonenumbers.parse(number)
+        region = phonenumbers.region_code_for_country_code(parsed.country_code)
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(
+            parsed.country_code, region
+        )
+        national = phonenumbers.national_significant_number(parsed)
+        prefixes = {"0", "00", (metadata and metadata.national_prefix) or "0"}
+        for prefix in prefixes:
+            variant = f"+{parsed.country_code}{prefix}{national.lstrip('0')}"
+            assert outcome(field_type("phone").cleaner(f), variant) == outcome(
+                partial(phone_by_phonenumbers, region="CN"), variant
+            ), variant
+
+
+EXAMPLES = example_numbers()
+edits = st.lists(
+    st.tuples(
+        st.sampled_from(["replace", "insert", "delete"]),
+        st.integers(1, 16),
+        st.sampled_from("0123456789"),
+    ),
+    min_size=1,
+    max_size=2,
+)
+
+
+@given(st.sampled_from(EXAMPLES), edits)
+@settings(max_examples=1000)
+def test_near_valid_numbers_agree_with_phonenumbers(number: str, changes: list[Any]) -> None:
+    digits = list(number[1:])
+    for change, position, digit in changes:
+        at = min(position, len(digits) - 1)
+        if change == "replace":
+            digits[at] = digit
+        elif change == "insert":
+            digits.insert(at, digit)
+        elif len(digits) > 2:
+            del digits[at]
+    variant = "+" + "".join(digits)
+    assert outcome(field_type("phone").cleaner(field("phone")), variant) == outcome(
+        partial(phone_by_phonenumbers, region="CN"), variant
+    ), variant
+
+
+calling_codes = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+plus_digits = st.tuples(
+    st.one_of(st.sampled_from(calling_codes), st.integers(0, 999)),
+    st.from_regex(r"\A[0-9]{0,16}\Z"),
+).map(lambda t: f"+{t[0]}{t[1]}")
+phone_like = st.one_of(
+    plus_digits,
+    plus_digits.map(lambda s: s[:4] + " " + s[4:]),
+    st.from_regex(r"\A[+0-9 ()\-x#;=]{0,20}\Z"),
+    st.integers(0, 10**15),
+    st.text(max_size=10),
+    st.booleans(),
+)
+
+
+@given(st.lists(phone_like, max_size=25), st.sampled_from(["CN", "US", "IT", "GB", "DE"]))
+@settings(max_examples=300)
+def test_phone_clean_agrees_with_phonenumbers(values: list[Any], region: str) -> None:
+    f = field("phone", region=region)
+    for value in values:
+        expected = outcome(partial(phone_by_phonenumbers, region=region), value)
+        assert outcome(partial(field_type("phone").clean, f), value) == expected, value
+
+
+# -- auto-numbers ---------------------------------------------------------------------------
+
+
+@given(
+    st.lists(
+        st.sampled_from(["{YYYY}", "{YY}", "{MM}", "{DD}", "{0}", "{000000}", "-", "x", "{", "}"]),
+        max_size=8,
+    ),
+    st.integers(0, 10**9),
+    st.dates(),
+)
+def test_renderer_makes_the_same_numbers_as_substituting_tokens(
+    pieces: list[str], counter: int, today: date
+) -> None:
+    ftype = field_type("auto_number")
+    assert isinstance(ftype, AutoNumberType)
+    f = FieldDef("o", "n", "auto_number", {"en": "No"}, config={"format": "".join(pieces)})
+
+    def token(match: re.Match[str]) -> str:
+        t = match.group(1)
+        if t.startswith("0"):
+            return str(counter).zfill(len(t))
+        return {
+            "YYYY": f"{today.year:04d}",
+            "YY": f"{today.year % 100:02d}",
+            "MM": f"{today.month:02d}",
+            "DD": f"{today.day:02d}",
+        }[t]
+
+    assert ftype.renderer(f, today)(counter) == ftype.TOKEN.sub(token, "".join(pieces))
+
+
+@given(
+    st.one_of(
+        st.none(),
+        st.fixed_dictionaries({}, optional={part: st.text(max_size=3) for part in ADDRESS_PARTS}),
+    ),
+    st.one_of(
+        st.none(), st.builds(lambda a, c: {"amount": a, "currency": c}, st.decimals(), st.text())
+    ),
+    st.one_of(st.none(), st.text(), st.integers()),
+)
+def test_column_values_are_to_columns_in_column_order(address: Any, money: Any, plain: Any) -> None:
+    for type_, value in [("address", address), ("currency", money), ("text", plain)]:
+        f = field(type_)
+        ftype = field_type(type_)
+        columns = ftype.to_columns(f, value)
+        assert ftype.column_values(f, value) == [columns[n] for n in ftype.column_names(f)]

@@ -8,9 +8,11 @@ column values (``to_columns``) and back (``from_row``). Validation errors are ra
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache, partial
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -111,6 +113,15 @@ class FieldType:
         """Turn an API value (never None) into the canonical Python value."""
         return value
 
+    def cleaner(self, f: FieldDef) -> Callable[[Any], Any]:
+        """``clean`` for one field, its settings read once: for converting many rows.
+
+        It must give exactly what ``clean`` gives, value or error. Types that bulk loads
+        spend their time in override it with a shortcut for common, clearly valid values
+        that hands everything else to ``clean``.
+        """
+        return partial(self.clean, f)
+
     def bound(self, raw: Any) -> Any:
         """A configured min/max as a comparable value."""
         return _decimal(raw)
@@ -122,8 +133,24 @@ class FieldType:
         if hi is not None and value > self.bound(hi):
             raise FieldValueError(f"must be at most {hi}", "max")
 
+    def bounds_test(self, f: FieldDef) -> Callable[[Any], bool] | None:
+        """Whether a value passes ``check_bounds``, the bounds converted once; None when a
+        configured bound does not convert (``check_bounds`` then reports it per value)."""
+        lo, hi = f.opt("min"), f.opt("max")
+        try:
+            low = None if lo is None else self.bound(lo)
+            high = None if hi is None else self.bound(hi)
+        except (ValueError, TypeError):
+            return None
+        return lambda value: (low is None or not value < low) and (high is None or not value > high)
+
     def to_columns(self, f: FieldDef, value: Any) -> dict[str, Any]:
         return {f.name: value}
+
+    def column_values(self, f: FieldDef, value: Any) -> list[Any]:
+        """``to_columns`` as a list in ``column_names`` order (for bulk inserts)."""
+        columns = self.to_columns(f, value)
+        return [columns[name] for name in self.column_names(f)]
 
     def from_row(self, f: FieldDef, row: Mapping[str, Any]) -> Any:
         return row.get(f.name)
@@ -213,6 +240,19 @@ class IntegerType(FieldType):
         self.check_bounds(f, result)
         return result
 
+    def cleaner(self, f: FieldDef) -> Callable[[Any], Any]:
+        slow = partial(self.clean, f)
+        in_bounds = self.bounds_test(f)
+        if in_bounds is None:
+            return slow
+
+        def clean(value: Any) -> Any:
+            if type(value) is int and -(2**63) <= value < 2**63 and in_bounds(value):
+                return value
+            return slow(value)
+
+        return clean
+
 
 class DecimalType(FieldType):
     name = "decimal"
@@ -253,9 +293,46 @@ class DecimalType(FieldType):
         self.check_bounds(f, number)
         return number
 
+    def cleaner(self, f: FieldDef) -> Callable[[Any], Any]:
+        return self.number_cleaner(f)
+
+    def number_cleaner(self, f: FieldDef) -> Callable[[Any], Any]:
+        """DecimalType.clean for one field: a number that needs no rounding, fits and is
+        within bounds is taken as it is; anything else goes through ``clean``."""
+        slow = partial(DecimalType.clean, self, f)
+        scale = f.opt("scale", self.default_scale)
+        precision = f.opt("precision", 18)
+        in_bounds = self.bounds_test(f)
+        try:
+            quantum = Decimal(1).scaleb(-scale)
+        except (ArithmeticError, TypeError):
+            in_bounds = None
+        if in_bounds is None:
+            return slow
+
+        def clean(value: Any) -> Any:
+            number = _decimal(value)  # clean starts with the same call: same errors
+            try:
+                rounded = number.quantize(quantum)
+            except ArithmeticError:
+                return slow(value)
+            if (
+                rounded == number
+                and len(rounded.as_tuple().digits) <= precision
+                and in_bounds(rounded)
+            ):
+                return rounded
+            return slow(value)
+
+        return clean
+
 
 class PercentType(DecimalType):
     name = "percent"
+
+
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+_CURRENCY_KEYS = frozenset({"amount", "currency"})
 
 
 class CurrencyType(DecimalType):
@@ -287,17 +364,39 @@ class CurrencyType(DecimalType):
             if unknown:
                 raise FieldValueError(f"unknown keys: {', '.join(sorted(unknown))}", "type")
             code = value.get("currency") or f.opt("currency", "CNY")
-            if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{3}", code):
+            if not isinstance(code, str) or not _CURRENCY_CODE.fullmatch(code):
                 raise FieldValueError("currency must be an ISO 4217 code such as CNY", "currency")
             if value.get("amount") is None:
                 raise FieldValueError("amount is required", "required")
             return {"amount": super().clean(f, value["amount"]), "currency": code}
         return {"amount": super().clean(f, value), "currency": f.opt("currency", "CNY")}
 
+    def cleaner(self, f: FieldDef) -> Callable[[Any], Any]:
+        slow = partial(self.clean, f)
+        amount = self.number_cleaner(f)
+        default = f.opt("currency", "CNY")
+
+        def clean(value: Any) -> Any:
+            if type(value) is dict:
+                if value.keys() <= _CURRENCY_KEYS:
+                    code = value.get("currency") or default
+                    raw = value.get("amount")
+                    if type(code) is str and _CURRENCY_CODE.fullmatch(code) and raw is not None:
+                        return {"amount": amount(raw), "currency": code}
+                return slow(value)
+            if isinstance(value, Mapping):
+                return slow(value)
+            return {"amount": amount(value), "currency": default}
+
+        return clean
+
     def to_columns(self, f: FieldDef, value: Any) -> dict[str, Any]:
         if value is None:
             return {f.name: None, f"{f.name}__currency": None}
         return {f.name: value["amount"], f"{f.name}__currency": value["currency"]}
+
+    def column_values(self, f: FieldDef, value: Any) -> list[Any]:
+        return [None, None] if value is None else [value["amount"], value["currency"]]
 
     def from_row(self, f: FieldDef, row: Mapping[str, Any]) -> Any:
         amount = row.get(f.name)
@@ -424,6 +523,22 @@ class PicklistType(FieldType):
     def clean(self, f: FieldDef, value: Any) -> Any:
         return self._check_option(f, value)
 
+    def cleaner(self, f: FieldDef) -> Callable[[Any], Any]:
+        slow = partial(self.clean, f)
+        active: dict[str, bool] = {}
+        try:
+            for option in f.opt("options", []):
+                active.setdefault(option["value"], bool(option.get("active", True)))
+        except (KeyError, TypeError, AttributeError):
+            return slow  # odd stored options: clean says what is wrong
+
+        def clean(value: Any) -> Any:
+            if type(value) is str and active.get(value):
+                return value
+            return slow(value)
+
+        return clean
+
 
 class MultiPicklistType(PicklistType):
     name = "multi_picklist"
@@ -432,6 +547,9 @@ class MultiPicklistType(PicklistType):
 
     def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
         return JsonType
+
+    def cleaner(self, f: FieldDef) -> Callable[[Any], Any]:
+        return partial(self.clean, f)
 
     def clean(self, f: FieldDef, value: Any) -> Any:
         if isinstance(value, str):
@@ -518,6 +636,8 @@ class PhoneType(FieldType):
             value = str(value)
         if not isinstance(value, str):
             raise FieldValueError("expected a phone number", "type")
+        if (e164 := valid_e164(value)) is not None:
+            return e164
         try:
             number = phonenumbers.parse(value, f.opt("region", "CN"))
         except phonenumbers.NumberParseException:
@@ -527,7 +647,123 @@ class PhoneType(FieldType):
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_PLUS_DIGITS = re.compile(r"\+([1-9][0-9]{2,16})")
+# phonenumbers compiles its metadata patterns through re's small cache on every match; its
+# own cache keeps them (a bounded set) and saves a fifth of validating a number.
+if hasattr(phonenumbers, "enable_pattern_cache"):  # phonenumbers >= 9
+    phonenumbers.enable_pattern_cache()
+
+
+# The number types phonenumbers tries after the general description, in its order; mobile
+# comes last, and only when its pattern differs from the fixed-line one.
+_NUMBER_TYPES = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+)
+_DescTest = tuple[frozenset[int] | None, Callable[[str], Any]]
+
+
+def _desc_test(desc: Any) -> _DescTest | None:
+    """phonenumbers' _is_number_matching_desc for one description, prepared once."""
+    if desc is None or not desc.national_number_pattern:
+        return None
+    lengths = frozenset(desc.possible_length) if desc.possible_length else None
+    return lengths, re.compile(desc.national_number_pattern).fullmatch
+
+
+@dataclass(frozen=True)
+class _CallingCode:
+    """What parsing and validating ``+<code><national number>`` needs of one country code."""
+
+    known: bool  # phonenumbers has metadata for it
+    national_prefix: re.Pattern[str] | None  # what parse may strip after the code
+    general: _DescTest | None = None
+    types: tuple[_DescTest, ...] = ()
+    single_region: bool = False  # else is_valid_number picks the region by the number
+
+    def valid(self, national: str) -> bool:
+        """is_valid_number for a national number without leading zeros: it matches the
+        general description and any one number type (_number_type_helper != UNKNOWN)."""
+        if self.general is None:
+            return False
+        size = len(national)
+        lengths, matches = self.general
+        if (lengths is not None and size not in lengths) or not matches(national):
+            return False
+        return any(
+            (lengths is None or size in lengths) and matches(national)
+            for lengths, matches in self.types
+        )
+
+
+@cache
+def _calling_code(country_code: int) -> _CallingCode:
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(country_code, ())
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None:
+        return _CallingCode(known=False, national_prefix=None)
+    prefix = metadata.national_prefix_for_parsing
+    descs = [getattr(metadata, name) for name in _NUMBER_TYPES]
+    if not metadata.same_mobile_and_fixed_line_pattern:
+        descs.append(metadata.mobile)
+    return _CallingCode(
+        known=True,
+        national_prefix=re.compile(prefix) if prefix else None,
+        general=_desc_test(metadata.general_desc),
+        types=tuple(t for t in map(_desc_test, descs) if t is not None),
+        single_region=len(regions) == 1
+        and (region == "001" or metadata.country_code == country_code),
+    )
+
+
+def valid_e164(value: str) -> str | None:
+    """``value`` if it is a valid number written in E.164 (``+8613800138000``), else None.
+
+    The common case of a bulk load, at a fifth of the cost of parsing and validating
+    with phonenumbers: a ``+`` and digits can only take one path through ``parse`` — the
+    country code is the first 1-3 digits that name one and the rest is the national
+    number — unless the rest begins with 0 (Italian leading zeros) or with the country's
+    national prefix (which ``parse`` may strip). Validity is phonenumbers' own rule,
+    applied to its own metadata; a country code shared by several regions (+1, +7, +44 …)
+    is left to ``is_valid_number``, which first works out the region. Everything else
+    returns None and goes through ``parse``.
+    """
+    match = _PLUS_DIGITS.fullmatch(value)
+    if match is None:
+        return None
+    digits = match.group(1)
+    for size in (1, 2, 3):
+        country_code = int(digits[:size])
+        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return None
+    national = digits[size:]
+    if len(national) < 2 or national[0] == "0":
+        return None
+    code = _calling_code(country_code)
+    prefix = code.national_prefix
+    if not code.known or (prefix is not None and prefix.match(national)):
+        return None
+    if code.single_region:
+        return value if code.valid(national) else None
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+    return value if phonenumbers.is_valid_number(number) else None
+
+
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:(?!\d)")
+# A URL that clean would return unchanged: http(s), a plain host, safe characters after it.
+_PLAIN_URL = re.compile(
+    r"https?://[A-Za-z0-9.\-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9\-._~%!$&'()*+,;=:@/?#]*)?"
+)
 
 
 class UrlType(FieldType):
@@ -549,6 +785,16 @@ class UrlType(FieldType):
         if len(value) > 2048:
             raise FieldValueError("must be at most 2048 characters", "max_length")
         return value
+
+    def cleaner(self, f: FieldDef) -> Callable[[Any], Any]:
+        slow = partial(self.clean, f)
+
+        def clean(value: Any) -> Any:
+            if type(value) is str and len(value) <= 2048 and _PLAIN_URL.fullmatch(value):
+                return value
+            return slow(value)
+
+        return clean
 
 
 def _uuid(value: Any) -> UUID:
@@ -624,6 +870,11 @@ class FileType(FieldType):
         return _uuid(value)
 
 
+_ADDRESS_PART_SET = frozenset(ADDRESS_PARTS)
+_COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+_CN_POSTCODE = re.compile(r"\d{6}")
+
+
 class AddressType(FieldType):
     """A structured address: country, province, city, district, street, postcode."""
 
@@ -651,7 +902,7 @@ class AddressType(FieldType):
     def clean(self, f: FieldDef, value: Any) -> Any:
         if not isinstance(value, Mapping):
             raise FieldValueError("expected an object with " + ", ".join(ADDRESS_PARTS), "type")
-        unknown = set(value) - set(ADDRESS_PARTS)
+        unknown = value.keys() - _ADDRESS_PART_SET
         if unknown:
             raise FieldValueError(f"unknown address parts: {', '.join(sorted(unknown))}", "type")
         out: dict[str, str | None] = {}
@@ -666,20 +917,24 @@ class AddressType(FieldType):
         country = out["country"]
         if country is not None:
             country = country.upper()
-            if not re.fullmatch(r"[A-Z]{2}", country):
+            if not _COUNTRY_CODE.fullmatch(country):
                 raise FieldValueError("country must be a two-letter ISO code such as CN", "country")
             out["country"] = country
         postcode = out["postcode"]
         if (
             postcode is not None
             and (out["country"] or "CN") == "CN"
-            and not re.fullmatch(r"\d{6}", postcode)
+            and not _CN_POSTCODE.fullmatch(postcode)
         ):
             raise FieldValueError("a Chinese postcode has six digits", "postcode")
         return out
 
     def to_columns(self, f: FieldDef, value: Any) -> dict[str, Any]:
         return {f"{f.name}__{part}": (value or {}).get(part) for part in ADDRESS_PARTS}
+
+    def column_values(self, f: FieldDef, value: Any) -> list[Any]:
+        parts = value or {}
+        return [parts.get(part) for part in ADDRESS_PARTS]
 
     def from_row(self, f: FieldDef, row: Mapping[str, Any]) -> Any:
         parts = {part: row.get(f"{f.name}__{part}") for part in ADDRESS_PARTS}
@@ -719,18 +974,32 @@ class AutoNumberType(FieldType):
         return String(80)
 
     def render(self, f: FieldDef, counter: int, today: date) -> str:
-        def token(match: re.Match[str]) -> str:
-            t = match.group(1)
-            if t.startswith("0"):
-                return str(counter).zfill(len(t))
-            return {
-                "YYYY": f"{today.year:04d}",
-                "YY": f"{today.year % 100:02d}",
-                "MM": f"{today.month:02d}",
-                "DD": f"{today.day:02d}",
-            }[t]
+        return self.renderer(f, today)(counter)
 
-        return self.TOKEN.sub(token, f.opt("format", "{000000}"))
+    def renderer(self, f: FieldDef, today: date) -> Callable[[int], str]:
+        """``render`` for many counters of one day, the format taken apart once."""
+        dates = {
+            "YYYY": f"{today.year:04d}",
+            "YY": f"{today.year % 100:02d}",
+            "MM": f"{today.month:02d}",
+            "DD": f"{today.day:02d}",
+        }
+        # split() with the token group gives literal, token, literal, … left to right,
+        # the same matches sub() replaces. A counter is kept as its width.
+        pieces: list[str | int] = []
+        for i, part in enumerate(self.TOKEN.split(f.opt("format", "{000000}"))):
+            if i % 2 == 0:
+                pieces.append(part)
+            elif part.startswith("0"):
+                pieces.append(len(part))
+            else:
+                pieces.append(dates[part])
+
+        def render(counter: int) -> str:
+            digits = str(counter)
+            return "".join(p if isinstance(p, str) else digits.zfill(p) for p in pieces)
+
+        return render
 
 
 class FormulaType(FieldType):

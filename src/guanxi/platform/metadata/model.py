@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
@@ -75,6 +78,18 @@ class ObjectDef:
     def active_fields(self) -> tuple[FieldDef, ...]:
         active: tuple[FieldDef, ...] = self.__dict__["_active"]
         return active
+
+    def derived(self, key: Hashable, make: Callable[[], T]) -> T:
+        """A value worked out from this definition, made once and kept with it.
+
+        Definitions never change (a metadata change loads new ones), so whatever depends
+        only on them — a validation plan, a column layout — can be reused by every request.
+        """
+        cache: dict[Hashable, Any] = self.__dict__.setdefault("_derived", {})
+        if key not in cache:
+            cache[key] = make()
+        value: T = cache[key]
+        return value
 
 
 def table_name_for(object_name: str) -> str:

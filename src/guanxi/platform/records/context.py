@@ -130,7 +130,8 @@ def next_numbers(ctx: Ctx, obj: ObjectDef, f: FieldDef, count: int) -> list[str]
     ftype = field_type(f.type)
     assert isinstance(ftype, AutoNumberType)
     today = ctx.now.astimezone(ctx.zone).date()
-    return [ftype.render(f, n, today) for n in range(last - count + 1, last + 1)]
+    render = ftype.renderer(f, today)
+    return [render(n) for n in range(last - count + 1, last + 1)]
 
 
 def raise_integrity(error: IntegrityError) -> None:

@@ -8,10 +8,11 @@ Deleting, restoring and purging live in ``deletion``; reading in ``reads``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, insert, update
+from sqlalchemy import and_, update
 from sqlalchemy.exc import IntegrityError
 
 from guanxi.kernel.errors import (
@@ -22,7 +23,7 @@ from guanxi.kernel.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from guanxi.kernel.ids import uuid7
+from guanxi.kernel.ids import uuid7_batch
 from guanxi.platform.metadata.fieldtypes import field_type
 from guanxi.platform.query.paths import QueryScope
 from guanxi.platform.records import reader
@@ -39,7 +40,9 @@ from guanxi.platform.records.context import (
     write_history,
     written,
 )
+from guanxi.platform.records.inserts import FieldColumns, insert_rows
 from guanxi.platform.records.validation import (
+    RowCleaner,
     check_references,
     check_unique,
     clean_row,
@@ -65,11 +68,11 @@ def create_many(
         )
     cleaned: list[tuple[int | None, dict[str, Any]]] = []
     errors: list[FieldError] = []
-    access = field_access(obj, ctx.actor.policy)
+    cleaner = RowCleaner(
+        obj, creating=True, access=field_access(obj, ctx.actor.policy), policy=ctx.actor.policy
+    )
     for index, data in enumerate(rows):
-        values, row_errors = clean_row(
-            obj, data, creating=True, index=index, policy=ctx.actor.policy, access=access
-        )
+        values, row_errors = cleaner.clean(data, index)
         errors.extend(row_errors)
         if not row_errors:
             cleaned.append((index, values))
@@ -88,29 +91,26 @@ def create_many(
         if f.type == "auto_number"
     }
     table = ctx.snap.table(obj.name)
-    stored = [f for f in obj.active_fields if field_type(f.type).stored]
-    inserts = []
-    ids = []
+    fields = obj.derived("field_columns", partial(FieldColumns, obj))
+    columns = ["id", "owner_id", *fields.names]
+    shared = {
+        "version": 1,
+        "created_at": ctx.now,
+        "created_by_id": ctx.actor.user_id,
+        "updated_at": ctx.now,
+        "updated_by_id": ctx.actor.user_id,
+        "deleted_at": None,
+    }
+    inserts: list[list[Any]] = []
+    ids = uuid7_batch(len(good))
     for n, (_, values) in enumerate(good):
-        record_id = uuid7()
-        ids.append(record_id)
+        record_id = ids[n]
         for name, issued in numbers.items():
             values[name] = issued[n]
-        row: dict[str, Any] = {
-            "id": record_id,
-            "version": 1,
-            "created_at": ctx.now,
-            "created_by_id": ctx.actor.user_id,
-            "updated_at": ctx.now,
-            "updated_by_id": ctx.actor.user_id,
-            "owner_id": values.pop("owner_id", ctx.actor.user_id),
-            "deleted_at": None,
-        }
-        for f in stored:
-            row.update(field_type(f.type).to_columns(f, values.get(f.name)))
-        inserts.append(row)
+        owner_id = values.pop("owner_id", ctx.actor.user_id)
+        inserts.append(fields.values(values, [record_id, owner_id]))
     try:
-        ctx.conn.execute(insert(table), inserts)
+        insert_rows(ctx.conn, table, columns, inserts, shared=shared)
     except IntegrityError as error:
         raise_integrity(error)
     # No history rows for creates: the record's created_at/created_by_id say it all (and
@@ -122,8 +122,11 @@ def create_many(
         scope = QueryScope(ctx.snap, obj, ctx.conn.dialect.name, ctx.actor.policy)
         selection = reader.make_selection(scope, None)
         render = selection.renderer(ctx.zone)
-        keys = selection.column_keys()
-        result.records = [render([row.get(key) for key in keys]) for row in inserts]
+        position = {name: i for i, name in enumerate(columns)}
+        picks = [(position.get(key), shared.get(key)) for key in selection.column_keys()]
+        result.records = [
+            render([same if i is None else row[i] for i, same in picks]) for row in inserts
+        ]
     else:
         for start in range(0, len(ids), reader.MAX_LIMIT):
             chunk = ids[start : start + reader.MAX_LIMIT]

@@ -1,0 +1,91 @@
+"""Request bodies decoded with orjson: the same values and the same errors as json.loads."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from guanxi.api.routing import decode_json
+from tests.api.conftest import Api
+
+JSON_HEADERS = {"content-type": "application/json"}
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(),  # NaN and ±Infinity too: json.dumps writes them, json.loads reads them
+    st.text(),  # lone surrogates too: ensure_ascii writes them as \ud800
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=5), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
+
+
+def result(body: bytes, decode: Any) -> tuple[Any, ...]:
+    try:
+        return ("value", repr(decode(body)))
+    except json.JSONDecodeError as error:
+        return ("error", type(error), error.msg, error.pos)
+
+
+@given(documents, st.booleans(), st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
+@example({"a": 1, "b": [1.5, "x"]}, True, "utf-8")
+def test_documents_decode_to_what_json_loads_gives(
+    document: Any, ascii_only: bool, encoding: str
+) -> None:
+    text = json.dumps(document, ensure_ascii=ascii_only)
+    try:
+        body = text.encode(encoding)
+    except UnicodeEncodeError:  # a lone surrogate written as itself
+        body = text.encode(encoding, "surrogatepass")
+    assert result(body, decode_json) == result(body, json.loads)
+
+
+@given(st.binary(max_size=40))
+@example(b'{"a": 1, "a": 2}')
+@example(b'{"records": [{"name": "x"},]}')
+@example(b"[1, 2")
+@example(b"\xef\xbb\xbf[]")
+def test_anything_else_decodes_or_fails_as_json_loads_does(body: bytes) -> None:
+    try:
+        expected = result(body, json.loads)
+    except (UnicodeDecodeError, RecursionError) as error:
+        with pytest.raises(type(error)):
+            decode_json(body)
+        return
+    assert result(body, decode_json) == expected
+
+
+def test_malformed_json_is_the_usual_problem(admin: Api) -> None:
+    body = b'{"records": [{"name": "x"},]}'
+    response = admin.post("/records/account/bulk", content=body, headers=JSON_HEADERS)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["errors"] == [
+        {"field": "27", "code": "json_invalid", "message": "JSON decode error"}
+    ]
+
+
+def test_what_orjson_would_read_differently_is_read_as_before(admin: Api) -> None:
+    # orjson reads integers beyond 64 bits as floats; json.loads keeps them whole.
+    body = b'{"records": [{"name": 123456789012345678901234, "employees": 1e1}]}'
+    response = admin.post("/records/account/bulk", content=body, headers=JSON_HEADERS)
+    assert response.status_code == 201
+    [record] = response.json()["records"]
+    assert record["name"] == "123456789012345678901234" and record["employees"] == 10
+    # NaN is not JSON and orjson refuses it; json.loads reads it, so the field says why.
+    body = b'{"records": [{"name": "x", "employees": NaN}]}'
+    response = admin.post("/records/account/bulk", content=body, headers=JSON_HEADERS)
+    assert response.json()["errors"] == [
+        {"index": 0, "field": "employees", "code": "type", "message": "expected a finite number"}
+    ]
