@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from guanxi.kernel.db import Database
-from guanxi.kernel.migrate import pending, upgrade
+from guanxi.kernel.migrate import include_name, include_object_on, pending, upgrade
 from guanxi.platform.system_tables import system_metadata
 
 
@@ -17,9 +17,8 @@ def test_migrations_match_the_declared_tables_and_rerun_safely(empty_db: Databas
         context = MigrationContext.configure(
             conn,
             opts={
-                "include_name": lambda name, type_, parent: (
-                    not (type_ == "table" and name.startswith("o_"))
-                )
+                "include_name": include_name,
+                "include_object": include_object_on(conn.dialect.name),
             },
         )
         diff = compare_metadata(context, system_metadata)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric, Text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # JSON stored as JSONB on PostgreSQL (indexable, containment operators), JSON text on SQLite.
@@ -89,3 +89,34 @@ class UtcDateTime(TypeDecorator[datetime]):
     @property
     def python_type(self) -> type[datetime]:
         return datetime
+
+
+class TokenList(TypeDecorator[list[str]]):
+    """A list of short tokens without spaces.
+
+    PostgreSQL stores ``text[]`` (a GIN index answers "has all of these" with ``@>``);
+    SQLite stores the tokens separated by spaces, the text an FTS5 table indexes.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(Text()))
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        tokens = [str(token) for token in value]
+        return tokens if dialect.name == "postgresql" else " ".join(tokens)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[str] | None:
+        if value is None:
+            return None
+        return list(value) if isinstance(value, list) else str(value).split()
+
+    @property
+    def python_type(self) -> type[list[str]]:
+        return list

@@ -1,8 +1,13 @@
 """Global search: substring matches on names, e-mails and phones of every object.
 
-Each object contributes its title field and its searchable fields. On PostgreSQL those
-columns carry trigram (pg_trgm) GIN indexes, so ``ILIKE '%…%'`` is an index scan; on
-SQLite the match is a scan of the (narrow) searchable columns.
+Each object contributes its title field and its searchable fields. The search index
+(``gx_search``, see :mod:`guanxi.platform.search.index`) narrows each object's records to
+candidates that hold every gram the query requires: a GIN ``@>`` lookup on PostgreSQL,
+an FTS5 ``MATCH`` on SQLite. The candidates are then checked with ``LIKE``/``ILIKE`` on
+the record's real columns — only those the user may see, only records not deleted and
+within the user's data scope — in the same statement. A query that requires no gram at
+all (one Latin letter, punctuation) scans the columns instead, as before the index, which
+finds ``limit`` matches quickly because such queries match many records.
 """
 
 from __future__ import annotations
@@ -10,31 +15,50 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Boolean, Connection, Table, literal, or_, select, table
+from sqlalchemy import column as sql_column
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import Select
+from sqlalchemy.types import Text
 
 from guanxi.kernel.errors import FieldError, ValidationFailed
 from guanxi.platform.access.policy import SUPERUSER, Policy
-from guanxi.platform.metadata.model import FieldDef, ObjectDef
+from guanxi.platform.metadata.model import ObjectDef
 from guanxi.platform.metadata.registry import Snapshot
 from guanxi.platform.records.values import plain
+from guanxi.platform.search.grams import required_grams, tag
+from guanxi.platform.search.index import SEARCHABLE_TYPES, searchable_fields
+from guanxi.platform.search.tables import FTS_TABLE, gx_search
 
-SEARCHABLE_TYPES = frozenset({"text", "email", "phone", "auto_number", "url"})
+__all__ = ["SEARCHABLE_TYPES", "search", "searchable_fields"]
+
 PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]{3,}$")
 
-
-def searchable_fields(obj: ObjectDef, policy: Policy = SUPERUSER) -> list[FieldDef]:
-    """The title field and fields marked searchable, minus those hidden from the user."""
-    return [
-        f
-        for f in obj.active_fields
-        if f.type in SEARCHABLE_TYPES
-        and (f.searchable or f.name == obj.name_field)
-        and policy.field_visible(obj.name, f.name)
-    ]
+# The FTS5 table; its hidden column named like the table takes whole-table MATCH queries
+# (detail=none allows no column filter).
+_fts = table(FTS_TABLE, sql_column("rowid"), sql_column(FTS_TABLE))
 
 
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def candidate_grams(q: str, digits: str | None) -> list[list[str]] | None:
+    """Alternatives of required grams (a record must hold all grams of one of them).
+
+    None when some alternative requires nothing: the index cannot narrow the search.
+    """
+    alternatives = [required_grams(q)]
+    if digits and digits != q:
+        alternatives.append(required_grams(digits))
+    if not all(alternatives):
+        return None
+    unique: list[list[str]] = []
+    for grams in alternatives:
+        if grams not in unique:
+            unique.append(grams)
+    return unique
 
 
 def search(
@@ -53,6 +77,7 @@ def search(
             "q", errors=[FieldError("q", "search for 1 to 100 characters", "invalid")]
         )
     digits = re.sub(r"\D", "", q) if PHONE_LIKE.match(q) else None
+    alternatives = candidate_grams(q, digits)
     results: list[dict[str, Any]] = []
     pg = conn.dialect.name == "postgresql"
     for obj in snap.objects.values():
@@ -65,24 +90,23 @@ def search(
         fields = searchable_fields(obj, policy)
         if not fields:
             continue
-        table = snap.table(obj.name)
+        table_ = snap.table(obj.name)
         conditions = []
         for f in fields:
             needle = digits if (f.type == "phone" and digits) else q
             pattern = f"%{_escape(needle)}%"
-            col = table.c[f.name]
+            col = table_.c[f.name]
             conditions.append(
                 col.ilike(pattern, escape="\\") if pg else col.like(pattern, escape="\\")
             )
-        stmt = (
-            select(table.c.id, *(table.c[f.name] for f in fields))
-            .where(
-                table.c.deleted_at.is_(None),
-                or_(*conditions),
-                policy.read_predicate(obj.name, table),
-            )
-            .limit(limit)
-        )
+        stmt = select(table_.c.id, *(table_.c[f.name] for f in fields))
+        if alternatives is not None:
+            stmt = _from_index(stmt, obj, table_, alternatives, pg)
+        stmt = stmt.where(
+            table_.c.deleted_at.is_(None),
+            or_(*conditions),
+            policy.read_predicate(obj.name, table_),
+        ).limit(limit)
         hits = []
         for row in conn.execute(stmt):
             mapping = row._mapping
@@ -100,6 +124,35 @@ def search(
         if hits:
             results.append({"object": obj.name, "label": obj.label, "records": hits})
     return {"query": q, "results": results}
+
+
+def _from_index(
+    stmt: Select[Any], obj: ObjectDef, table_: Table, alternatives: list[list[str]], pg: bool
+) -> Select[Any]:
+    """Restrict ``stmt`` to the index's candidates: records holding one alternative's grams."""
+    index_row = gx_search.c.record_id == table_.c.id
+    if pg:
+        object_tag = tag(obj.name)
+        contains: list[ColumnElement[bool]] = [
+            gx_search.c.grams.op("@>", return_type=Boolean)(
+                literal([object_tag, *grams], ARRAY(Text()))
+            )
+            for grams in alternatives
+        ]
+        return stmt.select_from(gx_search.join(table_, index_row)).where(
+            gx_search.c.object_name == obj.name, or_(*contains)
+        )
+    # FTS5: every token is a quoted string, so no user text can become query syntax; the
+    # whole expression is a bound parameter.
+    either = " OR ".join(f"({' AND '.join(_quoted(g) for g in grams)})" for grams in alternatives)
+    expression = f"{_quoted(tag(obj.name))} AND ({either})"
+    return stmt.select_from(
+        _fts.join(gx_search, gx_search.c.id == _fts.c.rowid).join(table_, index_row)
+    ).where(_fts.c[FTS_TABLE].match(expression), gx_search.c.object_name == obj.name)
+
+
+def _quoted(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
 
 
 def _matches(value: Any, q: str, digits: str | None, ftype: str) -> bool:

@@ -1,0 +1,177 @@
+"""Keeping the search index (``gx_search``) in step with the records, in the same transaction.
+
+Each record with searchable text has one row: its object's tag and the grams of its
+searchable fields (:mod:`guanxi.platform.search.grams`). The records service calls in here
+after it writes: :func:`add` for creates, :func:`replace` for updates, :func:`remove` before
+a purge. Soft-deleted records keep their row (search joins the object table and asks
+``deleted_at IS NULL``), so deleting and restoring cost the index nothing. A metadata
+change that alters which fields are searchable calls :func:`reindex_object`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, MetaData, Table, delete, insert, select, update
+
+from guanxi.platform.access.policy import SUPERUSER, Policy
+from guanxi.platform.metadata.model import FieldDef, ObjectDef
+from guanxi.platform.metadata.registry import Snapshot, build_table
+from guanxi.platform.search.grams import tag, value_grams
+from guanxi.platform.search.tables import gx_search
+
+SEARCHABLE_TYPES = frozenset({"text", "email", "phone", "auto_number", "url"})
+BATCH = 2000  # records per SELECT and per executemany while re-indexing
+
+
+def searchable_fields(obj: ObjectDef, policy: Policy = SUPERUSER) -> list[FieldDef]:
+    """The title field and fields marked searchable, minus those hidden from the user.
+
+    With the default (superuser) policy these are the fields the index holds.
+    """
+    return [
+        f
+        for f in obj.active_fields
+        if f.type in SEARCHABLE_TYPES
+        and (f.searchable or f.name == obj.name_field)
+        and policy.field_visible(obj.name, f.name)
+    ]
+
+
+def record_grams(
+    object_name: str, fields: Sequence[FieldDef], values: Mapping[Any, Any]
+) -> list[str] | None:
+    """The index row's grams for one record's column values; None without searchable text.
+
+    Searchable fields have one column named like the field, so ``values`` may be a row.
+    """
+    grams: set[str] = set()
+    for f in fields:
+        value_grams(values.get(f.name), f.type, grams)
+    if not grams:
+        return None
+    return [tag(object_name), *sorted(grams)]
+
+
+def add(conn: Connection, obj: ObjectDef, rows: Iterable[Mapping[Any, Any]]) -> None:
+    """Index new records, given as inserted rows (``id`` and columns): one executemany."""
+    fields = searchable_fields(obj)
+    entries = _entries(obj, fields, rows)
+    if entries:
+        conn.execute(insert(gx_search), entries)
+
+
+def replace(
+    conn: Connection,
+    obj: ObjectDef,
+    record_id: UUID,
+    row: Mapping[Any, Any],
+    changed: Iterable[str],
+) -> None:
+    """Re-index one updated record (``row``: its columns after the update), if need be.
+
+    Nothing happens unless a searchable field is among the ``changed`` ones.
+    """
+    fields = searchable_fields(obj)
+    if not {f.name for f in fields} & set(changed):
+        return
+    grams = record_grams(obj.name, fields, row)
+    where = (gx_search.c.object_name == obj.name, gx_search.c.record_id == record_id)
+    if grams is None:
+        conn.execute(delete(gx_search).where(*where))
+    elif conn.execute(update(gx_search).where(*where).values(grams=grams)).rowcount == 0:
+        conn.execute(
+            insert(gx_search).values(object_name=obj.name, record_id=record_id, grams=grams)
+        )
+
+
+def remove(conn: Connection, snap: Snapshot, obj: ObjectDef, ids: Sequence[UUID]) -> None:
+    """Drop the rows of records about to be purged, and of what the purge cascades to.
+
+    A purge deletes for good; lookups with ``on_delete=cascade`` are foreign keys with
+    ``ON DELETE CASCADE``, so the database removes those records too, at any depth.
+    """
+    pending: list[tuple[ObjectDef, list[UUID]]] = [(obj, list(ids))]
+    seen: set[tuple[str, UUID]] = set()
+    while pending:
+        current, record_ids = pending.pop()
+        record_ids = [i for i in record_ids if (current.name, i) not in seen]
+        if not record_ids:
+            continue
+        seen.update((current.name, i) for i in record_ids)
+        conn.execute(
+            delete(gx_search).where(
+                gx_search.c.object_name == current.name, gx_search.c.record_id.in_(record_ids)
+            )
+        )
+        for other in snap.objects.values():
+            for f in other.fields:  # archived lookups keep their foreign keys
+                if (
+                    f.type == "lookup"
+                    and f.opt("target") == current.name
+                    and f.opt("on_delete") == "cascade"
+                ):
+                    table = snap.table(other.name)
+                    children = list(
+                        conn.execute(
+                            select(table.c.id).where(table.c[f.name].in_(record_ids))
+                        ).scalars()
+                    )
+                    if children:
+                        pending.append((other, children))
+
+
+def reindex(conn: Connection, snap: Snapshot, object_name: str) -> int:
+    """Rebuild one object's part of the index from its table; returns the rows written."""
+    obj = snap.objects[object_name]
+    return reindex_object(conn, obj, snap.table(object_name))
+
+
+def reindex_object(conn: Connection, obj: ObjectDef, table: Table | None = None) -> int:
+    """Rebuild an object's index rows, e.g. after a field became (or stopped being) searchable.
+
+    ``obj`` is the definition as it is *after* the change (it may not be in any snapshot
+    yet). Runs in the caller's transaction; reads the table in batches by id. An archived
+    object keeps its rows (its records are not searched, and come back with it).
+    """
+    if table is None:
+        table = build_table(obj, MetaData(), conn.dialect.name)
+    conn.execute(delete(gx_search).where(gx_search.c.object_name == obj.name))
+    fields = searchable_fields(obj)
+    if not fields:
+        return 0
+    columns = [table.c.id, *(table.c[f.name] for f in fields)]
+    written = 0
+    last: Any = None
+    while True:
+        stmt = select(*columns).order_by(table.c.id).limit(BATCH)
+        if last is not None:
+            stmt = stmt.where(table.c.id > last)
+        rows = conn.execute(stmt).mappings().all()
+        if not rows:
+            return written
+        last = rows[-1]["id"]
+        entries = _entries(obj, fields, rows)
+        if entries:
+            conn.execute(insert(gx_search), entries)
+            written += len(entries)
+
+
+def _entries(
+    obj: ObjectDef, fields: Sequence[FieldDef], rows: Iterable[Mapping[Any, Any]]
+) -> list[dict[str, Any]]:
+    if not fields:
+        return []
+    entries = []
+    for row in rows:
+        grams = record_grams(obj.name, fields, row)
+        if grams is not None:
+            entries.append({"object_name": obj.name, "record_id": row["id"], "grams": grams})
+    return entries
+
+
+def index_signature(obj: ObjectDef) -> list[tuple[str, str]]:
+    """What the index of an object depends on: its searchable fields and their types."""
+    return [(f.name, f.type) for f in searchable_fields(obj)]
