@@ -9,11 +9,16 @@ from guanxi.modules import installed
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.metadata.service import ensure_declared
 from guanxi.platform.query.check import check_formula
+from guanxi.platform.search.index import reindex
+
+# The migration that made the search index: applying it to a database with records means
+# indexing them (object tables are runtime DDL, so the migration itself cannot).
+SEARCH_INDEX_REVISION = "0005"
 
 
 def migrate(db: Database, registry: Registry | None = None, clock: Clock | None = None) -> None:
     """Idempotent: safe to run on every start and from several processes."""
-    upgrade(db)
+    applied = upgrade(db)
     registry = registry or Registry()
     now = (clock or SystemClock()).now()
     with db.write() as conn:
@@ -21,3 +26,7 @@ def migrate(db: Database, registry: Registry | None = None, clock: Clock | None 
             ensure_declared(
                 conn, registry, module.name, module.objects, now=now, formula_check=check_formula
             )
+        if SEARCH_INDEX_REVISION in applied:
+            snap = registry.snapshot(conn)
+            for name in snap.objects:
+                reindex(conn, snap, name)

@@ -45,15 +45,18 @@ def _config(db: Database) -> Config:
     return cfg
 
 
-def upgrade(db: Database) -> None:
-    """Bring the system tables to the newest revision."""
+def upgrade(db: Database) -> list[str]:
+    """Bring the system tables to the newest revision; returns the revisions it applied."""
     cfg = _config(db)
     with db.engine.connect() as conn:
         if db.is_sqlite:
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
+            before = MigrationContext.configure(conn).get_current_revision()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+    script = ScriptDirectory.from_config(cfg)
+    return [rev.revision for rev in script.iterate_revisions("head", before)]
 
 
 def revision(db: Database, message: str, metadata: MetaData) -> None:

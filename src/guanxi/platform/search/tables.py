@@ -64,4 +64,3 @@ def _create_fts(target: Table, connection: Connection, **kw: Any) -> None:
 def _drop_fts(target: Table, connection: Connection, **kw: Any) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
-
