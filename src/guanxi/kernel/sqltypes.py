@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric, Text
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 # JSON stored as JSONB on PostgreSQL (indexable, containment operators), JSON text on SQLite.
@@ -92,30 +92,23 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class TokenList(TypeDecorator[list[str]]):
-    """A list of short tokens without spaces.
+    """A list of short tokens without spaces, stored as one text of space-separated tokens.
 
-    PostgreSQL stores ``text[]`` (a GIN index answers "has all of these" with ``@>``);
-    SQLite stores the tokens separated by spaces, the text an FTS5 table indexes.
+    (SQLite's FTS5 indexes that text; PostgreSQL indexes ``string_to_array`` of it.)
     """
 
     impl = Text
     cache_ok = True
 
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(ARRAY(Text()))
-        return dialect.type_descriptor(Text())
-
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        tokens = [str(token) for token in value]
-        return tokens if dialect.name == "postgresql" else " ".join(tokens)
+        return " ".join(str(token) for token in value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[str] | None:
         if value is None:
             return None
-        return list(value) if isinstance(value, list) else str(value).split()
+        return str(value).split()
 
     @property
     def python_type(self) -> type[list[str]]:

@@ -53,8 +53,17 @@ def upgrade() -> None:
     with op.batch_alter_table("gx_search", schema=None) as batch_op:
         batch_op.create_index("ux_gx_search_record", ["object_name", "record_id"], unique=True)
     if op.get_bind().dialect.name == "postgresql":
+        # Each gram prefixed by its object, in the index only (see guanxi.platform.search).
         op.create_index(
-            "ix_gx_search_grams", "gx_search", ["grams"], unique=False, postgresql_using="gin"
+            "ix_gx_search_grams",
+            "gx_search",
+            [
+                sa.text(
+                    "string_to_array(object_name || ':' || replace(grams, ' ', ' ' || object_name || ':'), ' ')"
+                )
+            ],
+            unique=False,
+            postgresql_using="gin",
         )
     else:
         for statement in SQLITE_FTS_DDL:
