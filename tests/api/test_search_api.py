@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from guanxi.platform.access.demo import DemoOrg
+from guanxi.platform.search import service
 from tests.api.conftest import Api, Persona
 
 
@@ -154,3 +157,24 @@ def test_a_field_made_searchable_by_an_administrator_is_found(admin: Api) -> Non
     assert titles(admin, "采购") == {}
     admin.ok("PATCH", "/meta/objects/contact/fields/title", json={"searchable": True})
     assert titles(admin, "采购") == {"contact": {"钱七"}}
+
+
+def test_a_narrow_scope_still_finds_its_records_behind_many_candidates(
+    admin: Api, persona: Persona, demo_org: DemoOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "CANDIDATES", 3)  # so a handful of records is "many"
+    wang = str(demo_org.users["rep_wang"])
+    admin.ok(
+        "POST",
+        "/records/account/bulk",
+        201,
+        json={"records": [{"name": f"上海星辰{i}号", "owner_id": wang} for i in range(6)]},
+    )
+    admin.ok(
+        "POST",
+        "/records/account",
+        201,
+        json={"name": "上海星辰张伟店", "owner_id": str(demo_org.users["rep_zhang"])},
+    )
+    assert titles(persona("rep_zhang"), "上海星辰") == {"account": {"上海星辰张伟店"}}
+    assert len(titles(admin, "上海星辰")["account"]) == 5

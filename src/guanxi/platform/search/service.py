@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Table, literal, or_, select, table
+from sqlalchemy import Boolean, Connection, Table, func, literal, or_, select, table, true
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
@@ -34,6 +34,9 @@ from guanxi.platform.search.tables import FTS_TABLE, gx_search, index_keys
 __all__ = ["SEARCHABLE_TYPES", "search", "searchable_fields"]
 
 PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]{3,}$")
+# Candidates verified at most per object before search scans instead (see _verify).
+CANDIDATES = 1000
+SEEN = "_seen"  # field names start with a letter, so this label is never a field's
 
 # The FTS5 table; its hidden column named like the table takes whole-table MATCH queries
 # (detail=none allows no column filter).
@@ -81,10 +84,10 @@ def search(
     results: list[dict[str, Any]] = []
     pg = conn.dialect.name == "postgresql"
     if pg:
-        # The best plan depends on the values: an index lookup for rare grams, a scan that
-        # stops at ``limit`` for common ones or for one letter. psycopg prepares a statement
-        # run five times, and PostgreSQL may then reuse a generic plan that knows no values
-        # (measured: "有限公司" 1 → 31 ms, "a" 3 → 160 ms on 100k accounts).
+        # The best plan depends on the values (how common the grams are; whether one
+        # letter matches at once). psycopg prepares a statement run five times, and
+        # PostgreSQL may then reuse a generic plan that knows no values (measured on 100k
+        # accounts: "a" 3 → 160 ms with the generic plan).
         conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     for obj in snap.objects.values():
         if (
@@ -105,16 +108,25 @@ def search(
             conditions.append(
                 col.ilike(pattern, escape="\\") if pg else col.like(pattern, escape="\\")
             )
-        stmt = select(table_.c.id, *(table_.c[f.name] for f in fields))
-        if alternatives is not None:
-            stmt = _from_index(stmt, obj, table_, alternatives, pg)
-        stmt = stmt.where(
+        verified = select(table_.c.id, *(table_.c[f.name] for f in fields)).where(
             table_.c.deleted_at.is_(None),
             or_(*conditions),
             policy.read_predicate(obj.name, table_),
-        ).limit(limit)
+        )
+        rows: list[Any]
+        if alternatives is None:
+            rows = list(conn.execute(verified.limit(limit)))
+        else:
+            candidates = (
+                _pg_candidates(obj, alternatives) if pg else _sqlite_candidates(obj, alternatives)
+            )
+            found = conn.execute(_verify(candidates, verified, table_, limit)).all()
+            rows = [row for row in found if row.id is not None]
+            if len(rows) < limit and found[0]._mapping[SEEN] >= CANDIDATES:
+                # Many candidates, few of them matches this user may see: scan instead.
+                rows = list(conn.execute(verified.limit(limit)))
         hits = []
-        for row in conn.execute(stmt):
+        for row in rows[:limit]:
             mapping = row._mapping
             matched = [f.name for f in fields if _matches(mapping[f.name], q, digits, f.type)]
             hits.append(
@@ -132,29 +144,64 @@ def search(
     return {"query": q, "results": results}
 
 
-def _from_index(
-    stmt: Select[Any], obj: ObjectDef, table_: Table, alternatives: list[list[str]], pg: bool
-) -> Select[Any]:
-    """Restrict ``stmt`` to the index's candidates: records holding one alternative's grams."""
-    index_row = gx_search.c.record_id == table_.c.id
-    if pg:
-        keys = index_keys(gx_search.c.object_name, gx_search.c.grams)
-        contains: list[ColumnElement[bool]] = [
-            keys.op("@>", return_type=Boolean)(
-                literal([f"{obj.name}:{g}" for g in grams], ARRAY(Text()))
-            )
-            for grams in alternatives
-        ]
-        return stmt.select_from(gx_search.join(table_, index_row)).where(
-            gx_search.c.object_name == obj.name, or_(*contains)
+def _pg_candidates(obj: ObjectDef, alternatives: list[list[str]]) -> Select[Any]:
+    """Ids of the records holding one alternative's grams, from the GIN index (``@>``).
+
+    A materialised CTE: PostgreSQL plans it from the grams' own statistics (the keys
+    carry the object's name, so "华为" common among accounts and absent among contacts is
+    known as such), not from its guess for ``LIKE '%…%'``, which it believes matches far
+    more rows than it does; and it reads it only as far as the query above needs.
+    """
+    keys = index_keys(gx_search.c.object_name, gx_search.c.grams)
+    contains: list[ColumnElement[bool]] = [
+        keys.op("@>", return_type=Boolean)(
+            literal([f"{obj.name}:{g}" for g in grams], ARRAY(Text()))
         )
-    # FTS5: every token is a quoted string, so no user text can become query syntax; the
-    # whole expression is a bound parameter.
+        for grams in alternatives
+    ]
+    cte = (
+        select(gx_search.c.record_id)
+        .where(or_(*contains))
+        .cte("candidates")
+        .prefix_with("MATERIALIZED")
+    )
+    return select(cte.c.record_id)
+
+
+def _sqlite_candidates(obj: ObjectDef, alternatives: list[list[str]]) -> Select[Any]:
+    """Ids of the records holding one alternative's grams, from the FTS5 index (``MATCH``).
+
+    Every token is a quoted string, so no user text can become query syntax; the whole
+    expression is a bound parameter.
+    """
     either = " OR ".join(f"({' AND '.join(_quoted(g) for g in grams)})" for grams in alternatives)
     expression = f"{_quoted(tag(obj.name))} AND ({either})"
-    return stmt.select_from(
-        _fts.join(gx_search, gx_search.c.id == _fts.c.rowid).join(table_, index_row)
-    ).where(_fts.c[FTS_TABLE].match(expression), gx_search.c.object_name == obj.name)
+    return (
+        select(gx_search.c.record_id)
+        .select_from(_fts.join(gx_search, gx_search.c.id == _fts.c.rowid))
+        .where(_fts.c[FTS_TABLE].match(expression), gx_search.c.object_name == obj.name)
+    )
+
+
+def _verify(
+    candidates: Select[Any], verified: Select[Any], table_: Table, limit: int
+) -> Select[Any]:
+    """Up to ``limit`` verified records among the first ``CANDIDATES`` candidates.
+
+    One row per hit, each with ``_seen``, the number of candidates looked at
+    (a single row of NULLs carries it when nothing matched). When that number reaches
+    ``CANDIDATES`` without ``limit`` hits, the caller scans instead: a common gram with
+    few matches the user may see (a narrow data scope) would otherwise cost a lookup per
+    candidate, and scanning is what search did before the index.
+    """
+    first = candidates.limit(CANDIDATES).subquery("first")
+    seen = select(func.count().label(SEEN)).select_from(first).subquery("seen")
+    looked_at = candidates.limit(CANDIDATES).subquery("looked_at")
+    # At most CANDIDATES rows to join, and the planner knows it: both databases loop over
+    # them and look each record up by id, rather than scan the object table.
+    hits = verified.select_from(looked_at.join(table_, table_.c.id == looked_at.c.record_id))
+    found = hits.limit(limit).subquery("found")
+    return select(seen.c[SEEN], *found.c).select_from(seen.outerjoin(found, true()))
 
 
 def _quoted(token: str) -> str:
