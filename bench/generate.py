@@ -51,7 +51,7 @@ from guanxi.platform.metadata.tables import gx_sequence
 from guanxi.platform.records.tables import gx_history
 from guanxi.platform.records.validation import clean_row
 from guanxi.platform.search.index import record_grams, searchable_fields
-from guanxi.platform.search.tables import FTS_TABLE, SQLITE_FTS_DDL, gx_search
+from guanxi.platform.search.tables import FTS_TABLE, SQLITE_FTS_DDL, SQLITE_FTS_DROP, gx_search
 
 DEFAULT_SEED = 20261123
 DATA_VERSION = 2  # part of the data set fingerprint (see fingerprint()); 2: gx_search
@@ -247,7 +247,7 @@ class RowBuilder:
 
     def search_entry(self, row: dict[str, Any]) -> dict[str, Any] | None:
         """The record's ``gx_search`` row, as the records service writes it."""
-        grams = record_grams(self.obj.name, self.searchable, row)
+        grams = record_grams(self.searchable, row)
         if grams is None:
             return None
         return {"object_name": self.obj.name, "record_id": row["id"], "grams": grams}
@@ -598,12 +598,8 @@ def _load_sqlite(
             conn.execute(f"DROP INDEX {_quote(name)}")
         # The FTS5 index is built from gx_search in one pass at the end, not row by row:
         # without it (and the triggers that feed it) until then.
-        triggers = conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'gx_search'"
-        ).fetchall()
-        for (trigger,) in triggers:
-            conn.execute(f"DROP TRIGGER {_quote(trigger)}")
-        conn.execute(f"DROP TABLE {FTS_TABLE}")
+        for ddl in SQLITE_FTS_DROP:
+            conn.execute(ddl)
         conn.execute("COMMIT")
         started = time.perf_counter()
         done = 0

@@ -8,10 +8,10 @@ from hypothesis import strategies as st
 from guanxi.platform.search.grams import (
     MAX_QUERY_TOKENS,
     required_grams,
-    tag,
     text_grams,
     value_grams,
 )
+from guanxi.platform.search.tables import index_key
 
 
 def test_a_chinese_run_stores_each_character_and_each_pair() -> None:
@@ -62,9 +62,9 @@ def test_repeated_grams_are_required_once_and_long_queries_are_capped() -> None:
     assert long[0] == "abc" and long[-1] == "789"  # spread over the whole query
 
 
-def test_object_tags_cannot_be_grams() -> None:
-    assert tag("sales_order") == "@sales_order"
-    assert not text_grams("@sales_order") & {"@sales_order"}
+def test_grams_never_hold_the_separator_of_index_keys() -> None:
+    assert index_key("sales_order", "华为") == "sales_order:华为"
+    assert not any(":" in g or " " in g for g in text_grams("a:b c_d:华为 e::f"))
 
 
 # Characters from every class the tokenizer distinguishes, and any other text.

@@ -30,13 +30,7 @@ _CJK = (
 _RUNS = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
 _NOT_DIGIT = re.compile(r"\D")
 
-TAG_PREFIX = "@"  # object tags ("@account") cannot clash with grams, which are alphanumeric
 MAX_QUERY_TOKENS = 16  # more only narrows candidates a little; verification stays exact
-
-
-def tag(object_name: str) -> str:
-    """The token every index row of an object carries, so one lookup serves one object."""
-    return TAG_PREFIX + object_name
 
 
 def _runs(text: str) -> Iterable[tuple[bool, str]]:

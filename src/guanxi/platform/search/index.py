@@ -1,7 +1,6 @@
 """Keeping the search index (``gx_search``) in step with the records, in the same transaction.
 
-Each record with searchable text has one row: its object's tag and the grams of its
-searchable fields (:mod:`guanxi.platform.search.grams`). The records service calls in here
+Each record with searchable text has one row: the grams of its searchable fields (:mod:`guanxi.platform.search.grams`). The records service calls in here
 after it writes: :func:`add` for creates, :func:`replace` for updates, :func:`remove` before
 a purge. Soft-deleted records keep their row (search joins the object table and asks
 ``deleted_at IS NULL``), so deleting and restoring cost the index nothing. A metadata
@@ -19,7 +18,7 @@ from sqlalchemy import Connection, MetaData, Table, delete, insert, select, upda
 from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot, build_table
-from guanxi.platform.search.grams import tag, value_grams
+from guanxi.platform.search.grams import value_grams
 from guanxi.platform.search.tables import gx_search
 
 SEARCHABLE_TYPES = frozenset({"text", "email", "phone", "auto_number", "url"})
@@ -40,9 +39,7 @@ def searchable_fields(obj: ObjectDef, policy: Policy = SUPERUSER) -> list[FieldD
     ]
 
 
-def record_grams(
-    object_name: str, fields: Sequence[FieldDef], values: Mapping[Any, Any]
-) -> list[str] | None:
+def record_grams(fields: Sequence[FieldDef], values: Mapping[Any, Any]) -> list[str] | None:
     """The index row's grams for one record's column values; None without searchable text.
 
     Searchable fields have one column named like the field, so ``values`` may be a row.
@@ -50,9 +47,7 @@ def record_grams(
     grams: set[str] = set()
     for f in fields:
         value_grams(values.get(f.name), f.type, grams)
-    if not grams:
-        return None
-    return [tag(object_name), *sorted(grams)]
+    return sorted(grams) if grams else None
 
 
 def add(conn: Connection, obj: ObjectDef, rows: Iterable[Mapping[Any, Any]]) -> None:
@@ -77,7 +72,7 @@ def replace(
     fields = searchable_fields(obj)
     if not {f.name for f in fields} & set(changed):
         return
-    grams = record_grams(obj.name, fields, row)
+    grams = record_grams(fields, row)
     where = (gx_search.c.object_name == obj.name, gx_search.c.record_id == record_id)
     if grams is None:
         conn.execute(delete(gx_search).where(*where))
@@ -166,7 +161,7 @@ def _entries(
         return []
     entries = []
     for row in rows:
-        grams = record_grams(obj.name, fields, row)
+        grams = record_grams(fields, row)
         if grams is not None:
             entries.append({"object_name": obj.name, "record_id": row["id"], "grams": grams})
     return entries

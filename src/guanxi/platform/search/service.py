@@ -15,7 +15,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Table, func, literal, or_, select, table, true
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Table,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    table,
+    true,
+)
 from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
@@ -27,9 +38,9 @@ from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.metadata.model import ObjectDef
 from guanxi.platform.metadata.registry import Snapshot
 from guanxi.platform.records.values import plain
-from guanxi.platform.search.grams import required_grams, tag
+from guanxi.platform.search.grams import required_grams
 from guanxi.platform.search.index import SEARCHABLE_TYPES, searchable_fields
-from guanxi.platform.search.tables import FTS_TABLE, gx_search, index_keys
+from guanxi.platform.search.tables import FTS_TABLE, gx_search, index_key, index_keys
 
 __all__ = ["SEARCHABLE_TYPES", "search", "searchable_fields"]
 
@@ -40,6 +51,7 @@ SEEN = "_seen"  # field names start with a letter, so this label is never a fiel
 
 # The FTS5 table; its hidden column named like the table takes whole-table MATCH queries
 # (detail=none allows no column filter).
+_KEYS = index_keys(gx_search.c.object_name, gx_search.c.grams)
 _fts = table(FTS_TABLE, sql_column("rowid"), sql_column(FTS_TABLE))
 
 
@@ -147,15 +159,14 @@ def search(
 def _pg_candidates(obj: ObjectDef, alternatives: list[list[str]]) -> Select[Any]:
     """Ids of the records holding one alternative's grams, from the GIN index (``@>``).
 
-    A materialised CTE: PostgreSQL plans it from the grams' own statistics (the keys
-    carry the object's name, so "华为" common among accounts and absent among contacts is
-    known as such), not from its guess for ``LIKE '%…%'``, which it believes matches far
+    A materialised CTE: PostgreSQL plans it from the keys' own statistics (they carry the
+    object's name, so "华为" common among accounts and absent among contacts is known as
+    such), not from its guess for ``LIKE '%…%'``, which it believes matches far
     more rows than it does; and it reads it only as far as the query above needs.
     """
-    keys = index_keys(gx_search.c.object_name, gx_search.c.grams)
     contains: list[ColumnElement[bool]] = [
-        keys.op("@>", return_type=Boolean)(
-            literal([f"{obj.name}:{g}" for g in grams], ARRAY(Text()))
+        _KEYS.op("@>", return_type=Boolean)(
+            literal([index_key(obj.name, g) for g in grams], ARRAY(Text()))
         )
         for grams in alternatives
     ]
@@ -174,12 +185,14 @@ def _sqlite_candidates(obj: ObjectDef, alternatives: list[list[str]]) -> Select[
     Every token is a quoted string, so no user text can become query syntax; the whole
     expression is a bound parameter.
     """
-    either = " OR ".join(f"({' AND '.join(_quoted(g) for g in grams)})" for grams in alternatives)
-    expression = f"{_quoted(tag(obj.name))} AND ({either})"
+    either = " OR ".join(
+        "(" + " AND ".join(_quoted(index_key(obj.name, g)) for g in grams) + ")"
+        for grams in alternatives
+    )
     return (
         select(gx_search.c.record_id)
         .select_from(_fts.join(gx_search, gx_search.c.id == _fts.c.rowid))
-        .where(_fts.c[FTS_TABLE].match(expression), gx_search.c.object_name == obj.name)
+        .where(_fts.c[FTS_TABLE].match(either))
     )
 
 
@@ -188,20 +201,28 @@ def _verify(
 ) -> Select[Any]:
     """Up to ``limit`` verified records among the first ``CANDIDATES`` candidates.
 
-    One row per hit, each with ``_seen``, the number of candidates looked at
-    (a single row of NULLs carries it when nothing matched). When that number reaches
+    One row per hit (or a single row of NULLs), each with ``_seen``: how many candidates
+    were looked at, counted only when fewer than ``limit`` records passed (else
+    ``CANDIDATES``: counting means reading them). When that number reaches
     ``CANDIDATES`` without ``limit`` hits, the caller scans instead: a common gram with
     few matches the user may see (a narrow data scope) would otherwise cost a lookup per
     candidate, and scanning is what search did before the index.
     """
-    first = candidates.limit(CANDIDATES).subquery("first")
-    seen = select(func.count().label(SEEN)).select_from(first).subquery("seen")
     looked_at = candidates.limit(CANDIDATES).subquery("looked_at")
     # At most CANDIDATES rows to join, and the planner knows it: both databases loop over
     # them and look each record up by id, rather than scan the object table.
     hits = verified.select_from(looked_at.join(table_, table_.c.id == looked_at.c.record_id))
-    found = hits.limit(limit).subquery("found")
-    return select(seen.c[SEEN], *found.c).select_from(seen.outerjoin(found, true()))
+    found = hits.limit(limit).cte("found")
+    counted = candidates.limit(CANDIDATES).subquery("counted")
+    seen = case(  # both databases run a CASE branch's subquery only when it is taken
+        (
+            select(func.count()).select_from(found).scalar_subquery() < limit,
+            select(func.count()).select_from(counted).scalar_subquery(),
+        ),
+        else_=CANDIDATES,
+    )
+    one_row = select(literal(1).label("one")).subquery("one_row")
+    return select(seen.label(SEEN), *found.c).select_from(one_row.outerjoin(found, true()))
 
 
 def _quoted(token: str) -> str:

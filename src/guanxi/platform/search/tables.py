@@ -1,15 +1,14 @@
 """The search index: one row of grams per record that has searchable text.
 
-``grams`` is the object's tag and the record's grams, separated by spaces, on both
-databases, so the application writes ``gx_search`` the same way on both.
+``grams`` is the record's grams separated by spaces, on both databases, so the
+application writes ``gx_search`` the same way on both. Both index *keys*: each gram
+prefixed by the object's name (``account:华为``, :func:`index_keys`), so a lookup for one
+object's gram never walks through another object's records, and PostgreSQL keeps
+statistics per object ("华为" may be common among accounts and absent among contacts).
+The prefixes live only in the indexes, so the table rows stay small.
 
-- SQLite: the FTS5 table ``gx_search_fts`` indexes that text (external content: it stores
-  only the index and reads ``gx_search`` when it needs the text); triggers keep it in step.
-- PostgreSQL: a GIN index on :func:`index_keys`, the grams as an array, each prefixed by
-  the object's name (``account:华为``). The prefix gives each object's grams their own
-  statistics: "华为" may be common among accounts and absent among contacts, and the
-  planner must know that to choose between the index and a scan that stops at the limit.
-  The prefixes live only in the index, so the table row stays small.
+- PostgreSQL: a GIN index on the expression :func:`index_keys`.
+- SQLite: the FTS5 table ``gx_search_fts``, fed by triggers (``SQLITE_FTS_DDL``).
 """
 
 from __future__ import annotations
@@ -39,7 +38,7 @@ from guanxi.kernel.sqltypes import TokenList
 
 
 def index_keys(object_name: ColumnElement[Any], grams: ColumnElement[Any]) -> ColumnElement[Any]:
-    """PostgreSQL: the keys the GIN index holds for a row, ``{account:@account, account:华为…}``.
+    """PostgreSQL: the keys the GIN index holds for a row, ``{account:华为, account:为公…}``.
 
     Constants are SQL literals, not parameters, so a query's expression is the index's;
     the parentheses are where PostgreSQL puts them, so Alembic sees the index unchanged.
@@ -78,23 +77,33 @@ gx_search = Table(
 
 FTS_TABLE = "gx_search_fts"
 
+
 # The same statements as migration 0005 (which keeps its own copy, as migrations do).
-# tokenize='ascii': every non-ASCII character is part of a token and ASCII letters and
-# digits are too, so a gram is indexed verbatim; '@' and '_' join object tags such as
-# '@sales_order' into one token. detail=none: queries are AND/OR of single tokens.
+# The FTS5 table indexes the keys of index_keys(), as PostgreSQL's GIN index does, so a
+# lookup for one object's "华为" never walks through another object's. Its external
+# content is a view that computes them (FTS5 reads it only to 'rebuild'); triggers pass
+# them on every change. tokenize='ascii': every non-ASCII character is a token character,
+# and so are ASCII letters, digits and (tokenchars) ':' and '_', so a key is one token.
+# detail=none: queries are AND/OR of single tokens.
 SQLITE_FTS_DDL = (
-    "CREATE VIRTUAL TABLE gx_search_fts USING fts5(grams, content='gx_search',"
-    " content_rowid='id', tokenize=\"ascii tokenchars '@_'\", detail=none)",
-    "CREATE TRIGGER gx_search_fts_insert AFTER INSERT ON gx_search BEGIN"
-    " INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.grams); END",
-    "CREATE TRIGGER gx_search_fts_delete AFTER DELETE ON gx_search BEGIN"
-    " INSERT INTO gx_search_fts(gx_search_fts, rowid, grams)"
-    " VALUES ('delete', old.id, old.grams); END",
-    "CREATE TRIGGER gx_search_fts_update AFTER UPDATE ON gx_search BEGIN"
-    " INSERT INTO gx_search_fts(gx_search_fts, rowid, grams)"
-    " VALUES ('delete', old.id, old.grams);"
-    " INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.grams); END",
+    "CREATE VIEW gx_search_fts_content (id, grams) AS SELECT id, object_name || ':' || replace(grams, ' ', ' ' || object_name || ':') FROM gx_search",
+    "CREATE VIRTUAL TABLE gx_search_fts USING fts5(grams, content='gx_search_fts_content', content_rowid='id', tokenize=\"ascii tokenchars ':_'\", detail=none)",
+    "CREATE TRIGGER gx_search_fts_insert AFTER INSERT ON gx_search BEGIN INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.object_name || ':' || replace(new.grams, ' ', ' ' || new.object_name || ':')); END",
+    "CREATE TRIGGER gx_search_fts_delete AFTER DELETE ON gx_search BEGIN INSERT INTO gx_search_fts(gx_search_fts, rowid, grams) VALUES ('delete', old.id, old.object_name || ':' || replace(old.grams, ' ', ' ' || old.object_name || ':')); END",
+    "CREATE TRIGGER gx_search_fts_update AFTER UPDATE ON gx_search BEGIN INSERT INTO gx_search_fts(gx_search_fts, rowid, grams) VALUES ('delete', old.id, old.object_name || ':' || replace(old.grams, ' ', ' ' || old.object_name || ':')); INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.object_name || ':' || replace(new.grams, ' ', ' ' || new.object_name || ':')); END",
 )
+SQLITE_FTS_DROP = (
+    "DROP TRIGGER IF EXISTS gx_search_fts_insert",
+    "DROP TRIGGER IF EXISTS gx_search_fts_delete",
+    "DROP TRIGGER IF EXISTS gx_search_fts_update",
+    "DROP TABLE IF EXISTS gx_search_fts",
+    "DROP VIEW IF EXISTS gx_search_fts_content",
+)
+
+
+def index_key(object_name: str, gram: str) -> str:
+    """One key of the index: ``account:华为`` (object names have no ':', grams neither)."""
+    return f"{object_name}:{gram}"
 
 
 @event.listens_for(gx_search, "after_create")
@@ -107,4 +116,5 @@ def _create_fts(target: Table, connection: Connection, **kw: Any) -> None:
 @event.listens_for(gx_search, "before_drop")
 def _drop_fts(target: Table, connection: Connection, **kw: Any) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+        for statement in SQLITE_FTS_DROP:
+            connection.exec_driver_sql(statement)

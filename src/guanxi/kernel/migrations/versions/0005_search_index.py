@@ -20,19 +20,21 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-# A copy of guanxi.platform.search.tables.SQLITE_FTS_DDL as of this revision.
+# A copy of guanxi.platform.search.tables.SQLITE_FTS_DDL as of this revision: the FTS5
+# index holds each gram prefixed by its object's name, like the PostgreSQL index.
 SQLITE_FTS_DDL = (
-    "CREATE VIRTUAL TABLE gx_search_fts USING fts5(grams, content='gx_search',"
-    " content_rowid='id', tokenize=\"ascii tokenchars '@_'\", detail=none)",
-    "CREATE TRIGGER gx_search_fts_insert AFTER INSERT ON gx_search BEGIN"
-    " INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.grams); END",
-    "CREATE TRIGGER gx_search_fts_delete AFTER DELETE ON gx_search BEGIN"
-    " INSERT INTO gx_search_fts(gx_search_fts, rowid, grams)"
-    " VALUES ('delete', old.id, old.grams); END",
-    "CREATE TRIGGER gx_search_fts_update AFTER UPDATE ON gx_search BEGIN"
-    " INSERT INTO gx_search_fts(gx_search_fts, rowid, grams)"
-    " VALUES ('delete', old.id, old.grams);"
-    " INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.grams); END",
+    "CREATE VIEW gx_search_fts_content (id, grams) AS SELECT id, object_name || ':' || replace(grams, ' ', ' ' || object_name || ':') FROM gx_search",
+    "CREATE VIRTUAL TABLE gx_search_fts USING fts5(grams, content='gx_search_fts_content', content_rowid='id', tokenize=\"ascii tokenchars ':_'\", detail=none)",
+    "CREATE TRIGGER gx_search_fts_insert AFTER INSERT ON gx_search BEGIN INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.object_name || ':' || replace(new.grams, ' ', ' ' || new.object_name || ':')); END",
+    "CREATE TRIGGER gx_search_fts_delete AFTER DELETE ON gx_search BEGIN INSERT INTO gx_search_fts(gx_search_fts, rowid, grams) VALUES ('delete', old.id, old.object_name || ':' || replace(old.grams, ' ', ' ' || old.object_name || ':')); END",
+    "CREATE TRIGGER gx_search_fts_update AFTER UPDATE ON gx_search BEGIN INSERT INTO gx_search_fts(gx_search_fts, rowid, grams) VALUES ('delete', old.id, old.object_name || ':' || replace(old.grams, ' ', ' ' || old.object_name || ':')); INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.object_name || ':' || replace(new.grams, ' ', ' ' || new.object_name || ':')); END",
+)
+SQLITE_FTS_DROP = (
+    "DROP TRIGGER IF EXISTS gx_search_fts_insert",
+    "DROP TRIGGER IF EXISTS gx_search_fts_delete",
+    "DROP TRIGGER IF EXISTS gx_search_fts_update",
+    "DROP TABLE IF EXISTS gx_search_fts",
+    "DROP VIEW IF EXISTS gx_search_fts_content",
 )
 
 
@@ -66,15 +68,16 @@ def upgrade() -> None:
             postgresql_using="gin",
         )
     else:
-        for statement in SQLITE_FTS_DDL:
-            op.execute(statement)
+        for statement in SQLITE_FTS_DDL:  # raw SQL: ':_' is not a bound parameter
+            op.get_bind().exec_driver_sql(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_gx_search_grams", table_name="gx_search", postgresql_using="gin")
     else:
-        op.execute("DROP TABLE IF EXISTS gx_search_fts")  # its triggers go with gx_search
+        for statement in SQLITE_FTS_DROP:
+            op.get_bind().exec_driver_sql(statement)
     with op.batch_alter_table("gx_search", schema=None) as batch_op:
         batch_op.drop_index("ux_gx_search_record")
     op.drop_table("gx_search")
