@@ -53,12 +53,13 @@ def bump_version(conn: Connection) -> None:
 
 
 def _reindex_if_searchable_changed(conn: Connection, old: ObjectDef, new: ObjectDef) -> None:
-    """Rebuild the object's search index when the set of searchable fields changed.
+    """Re-index the object's records that have a value in a field whose searchability changed.
 
     (A new field needs none: its column is empty in every existing record.)
     """
-    if search_index.index_signature(old) != search_index.index_signature(new):
-        search_index.reindex_object(conn, new)
+    changed = search_index.changed_fields(old, new)
+    if changed:
+        search_index.reindex_object(conn, new, changed=changed)
 
 
 def create_object(

@@ -35,24 +35,21 @@ MAX_QUERY_TOKENS = 16  # more only narrows candidates a little; verification sta
 
 def _runs(text: str) -> Iterable[tuple[bool, str]]:
     """(is_cjk, run) for each maximal run of the case-folded text."""
-    for match in _RUNS.finditer(text.casefold()):
-        cjk, other = match.groups()
+    for cjk, other in _RUNS.findall(text.casefold()):
         yield (True, cjk) if cjk else (False, other)
 
 
 def text_grams(text: str, into: set[str] | None = None) -> set[str]:
     """Every gram a value stores (added to ``into`` when given)."""
     out = set() if into is None else into
-    for cjk, run in _runs(text):
-        n = len(run)
-        if n == 1:
+    for cjk, other in _RUNS.findall(text.casefold()):  # _runs(), inlined: bulk loads call this
+        run = cjk or other
+        if len(run) == 1:
             out.add(run)
-        elif cjk:
-            out.update(run)
-            out.update(run[i : i + 2] for i in range(n - 1))
-        else:
-            out.update(run[i : i + 2] for i in range(n - 1))
-            out.update(run[i : i + 3] for i in range(n - 2))
+            continue
+        pairs = list(map(str.__add__, run, run[1:]))
+        out.update(pairs)
+        out.update(run if cjk else map(str.__add__, pairs, run[2:]))
     return out
 
 
