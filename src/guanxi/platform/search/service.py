@@ -24,10 +24,8 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    table,
     true,
 )
-from sqlalchemy import column as sql_column
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import Select
@@ -40,7 +38,13 @@ from guanxi.platform.metadata.registry import Snapshot
 from guanxi.platform.records.values import plain
 from guanxi.platform.search.grams import required_grams
 from guanxi.platform.search.index import SEARCHABLE_TYPES, searchable_fields
-from guanxi.platform.search.tables import FTS_TABLE, gx_search, index_key, index_keys
+from guanxi.platform.search.tables import (
+    FTS_TABLE,
+    gx_search,
+    gx_search_fts,
+    index_key,
+    index_keys,
+)
 
 __all__ = ["SEARCHABLE_TYPES", "search", "searchable_fields"]
 
@@ -49,10 +53,7 @@ PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]{3,}$")
 CANDIDATES = 1000
 SEEN = "_seen"  # field names start with a letter, so this label is never a field's
 
-# The FTS5 table; its hidden column named like the table takes whole-table MATCH queries
-# (detail=none allows no column filter).
 _KEYS = index_keys(gx_search.c.object_name, gx_search.c.grams)
-_fts = table(FTS_TABLE, sql_column("rowid"), sql_column(FTS_TABLE))
 
 
 def _escape(text: str) -> str:
@@ -191,8 +192,8 @@ def _sqlite_candidates(obj: ObjectDef, alternatives: list[list[str]]) -> Select[
     )
     return (
         select(gx_search.c.record_id)
-        .select_from(_fts.join(gx_search, gx_search.c.id == _fts.c.rowid))
-        .where(_fts.c[FTS_TABLE].match(either))
+        .select_from(gx_search_fts.join(gx_search, gx_search.c.id == gx_search_fts.c.rowid))
+        .where(gx_search_fts.c[FTS_TABLE].match(either))
     )
 
 

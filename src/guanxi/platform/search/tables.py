@@ -8,7 +8,7 @@ statistics per object ("华为" may be common among accounts and absent among co
 The prefixes live only in the indexes, so the table rows stay small.
 
 - PostgreSQL: a GIN index on the expression :func:`index_keys`.
-- SQLite: the FTS5 table ``gx_search_fts``, fed by triggers (``SQLITE_FTS_DDL``).
+- SQLite: the FTS5 table ``gx_search_fts`` (``SQLITE_FTS_DDL``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from sqlalchemy import (
     event,
     func,
     literal_column,
+    table,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement, Grouping
@@ -76,24 +77,27 @@ gx_search = Table(
 )
 
 FTS_TABLE = "gx_search_fts"
+# For statements only (the real table is the FTS5 DDL below): rowid, the indexed text, and
+# the hidden column named like the table that takes whole-table MATCH queries (detail=none
+# allows no column filter).
+gx_search_fts = table(FTS_TABLE, column("rowid"), column("grams"), column(FTS_TABLE))
 
 
 # The same statements as migration 0005 (which keeps its own copy, as migrations do).
 # The FTS5 table indexes the keys of index_keys(), as PostgreSQL's GIN index does, so a
 # lookup for one object's "华为" never walks through another object's. Its external
-# content is a view that computes them (FTS5 reads it only to 'rebuild'); triggers pass
-# them on every change. tokenize='ascii': every non-ASCII character is a token character,
+# content is a view that computes them (FTS5 reads it only to 'rebuild'). Triggers take
+# a row's keys out on delete and update (FTS5 needs the old text for that); the search
+# index module adds new rows' keys itself (see search.index._insert). tokenize='ascii': every non-ASCII character is a token character,
 # and so are ASCII letters, digits and (tokenchars) ':' and '_', so a key is one token.
 # detail=none: queries are AND/OR of single tokens.
 SQLITE_FTS_DDL = (
     "CREATE VIEW gx_search_fts_content (id, grams) AS SELECT id, object_name || ':' || replace(grams, ' ', ' ' || object_name || ':') FROM gx_search",
     "CREATE VIRTUAL TABLE gx_search_fts USING fts5(grams, content='gx_search_fts_content', content_rowid='id', tokenize=\"ascii tokenchars ':_'\", detail=none)",
-    "CREATE TRIGGER gx_search_fts_insert AFTER INSERT ON gx_search BEGIN INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.object_name || ':' || replace(new.grams, ' ', ' ' || new.object_name || ':')); END",
     "CREATE TRIGGER gx_search_fts_delete AFTER DELETE ON gx_search BEGIN INSERT INTO gx_search_fts(gx_search_fts, rowid, grams) VALUES ('delete', old.id, old.object_name || ':' || replace(old.grams, ' ', ' ' || old.object_name || ':')); END",
     "CREATE TRIGGER gx_search_fts_update AFTER UPDATE ON gx_search BEGIN INSERT INTO gx_search_fts(gx_search_fts, rowid, grams) VALUES ('delete', old.id, old.object_name || ':' || replace(old.grams, ' ', ' ' || old.object_name || ':')); INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.object_name || ':' || replace(new.grams, ' ', ' ' || new.object_name || ':')); END",
 )
 SQLITE_FTS_DROP = (
-    "DROP TRIGGER IF EXISTS gx_search_fts_insert",
     "DROP TRIGGER IF EXISTS gx_search_fts_delete",
     "DROP TRIGGER IF EXISTS gx_search_fts_update",
     "DROP TABLE IF EXISTS gx_search_fts",

@@ -25,12 +25,10 @@ depends_on = None
 SQLITE_FTS_DDL = (
     "CREATE VIEW gx_search_fts_content (id, grams) AS SELECT id, object_name || ':' || replace(grams, ' ', ' ' || object_name || ':') FROM gx_search",
     "CREATE VIRTUAL TABLE gx_search_fts USING fts5(grams, content='gx_search_fts_content', content_rowid='id', tokenize=\"ascii tokenchars ':_'\", detail=none)",
-    "CREATE TRIGGER gx_search_fts_insert AFTER INSERT ON gx_search BEGIN INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.object_name || ':' || replace(new.grams, ' ', ' ' || new.object_name || ':')); END",
     "CREATE TRIGGER gx_search_fts_delete AFTER DELETE ON gx_search BEGIN INSERT INTO gx_search_fts(gx_search_fts, rowid, grams) VALUES ('delete', old.id, old.object_name || ':' || replace(old.grams, ' ', ' ' || old.object_name || ':')); END",
     "CREATE TRIGGER gx_search_fts_update AFTER UPDATE ON gx_search BEGIN INSERT INTO gx_search_fts(gx_search_fts, rowid, grams) VALUES ('delete', old.id, old.object_name || ':' || replace(old.grams, ' ', ' ' || old.object_name || ':')); INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.object_name || ':' || replace(new.grams, ' ', ' ' || new.object_name || ':')); END",
 )
 SQLITE_FTS_DROP = (
-    "DROP TRIGGER IF EXISTS gx_search_fts_insert",
     "DROP TRIGGER IF EXISTS gx_search_fts_delete",
     "DROP TRIGGER IF EXISTS gx_search_fts_update",
     "DROP TABLE IF EXISTS gx_search_fts",
