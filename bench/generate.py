@@ -8,10 +8,10 @@ UUIDs, ISO date-times). They are bulk-loaded with ``executemany`` (SQLite) or ``
 (PostgreSQL) while the secondary indexes are dropped; the indexes are then recreated from the
 DDL the app made, so the final schema is exactly the app's. The global search index
 (``gx_search``) is loaded alongside, each record's grams computed by the app's own
-``record_grams``; on SQLite its FTS5 index is built in one pass at the end. A marker file next to the data
-records size, seed and a fingerprint of the data: a rerun with the same parameters reuses
-the database, after applying the app's newer migrations and, when the app now declares
-different indexes, rebuilding them.
+``record_grams``; on SQLite its FTS5 index is built in one pass at the end. A marker file
+next to the data records size, seed and a fingerprint of the data: a rerun with the same
+parameters reuses the database, after applying the app's newer migrations and, when the
+app now declares different indexes, rebuilding them.
 
 Every generated row was created before the data set's ``cutoff``; rows that benchmarks create
 later are newer, which is how :func:`reset` removes them again.
@@ -50,8 +50,9 @@ from guanxi.platform.metadata.registry import Registry, Snapshot
 from guanxi.platform.metadata.tables import gx_sequence
 from guanxi.platform.records.tables import gx_history
 from guanxi.platform.records.validation import clean_row
+from guanxi.platform.search import index as search_index
 from guanxi.platform.search.index import record_grams, searchable_fields
-from guanxi.platform.search.tables import FTS_TABLE, SQLITE_FTS_DDL, SQLITE_FTS_DROP, gx_search
+from guanxi.platform.search.tables import FTS_TABLE, gx_search
 
 DEFAULT_SEED = 20261123
 DATA_VERSION = 2  # part of the data set fingerprint (see fingerprint()); 2: gx_search
@@ -596,10 +597,6 @@ def _load_sqlite(
         conn.execute("BEGIN")
         for name, _ in indexes:
             conn.execute(f"DROP INDEX {_quote(name)}")
-        # The FTS5 index is built from gx_search in one pass at the end, not row by row:
-        # without it (and the triggers that feed it) until then.
-        for ddl in SQLITE_FTS_DROP:
-            conn.execute(ddl)
         conn.execute("COMMIT")
         started = time.perf_counter()
         done = 0
@@ -620,8 +617,7 @@ def _load_sqlite(
         conn.execute("BEGIN")
         for _, ddl in indexes:
             conn.execute(ddl)
-        for ddl in SQLITE_FTS_DDL:
-            conn.execute(ddl)
+        # The FTS5 index (which the app writes along with gx_search) in one pass.
         t0 = time.perf_counter()
         conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
         conn.execute("COMMIT")
@@ -780,10 +776,8 @@ def reset(dataset: Dataset) -> tuple[int, int]:
             for name in ("contact", "account"):
                 table = snap.table(name)
                 added = select(table.c.id).where(table.c.created_at >= dataset.cutoff)
-                conn.execute(
-                    delete(gx_search).where(
-                        gx_search.c.object_name == name, gx_search.c.record_id.in_(added)
-                    )
+                search_index.delete_rows(
+                    conn, gx_search.c.object_name == name, gx_search.c.record_id.in_(added)
                 )
                 result = conn.execute(delete(table).where(table.c.created_at >= dataset.cutoff))
                 removed += result.rowcount

@@ -13,13 +13,14 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, MetaData, Table, delete, insert, or_, select, update
+from sqlalchemy import Connection, MetaData, Table, delete, insert, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot, build_table
 from guanxi.platform.search.grams import value_grams
-from guanxi.platform.search.tables import gx_search, gx_search_fts, index_key
+from guanxi.platform.search.tables import FTS_TABLE, gx_search, gx_search_fts, index_key
 
 SEARCHABLE_TYPES = frozenset({"text", "email", "phone", "auto_number", "url"})
 BATCH = 5000  # records per SELECT and per executemany while re-indexing
@@ -74,9 +75,8 @@ def replace(
         return
     grams = record_grams(fields, row)
     where = (gx_search.c.object_name == obj.name, gx_search.c.record_id == record_id)
-    if grams is None:
-        conn.execute(delete(gx_search).where(*where))
-    elif conn.execute(update(gx_search).where(*where).values(grams=grams)).rowcount == 0:
+    delete_rows(conn, *where)
+    if grams is not None:
         _insert(conn, [{"object_name": obj.name, "record_id": record_id, "grams": grams}])
 
 
@@ -94,10 +94,8 @@ def remove(conn: Connection, snap: Snapshot, obj: ObjectDef, ids: Sequence[UUID]
         if not record_ids:
             continue
         seen.update((current.name, i) for i in record_ids)
-        conn.execute(
-            delete(gx_search).where(
-                gx_search.c.object_name == current.name, gx_search.c.record_id.in_(record_ids)
-            )
+        delete_rows(
+            conn, gx_search.c.object_name == current.name, gx_search.c.record_id.in_(record_ids)
         )
         for other in snap.objects.values():
             for f in other.fields:  # archived lookups keep their foreign keys
@@ -144,7 +142,7 @@ def reindex_object(
     columns = [table.c.id, *(table.c[f.name] for f in fields)]
     having_values = None
     if changed is None:
-        conn.execute(delete(gx_search).where(gx_search.c.object_name == obj.name))
+        delete_rows(conn, gx_search.c.object_name == obj.name)
         if not fields:
             return 0
     else:
@@ -165,11 +163,10 @@ def reindex_object(
             return written
         last = rows[-1]["id"]
         if having_values is not None:
-            conn.execute(
-                delete(gx_search).where(
-                    gx_search.c.object_name == obj.name,
-                    gx_search.c.record_id.in_([row["id"] for row in rows]),
-                )
+            delete_rows(
+                conn,
+                gx_search.c.object_name == obj.name,
+                gx_search.c.record_id.in_([row["id"] for row in rows]),
             )
         entries = _entries(obj, fields, rows)
         if entries:
@@ -178,12 +175,7 @@ def reindex_object(
 
 
 def _insert(conn: Connection, entries: list[dict[str, Any]]) -> None:
-    """Insert index rows; on SQLite also their full-text entries (one executemany each).
-
-    SQLite's triggers take entries out of the FTS5 index on delete and update, but adding
-    them is done here: FTS5 writes its pending entries to disk at every savepoint, and a
-    trigger runs inside one per row, which made inserting six times slower.
-    """
+    """Insert index rows; on SQLite also their full-text entries (one executemany each)."""
     if conn.dialect.name != "sqlite":
         conn.execute(insert(gx_search), entries)
         return
@@ -195,14 +187,33 @@ def _insert(conn: Connection, entries: list[dict[str, Any]]) -> None:
     row_ids = {record_id: row_id for row_id, record_id in inserted}
     conn.execute(
         insert(gx_search_fts),
-        [
-            {
-                "rowid": row_ids[e["record_id"]],
-                "grams": " ".join(index_key(e["object_name"], g) for g in e["grams"]),
-            }
-            for e in entries
-        ],
+        [{"rowid": row_ids[e["record_id"]], "grams": _keys(e)} for e in entries],
     )
+
+
+def delete_rows(conn: Connection, *where: ColumnElement[bool]) -> None:
+    """Delete index rows; on SQLite first take their entries out of the full-text index.
+
+    FTS5 needs a row's old text to remove it. The application does this rather than a
+    trigger: FTS5 writes its pending entries to disk at every savepoint, and a trigger
+    runs inside one per row, which made bulk changes six times slower.
+    """
+    if conn.dialect.name == "sqlite":
+        old = conn.execute(
+            select(gx_search.c.id, gx_search.c.object_name, gx_search.c.grams).where(*where)
+        ).all()
+        if not old:
+            return
+        conn.execute(
+            insert(gx_search_fts),
+            [{FTS_TABLE: "delete", "rowid": row.id, "grams": _keys(row._mapping)} for row in old],
+        )
+    conn.execute(delete(gx_search).where(*where))
+
+
+def _keys(entry: Mapping[Any, Any]) -> str:
+    """SQLite: the text the FTS5 table indexes for an index row (see index_keys)."""
+    return " ".join(index_key(entry["object_name"], g) for g in entry["grams"])
 
 
 def _entries(

@@ -86,20 +86,15 @@ gx_search_fts = table(FTS_TABLE, column("rowid"), column("grams"), column(FTS_TA
 # The same statements as migration 0005 (which keeps its own copy, as migrations do).
 # The FTS5 table indexes the keys of index_keys(), as PostgreSQL's GIN index does, so a
 # lookup for one object's "华为" never walks through another object's. Its external
-# content is a view that computes them (FTS5 reads it only to 'rebuild'). Triggers take
-# a row's keys out on delete and update (FTS5 needs the old text for that); the search
-# index module adds new rows' keys itself (see search.index._insert). tokenize='ascii': every non-ASCII character is a token character,
+# content is a view that computes them (FTS5 reads it only to 'rebuild'); the search
+# index module writes every change (search.index: _insert, delete_rows). tokenize='ascii': every non-ASCII character is a token character,
 # and so are ASCII letters, digits and (tokenchars) ':' and '_', so a key is one token.
 # detail=none: queries are AND/OR of single tokens.
 SQLITE_FTS_DDL = (
     "CREATE VIEW gx_search_fts_content (id, grams) AS SELECT id, object_name || ':' || replace(grams, ' ', ' ' || object_name || ':') FROM gx_search",
     "CREATE VIRTUAL TABLE gx_search_fts USING fts5(grams, content='gx_search_fts_content', content_rowid='id', tokenize=\"ascii tokenchars ':_'\", detail=none)",
-    "CREATE TRIGGER gx_search_fts_delete AFTER DELETE ON gx_search BEGIN INSERT INTO gx_search_fts(gx_search_fts, rowid, grams) VALUES ('delete', old.id, old.object_name || ':' || replace(old.grams, ' ', ' ' || old.object_name || ':')); END",
-    "CREATE TRIGGER gx_search_fts_update AFTER UPDATE ON gx_search BEGIN INSERT INTO gx_search_fts(gx_search_fts, rowid, grams) VALUES ('delete', old.id, old.object_name || ':' || replace(old.grams, ' ', ' ' || old.object_name || ':')); INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.object_name || ':' || replace(new.grams, ' ', ' ' || new.object_name || ':')); END",
 )
 SQLITE_FTS_DROP = (
-    "DROP TRIGGER IF EXISTS gx_search_fts_delete",
-    "DROP TRIGGER IF EXISTS gx_search_fts_update",
     "DROP TABLE IF EXISTS gx_search_fts",
     "DROP VIEW IF EXISTS gx_search_fts_content",
 )

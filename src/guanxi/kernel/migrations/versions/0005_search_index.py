@@ -21,16 +21,13 @@ branch_labels = None
 depends_on = None
 
 # A copy of guanxi.platform.search.tables.SQLITE_FTS_DDL as of this revision: the FTS5
-# index holds each gram prefixed by its object's name, like the PostgreSQL index.
+# index holds each gram prefixed by its object's name, like the PostgreSQL index; the
+# application writes it (guanxi.platform.search.index).
 SQLITE_FTS_DDL = (
     "CREATE VIEW gx_search_fts_content (id, grams) AS SELECT id, object_name || ':' || replace(grams, ' ', ' ' || object_name || ':') FROM gx_search",
     "CREATE VIRTUAL TABLE gx_search_fts USING fts5(grams, content='gx_search_fts_content', content_rowid='id', tokenize=\"ascii tokenchars ':_'\", detail=none)",
-    "CREATE TRIGGER gx_search_fts_delete AFTER DELETE ON gx_search BEGIN INSERT INTO gx_search_fts(gx_search_fts, rowid, grams) VALUES ('delete', old.id, old.object_name || ':' || replace(old.grams, ' ', ' ' || old.object_name || ':')); END",
-    "CREATE TRIGGER gx_search_fts_update AFTER UPDATE ON gx_search BEGIN INSERT INTO gx_search_fts(gx_search_fts, rowid, grams) VALUES ('delete', old.id, old.object_name || ':' || replace(old.grams, ' ', ' ' || old.object_name || ':')); INSERT INTO gx_search_fts(rowid, grams) VALUES (new.id, new.object_name || ':' || replace(new.grams, ' ', ' ' || new.object_name || ':')); END",
 )
 SQLITE_FTS_DROP = (
-    "DROP TRIGGER IF EXISTS gx_search_fts_delete",
-    "DROP TRIGGER IF EXISTS gx_search_fts_update",
     "DROP TABLE IF EXISTS gx_search_fts",
     "DROP VIEW IF EXISTS gx_search_fts_content",
 )
