@@ -1,10 +1,12 @@
 """Keeping the search index (``gx_search``) in step with the records, in the same transaction.
 
-Each record with searchable text has one row: the grams of its searchable fields (:mod:`guanxi.platform.search.grams`). The records service calls in here
-after it writes: :func:`add` for creates, :func:`replace` for updates, :func:`remove` before
-a purge. Soft-deleted records keep their row (search joins the object table and asks
-``deleted_at IS NULL``), so deleting and restoring cost the index nothing. A metadata
-change that alters which fields are searchable calls :func:`reindex_object`.
+Each record with searchable text has one row: the grams of its searchable fields
+(:mod:`guanxi.platform.search.grams`); on SQLite each row also has its entry in the FTS5
+table, written here too. The records service calls in after it writes: :func:`add` for
+creates, :func:`replace` for updates, :func:`remove` before a purge. Soft-deleted records
+keep their row (search joins the object table and asks ``deleted_at IS NULL``), so
+deleting and restoring cost the index nothing. A metadata change that alters which fields
+are searchable calls :func:`reindex_object`.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def record_grams(fields: Sequence[FieldDef], values: Mapping[Any, Any]) -> list[
 
 
 def add(conn: Connection, obj: ObjectDef, rows: Iterable[Mapping[Any, Any]]) -> None:
-    """Index new records, given as inserted rows (``id`` and columns): one executemany."""
+    """Index new records, given as inserted rows (``id`` and columns), in bulk statements."""
     fields = searchable_fields(obj)
     entries = _entries(obj, fields, rows)
     if entries:
