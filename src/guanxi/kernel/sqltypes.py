@@ -103,7 +103,7 @@ class TokenList(TypeDecorator[list[str]]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
-        return " ".join(str(token) for token in value)
+        return " ".join(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> list[str] | None:
         if value is None:

@@ -15,17 +15,23 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, MetaData, Table, delete, insert, or_, select
+from sqlalchemy import Connection, MetaData, Table, delete, insert, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot, build_table
 from guanxi.platform.search.grams import value_grams
-from guanxi.platform.search.tables import FTS_TABLE, gx_search, gx_search_fts, index_key
+from guanxi.platform.search.tables import (
+    FTS_TABLE,
+    gx_search,
+    gx_search_fts,
+    gx_search_fts_content,
+)
 
 SEARCHABLE_TYPES = frozenset({"text", "email", "phone", "auto_number", "url"})
 BATCH = 5000  # records per SELECT and per executemany while re-indexing
+SQLITE_IDS = 5000  # ids per IN list, well under SQLite's limit of bound parameters
 
 
 def searchable_fields(obj: ObjectDef, policy: Policy = SUPERUSER) -> list[FieldDef]:
@@ -177,45 +183,50 @@ def reindex_object(
 
 
 def _insert(conn: Connection, entries: list[dict[str, Any]]) -> None:
-    """Insert index rows; on SQLite also their full-text entries (one executemany each)."""
+    """Insert one object's index rows; on SQLite also their full-text entries.
+
+    Two statements: an executemany, and on SQLite one INSERT … SELECT that has the
+    database compute the keys (the content view) for all the new rows.
+    """
+    conn.execute(insert(gx_search), entries)
     if conn.dialect.name != "sqlite":
-        conn.execute(insert(gx_search), entries)
         return
-    # RETURNING in any order: SQLAlchemy sends multi-row INSERTs (one row per statement
-    # if asked to keep the parameters' order).
-    inserted = conn.execute(
-        insert(gx_search).returning(gx_search.c.id, gx_search.c.record_id), entries
-    )
-    row_ids = {record_id: row_id for row_id, record_id in inserted}
-    conn.execute(
-        insert(gx_search_fts),
-        [{"rowid": row_ids[e["record_id"]], "grams": _keys(e)} for e in entries],
-    )
+    object_name = entries[0]["object_name"]
+    record_ids = [e["record_id"] for e in entries]
+    for start in range(0, len(record_ids), SQLITE_IDS):
+        new_rows = select(gx_search.c.id).where(
+            gx_search.c.object_name == object_name,
+            gx_search.c.record_id.in_(record_ids[start : start + SQLITE_IDS]),
+        )
+        conn.execute(
+            insert(gx_search_fts).from_select(
+                ["rowid", "grams"],
+                select(gx_search_fts_content.c.id, gx_search_fts_content.c.grams).where(
+                    gx_search_fts_content.c.id.in_(new_rows)
+                ),
+            )
+        )
 
 
 def delete_rows(conn: Connection, *where: ColumnElement[bool]) -> None:
     """Delete index rows; on SQLite first take their entries out of the full-text index.
 
-    FTS5 needs a row's old text to remove it. The application does this rather than a
-    trigger: FTS5 writes its pending entries to disk at every savepoint, and a trigger
-    runs inside one per row, which made bulk changes six times slower.
+    FTS5 needs a row's old text to remove it, which the content view gives. The
+    application does this in one statement rather than with triggers: FTS5 writes its
+    pending entries to disk at every savepoint, and a trigger runs inside one per row,
+    which made bulk changes six times slower.
     """
     if conn.dialect.name == "sqlite":
-        old = conn.execute(
-            select(gx_search.c.id, gx_search.c.object_name, gx_search.c.grams).where(*where)
-        ).all()
-        if not old:
-            return
+        old_rows = select(gx_search.c.id).where(*where)
         conn.execute(
-            insert(gx_search_fts),
-            [{FTS_TABLE: "delete", "rowid": row.id, "grams": _keys(row._mapping)} for row in old],
+            insert(gx_search_fts).from_select(
+                [FTS_TABLE, "rowid", "grams"],
+                select(
+                    literal("delete"), gx_search_fts_content.c.id, gx_search_fts_content.c.grams
+                ).where(gx_search_fts_content.c.id.in_(old_rows)),
+            )
         )
     conn.execute(delete(gx_search).where(*where))
-
-
-def _keys(entry: Mapping[Any, Any]) -> str:
-    """SQLite: the text the FTS5 table indexes for an index row (see index_keys)."""
-    return " ".join(index_key(entry["object_name"], g) for g in entry["grams"])
 
 
 def _entries(

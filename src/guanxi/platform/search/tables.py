@@ -81,13 +81,16 @@ FTS_TABLE = "gx_search_fts"
 # the hidden column named like the table that takes whole-table MATCH queries (detail=none
 # allows no column filter).
 gx_search_fts = table(FTS_TABLE, column("rowid"), column("grams"), column(FTS_TABLE))
+# The view that computes the keys the FTS5 table indexes for each gx_search row.
+gx_search_fts_content = table("gx_search_fts_content", column("id"), column("grams"))
 
 
 # The same statements as migration 0005 (which keeps its own copy, as migrations do).
 # The FTS5 table indexes the keys of index_keys(), as PostgreSQL's GIN index does, so a
 # lookup for one object's "华为" never walks through another object's. Its external
-# content is a view that computes them (FTS5 reads it only to 'rebuild'); the search
-# index module writes every change (search.index: _insert, delete_rows). tokenize='ascii': every non-ASCII character is a token character,
+# content is a view that computes them; the search index module writes every change
+# with INSERT … SELECT from that view (search.index: _insert, delete_rows), and 'rebuild'
+# reads it too. tokenize='ascii': every non-ASCII character is a token character,
 # and so are ASCII letters, digits and (tokenchars) ':' and '_', so a key is one token.
 # detail=none: queries are AND/OR of single tokens.
 SQLITE_FTS_DDL = (
