@@ -43,13 +43,16 @@ def test_a_phone_stores_its_digits() -> None:
     assert value_grams("021-6288 1234", "text") == text_grams("021 6288 1234")
 
 
-def test_a_query_requires_only_full_grams() -> None:
+def test_a_query_requires_full_grams_that_tile_it() -> None:
     assert required_grams("张伟") == ["张伟"]
     assert required_grams("张") == ["张"]
-    assert required_grams("有限公司") == ["有限", "限公", "公司"]
+    assert required_grams("张伟华") == ["张伟", "伟华"]
+    assert required_grams("有限公司") == ["有限", "公司"]
     assert required_grams("ab") == ["ab"]
+    assert required_grams("abc") == ["abc"]
     assert required_grams("abcd") == ["abc", "bcd"]
-    assert required_grams("GLOBEX") == ["glo", "lob", "obe", "bex"]
+    assert required_grams("GLOBEX") == ["glo", "bex"]
+    assert required_grams("tailspin") == ["tai", "lsp", "pin"]
     assert required_grams("华为 P") == ["华为"]  # one Latin letter requires nothing
     assert required_grams("a") == []
     assert required_grams('"*-:() ') == []
@@ -57,9 +60,11 @@ def test_a_query_requires_only_full_grams() -> None:
 
 def test_repeated_grams_are_required_once_and_long_queries_are_capped() -> None:
     assert required_grams("aaaa aaa") == ["aaa"]
-    long = required_grams("abcdefghijklmnopqrstuvwxyz0123456789")
+    long = required_grams(
+        "abcdefghijklmnopqrstuvwxyz0123456789 零一二三四五六七八九十百千万亿兆京垓秭穰沟涧正载极"
+    )
     assert len(long) == MAX_QUERY_TOKENS
-    assert long[0] == "abc" and long[-1] == "789"  # spread over the whole query
+    assert long[0] == "abc" and long[-1] == "载极"  # spread over the whole query
 
 
 def test_grams_never_hold_the_separator_of_index_keys() -> None:

@@ -6,9 +6,9 @@ else separates runs. A CJK run stores its 1- and 2-grams, because Chinese names 
 brands are two characters long (张伟, 华为); any other run stores its 2- and 3-grams
 (a run of one character stores itself). Phone numbers store their digits.
 
-A query is cut the same way but only requires *full* grams: every bigram of a CJK run
-(the character itself for a run of one), every 3-gram of another run (the 2-gram for a
-run of two; a single Latin letter or digit requires nothing). Whenever a query is a
+A query is cut the same way but only requires *full* grams: bigrams of a CJK run (the
+character itself for a run of one), 3-grams of another run (the 2-gram for a run of two;
+a single Latin letter or digit requires nothing). Whenever a query is a
 substring of a value, the query's required grams are all among the value's grams, so
 looking them up in the index finds every record that can match. The converse does not
 hold (the grams may sit in different places), which is why search verifies candidates on
@@ -65,17 +65,23 @@ def value_grams(value: object, field_type: str, into: set[str] | None = None) ->
 
 
 def required_grams(text: str) -> list[str]:
-    """The grams a value must have to contain ``text``; empty when the text requires none."""
+    """Grams a value must have to contain ``text``; empty when the text requires none.
+
+    Not all of them: grams that tile each run without overlapping (and the run's last
+    gram), since overlapping ones add little selectivity but cost an index lookup each —
+    "有限公司" asks for 有限 and 公司, not 限公. Verification keeps the result exact.
+    """
     out: dict[str, None] = {}  # ordered and de-duplicated
     for cjk, run in _runs(text):
         n = len(run)
-        if cjk:
-            grams = [run] if n == 1 else [run[i : i + 2] for i in range(n - 1)]
-        elif n == 1:
+        size = 2 if cjk else 3
+        if n == 1 and not cjk:
             continue
-        else:
-            grams = [run] if n == 2 else [run[i : i + 3] for i in range(n - 2)]
-        out.update(dict.fromkeys(grams))
+        if n <= size:
+            out[run] = None
+            continue
+        starts = [*range(0, n - size + 1, size), n - size]
+        out.update(dict.fromkeys(run[i : i + size] for i in starts))
     return _spread(list(out), MAX_QUERY_TOKENS)
 
 
