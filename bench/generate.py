@@ -6,10 +6,12 @@ turned into column values by the app's field types and then into driver paramete
 SQLAlchemy table's own type processors (on SQLite: scaled-integer decimals, 32-character hex
 UUIDs, ISO date-times). They are bulk-loaded with ``executemany`` (SQLite) or ``COPY``
 (PostgreSQL) while the secondary indexes are dropped; the indexes are then recreated from the
-DDL the app made, so the final schema is exactly the app's. A marker file next to the data
-records size, seed and a fingerprint of the data: a rerun with the same parameters reuses
-the database, after applying the app's newer migrations and, when the app now declares
-different indexes, rebuilding them.
+DDL the app made, so the final schema is exactly the app's. The global search index
+(``gx_search``) is loaded alongside, each record's grams computed by the app's own
+``record_grams``; on SQLite its FTS5 index is built in one pass at the end. A marker file
+next to the data records size, seed and a fingerprint of the data: a rerun with the same
+parameters reuses the database, after applying the app's newer migrations and, when the
+app now declares different indexes, rebuilding them.
 
 Every generated row was created before the data set's ``cutoff``; rows that benchmarks create
 later are newer, which is how :func:`reset` removes them again.
@@ -48,9 +50,12 @@ from guanxi.platform.metadata.registry import Registry, Snapshot
 from guanxi.platform.metadata.tables import gx_sequence
 from guanxi.platform.records.tables import gx_history
 from guanxi.platform.records.validation import clean_row
+from guanxi.platform.search import index as search_index
+from guanxi.platform.search.index import record_grams, searchable_fields
+from guanxi.platform.search.tables import FTS_TABLE, gx_search
 
 DEFAULT_SEED = 20261123
-DATA_VERSION = 1  # part of the data set fingerprint (see fingerprint())
+DATA_VERSION = 2  # part of the data set fingerprint (see fingerprint()); 2: gx_search
 ADMIN_EMAIL = "bench-admin@example.com"
 HISTORY = timedelta(days=730)  # created_at is spread over the two years before the cutoff
 CHUNK = 5_000  # accounts (and their contacts) per load transaction
@@ -239,6 +244,14 @@ class RowBuilder:
         ]
         self.columns: list[str] = [c.name for c in self.table.columns]
         self.auto_numbers: list[FieldDef] = [f for f in self.stored if f.type == "auto_number"]
+        self.searchable: list[FieldDef] = searchable_fields(self.obj)
+
+    def search_entry(self, row: dict[str, Any]) -> dict[str, Any] | None:
+        """The record's ``gx_search`` row, as the records service writes it."""
+        grams = record_grams(self.searchable, row)
+        if grams is None:
+            return None
+        return {"object_name": self.obj.name, "record_id": row["id"], "grams": grams}
 
     def values(self, payload: dict[str, Any]) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -342,15 +355,27 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def insert_sql(table: Table) -> str:
-    cols = ", ".join(_quote(c.name) for c in table.columns)
-    marks = ", ".join("?" for _ in table.columns)
+def insert_sql(table: Table, columns: Sequence[str] | None = None) -> str:
+    names = list(columns or [c.name for c in table.columns])
+    cols = ", ".join(_quote(c) for c in names)
+    marks = ", ".join("?" for _ in names)
     return f"INSERT INTO {_quote(table.name)} ({cols}) VALUES ({marks})"
 
 
-def copy_sql(table: Table) -> str:
-    cols = ", ".join(_quote(c.name) for c in table.columns)
+def copy_sql(table: Table, columns: Sequence[str] | None = None) -> str:
+    cols = ", ".join(_quote(c) for c in (columns or [c.name for c in table.columns]))
     return f"COPY {_quote(table.name)} ({cols}) FROM STDIN"
+
+
+# gx_search without its key, which the database numbers.
+SEARCH_COLUMNS = ("object_name", "record_id", "grams")
+
+
+def search_processors(dialect: Dialect) -> list[Callable[[Any], Any] | None]:
+    return [
+        gx_search.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        for name in SEARCH_COLUMNS
+    ]
 
 
 def sqlite_load(conn: sqlite3.Connection, table: Table, params: list[tuple[Any, ...]]) -> None:
@@ -398,6 +423,7 @@ def _pg_secondary_indexes(
 class Batch:
     accounts: list[dict[str, Any]]
     contacts: list[dict[str, Any]]
+    search: list[dict[str, Any]]
 
 
 def generate_batches(
@@ -409,7 +435,7 @@ def generate_batches(
     step = HISTORY / spec.accounts
     contact_serial = 0
     for first in range(1, spec.accounts + 1, CHUNK):
-        batch = Batch([], [])
+        batch = Batch([], [], [])
         for serial in range(first, min(first + CHUNK, spec.accounts + 1)):
             created = start + step * (serial - 1 + rng.random())
             last_activity = created + (cutoff - created) * rng.random()
@@ -418,15 +444,16 @@ def generate_batches(
             if serial % CHECK_EVERY == 1:
                 accounts.check(payload, values)
             account_id = uuid7()
-            batch.accounts.append(
-                accounts.row(
-                    values,
-                    record_id=account_id,
-                    created_at=created,
-                    owner_id=owner_id,
-                    serial=serial,
-                )
+            account_row = accounts.row(
+                values,
+                record_id=account_id,
+                created_at=created,
+                owner_id=owner_id,
+                serial=serial,
             )
+            batch.accounts.append(account_row)
+            if entry := accounts.search_entry(account_row):
+                batch.search.append(entry)
             for n in range(spec.contacts_per_account):
                 contact_serial += 1
                 joined = min(
@@ -437,15 +464,16 @@ def generate_batches(
                 cvalues = contacts.values(cpayload)
                 if contact_serial % CHECK_EVERY == 1:
                     contacts.check(cpayload, cvalues)
-                batch.contacts.append(
-                    contacts.row(
-                        cvalues,
-                        record_id=uuid7(),
-                        created_at=joined,
-                        owner_id=owner_id,
-                        serial=contact_serial,
-                    )
+                contact_row = contacts.row(
+                    cvalues,
+                    record_id=uuid7(),
+                    created_at=joined,
+                    owner_id=owner_id,
+                    serial=contact_serial,
                 )
+                batch.contacts.append(contact_row)
+                if entry := contacts.search_entry(contact_row):
+                    batch.search.append(entry)
         yield batch
 
 
@@ -558,12 +586,14 @@ def _load_sqlite(
 ) -> None:
     dialect = engine_dialect(target)
     procs = [bind_processors(b.table, dialect) for b in builders]
+    search_procs = search_processors(dialect)
+    search_sql = insert_sql(gx_search, SEARCH_COLUMNS)
     account_b, contact_b = builders
     with closing(target.connect_sqlite()) as conn:
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-1048576")
         conn.execute("PRAGMA temp_store=MEMORY")
-        indexes = _sqlite_secondary_indexes(conn, [b.table.name for b in builders])
+        indexes = _sqlite_secondary_indexes(conn, [b.table.name for b in builders] + ["gx_search"])
         conn.execute("BEGIN")
         for name, _ in indexes:
             conn.execute(f"DROP INDEX {_quote(name)}")
@@ -578,15 +608,20 @@ def _load_sqlite(
             sqlite_load(
                 conn, contact_b.table, to_params(batch.contacts, contact_b.columns, procs[1])
             )
+            conn.executemany(search_sql, to_params(batch.search, SEARCH_COLUMNS, search_procs))
             conn.execute("COMMIT")
             done += len(batch.accounts)
             if done % 100_000 < CHUNK:
                 _progress(log, "sqlite", done, spec.accounts, started)
-        log(f"  sqlite: recreating {len(indexes)} indexes")
+        log(f"  sqlite: recreating {len(indexes)} indexes and the full-text index")
         conn.execute("BEGIN")
         for _, ddl in indexes:
             conn.execute(ddl)
+        # The FTS5 index (which the app writes along with gx_search) in one pass.
+        t0 = time.perf_counter()
+        conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
         conn.execute("COMMIT")
+        log(f"    {FTS_TABLE}: {time.perf_counter() - t0:.1f} s")
         conn.execute("ANALYZE")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
@@ -596,10 +631,14 @@ def _load_pg(
 ) -> None:
     dialect = engine_dialect(target)
     procs = [bind_processors(b.table, dialect) for b in builders]
+    search_procs = search_processors(dialect)
+    search_copy = copy_sql(gx_search, SEARCH_COLUMNS)
     account_b, contact_b = builders
     assert target.schema
     with closing(target.connect_pg()) as conn, conn.cursor() as cur:
-        indexes = _pg_secondary_indexes(cur, target.schema, [b.table.name for b in builders])
+        indexes = _pg_secondary_indexes(
+            cur, target.schema, [b.table.name for b in builders] + ["gx_search"]
+        )
         for name, _ in indexes:
             cur.execute(f"DROP INDEX {_quote(target.schema)}.{_quote(name)}")
         conn.commit()
@@ -608,6 +647,9 @@ def _load_pg(
         for batch in batches:
             pg_copy(cur, account_b.table, to_params(batch.accounts, account_b.columns, procs[0]))
             pg_copy(cur, contact_b.table, to_params(batch.contacts, contact_b.columns, procs[1]))
+            with cur.copy(search_copy) as copy:
+                for row in to_params(batch.search, SEARCH_COLUMNS, search_procs):
+                    copy.write_row(row)
             conn.commit()
             done += len(batch.accounts)
             if done % 100_000 < CHUNK:
@@ -620,7 +662,7 @@ def _load_pg(
             conn.commit()
             log(f"    {name}: {time.perf_counter() - t0:.1f} s")
         conn.autocommit = True
-        cur.execute("VACUUM (ANALYZE) o_account, o_contact")
+        cur.execute("VACUUM (ANALYZE) o_account, o_contact, gx_search")
 
 
 def database_size(target: Target) -> int:
@@ -733,6 +775,10 @@ def reset(dataset: Dataset) -> tuple[int, int]:
             snap = Registry().snapshot(conn)
             for name in ("contact", "account"):
                 table = snap.table(name)
+                added = select(table.c.id).where(table.c.created_at >= dataset.cutoff)
+                search_index.delete_rows(
+                    conn, gx_search.c.object_name == name, gx_search.c.record_id.in_(added)
+                )
                 result = conn.execute(delete(table).where(table.c.created_at >= dataset.cutoff))
                 removed += result.rowcount
             conn.execute(delete(gx_history))
@@ -754,5 +800,5 @@ def reset(dataset: Dataset) -> tuple[int, int]:
     elif removed:
         with closing(dataset.target.connect_pg()) as pconn:
             pconn.autocommit = True
-            pconn.execute("VACUUM (ANALYZE) o_account, o_contact")
+            pconn.execute("VACUUM (ANALYZE) o_account, o_contact, gx_search")
     return counts[0], counts[1]

@@ -334,7 +334,7 @@ class SearchResult:
 
 
 def search_terms(raw: Raw, spec_accounts: int) -> list[tuple[str, str]]:
-    """Four realistic searches, taken from records in the middle of the data set."""
+    """Five realistic searches, taken from records in the middle of the data set."""
     offset = spec_accounts // 2
     m = raw.mark
     names = [
@@ -352,8 +352,16 @@ def search_terms(raw: Raw, spec_accounts: int) -> list[tuple[str, str]]:
     )[0]
     handle = str(contact[0]).split("@")[0]
     digits = str(contact[1])[-8:]
+    person = next(
+        str(r[0])
+        for r in raw.fetch(
+            f"SELECT name FROM o_contact ORDER BY created_at LIMIT 200 OFFSET {m}", [offset * 2]
+        )
+        if len(str(r[0])) == 2 and not str(r[0]).isascii()
+    )
     return [
         (f"Chinese: 2 characters of a company name ({chinese})", brand),
+        ("Chinese: a contact's 2-character name", person),
         (f"English: a company name word, lower case ({english})", english.split()[0].lower()),
         ("E-mail fragment: a contact's mailbox name", handle),
         ("Phone fragment: the last 8 digits of a mobile", digits),

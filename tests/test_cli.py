@@ -76,3 +76,16 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
         app, ["admin", "password", "--email", "new.rep@example.com", "--password", "N3w-secret"]
     )
     assert reset.exit_code == 0, reset.output
+
+
+def test_search_reindex_rebuilds_the_index_of_every_object_or_one(env: CliRunner) -> None:
+    assert env.invoke(app, ["migrate"]).exit_code == 0
+    assert env.invoke(app, ["demo", "--accounts", "5"]).exit_code == 0
+    everything = env.invoke(app, ["search", "reindex"])
+    assert everything.exit_code == 0, everything.output
+    assert "account: 5 records indexed" in everything.output
+    assert "contact: " in everything.output
+    one = env.invoke(app, ["search", "reindex", "--object", "account"])
+    assert one.exit_code == 0 and one.output.strip() == "account: 5 records indexed"
+    unknown = env.invoke(app, ["search", "reindex", "--object", "nothing"])
+    assert unknown.exit_code == 1 and "no object" in unknown.output

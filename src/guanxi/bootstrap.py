@@ -10,11 +10,16 @@ from guanxi.platform.metadata.ddl import sync_table_indexes
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.metadata.service import ensure_declared
 from guanxi.platform.query.check import check_formula
+from guanxi.platform.search.index import reindex
+
+# The migration that made the search index: applying it to a database with records means
+# indexing them (object tables are runtime DDL, so the migration itself cannot).
+SEARCH_INDEX_REVISION = "0005"
 
 
 def migrate(db: Database, registry: Registry | None = None, clock: Clock | None = None) -> None:
     """Idempotent: safe to run on every start and from several processes."""
-    upgrade(db)
+    applied = upgrade(db)
     registry = registry or Registry()
     now = (clock or SystemClock()).now()
     with db.write() as conn:
@@ -24,3 +29,7 @@ def migrate(db: Database, registry: Registry | None = None, clock: Clock | None 
             )
         for obj in registry.snapshot(conn).objects.values():
             sync_table_indexes(conn, obj)
+        if SEARCH_INDEX_REVISION in applied:
+            snap = registry.snapshot(conn)
+            for name in snap.objects:
+                reindex(conn, snap, name)

@@ -14,6 +14,8 @@ from guanxi.platform.access.demo import DEMO_PASSWORD
 app = typer.Typer(help="Guanxi (关系) CRM", no_args_is_help=True, add_completion=False)
 admin = typer.Typer(help="Administrator accounts and tokens", no_args_is_help=True)
 app.add_typer(admin, name="admin")
+search = typer.Typer(help="The global search index", no_args_is_help=True)
+app.add_typer(search, name="search")
 
 
 def _db() -> tuple[Settings, Database]:
@@ -209,6 +211,32 @@ def admin_password(email: str = typer.Option(...), password: str = typer.Option(
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
     typer.echo("password changed")
+
+
+@search.command("reindex")
+def search_reindex(
+    object_name: str = typer.Option(
+        None, "--object", help="only this object (default: every object)"
+    ),
+) -> None:
+    """Rebuild the search index from the records (after a restore or a direct data load)."""
+    from guanxi.platform.metadata.registry import Registry
+    from guanxi.platform.search.index import reindex
+
+    _, db = _db()
+    with db.write() as conn:
+        snap = Registry().snapshot(conn)
+        names = [object_name] if object_name else sorted(snap.objects)
+        if object_name and object_name not in snap.objects:
+            typer.echo(f"error: no object named {object_name!r}", err=True)
+            raise typer.Exit(1)
+        for name in names:
+            typer.echo(f"{name}: {reindex(conn, snap, name)} records indexed")
+    if not db.is_sqlite:  # fresh statistics, so the planner knows how common each gram is
+        with db.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                "ANALYZE gx_search"
+            )
 
 
 @app.command()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -14,6 +16,28 @@ from guanxi.kernel.db import Database
 
 SCRIPTS = Path(__file__).parent / "migrations"
 
+# Tables Alembic leaves alone: object tables (runtime DDL of the metadata engine) and
+# SQLite's full-text index of gx_search with its shadow tables (SQLite-only DDL in 0005).
+UNMANAGED_TABLE_PREFIXES = ("o_", "gx_search_fts")
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic filter by name: skip the tables it does not manage."""
+    return not (type_ == "table" and name and name.startswith(UNMANAGED_TABLE_PREFIXES))
+
+
+def include_object_on(dialect: str) -> Callable[[Any, str | None, str, bool, Any], bool]:
+    """Alembic filter by object: skip indexes declared for another database only.
+
+    Such an index carries ``info={"only_on": "<dialect>"}`` (and ``ddl_if`` for create_all).
+    """
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, other: Any) -> bool:
+        only_on = getattr(obj, "info", {}).get("only_on")
+        return only_on is None or only_on == dialect
+
+    return include_object
+
 
 def _config(db: Database) -> Config:
     cfg = Config()
@@ -21,15 +45,18 @@ def _config(db: Database) -> Config:
     return cfg
 
 
-def upgrade(db: Database) -> None:
-    """Bring the system tables to the newest revision."""
+def upgrade(db: Database) -> list[str]:
+    """Bring the system tables to the newest revision; returns the revisions it applied."""
     cfg = _config(db)
     with db.engine.connect() as conn:
         if db.is_sqlite:
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
         with conn.begin():
+            before = MigrationContext.configure(conn).get_current_revision()
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+    script = ScriptDirectory.from_config(cfg)
+    return [rev.revision for rev in script.iterate_revisions("head", before)]
 
 
 def revision(db: Database, message: str, metadata: MetaData) -> None:

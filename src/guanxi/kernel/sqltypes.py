@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Numeric, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -107,3 +107,27 @@ class UtcDateTime(TypeDecorator[datetime]):
     @property
     def python_type(self) -> type[datetime]:
         return datetime
+
+
+class TokenList(TypeDecorator[list[str]]):
+    """A list of short tokens without spaces, stored as one text of space-separated tokens.
+
+    (SQLite's FTS5 indexes that text; PostgreSQL indexes ``string_to_array`` of it.)
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return " ".join(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[str] | None:
+        if value is None:
+            return None
+        return str(value).split()
+
+    @property
+    def python_type(self) -> type[list[str]]:
+        return list

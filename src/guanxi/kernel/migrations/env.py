@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
+from guanxi.kernel.migrate import include_name, include_object_on
+
 connection = context.config.attributes["connection"]
 target_metadata = context.config.attributes.get("target_metadata")
 
@@ -11,10 +13,8 @@ context.configure(
     connection=connection,
     target_metadata=target_metadata,
     render_as_batch=connection.dialect.name == "sqlite",
-    # Object tables (o_*) are managed by the metadata engine, not by Alembic.
-    include_name=lambda name, type_, parent: (
-        not (type_ == "table" and name and name.startswith("o_"))
-    ),
+    include_name=include_name,
+    include_object=include_object_on(connection.dialect.name),
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -102,7 +102,11 @@ TRIGRAM_TYPES = frozenset({"text", "email", "phone", "auto_number", "url"})
 
 
 def _sync_trigram_index(conn: Connection, obj: ObjectDef, f: FieldDef, existing: set[str]) -> None:
-    """PostgreSQL: a pg_trgm GIN index makes global search's ILIKE '%…%' an index scan."""
+    """PostgreSQL: a pg_trgm GIN index makes ILIKE '%…%' on a searchable field an index scan.
+
+    Global search no longer needs it (it has its own index, ADR 0006), but list filters
+    with ``contains`` and ``ends_with`` on these fields do.
+    """
     if conn.dialect.name != "postgresql":
         return
     quote = conn.dialect.identifier_preparer.quote

@@ -33,9 +33,20 @@ from guanxi.platform.metadata.tables import (
     gx_sequence,
     sequence_key,
 )
+from guanxi.platform.search import index as search_index
 
 # Checks a formula field against the object it belongs to; supplied by the query engine.
 FormulaCheck = Callable[[Snapshot, ObjectDef, FieldDef], str]
+
+
+def _reindex_if_searchable_changed(conn: Connection, old: ObjectDef, new: ObjectDef) -> None:
+    """Re-index the object's records that have a value in a field whose searchability changed.
+
+    (A new field needs none: its column is empty in every existing record.)
+    """
+    changed = search_index.changed_fields(old, new)
+    if changed:
+        search_index.reindex_object(conn, new, changed=changed)
 
 
 def create_object(
@@ -77,6 +88,7 @@ def create_object(
         )
     )
     ddl.create_object_table(conn, obj)
+    search_index.reindex_object(conn, obj)  # clears rows a same-named object may have left
     bump_version(conn)
     return obj
 
@@ -98,8 +110,10 @@ def update_object(
             )
         values["name_field"] = patch.name_field
     conn.execute(update(gx_object).where(gx_object.c.name == name).values(**values))
+    new = replace(obj, **{k: v for k, v in values.items() if k != "updated_at"})
+    _reindex_if_searchable_changed(conn, obj, new)  # the title field is always searchable
     bump_version(conn)
-    return replace(obj, **{k: v for k, v in values.items() if k != "updated_at"})
+    return new
 
 
 def _config_error(error: ConfigError) -> ValidationFailed:
@@ -313,6 +327,7 @@ def update_field(
                 ],
             ) from None
     _write_field(conn, new, now)
+    _reindex_if_searchable_changed(conn, obj, new_obj)
     bump_version(conn)
     return new
 
@@ -362,6 +377,9 @@ def set_field_archived(
         )
     new = replace(f, archived=archived)
     _write_field(conn, new, now)
+    _reindex_if_searchable_changed(
+        conn, obj, replace(obj, fields=tuple(new if g.name == new.name else g for g in obj.fields))
+    )
     bump_version(conn)
     return new
 

@@ -30,6 +30,7 @@ from guanxi.platform.records.context import (
 from guanxi.platform.records.validation import (
     check_unique,
 )
+from guanxi.platform.search import index as search_index
 
 
 def _referencing(ctx: Ctx, obj: ObjectDef) -> list[tuple[ObjectDef, FieldDef]]:
@@ -164,6 +165,7 @@ def purge_record(ctx: Ctx, object_name: str, record_id: UUID) -> None:
     require(ctx, "delete", obj)
     current(ctx, obj, record_id, deleted=True)
     table = ctx.snap.table(obj.name)
+    search_index.remove(ctx.conn, ctx.snap, obj, [record_id])
     try:
         ctx.conn.execute(table.delete().where(table.c.id == record_id))
     except IntegrityError as error:

@@ -49,6 +49,7 @@ from guanxi.platform.records.validation import (
     field_access,
 )
 from guanxi.platform.records.values import plain
+from guanxi.platform.search import index as search_index
 
 
 def create_many(
@@ -113,6 +114,7 @@ def create_many(
         insert_rows(ctx.conn, table, columns, inserts, shared=shared)
     except IntegrityError as error:
         raise_integrity(error)
+    search_index.add(ctx.conn, obj, (dict(zip(columns, row, strict=True)) for row in inserts))
     # No history rows for creates: the record's created_at/created_by_id say it all (and
     # history() shows them as the first entry), which halves the rows a bulk load writes.
     if not return_records or not ctx.actor.policy.can("read", obj.name):
@@ -225,6 +227,7 @@ def update_record(
                 errors=[FieldError("version", "is stale", "stale", index)],
             )
         write_history(ctx, obj, history)
+        search_index.replace(ctx.conn, obj, record_id, {**stored, **columns(obj, changed)}, changed)
     return written(ctx, obj, record_id)
 
 

@@ -1,0 +1,253 @@
+"""Keeping the search index (``gx_search``) in step with the records, in the same transaction.
+
+Each record with searchable text has one row: the grams of its searchable fields
+(:mod:`guanxi.platform.search.grams`); on SQLite each row also has its entry in the FTS5
+table, written here too. The records service calls in after it writes: :func:`add` for
+creates, :func:`replace` for updates, :func:`remove` before a purge. Soft-deleted records
+keep their row (search joins the object table and asks ``deleted_at IS NULL``), so
+deleting and restoring cost the index nothing. A metadata change that alters which fields
+are searchable calls :func:`reindex_object`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, MetaData, Table, delete, insert, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from guanxi.platform.access.policy import SUPERUSER, Policy
+from guanxi.platform.metadata.model import FieldDef, ObjectDef
+from guanxi.platform.metadata.registry import Snapshot, build_table
+from guanxi.platform.search.grams import value_grams
+from guanxi.platform.search.tables import (
+    FTS_TABLE,
+    gx_search,
+    gx_search_fts,
+    gx_search_fts_content,
+)
+
+SEARCHABLE_TYPES = frozenset({"text", "email", "phone", "auto_number", "url"})
+BATCH = 5000  # records per SELECT and per executemany while re-indexing
+SQLITE_IDS = 5000  # ids per IN list, well under SQLite's limit of bound parameters
+
+
+def searchable_fields(obj: ObjectDef, policy: Policy = SUPERUSER) -> list[FieldDef]:
+    """The title field and fields marked searchable, minus those hidden from the user.
+
+    With the default (superuser) policy these are the fields the index holds.
+    """
+    return [
+        f
+        for f in obj.active_fields
+        if f.type in SEARCHABLE_TYPES
+        and (f.searchable or f.name == obj.name_field)
+        and policy.field_visible(obj.name, f.name)
+    ]
+
+
+def record_grams(fields: Sequence[FieldDef], values: Mapping[Any, Any]) -> list[str] | None:
+    """The index row's grams for one record's column values; None without searchable text.
+
+    Searchable fields have one column named like the field, so ``values`` may be a row.
+    """
+    grams: set[str] = set()
+    for f in fields:
+        value_grams(values.get(f.name), f.type, grams)
+    return list(grams) if grams else None
+
+
+def add(conn: Connection, obj: ObjectDef, rows: Iterable[Mapping[Any, Any]]) -> None:
+    """Index new records, given as inserted rows (``id`` and columns), in bulk statements."""
+    fields = searchable_fields(obj)
+    entries = _entries(obj, fields, rows)
+    if entries:
+        _insert(conn, entries)
+
+
+def replace(
+    conn: Connection,
+    obj: ObjectDef,
+    record_id: UUID,
+    row: Mapping[Any, Any],
+    changed: Iterable[str],
+) -> None:
+    """Re-index one updated record (``row``: its columns after the update), if need be.
+
+    Nothing happens unless a searchable field is among the ``changed`` ones.
+    """
+    fields = searchable_fields(obj)
+    if not {f.name for f in fields} & set(changed):
+        return
+    grams = record_grams(fields, row)
+    where = (gx_search.c.object_name == obj.name, gx_search.c.record_id == record_id)
+    delete_rows(conn, *where)
+    if grams is not None:
+        _insert(conn, [{"object_name": obj.name, "record_id": record_id, "grams": grams}])
+
+
+def remove(conn: Connection, snap: Snapshot, obj: ObjectDef, ids: Sequence[UUID]) -> None:
+    """Drop the rows of records about to be purged, and of what the purge cascades to.
+
+    A purge deletes for good; lookups with ``on_delete=cascade`` are foreign keys with
+    ``ON DELETE CASCADE``, so the database removes those records too, at any depth.
+    """
+    pending: list[tuple[ObjectDef, list[UUID]]] = [(obj, list(ids))]
+    seen: set[tuple[str, UUID]] = set()
+    while pending:
+        current, record_ids = pending.pop()
+        record_ids = [i for i in record_ids if (current.name, i) not in seen]
+        if not record_ids:
+            continue
+        seen.update((current.name, i) for i in record_ids)
+        delete_rows(
+            conn, gx_search.c.object_name == current.name, gx_search.c.record_id.in_(record_ids)
+        )
+        for other in snap.objects.values():
+            for f in other.fields:  # archived lookups keep their foreign keys
+                if (
+                    f.type == "lookup"
+                    and f.opt("target") == current.name
+                    and f.opt("on_delete") == "cascade"
+                ):
+                    table = snap.table(other.name)
+                    children = list(
+                        conn.execute(
+                            select(table.c.id).where(table.c[f.name].in_(record_ids))
+                        ).scalars()
+                    )
+                    if children:
+                        pending.append((other, children))
+
+
+def reindex(conn: Connection, snap: Snapshot, object_name: str) -> int:
+    """Rebuild one object's part of the index from its table; returns the rows written."""
+    obj = snap.objects[object_name]
+    return reindex_object(conn, obj, snap.table(object_name))
+
+
+def reindex_object(
+    conn: Connection,
+    obj: ObjectDef,
+    table: Table | None = None,
+    *,
+    changed: Collection[str] | None = None,
+) -> int:
+    """Rebuild an object's index rows, e.g. after a field became (or stopped being) searchable.
+
+    ``obj`` is the definition as it is *after* the change (it may not be in any snapshot
+    yet). With ``changed`` (field names), only records with a value in one of those fields
+    are re-indexed: the others' grams cannot have changed, so making a sparsely filled
+    field searchable is quick. Runs in the caller's transaction, reading the table in
+    batches by id; returns the index rows written. An archived object keeps its rows
+    (its records are not searched, and come back with it).
+    """
+    if table is None:
+        table = build_table(obj, MetaData(), conn.dialect.name)
+    fields = searchable_fields(obj)
+    columns = [table.c.id, *(table.c[f.name] for f in fields)]
+    having_values = None
+    if changed is None:
+        delete_rows(conn, gx_search.c.object_name == obj.name)
+        if not fields:
+            return 0
+    else:
+        stored = [table.c[name] for name in changed if name in table.c]
+        if not stored:
+            return 0
+        having_values = or_(*(column.is_not(None) for column in stored))
+    written = 0
+    last: Any = None
+    while True:
+        stmt = select(*columns).order_by(table.c.id).limit(BATCH)
+        if last is not None:
+            stmt = stmt.where(table.c.id > last)
+        if having_values is not None:
+            stmt = stmt.where(having_values)
+        rows = conn.execute(stmt).mappings().all()
+        if not rows:
+            return written
+        last = rows[-1]["id"]
+        if having_values is not None:
+            delete_rows(
+                conn,
+                gx_search.c.object_name == obj.name,
+                gx_search.c.record_id.in_([row["id"] for row in rows]),
+            )
+        entries = _entries(obj, fields, rows)
+        if entries:
+            _insert(conn, entries)
+            written += len(entries)
+
+
+def _insert(conn: Connection, entries: list[dict[str, Any]]) -> None:
+    """Insert one object's index rows; on SQLite also their full-text entries.
+
+    Two statements: an executemany, and on SQLite one INSERT … SELECT that has the
+    database compute the keys (the content view) for all the new rows.
+    """
+    conn.execute(insert(gx_search), entries)
+    if conn.dialect.name != "sqlite":
+        return
+    object_name = entries[0]["object_name"]
+    record_ids = [e["record_id"] for e in entries]
+    for start in range(0, len(record_ids), SQLITE_IDS):
+        new_rows = select(gx_search.c.id).where(
+            gx_search.c.object_name == object_name,
+            gx_search.c.record_id.in_(record_ids[start : start + SQLITE_IDS]),
+        )
+        conn.execute(
+            insert(gx_search_fts).from_select(
+                ["rowid", "grams"],
+                select(gx_search_fts_content.c.id, gx_search_fts_content.c.grams).where(
+                    gx_search_fts_content.c.id.in_(new_rows)
+                ),
+            )
+        )
+
+
+def delete_rows(conn: Connection, *where: ColumnElement[bool]) -> None:
+    """Delete index rows; on SQLite first take their entries out of the full-text index.
+
+    FTS5 needs a row's old text to remove it, which the content view gives. The
+    application does this in one statement rather than with triggers: FTS5 writes its
+    pending entries to disk at every savepoint, and a trigger runs inside one per row,
+    which made bulk changes six times slower.
+    """
+    if conn.dialect.name == "sqlite":
+        old_rows = select(gx_search.c.id).where(*where)
+        conn.execute(
+            insert(gx_search_fts).from_select(
+                [FTS_TABLE, "rowid", "grams"],
+                select(
+                    literal("delete"), gx_search_fts_content.c.id, gx_search_fts_content.c.grams
+                ).where(gx_search_fts_content.c.id.in_(old_rows)),
+            )
+        )
+    conn.execute(delete(gx_search).where(*where))
+
+
+def _entries(
+    obj: ObjectDef, fields: Sequence[FieldDef], rows: Iterable[Mapping[Any, Any]]
+) -> list[dict[str, Any]]:
+    if not fields:
+        return []
+    entries = []
+    for row in rows:
+        grams = record_grams(fields, row)
+        if grams is not None:
+            entries.append({"object_name": obj.name, "record_id": row["id"], "grams": grams})
+    return entries
+
+
+def index_signature(obj: ObjectDef) -> dict[str, str]:
+    """What the index of an object depends on: its searchable fields and their types."""
+    return {f.name: f.type for f in searchable_fields(obj)}
+
+
+def changed_fields(old: ObjectDef, new: ObjectDef) -> set[str]:
+    """The fields whose part in the index differs between two definitions of an object."""
+    before, after = index_signature(old), index_signature(new)
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}

@@ -1,0 +1,180 @@
+"""Global search over HTTP: what each persona finds, and what it never finds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from guanxi.platform.access.demo import DemoOrg
+from guanxi.platform.search import service
+from tests.api.conftest import Api, Persona
+
+
+def titles(api: Api, q: str, **params: Any) -> dict[str, set[str]]:
+    body = api.ok("GET", "/search", params={"q": q, **params})
+    return {g["object"]: {r["title"] for r in g["records"]} for g in body["results"]}
+
+
+def test_the_response_keeps_its_shape(admin: Api) -> None:
+    record = admin.ok(
+        "POST",
+        "/records/account",
+        201,
+        json={"name": "杭州华信物流有限公司", "email": "info@huaxin.cn", "phone": "0571-2746 8188"},
+    )
+    body = admin.ok("GET", "/search", params={"q": "华信", "limit": 2})
+    assert body == {
+        "query": "华信",
+        "results": [
+            {
+                "object": "account",
+                "label": {"en": "Account", "zh-CN": "客户"},
+                "records": [
+                    {
+                        "id": record["id"],
+                        "title": "杭州华信物流有限公司",
+                        "matched": ["name"],
+                        "fields": {
+                            "name": "杭州华信物流有限公司",
+                            "account_no": record["account_no"],
+                            "phone": "+8657127468188",
+                            "email": "info@huaxin.cn",
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    assert admin.ok("GET", "/search", params={"q": "571 2746"})["results"][0]["records"][0][
+        "matched"
+    ] == ["phone"]
+    assert admin.get("/search", params={"q": " "}).status_code == 422
+    assert admin.get("/search", params={"q": "x" * 101}).status_code == 422
+
+
+def test_two_character_names_case_insensitive_latin_emails_and_phones(admin: Api) -> None:
+    admin.ok(
+        "POST",
+        "/records/contact/bulk",
+        201,
+        json={
+            "records": [
+                {"name": "张伟", "mobile": "+86 139 1234 5678", "email": "zhang.wei@acme.cn"},
+                {"name": "Grace LEWIS", "mobile": "13800138000"},
+            ]
+        },
+    )
+    assert titles(admin, "张伟") == {"contact": {"张伟"}}
+    assert titles(admin, "lewis") == {"contact": {"Grace LEWIS"}}
+    assert titles(admin, "ace le") == {"contact": {"Grace LEWIS"}}
+    assert titles(admin, "wei@ACME") == {"contact": {"张伟"}}
+    assert titles(admin, "139-1234") == {"contact": {"张伟"}}
+    assert titles(admin, "+86 139 1234 5678") == {"contact": {"张伟"}}
+    assert titles(admin, "1380013") == {"contact": {"Grace LEWIS"}}
+
+
+def test_query_syntax_characters_are_plain_text(admin: Api) -> None:
+    admin.ok("POST", "/records/account", 201, json={"name": 'A "quoted" AND* NEAR(b) -c:d'})
+    for q in ('"', "*", "AND", "NEAR(", "-", ":", '"quoted" AND*', "NEAR(b) -c:d", "a' OR 1=1 --"):
+        assert admin.get("/search", params={"q": q}).status_code == 200, q
+    assert titles(admin, '"quoted" AND*') == {"account": {'A "quoted" AND* NEAR(b) -c:d'}}
+    assert titles(admin, "NEAR(b) -c:d") == {"account": {'A "quoted" AND* NEAR(b) -c:d'}}
+
+
+def test_a_rep_never_finds_another_reps_accounts(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    for owner, name in (("rep_zhang", "星辰张伟专属客户"), ("rep_wang", "星辰王芳专属客户")):
+        admin.ok(
+            "POST",
+            "/records/account",
+            201,
+            json={"name": name, "owner_id": str(demo_org.users[owner])},
+        )
+    zhang = persona("rep_zhang")
+    assert titles(zhang, "王芳专属") == {}
+    assert titles(zhang, "星辰") == {"account": {"星辰张伟专属客户"}}
+    assert titles(persona("rep_wang"), "专属客户") == {"account": {"星辰王芳专属客户"}}
+    assert titles(persona("manager_zhou"), "专属客户") == {
+        "account": {"星辰张伟专属客户", "星辰王芳专属客户"}
+    }
+
+
+def test_a_hidden_field_never_makes_a_record_match_nor_appears(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    rep_role = demo_org.roles["Sales rep"]
+    admin.ok(
+        "PATCH",
+        f"/admin/roles/{rep_role}",
+        json={
+            "fields": {
+                "account.annual_revenue": "hidden",
+                "account.email": "hidden",
+                "contact.mobile": "hidden",
+            }
+        },
+    )
+    zhang = str(demo_org.users["rep_zhang"])
+    admin.ok(
+        "POST",
+        "/records/account",
+        201,
+        json={"name": "张伟的客户", "email": "boss@secretdomain.cn", "owner_id": zhang},
+    )
+    admin.ok(
+        "POST",
+        "/records/contact",
+        201,
+        json={"name": "赵六", "mobile": "13912345678", "owner_id": zhang},
+    )
+    rep = persona("rep_zhang")
+    assert titles(rep, "secretdomain") == {}
+    assert titles(rep, "139 1234") == {}
+    assert titles(admin, "secretdomain") == {"account": {"张伟的客户"}}
+    assert titles(admin, "139 1234") == {"contact": {"赵六"}}
+    hit = rep.ok("GET", "/search", params={"q": "张伟的"})["results"][0]["records"][0]
+    assert "email" not in hit["fields"] and hit["matched"] == ["name"]
+    contact = rep.ok("GET", "/search", params={"q": "赵六"})["results"][0]["records"][0]
+    assert "mobile" not in contact["fields"]
+
+
+def test_records_made_renamed_deleted_and_restored_through_the_api(admin: Api) -> None:
+    record = admin.ok("POST", "/records/account", 201, json={"name": "苏州启明智能制造"})
+    assert titles(admin, "启明") == {"account": {"苏州启明智能制造"}}
+    admin.ok("PATCH", f"/records/account/{record['id']}", json={"name": "苏州天成", "version": 1})
+    assert titles(admin, "启明") == {}
+    assert titles(admin, "天成") == {"account": {"苏州天成"}}
+    admin.ok("DELETE", f"/records/account/{record['id']}", 204)
+    assert titles(admin, "天成") == {}
+    admin.ok("POST", f"/records/account/{record['id']}/restore")
+    assert titles(admin, "天成") == {"account": {"苏州天成"}}
+
+
+def test_a_field_made_searchable_by_an_administrator_is_found(admin: Api) -> None:
+    admin.ok("POST", "/records/contact", 201, json={"name": "钱七", "title": "采购总监"})
+    assert titles(admin, "采购") == {}
+    admin.ok("PATCH", "/meta/objects/contact/fields/title", json={"searchable": True})
+    assert titles(admin, "采购") == {"contact": {"钱七"}}
+
+
+def test_a_narrow_scope_still_finds_its_records_behind_many_candidates(
+    admin: Api, persona: Persona, demo_org: DemoOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "CANDIDATES", 3)  # so a handful of records is "many"
+    wang = str(demo_org.users["rep_wang"])
+    admin.ok(
+        "POST",
+        "/records/account/bulk",
+        201,
+        json={"records": [{"name": f"上海星辰{i}号", "owner_id": wang} for i in range(6)]},
+    )
+    admin.ok(
+        "POST",
+        "/records/account",
+        201,
+        json={"name": "上海星辰张伟店", "owner_id": str(demo_org.users["rep_zhang"])},
+    )
+    assert titles(persona("rep_zhang"), "上海星辰") == {"account": {"上海星辰张伟店"}}
+    assert len(titles(admin, "上海星辰")["account"]) == 5

@@ -1,0 +1,298 @@
+"""The search index follows every write, in the same transaction, on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+import pytest
+from alembic import command
+from sqlalchemy import event, func, select
+
+from guanxi.bootstrap import migrate
+from guanxi.kernel.clock import FixedClock
+from guanxi.kernel.db import Database
+from guanxi.kernel.migrate import _config
+from guanxi.platform.access.actor import Actor
+from guanxi.platform.metadata import service as metadata
+from guanxi.platform.metadata.registry import Registry
+from guanxi.platform.metadata.schemas import FieldIn, FieldPatch, ObjectIn, ObjectPatch
+from guanxi.platform.records.context import Ctx
+from guanxi.platform.records.deletion import delete_record, purge_record, restore_record
+from guanxi.platform.records.service import create, create_many, update_record
+from guanxi.platform.search.index import reindex
+from guanxi.platform.search.service import search
+from guanxi.platform.search.tables import gx_search
+
+ADMIN = Actor(user_id=None, name="王管理员", is_admin=True)
+
+
+@pytest.fixture
+def installed(empty_db: Database, clock: FixedClock) -> Database:
+    migrate(empty_db, clock=clock)
+    return empty_db
+
+
+@contextmanager
+def unit(db: Database, clock: FixedClock) -> Iterator[Ctx]:
+    with db.write() as conn:
+        yield Ctx.open(conn, Registry(), ADMIN, clock.now())
+
+
+def found(db: Database, q: str, **kwargs: Any) -> dict[str, set[str]]:
+    with db.read() as conn:
+        body = search(conn, Registry().snapshot(conn), q, **kwargs)
+    return {g["object"]: {r["title"] for r in g["records"]} for g in body["results"]}
+
+
+def index_rows(db: Database, object_name: str | None = None) -> int:
+    with db.read() as conn:
+        stmt = select(func.count()).select_from(gx_search)
+        if object_name:
+            stmt = stmt.where(gx_search.c.object_name == object_name)
+        return int(conn.execute(stmt).scalar_one())
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_bulk_created_records_are_found_and_indexed_in_one_statement(
+    installed: Database, clock: FixedClock
+) -> None:
+    rows = [
+        {"name": f"杭州星辰科技{i:03d}有限公司", "email": f"info{i}@xingchen.cn"}
+        for i in range(300)
+    ]
+    with statements(installed) as seen, unit(installed, clock) as ctx:
+        create_many(ctx, "account", rows, return_records=False)
+    index_writes = [s.split("(")[0].strip() for s in seen if s.startswith("INSERT INTO gx_search")]
+    expected = ["INSERT INTO gx_search"]
+    if installed.is_sqlite:
+        expected.append("INSERT INTO gx_search_fts")  # its full-text entries: one executemany
+    assert index_writes == expected
+    assert index_rows(installed, "account") == 300
+    assert found(installed, "星辰科技042", limit=50) == {"account": {"杭州星辰科技042有限公司"}}
+    assert len(found(installed, "星辰", limit=50)["account"]) == 50
+    assert found(installed, "INFO299@") == {"account": {"杭州星辰科技299有限公司"}}
+
+
+def test_chinese_names_latin_substrings_emails_and_phones_are_found(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        create(ctx, "contact", {"name": "张伟", "mobile": "13800138000"})
+        create(ctx, "contact", {"name": "张伟华", "email": "wei.zhang@huawei.com"})
+        create(ctx, "account", {"name": "Globex Logistics", "phone": "021-6288 1234"})
+    assert found(installed, "张伟") == {"contact": {"张伟", "张伟华"}}
+    assert found(installed, "伟华") == {"contact": {"张伟华"}}
+    assert found(installed, "张") == {"contact": {"张伟", "张伟华"}}
+    assert found(installed, "gLoBeX") == {"account": {"Globex Logistics"}}
+    assert found(installed, "istics") == {"account": {"Globex Logistics"}}
+    assert found(installed, "ei.zh") == {"contact": {"张伟华"}}
+    assert found(installed, "@huawei") == {"contact": {"张伟华"}}
+    for phone in ("138 0013 8000", "138-0013-8000", "+86 138 0013", "8000", "+86 (21) 6288-1234"):
+        assert found(installed, phone), phone
+    assert found(installed, "+86 138 0013") == {"contact": {"张伟"}}
+    assert found(installed, "张伟 Globex") == {}  # all grams exist, never in one record
+
+
+def test_after_an_update_the_old_name_no_longer_matches_and_the_new_one_does(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        record = create(ctx, "account", {"name": "深圳华为技术有限公司"})
+    with unit(installed, clock) as ctx:
+        update_record(
+            ctx, "account", UUID(record["id"]), {"name": "深圳腾讯科技"}, expected_version=1
+        )
+    assert found(installed, "华为") == {}
+    assert found(installed, "腾讯") == {"account": {"深圳腾讯科技"}}
+    assert index_rows(installed, "account") == 1
+
+
+def test_updating_fields_search_does_not_use_leaves_the_index_alone(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        record = create(ctx, "account", {"name": "华为"})
+    with statements(installed) as seen, unit(installed, clock) as ctx:
+        update_record(ctx, "account", UUID(record["id"]), {"employees": 5}, expected_version=1)
+    assert not any("gx_search" in s for s in seen)
+
+
+def test_deleted_records_are_not_found_and_restored_ones_are(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        account = create(ctx, "account", {"name": "云帆电子商务"})
+        create(ctx, "contact", {"name": "李云帆", "account": account["id"]})
+    with unit(installed, clock) as ctx:
+        delete_record(ctx, "account", UUID(account["id"]))  # cascades to the contact
+    assert found(installed, "云帆") == {}
+    with unit(installed, clock) as ctx:
+        restore_record(ctx, "account", UUID(account["id"]))
+    assert found(installed, "云帆") == {"account": {"云帆电子商务"}, "contact": {"李云帆"}}
+
+
+def test_purging_removes_the_index_rows_of_the_record_and_what_it_cascades_to(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        account = create(ctx, "account", {"name": "云帆电子商务"})
+        create(ctx, "contact", {"name": "李云帆", "account": account["id"]})
+        create(ctx, "contact", {"name": "王云帆"})
+    with unit(installed, clock) as ctx:
+        delete_record(ctx, "account", UUID(account["id"]))
+    with unit(installed, clock) as ctx:
+        purge_record(ctx, "account", UUID(account["id"]))
+    assert index_rows(installed, "account") == 0
+    assert index_rows(installed, "contact") == 1
+    assert found(installed, "云帆") == {"contact": {"王云帆"}}
+
+
+def test_a_field_made_searchable_is_found_and_one_made_unsearchable_is_not(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        create(ctx, "contact", {"name": "赵六", "department": "华东大客户部", "wechat": "zl_2026"})
+    assert found(installed, "大客户") == {}
+    with unit(installed, clock) as ctx:
+        metadata.update_field(
+            ctx.conn,
+            Registry(),
+            "contact",
+            "department",
+            FieldPatch(searchable=True),
+            now=clock.now(),
+        )
+    assert found(installed, "大客户") == {"contact": {"赵六"}}
+    with unit(installed, clock) as ctx:
+        metadata.set_field_archived(
+            ctx.conn, Registry(), "contact", "department", True, now=clock.now()
+        )
+    assert found(installed, "大客户") == {}
+    with unit(installed, clock) as ctx:
+        metadata.set_field_archived(
+            ctx.conn, Registry(), "contact", "department", False, now=clock.now()
+        )
+    assert found(installed, "大客户") == {"contact": {"赵六"}}
+    with unit(installed, clock) as ctx:
+        metadata.update_field(
+            ctx.conn,
+            Registry(),
+            "contact",
+            "department",
+            FieldPatch(searchable=False),
+            now=clock.now(),
+        )
+    assert found(installed, "大客户") == {}
+    with unit(installed, clock) as ctx:
+        metadata.update_object(
+            ctx.conn, Registry(), "contact", ObjectPatch(name_field="wechat"), now=clock.now()
+        )
+    assert found(installed, "zl_2026") == {"contact": {"zl_2026"}}  # the title is searched
+
+
+def test_a_new_custom_object_is_indexed_from_its_first_record(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        metadata.create_object(
+            ctx.conn, Registry(), ObjectIn(name="po", label="采购订单"), now=clock.now()
+        )
+        metadata.create_field(
+            ctx.conn,
+            Registry(),
+            "po",
+            FieldIn(name="title", type="text", label="标题"),
+            now=clock.now(),
+        )
+    with unit(installed, clock) as ctx:
+        create(ctx, "po", {"title": "办公用品采购"})
+    assert found(installed, "用品") == {"po": {"办公用品采购"}}
+    assert found(installed, "用品", objects=["account"]) == {}
+
+
+def test_query_syntax_of_the_full_text_engine_is_plain_text(
+    installed: Database, clock: FixedClock
+) -> None:
+    tricky = 'Foo "Bar" AND Baz* NEAR(x y) -q col:1 OR ^z'
+    with unit(installed, clock) as ctx:
+        create(ctx, "account", {"name": tricky})
+        create(ctx, "account", {"name": "Bar Foo"})
+    for q in ('"', '""', "*", "AND", "NEAR(", "-", ":", "OR", "^", "'", "%", "_", "\\", '" OR "1'):
+        found(installed, q)  # no error
+    assert found(installed, '"Bar" AND') == {"account": {tricky}}
+    assert found(installed, "Baz* NEAR(") == {"account": {tricky}}
+    assert found(installed, "col:1") == {"account": {tricky}}
+    assert found(installed, '" OR "bar') == {}
+    assert found(installed, "Bar") == {"account": {tricky, "Bar Foo"}}
+
+
+def test_a_query_without_grams_scans_and_still_finds_matches(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        create(ctx, "account", {"name": "Q 公司"})
+    assert found(installed, "q") == {"account": {"Q 公司"}}
+    assert found(installed, "x") == {}
+
+
+def test_reindex_rebuilds_an_index_that_lost_its_rows(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        create_many(ctx, "account", [{"name": f"星辰{i}号"} for i in range(5)])
+        ctx.conn.execute(gx_search.delete())
+    assert found(installed, "星辰") == {}
+    with installed.write() as conn:
+        assert reindex(conn, Registry().snapshot(conn), "account") == 5
+    assert len(found(installed, "星辰")["account"]) == 5
+
+
+def test_migrating_a_database_made_before_the_index_indexes_its_records(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        create(ctx, "account", {"name": "旧数据有限公司"})
+    with installed.engine.connect() as conn, conn.begin():
+        cfg = _config(installed)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    migrate(installed, clock=clock)
+    assert found(installed, "旧数据") == {"account": {"旧数据有限公司"}}
+
+
+def test_the_full_text_index_agrees_with_its_table_after_every_kind_of_write(
+    installed: Database, clock: FixedClock
+) -> None:
+    if not installed.is_sqlite:
+        pytest.skip("the FTS5 table is SQLite's")
+    with unit(installed, clock) as ctx:
+        created = create_many(ctx, "account", [{"name": f"星辰{i}号"} for i in range(20)])
+        first = UUID(created.records[0]["id"])
+        update_record(ctx, "account", first, {"name": "天成"}, expected_version=1)
+        delete_record(ctx, "account", first)
+        purge_record(ctx, "account", first)
+        metadata.update_field(
+            ctx.conn, Registry(), "account", "website", FieldPatch(searchable=True), now=clock.now()
+        )
+        reindex(ctx.conn, Registry().snapshot(ctx.conn), "account")
+        # rank 1: compare the index with the text its content view computes from gx_search
+        ctx.conn.exec_driver_sql(
+            "INSERT INTO gx_search_fts(gx_search_fts, rank) VALUES ('integrity-check', 1)"
+        )
+    assert len(found(installed, "星辰", limit=50)["account"]) == 19
