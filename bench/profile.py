@@ -69,7 +69,8 @@ def drive(server: Server, scenario: str, count: int, seed: int) -> None:
                 return client.post("/api/v1/records/account/bulk", content=bodies[i], headers=JSON)
 
         else:
-            terms = ["中科", "litware", "user4887", "96762659"]
+            # A brand, a 2-character person name, an English word, a mailbox, phone digits.
+            terms = ["中科", "张伟", "litware", "user4887", "96762659"]
 
             def send(i: int) -> Any:
                 return client.get("/api/v1/search", params={"q": terms[i % len(terms)]})
