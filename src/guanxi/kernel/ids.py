@@ -12,9 +12,12 @@ _last_ms = 0
 _last_rand = 0
 
 
+_LOW_62 = (1 << 62) - 1
+
+
 def _compose(ms: int, rand: int) -> int:
     rand_a = (rand >> 62) & 0xFFF
-    rand_b = rand & ((1 << 62) - 1)
+    rand_b = rand & _LOW_62
     value = (ms & ((1 << 48) - 1)) << 80
     value |= 0x7 << 76
     value |= rand_a << 64
@@ -52,4 +55,8 @@ def uuid7_batch(count: int) -> list[uuid.UUID]:
         else:
             first = int.from_bytes(os.urandom(10), "big") >> 6
         _last_ms, _last_rand = ms, first + count - 1
-    return [uuid.UUID(int=_compose(ms, rand)) for rand in range(first, first + count)]
+    head = _compose(ms, 0)  # the random bits go where _compose puts them
+    return [
+        uuid.UUID(int=head | ((rand >> 62) & 0xFFF) << 64 | (rand & _LOW_62))
+        for rand in range(first, first + count)
+    ]

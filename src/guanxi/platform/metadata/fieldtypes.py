@@ -697,10 +697,10 @@ class _CallingCode:
         lengths, matches = self.general
         if (lengths is not None and size not in lengths) or not matches(national):
             return False
-        return any(
-            (lengths is None or size in lengths) and matches(national)
-            for lengths, matches in self.types
-        )
+        for lengths, matches in self.types:  # (a loop: any() over a generator costs more)
+            if (lengths is None or size in lengths) and matches(national):
+                return True
+        return False
 
 
 @cache

@@ -1,7 +1,7 @@
 """Writing many new rows at once through the database driver's own bulk path.
 
 ``conn.execute(insert(table), [dict, …])`` compiles the statement and builds and converts
-every parameter of every row in generic code: a third of a 1,000-row bulk create. Here
+every parameter of every row in generic code: a sixth of a 1,000-row bulk create. Here
 rows come as values in column order; each column's own bind processor (the conversion
 SQLAlchemy would apply) runs once per value, values shared by all rows are converted once,
 and the rows go to the driver in one call — ``executemany`` on SQLite, ``COPY … FROM
