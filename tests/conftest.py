@@ -15,11 +15,17 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
 from guanxi.platform.system_tables import system_metadata
+
+# Property tests check behaviour, not speed: on a busy 2-core CI machine a single example
+# can take longer than Hypothesis' default 200 ms deadline, which made them flaky.
+settings.register_profile("guanxi", deadline=None)
+settings.load_profile("guanxi")
 
 PG_URL = os.environ.get("GUANXI_TEST_POSTGRES_URL", "")
 
