@@ -377,3 +377,11 @@ def test_column_values_are_to_columns_in_column_order(address: Any, money: Any, 
         ftype = field_type(type_)
         columns = ftype.to_columns(f, value)
         assert ftype.column_values(f, value) == [columns[n] for n in ftype.column_names(f)]
+
+
+@pytest.mark.parametrize("value", ["1e26", "1E+40", 10**30, "-99999999999999999999999999999"])
+@pytest.mark.parametrize("type_", ["decimal", "currency", "percent"])
+def test_amounts_far_beyond_the_precision_are_a_field_error(type_: str, value: Any) -> None:
+    """Not a server error: quantize() would raise InvalidOperation past 28 digits."""
+    raw = {"amount": value, "currency": "CNY"} if type_ == "currency" else value
+    assert "digits" in rejects(type_, raw, "precision")

@@ -287,6 +287,9 @@ class DecimalType(FieldType):
             and number != number.quantize(Decimal(1).scaleb(-scale))
         ):
             raise FieldValueError(f"allows at most {scale} decimal places", "scale")
+        if number != 0 and number.adjusted() + 1 > precision - scale:
+            # Checked before quantize(), which raises InvalidOperation beyond 28 digits.
+            raise FieldValueError(f"allows at most {precision} digits", "precision")
         number = number.quantize(Decimal(1).scaleb(-scale))
         if len(number.as_tuple().digits) > precision and number != 0:
             raise FieldValueError(f"allows at most {precision} digits", "precision")
