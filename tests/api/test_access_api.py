@@ -7,7 +7,7 @@ from typing import Any
 from guanxi.kernel.db import Database
 from guanxi.platform.access.demo import DemoOrg
 from tests.api.conftest import Api, Persona
-from tests.api.test_records_api import count_queries
+from tests.statements import count_queries
 
 
 def account_for(

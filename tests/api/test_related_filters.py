@@ -10,7 +10,7 @@ import pytest
 from guanxi.kernel.db import Database
 from guanxi.platform.access.demo import DemoOrg
 from tests.api.conftest import Api, Persona
-from tests.api.test_records_api import count_queries
+from tests.statements import count_queries
 
 
 @pytest.fixture

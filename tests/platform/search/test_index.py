@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 from alembic import command
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from guanxi.bootstrap import migrate
 from guanxi.kernel.clock import FixedClock
@@ -25,6 +25,7 @@ from guanxi.platform.records.service import create, create_many, update_record
 from guanxi.platform.search.index import reindex
 from guanxi.platform.search.service import search
 from guanxi.platform.search.tables import gx_search
+from tests.statements import count_queries
 
 ADMIN = Actor(user_id=None, name="王管理员", is_admin=True)
 
@@ -55,20 +56,6 @@ def index_rows(db: Database, object_name: str | None = None) -> int:
         return int(conn.execute(stmt).scalar_one())
 
 
-@contextmanager
-def statements(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-
-
 def test_bulk_created_records_are_found_and_indexed_in_one_statement(
     installed: Database, clock: FixedClock
 ) -> None:
@@ -76,7 +63,7 @@ def test_bulk_created_records_are_found_and_indexed_in_one_statement(
         {"name": f"杭州星辰科技{i:03d}有限公司", "email": f"info{i}@xingchen.cn"}
         for i in range(300)
     ]
-    with statements(installed) as seen, unit(installed, clock) as ctx:
+    with count_queries(installed) as seen, unit(installed, clock) as ctx:
         create_many(ctx, "account", rows, return_records=False)
     index_writes = [s.split("(")[0].strip() for s in seen if s.startswith("INSERT INTO gx_search")]
     expected = ["INSERT INTO gx_search"]
@@ -128,7 +115,7 @@ def test_updating_fields_search_does_not_use_leaves_the_index_alone(
 ) -> None:
     with unit(installed, clock) as ctx:
         record = create(ctx, "account", {"name": "华为"})
-    with statements(installed) as seen, unit(installed, clock) as ctx:
+    with count_queries(installed) as seen, unit(installed, clock) as ctx:
         update_record(ctx, "account", UUID(record["id"]), {"employees": 5}, expected_version=1)
     assert not any("gx_search" in s for s in seen)
 
