@@ -27,9 +27,9 @@ def migrate(db: Database, registry: Registry | None = None, clock: Clock | None 
             ensure_declared(
                 conn, registry, module.name, module.objects, now=now, formula_check=check_formula
             )
-        for obj in registry.snapshot(conn).objects.values():
+        snap = registry.snapshot(conn)
+        for obj in snap.objects.values():
             sync_table_indexes(conn, obj)
         if SEARCH_INDEX_REVISION in applied:
-            snap = registry.snapshot(conn)
             for name in snap.objects:
                 reindex(conn, snap, name)
