@@ -371,6 +371,12 @@ def _bulk(results: list[DbResults]) -> list[str]:
         "| **database ÷ API rows/s** | "
         + " | ".join(_ratio(r.bulk.raw_rows_per_s / r.bulk.api_rows_per_s) for r in results)
         + " |",
+        "| API, until searchable (index queue empty): rows/s | "
+        + " | ".join(_rate(r.bulk.indexed_rows_per_s) for r in results)
+        + " |",
+        "| database ÷ API until searchable | "
+        + " | ".join(_ratio(r.bulk.raw_rows_per_s / r.bulk.indexed_rows_per_s) for r in results)
+        + " |",
         "| rows per side | "
         + " | ".join(f"{r.bulk.api.n * r.bulk.size:,}" for r in results)
         + " |",

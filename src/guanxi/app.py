@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,6 +19,7 @@ from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
 from guanxi.platform.access.oidc import OidcConfig, OidcProvider
 from guanxi.platform.metadata.registry import Registry
+from guanxi.platform.search.indexer import Indexer
 
 
 def create_app(
@@ -26,15 +29,27 @@ def create_app(
     database = db or Database(
         settings.database_url, schema=settings.database_schema, echo=settings.sql_echo
     )
+    registry = Registry()
     services = Services(
         settings=settings,
         db=database,
-        registry=Registry(),
+        registry=registry,
         clock=clock or SystemClock(),
+        indexer=Indexer(database, registry, interval=settings.search_index_interval),
         oidc=_oidc(settings),
     )
 
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.search_index_interval > 0:
+            services.indexer.start()
+        try:
+            yield
+        finally:
+            services.indexer.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Guanxi",
         version=__version__,
         openapi_url=None,  # served below, rebuilt when metadata changes

@@ -33,5 +33,9 @@ class Settings(BaseSettings):
     )
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
+    search_index_interval: float = Field(
+        default=0.5,
+        description="seconds between the background indexer's looks at the search index queue; 0 turns it off",
+    )
     log_level: str = "info"
     sql_echo: bool = False

@@ -59,7 +59,11 @@ def installed_db(empty_db: Database, clock: FixedClock) -> Database:
 @pytest.fixture
 def client(installed_db: Database, clock: FixedClock, tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(
-        Settings(files_dir=tmp_path / "files", max_upload_mb=1), db=installed_db, clock=clock
+        # No indexer thread: its polling would show in statement counts, and a search
+        # indexes what is queued first anyway (test_search_api checks the thread).
+        Settings(files_dir=tmp_path / "files", max_upload_mb=1, search_index_interval=0),
+        db=installed_db,
+        clock=clock,
     )
     with TestClient(app) as test_client:
         yield test_client

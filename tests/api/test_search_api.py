@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from guanxi.app import create_app
+from guanxi.config import Settings
+from guanxi.kernel.clock import FixedClock
+from guanxi.kernel.db import Database
 from guanxi.platform.access.demo import DemoOrg
 from guanxi.platform.search import service
+from guanxi.platform.search.tables import gx_search
 from tests.api.conftest import Api, Persona
 
 
@@ -178,3 +187,23 @@ def test_a_narrow_scope_still_finds_its_records_behind_many_candidates(
     )
     assert titles(persona("rep_zhang"), "上海星辰") == {"account": {"上海星辰张伟店"}}
     assert len(titles(admin, "上海星辰")["account"]) == 5
+
+
+def test_the_server_indexes_new_records_in_the_background(
+    admin: Api, installed_db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    """The app starts an indexer with the server: records are indexed without any search."""
+    settings = Settings(files_dir=tmp_path / "files", search_index_interval=0.02)
+    app = create_app(settings, db=installed_db, clock=clock)
+    with TestClient(app) as client:
+        writer = Api(client, admin.headers["Authorization"].removeprefix("Bearer "))
+        writer.ok("POST", "/records/account/bulk", 201, json={"records": [{"name": "后台索引"}]})
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not indexed(installed_db):
+            time.sleep(0.02)
+    assert indexed(installed_db) == 1
+
+
+def indexed(db: Database) -> int:
+    with db.read() as conn:
+        return len(conn.execute(select(gx_search.c.id)).all())

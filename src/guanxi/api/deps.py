@@ -22,6 +22,7 @@ from guanxi.platform.access.users import authenticate_token
 from guanxi.platform.metadata.context import use_timezone
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.records.context import Ctx
+from guanxi.platform.search.indexer import Indexer
 
 SESSION_COOKIE = "gx_session"
 CSRF_HEADER = "x-csrf-token"
@@ -50,6 +51,7 @@ class Services:
     db: Database
     registry: Registry
     clock: Clock
+    indexer: Indexer
     oidc: OidcProvider | None = None
 
     def _actor(self, conn: Connection, credentials: Credentials) -> Actor:

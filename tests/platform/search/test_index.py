@@ -1,8 +1,15 @@
-"""The search index follows every write, in the same transaction, on both databases."""
+"""The search index follows every write, on both databases.
+
+Writes queue the records they change in their own transaction; the indexer (a thread in
+the server, or a search that finds the queue non-empty) indexes them. ``found`` catches
+up first, as the search endpoint does.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -23,8 +30,9 @@ from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.deletion import delete_record, purge_record, restore_record
 from guanxi.platform.records.service import create, create_many, update_record
 from guanxi.platform.search.index import reindex
+from guanxi.platform.search.indexer import Indexer
 from guanxi.platform.search.service import search
-from guanxi.platform.search.tables import gx_search
+from guanxi.platform.search.tables import gx_search, gx_search_queue
 from tests.statements import count_queries
 
 ADMIN = Actor(user_id=None, name="王管理员", is_admin=True)
@@ -42,10 +50,21 @@ def unit(db: Database, clock: FixedClock) -> Iterator[Ctx]:
         yield Ctx.open(conn, Registry(), ADMIN, clock.now())
 
 
+def catch_up(db: Database) -> int:
+    return Indexer(db, Registry()).catch_up()
+
+
 def found(db: Database, q: str, **kwargs: Any) -> dict[str, set[str]]:
+    catch_up(db)
     with db.read() as conn:
         body = search(conn, Registry().snapshot(conn), q, **kwargs)
     return {g["object"]: {r["title"] for r in g["records"]} for g in body["results"]}
+
+
+def queued(db: Database) -> list[tuple[str, int]]:
+    with db.read() as conn:
+        rows = conn.execute(select(gx_search_queue).order_by(gx_search_queue.c.id))
+        return [(row.object_name, len(row.record_ids)) for row in rows]
 
 
 def index_rows(db: Database, object_name: str | None = None) -> int:
@@ -56,7 +75,7 @@ def index_rows(db: Database, object_name: str | None = None) -> int:
         return int(conn.execute(stmt).scalar_one())
 
 
-def test_bulk_created_records_are_found_and_indexed_in_one_statement(
+def test_a_bulk_create_queues_one_row_and_is_indexed_in_one_batch(
     installed: Database, clock: FixedClock
 ) -> None:
     rows = [
@@ -65,11 +84,18 @@ def test_bulk_created_records_are_found_and_indexed_in_one_statement(
     ]
     with count_queries(installed) as seen, unit(installed, clock) as ctx:
         create_many(ctx, "account", rows, return_records=False)
-    index_writes = [s.split("(")[0].strip() for s in seen if s.startswith("INSERT INTO gx_search")]
+    writes = [s.split("(")[0].strip() for s in seen if s.startswith("INSERT INTO gx_search")]
+    assert writes == ["INSERT INTO gx_search_queue"]
+    assert queued(installed) == [("account", 300)]
+    assert index_rows(installed) == 0
+    with count_queries(installed) as seen:
+        assert catch_up(installed) == 300
+    writes = [s.split("(")[0].strip() for s in seen if s.startswith("INSERT INTO gx_search")]
     expected = ["INSERT INTO gx_search"]
-    if installed.is_sqlite:
-        expected.append("INSERT INTO gx_search_fts")  # its full-text entries: one executemany
-    assert index_writes == expected
+    if installed.is_sqlite:  # the old rows' full-text entries out, the new ones' in
+        expected = ["INSERT INTO gx_search_fts", *expected, "INSERT INTO gx_search_fts"]
+    assert writes == expected
+    assert queued(installed) == []
     assert index_rows(installed, "account") == 300
     assert found(installed, "星辰科技042", limit=50) == {"account": {"杭州星辰科技042有限公司"}}
     assert len(found(installed, "星辰", limit=50)["account"]) == 50
@@ -141,6 +167,7 @@ def test_purging_removes_the_index_rows_of_the_record_and_what_it_cascades_to(
         account = create(ctx, "account", {"name": "云帆电子商务"})
         create(ctx, "contact", {"name": "李云帆", "account": account["id"]})
         create(ctx, "contact", {"name": "王云帆"})
+    catch_up(installed)
     with unit(installed, clock) as ctx:
         delete_record(ctx, "account", UUID(account["id"]))
     with unit(installed, clock) as ctx:
@@ -243,7 +270,9 @@ def test_reindex_rebuilds_an_index_that_lost_its_rows(
 ) -> None:
     with unit(installed, clock) as ctx:
         create_many(ctx, "account", [{"name": f"星辰{i}号"} for i in range(5)])
-        ctx.conn.execute(gx_search.delete())
+    catch_up(installed)
+    with installed.write() as conn:
+        conn.execute(gx_search.delete())
     assert found(installed, "星辰") == {}
     with installed.write() as conn:
         assert reindex(conn, Registry().snapshot(conn), "account") == 5
@@ -283,3 +312,62 @@ def test_the_full_text_index_agrees_with_its_table_after_every_kind_of_write(
             "INSERT INTO gx_search_fts(gx_search_fts, rank) VALUES ('integrity-check', 1)"
         )
     assert len(found(installed, "星辰", limit=50)["account"]) == 19
+
+
+def test_a_write_that_rolls_back_queues_nothing(installed: Database, clock: FixedClock) -> None:
+    with pytest.raises(RuntimeError), unit(installed, clock) as ctx:
+        create(ctx, "account", {"name": "回滚科技"})
+        raise RuntimeError("the request failed after the create")
+    assert queued(installed) == []
+    assert found(installed, "回滚") == {}
+
+
+def test_a_record_written_several_times_before_indexing_is_indexed_as_it_is_now(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        record = create(ctx, "account", {"name": "初稿科技"})
+        record_id = UUID(record["id"])
+    for version, name in enumerate(["二稿科技", "定稿科技"], start=1):
+        with unit(installed, clock) as ctx:
+            update_record(ctx, "account", record_id, {"name": name}, expected_version=version)
+    with unit(installed, clock) as ctx:
+        gone = create(ctx, "account", {"name": "作废科技"})
+        delete_record(ctx, "account", UUID(gone["id"]))
+        purge_record(ctx, "account", UUID(gone["id"]))
+    assert len(queued(installed)) == 4
+    assert catch_up(installed) == 4
+    assert index_rows(installed, "account") == 1
+    assert found(installed, "稿科") == {"account": {"定稿科技"}}
+    assert found(installed, "作废") == {}
+
+
+def test_the_indexer_thread_indexes_new_records_without_a_search(
+    installed: Database, clock: FixedClock
+) -> None:
+    indexer = Indexer(installed, Registry(), interval=0.02)
+    indexer.start()
+    try:
+        with unit(installed, clock) as ctx:
+            create_many(ctx, "contact", [{"name": f"后台{i}"} for i in range(30)])
+        deadline = time.monotonic() + 10
+        while queued(installed) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        indexer.stop()
+    assert queued(installed) == []
+    assert index_rows(installed, "contact") == 30
+
+
+def test_indexers_draining_at_once_leave_one_row_per_record(
+    installed: Database, clock: FixedClock
+) -> None:
+    for batch in range(6):
+        with unit(installed, clock) as ctx:
+            create_many(ctx, "account", [{"name": f"并发{batch}-{i}"} for i in range(40)])
+    with ThreadPoolExecutor(3) as pool:
+        done = list(pool.map(lambda _: catch_up(installed), range(3)))
+    assert sum(done) == 240
+    assert queued(installed) == []
+    assert index_rows(installed, "account") == 240
+    assert len(found(installed, "并发5-", limit=50)["account"]) == 40

@@ -114,7 +114,7 @@ def create_many(
         insert_rows(ctx.conn, table, columns, inserts, shared=shared)
     except IntegrityError as error:
         raise_integrity(error)
-    search_index.add(ctx.conn, obj, (dict(zip(columns, row, strict=True)) for row in inserts))
+    search_index.enqueue(ctx.conn, obj, ids)
     # No history rows for creates: the record's created_at/created_by_id say it all (and
     # history() shows them as the first entry), which halves the rows a bulk load writes.
     if not return_records or not ctx.actor.policy.can("read", obj.name):
@@ -227,7 +227,7 @@ def update_record(
                 errors=[FieldError("version", "is stale", "stale", index)],
             )
         write_history(ctx, obj, history)
-        search_index.replace(ctx.conn, obj, record_id, {**stored, **columns(obj, changed)}, changed)
+        search_index.enqueue(ctx.conn, obj, [record_id], changed)
     return written(ctx, obj, record_id)
 
 

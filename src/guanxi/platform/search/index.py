@@ -1,9 +1,12 @@
-"""Keeping the search index (``gx_search``) in step with the records, in the same transaction.
+"""Keeping the search index (``gx_search``) in step with the records.
 
 Each record with searchable text has one row: the grams of its searchable fields
 (:mod:`guanxi.platform.search.grams`); on SQLite each row also has its entry in the FTS5
-table, written here too. The records service calls in after it writes: :func:`add` for
-creates, :func:`replace` for updates, :func:`remove` before a purge. Soft-deleted records
+table, written here too. Creates and updates only :func:`enqueue` the records they wrote
+(one small row, in their own transaction); :func:`drain` indexes what is queued in
+batches, from the indexer thread (:mod:`guanxi.platform.search.indexer`) within a second,
+and before any search that finds the queue non-empty, so a search never misses a
+committed write (ADR 0006). A purge calls :func:`remove` at once. Soft-deleted records
 keep their row (search joins the object table and asks ``deleted_at IS NULL``), so
 deleting and restoring cost the index nothing. A metadata change that alters which fields
 are searchable calls :func:`reindex_object`.
@@ -15,7 +18,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, MetaData, Table, delete, insert, literal, or_, select
+from sqlalchemy import Connection, MetaData, Table, delete, func, insert, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from guanxi.platform.access.policy import SUPERUSER, Policy
@@ -27,11 +30,17 @@ from guanxi.platform.search.tables import (
     gx_search,
     gx_search_fts,
     gx_search_fts_content,
+    gx_search_queue,
 )
 
 SEARCHABLE_TYPES = frozenset({"text", "email", "phone", "auto_number", "url"})
 BATCH = 5000  # records per SELECT and per executemany while re-indexing
+DRAIN = 1000  # records drain() indexes per transaction (SQLite's write lock is held meanwhile)
+QUEUE_LOCK = 0x67785F7365617263  # PostgreSQL advisory lock key of drain() ("gx_searc")
 SQLITE_IDS = 5000  # ids per IN list, well under SQLite's limit of bound parameters
+
+_ENQUEUE = insert(gx_search_queue)
+_PENDING = select(gx_search_queue.c.id).limit(1)
 
 
 def searchable_fields(obj: ObjectDef, policy: Policy = SUPERUSER) -> list[FieldDef]:
@@ -59,33 +68,73 @@ def record_grams(fields: Sequence[FieldDef], values: Mapping[Any, Any]) -> list[
     return list(grams) if grams else None
 
 
-def add(conn: Connection, obj: ObjectDef, rows: Iterable[Mapping[Any, Any]]) -> None:
-    """Index new records, given as inserted rows (``id`` and columns), in bulk statements."""
-    fields = searchable_fields(obj)
-    entries = _entries(obj, fields, rows)
-    if entries:
-        _insert(conn, entries)
-
-
-def replace(
+def enqueue(
     conn: Connection,
     obj: ObjectDef,
-    record_id: UUID,
-    row: Mapping[Any, Any],
-    changed: Iterable[str],
+    record_ids: Sequence[UUID],
+    changed: Iterable[str] | None = None,
 ) -> None:
-    """Re-index one updated record (``row``: its columns after the update), if need be.
+    """Queue records whose index rows are out of date, in the transaction that wrote them.
 
-    Nothing happens unless a searchable field is among the ``changed`` ones.
+    With ``changed`` (the fields an update changed), only if a searchable one is among
+    them. :func:`drain` writes the rows later (the indexer thread, or a search first).
     """
     fields = searchable_fields(obj)
-    if not {f.name for f in fields} & set(changed):
+    if not record_ids or not fields:
         return
-    grams = record_grams(fields, row)
-    where = (gx_search.c.object_name == obj.name, gx_search.c.record_id == record_id)
-    delete_rows(conn, *where)
-    if grams is not None:
-        _insert(conn, [{"object_name": obj.name, "record_id": record_id, "grams": grams}])
+    if changed is not None and not {f.name for f in fields} & set(changed):
+        return
+    conn.execute(_ENQUEUE, {"object_name": obj.name, "record_ids": [i.hex for i in record_ids]})
+
+
+def pending(conn: Connection) -> bool:
+    """Whether the queue lists any record."""
+    return conn.execute(_PENDING).first() is not None
+
+
+def drain(conn: Connection, snap: Snapshot, budget: int = DRAIN) -> int:
+    """Index the records the queue lists, oldest first, about ``budget`` of them.
+
+    Runs in the caller's write transaction and returns how many records it (re)indexed;
+    0 means the queue is empty. Each record's row is rebuilt from what its table holds
+    now, so the order of writes does not matter and a record written twice is indexed
+    once; a purged record loses its row. Drainers take turns (SQLite has one writer;
+    PostgreSQL takes a transaction-scoped advisory lock), so two of them never index the
+    same record from different states.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(QUEUE_LOCK)))
+    queued = conn.execute(
+        select(gx_search_queue).order_by(gx_search_queue.c.id).limit(budget)
+    ).all()
+    taken: list[int] = []
+    by_object: dict[str, set[UUID]] = {}
+    count = 0
+    for entry in queued:
+        if taken and count + len(entry.record_ids) > budget:
+            break
+        taken.append(entry.id)
+        by_object.setdefault(entry.object_name, set()).update(map(UUID, entry.record_ids))
+        count += len(entry.record_ids)
+    for name, ids in by_object.items():
+        obj = snap.objects.get(name)
+        if obj is not None:  # a dropped object's table and rows are gone already
+            _rebuild(conn, obj, snap.table(name), sorted(ids))
+    if taken:
+        conn.execute(delete(gx_search_queue).where(gx_search_queue.c.id.in_(taken)))
+    return count
+
+
+def _rebuild(conn: Connection, obj: ObjectDef, table: Table, ids: Sequence[UUID]) -> None:
+    fields = searchable_fields(obj)
+    columns = [table.c.id, *(table.c[f.name] for f in fields)]
+    for start in range(0, len(ids), SQLITE_IDS):
+        chunk = ids[start : start + SQLITE_IDS]
+        delete_rows(conn, gx_search.c.object_name == obj.name, gx_search.c.record_id.in_(chunk))
+        rows = conn.execute(select(*columns).where(table.c.id.in_(chunk))).mappings().all()
+        entries = _entries(obj, fields, rows)
+        if entries:
+            _insert(conn, entries)
 
 
 def remove(conn: Connection, snap: Snapshot, obj: ObjectDef, ids: Sequence[UUID]) -> None:

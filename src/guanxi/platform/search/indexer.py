@@ -1,0 +1,69 @@
+"""The indexer: empties the search index queue in the background, and on demand.
+
+Writes only queue the records they change (:func:`guanxi.platform.search.index.enqueue`);
+an :class:`Indexer` per server process indexes them in batches within about a second.
+:meth:`Indexer.catch_up` does the same at once: search calls it when it finds the queue
+non-empty, so what a user just saved is always found. Several processes may run
+indexers against one database; :func:`~guanxi.platform.search.index.drain` makes them
+take turns.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from guanxi.kernel.db import Database
+from guanxi.platform.metadata.registry import Registry
+from guanxi.platform.search.index import drain, pending
+
+log = logging.getLogger(__name__)
+
+
+class Indexer:
+    """A daemon thread that drains the queue every ``interval`` seconds."""
+
+    def __init__(self, db: Database, registry: Registry, interval: float = 0.5) -> None:
+        self.db = db
+        self.registry = registry
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def catch_up(self) -> int:
+        """Index everything queued, one transaction per batch; returns the records indexed."""
+        return self._drain(lambda: False)
+
+    def _drain(self, stopping: Callable[[], bool]) -> int:
+        with self.db.read() as conn:
+            if not pending(conn):
+                return 0
+        total = 0
+        while not stopping():
+            with self.db.write() as conn:
+                done = drain(conn, self.registry.snapshot(conn))
+            if not done:
+                break
+            total += done
+        return total
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="search-indexer", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the batch in progress, if any."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self._drain(self._stop.is_set)
+            except Exception:  # the database may be briefly away; try again next round
+                log.exception("search indexer: indexing failed, retrying")
