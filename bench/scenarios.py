@@ -19,7 +19,6 @@ from urllib.parse import quote
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import httpx
 import orjson
 import psycopg
 from sqlalchemy import event
@@ -34,7 +33,7 @@ from bench.generate import (
     insert_sql,
     to_params,
 )
-from bench.server import Server
+from bench.server import Reply, Server
 from bench.timing import Timing, concurrently, repeat
 from guanxi.kernel.ids import uuid7
 from guanxi.modules.customers import fake
@@ -123,11 +122,10 @@ class Raw:
             self.pg.close()
 
 
-def _check(response: httpx.Response, status: int) -> httpx.Response:
+def _check(response: Reply, status: int) -> Reply:
     if response.status_code != status:
         raise RuntimeError(
-            f"{response.request.method} {response.request.url} → {response.status_code}: "
-            f"{response.text[:500]}"
+            f"{response.method} {response.url} → {response.status_code}: {response.text[:500]}"
         )
     return response
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
@@ -12,8 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import httpx
+import orjson
 
 from bench.generate import ADMIN_EMAIL, Dataset
 from guanxi.platform.access.users import create_token, user_by_email
@@ -29,13 +33,75 @@ class Server:
     pid: int
     log_path: Path
 
-    def client(self, timeout: float = 120.0) -> httpx.Client:
+    def client(self, timeout: float = 120.0) -> Client:
         """A keep-alive client authenticated with the bench token."""
-        return httpx.Client(
-            base_url=self.base_url,
-            headers={"Authorization": f"Bearer {self.token}"},
-            timeout=timeout,
-        )
+        return Client(self.base_url, {"Authorization": f"Bearer {self.token}"}, timeout)
+
+
+@dataclass(frozen=True)
+class Reply:
+    method: str
+    url: str
+    status_code: int
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return orjson.loads(self.content)
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection from the standard library.
+
+    The benchmark client shares the machine's cores with the server, so it should cost as
+    little as it can: ``http.client`` spends about 0.3 ms less per request than
+    ``httpx.Client`` here (0.7 vs 1.2 ms for ``/health``), time that would otherwise be
+    counted against the API.
+    """
+
+    def __init__(self, base_url: str, headers: dict[str, str], timeout: float) -> None:
+        parts = urlsplit(base_url)
+        self._conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
+        self._base = base_url
+        self._headers = headers
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def get(self, path: str, params: dict[str, str] | None = None) -> Reply:
+        return self.request("GET", path + (f"?{urlencode(params)}" if params else ""))
+
+    def post(
+        self,
+        path: str,
+        content: bytes | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        if json is not None:
+            content = orjson.dumps(json)
+            headers = {"content-type": "application/json", **(headers or {})}
+        return self.request("POST", path, content, headers)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        self._conn.request(method, path, body=content, headers={**self._headers, **(headers or {})})
+        response = self._conn.getresponse()
+        return Reply(method, self._base + path, response.status, response.read())
 
 
 def free_port() -> int:
