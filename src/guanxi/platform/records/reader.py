@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Select, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from guanxi.kernel.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from guanxi.kernel.sqltypes import uuid_text
 from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS, field_type
 from guanxi.platform.metadata.model import SYSTEM_FIELDS, FieldDef, ObjectDef
@@ -29,6 +30,7 @@ SYSTEM_OUT = tuple(f for f in SYSTEM_FIELDS if f != "deleted_at")
 
 
 Getter = Callable[[Sequence[Any]], Any]
+UUID_KINDS = frozenset({"id", "user", "lookup", "file"})  # stored as Uuid columns
 
 
 def _getter(index: int, convert: Callable[[Any], Any] | None) -> Getter:
@@ -79,15 +81,26 @@ class Selection:
         return (*SYSTEM_OUT, "deleted_at") if self.include_deleted_at else SYSTEM_OUT
 
     def columns(self) -> list[ColumnElement[Any]]:
+        """The select list; ids come as text (:class:`UuidText`), ready for JSON."""
         base = self.scope.base
-        cols: list[ColumnElement[Any]] = [base.c[name] for name in self._system()]
+        dialect = self.scope.dialect
+
+        def out(expr: ColumnElement[Any], kind: str, name: str) -> ColumnElement[Any]:
+            if kind in UUID_KINDS:
+                return uuid_text(expr, dialect).label(name)
+            return expr if expr is base.c.get(name) else expr.label(name)
+
+        cols = [out(base.c[name], SYSTEM_KINDS[name], name) for name in self._system()]
         for f in self.fields:
             if f.type == "formula":
                 cols.append(self.scope.resolve(f.name).expr.label(f.name))
             else:
-                cols.extend(base.c[name] for name in field_type(f.type).column_names(f))
+                cols.extend(
+                    out(base.c[name], f.type, name) for name in field_type(f.type).column_names(f)
+                )
         for i, path in enumerate(self.paths):
-            cols.append(self.scope.resolve(path).expr.label(f"_p{i}"))
+            term = self.scope.resolve(path)
+            cols.append(out(term.expr, term.kind, f"_p{i}"))
         return cols
 
     def column_keys(self) -> list[str]:
