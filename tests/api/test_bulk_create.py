@@ -129,3 +129,16 @@ def test_a_clash_only_the_database_finds_is_409_and_nothing_is_written(
             assert "unique" in error["message"].lower()
     listed = admin.ok("POST", "/records/equipment/query", json={"with_total": True})
     assert listed["total"] == 1 and listed["records"][0]["serial_no"] == "EQ-1"
+
+
+def test_a_row_that_is_not_an_object_is_named_by_its_index(admin: Api) -> None:
+    rows: list[Any] = [{"name": "甲公司"}, "乙公司", None, [1], {"name": "丁公司"}]
+    response = admin.post("/records/account/bulk", json={"records": rows})
+    assert response.status_code == 422
+    assert [(e["index"], e["field"], e["code"]) for e in response.json()["errors"]] == [
+        (1, "record", "type"),
+        (2, "record", "type"),
+        (3, "record", "type"),
+    ]
+    assert admin.ok("POST", "/records/account/query", json={"with_total": True})["total"] == 0
+    assert admin.post("/records/account/bulk", json={"records": "甲公司"}).status_code == 422
