@@ -1,12 +1,13 @@
-"""Exact decimals and UTC date-times round-trip identically on both databases."""
+"""Exact decimals, UTC date-times and ids as text read identically on both databases."""
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
-from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
+from sqlalchemy import Column, Integer, MetaData, Table, Uuid, func, insert, select
 
 from guanxi.kernel.db import Database
-from guanxi.kernel.sqltypes import ExactDecimal, UtcDateTime
+from guanxi.kernel.ids import uuid7
+from guanxi.kernel.sqltypes import ExactDecimal, UtcDateTime, uuid_text
 
 
 def test_decimals_are_exact_and_summable(empty_db: Database) -> None:
@@ -43,3 +44,15 @@ def test_datetimes_come_back_aware_in_utc(empty_db: Database) -> None:
     assert back == moment
     assert back.tzinfo is not None and back.utcoffset() == timedelta(0)
     assert back == datetime(2026, 11, 23, 10, 30, 15, 123000, tzinfo=UTC)
+
+
+def test_uuid_text_reads_ids_as_their_canonical_text(empty_db: Database) -> None:
+    table = Table("t_ids", MetaData(), Column("id", Uuid(), primary_key=True), Column("n", Integer))
+    ids = [uuid7() for _ in range(3)]
+    with empty_db.write() as conn:
+        table.create(conn)
+        conn.execute(insert(table), [{"id": i, "n": n} for n, i in enumerate(ids)])
+        text = select(uuid_text(table.c.id, empty_db.dialect).label("id")).order_by(table.c.n)
+        read = list(conn.execute(text).scalars())
+    assert read == [str(i) for i in ids]
+    assert all(type(value) is str for value in read)

@@ -146,7 +146,7 @@ class UuidText(TypeDecorator[str]):
     impl = Text
     cache_ok = True
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
         if value is None or len(value) != 32:
             return value
         return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
