@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from guanxi.api import search as search_api
 from guanxi.app import create_app
 from guanxi.config import Settings
 from guanxi.kernel.clock import FixedClock
@@ -54,6 +55,7 @@ def test_the_response_keeps_its_shape(admin: Api) -> None:
                 ],
             }
         ],
+        "index_pending": False,
     }
     assert admin.ok("GET", "/search", params={"q": "571 2746"})["results"][0]["records"][0][
         "matched"
@@ -207,3 +209,18 @@ def test_the_server_indexes_new_records_in_the_background(
 def indexed(db: Database) -> int:
     with db.read() as conn:
         return len(conn.execute(select(gx_search.c.id)).all())
+
+
+def test_a_search_during_a_large_backlog_answers_and_says_the_index_is_catching_up(
+    admin: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_api, "SEARCH_CATCH_UP", 1)
+    for batch in range(2):
+        rows = [{"name": f"积压{batch}号{i}"} for i in range(3)]
+        admin.ok("POST", "/records/account/bulk", 201, json={"records": rows})
+    first = admin.ok("GET", "/search", params={"q": "积压"})
+    assert first["index_pending"] is True
+    assert {r["title"] for r in first["results"][0]["records"]} == {f"积压0号{i}" for i in range(3)}
+    second = admin.ok("GET", "/search", params={"q": "积压", "limit": 10})
+    assert second["index_pending"] is False
+    assert len(second["results"][0]["records"]) == 6

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Query
 
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
+from guanxi.platform.records.context import Ctx
 from guanxi.platform.search.index import pending
+from guanxi.platform.search.indexer import SEARCH_CATCH_UP
 from guanxi.platform.search.service import search as run_search
 
 router = APIRouter(prefix="/api/v1", tags=["search"], default_response_class=ORJSONResponse)
@@ -22,16 +24,25 @@ def search(
     objects: str | None = Query(None, description="comma-separated object names to search in"),
     limit: int = Query(5, ge=1, le=50),
 ) -> dict[str, Any]:
-    """Matches grouped by object: names, e-mails and phones (substrings, Chinese and English)."""
+    """Matches grouped by object: names, e-mails and phones (substrings, Chinese and English).
+
+    ``index_pending`` is true when the search index is still catching up with a large
+    import, so some recently written records may be missing from the results.
+    """
     wanted = [o.strip() for o in objects.split(",")] if objects else None
     with services.read(actor) as ctx:
         if not pending(ctx.conn):
-            return run_search(
-                ctx.conn, ctx.snap, q, objects=wanted, limit=limit, policy=ctx.actor.policy
-            )
-    # Records written in the last moments are still queued: index them first.
-    services.indexer.catch_up()
+            return _found(ctx, q, wanted, limit, complete=True)
+    # Records written in the last moments are still queued: index them first (a backlog
+    # of a large import only in part; the answer then says the index is catching up).
+    complete = services.indexer.catch_up(limit=SEARCH_CATCH_UP)
     with services.read(actor) as ctx:
-        return run_search(
-            ctx.conn, ctx.snap, q, objects=wanted, limit=limit, policy=ctx.actor.policy
-        )
+        return _found(ctx, q, wanted, limit, complete=complete)
+
+
+def _found(
+    ctx: Ctx, q: str, objects: list[str] | None, limit: int, *, complete: bool
+) -> dict[str, Any]:
+    body = run_search(ctx.conn, ctx.snap, q, objects=objects, limit=limit, policy=ctx.actor.policy)
+    body["index_pending"] = not complete
+    return body

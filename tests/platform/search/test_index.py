@@ -50,8 +50,8 @@ def unit(db: Database, clock: FixedClock) -> Iterator[Ctx]:
         yield Ctx.open(conn, Registry(), ADMIN, clock.now())
 
 
-def catch_up(db: Database) -> int:
-    return Indexer(db, Registry()).catch_up()
+def catch_up(db: Database, limit: int | None = None) -> bool:
+    return Indexer(db, Registry()).catch_up(limit)
 
 
 def found(db: Database, q: str, **kwargs: Any) -> dict[str, set[str]]:
@@ -89,7 +89,7 @@ def test_a_bulk_create_queues_one_row_and_is_indexed_in_one_batch(
     assert queued(installed) == [("account", 300)]
     assert index_rows(installed) == 0
     with count_queries(installed) as seen:
-        assert catch_up(installed) == 300
+        assert catch_up(installed)
     writes = [s.split("(")[0].strip() for s in seen if s.startswith("INSERT INTO gx_search")]
     expected = ["INSERT INTO gx_search"]
     if installed.is_sqlite:  # the old rows' full-text entries out, the new ones' in
@@ -336,7 +336,7 @@ def test_a_record_written_several_times_before_indexing_is_indexed_as_it_is_now(
         delete_record(ctx, "account", UUID(gone["id"]))
         purge_record(ctx, "account", UUID(gone["id"]))
     assert len(queued(installed)) == 4
-    assert catch_up(installed) == 4
+    assert catch_up(installed)
     assert index_rows(installed, "account") == 1
     assert found(installed, "稿科") == {"account": {"定稿科技"}}
     assert found(installed, "作废") == {}
@@ -367,7 +367,42 @@ def test_indexers_draining_at_once_leave_one_row_per_record(
             create_many(ctx, "account", [{"name": f"并发{batch}-{i}"} for i in range(40)])
     with ThreadPoolExecutor(3) as pool:
         done = list(pool.map(lambda _: catch_up(installed), range(3)))
-    assert sum(done) == 240
+    assert done == [True, True, True]
     assert queued(installed) == []
     assert index_rows(installed, "account") == 240
     assert len(found(installed, "并发5-", limit=50)["account"]) == 40
+
+
+def test_a_bounded_catch_up_says_whether_it_got_to_the_end(
+    installed: Database, clock: FixedClock
+) -> None:
+    for batch in range(3):
+        with unit(installed, clock) as ctx:
+            create_many(ctx, "account", [{"name": f"导入{batch}-{i}"} for i in range(400)])
+    assert not catch_up(installed, limit=500)  # batches of whole calls: 400, then 400 more
+    assert queued(installed) == [("account", 400)]
+    assert index_rows(installed, "account") == 800
+    assert catch_up(installed, limit=500)
+    assert index_rows(installed, "account") == 1200
+
+
+def test_a_change_to_what_is_searchable_queues_the_records_it_concerns(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        rows = [
+            {"name": f"联系人{i}", "department": "渠道部" if i % 3 == 0 else None} for i in range(9)
+        ]
+        create_many(ctx, "contact", rows)
+    assert catch_up(installed)
+    with unit(installed, clock) as ctx:
+        metadata.update_field(
+            ctx.conn,
+            Registry(),
+            "contact",
+            "department",
+            FieldPatch(searchable=True),
+            now=clock.now(),
+        )
+    assert queued(installed) == [("contact", 3)]  # only those with a department
+    assert found(installed, "渠道") == {"contact": {"联系人0", "联系人3", "联系人6"}}

@@ -40,13 +40,12 @@ FormulaCheck = Callable[[Snapshot, ObjectDef, FieldDef], str]
 
 
 def _reindex_if_searchable_changed(conn: Connection, old: ObjectDef, new: ObjectDef) -> None:
-    """Re-index the object's records that have a value in a field whose searchability changed.
-
-    (A new field needs none: its column is empty in every existing record.)
+    """Queue for re-indexing the object's records that have a value in a field whose
+    searchability changed. (A new field needs none: its column is empty in every record.)
     """
     changed = search_index.changed_fields(old, new)
     if changed:
-        search_index.reindex_object(conn, new, changed=changed)
+        search_index.enqueue_having(conn, new, changed)
 
 
 def create_object(

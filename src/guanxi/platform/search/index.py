@@ -5,11 +5,12 @@ Each record with searchable text has one row: the grams of its searchable fields
 table, written here too. Creates and updates only :func:`enqueue` the records they wrote
 (one small row, in their own transaction); :func:`drain` indexes what is queued in
 batches, from the indexer thread (:mod:`guanxi.platform.search.indexer`) within a second,
-and before any search that finds the queue non-empty, so a search never misses a
-committed write (ADR 0006). A purge calls :func:`remove` at once. Soft-deleted records
+and before any search that finds the queue non-empty, so the next search finds what was
+just saved (ADR 0007). A purge calls :func:`remove` at once. Soft-deleted records
 keep their row (search joins the object table and asks ``deleted_at IS NULL``), so
 deleting and restoring cost the index nothing. A metadata change that alters which fields
-are searchable calls :func:`reindex_object`.
+are searchable queues the records concerned (:func:`enqueue_having`);
+:func:`reindex` rebuilds an object's rows at once.
 """
 
 from __future__ import annotations
@@ -85,6 +86,33 @@ def enqueue(
     if changed is not None and not {f.name for f in fields} & set(changed):
         return
     conn.execute(_ENQUEUE, {"object_name": obj.name, "record_ids": [i.hex for i in record_ids]})
+
+
+def enqueue_having(
+    conn: Connection, obj: ObjectDef, changed: Collection[str], table: Table | None = None
+) -> int:
+    """Queue the records with a value in one of the ``changed`` fields; returns how many.
+
+    For a metadata change that altered those fields' part in the index (searchable flag,
+    type, archive, restore, title field): the indexer re-indexes them in the background,
+    in batches, instead of the change's own transaction doing it for every record.
+    """
+    if table is None:
+        table = build_table(obj, MetaData(), conn.dialect.name)
+    stored = [table.c[name] for name in changed if name in table.c]
+    if not stored:
+        return 0
+    ids = (
+        select(table.c.id)
+        .where(or_(*(column.is_not(None) for column in stored)))
+        .order_by(table.c.id)
+    )
+    count = 0
+    streamed = conn.execute(ids, execution_options={"stream_results": True})
+    for part in streamed.scalars().partitions(DRAIN):
+        conn.execute(_ENQUEUE, {"object_name": obj.name, "record_ids": [i.hex for i in part]})
+        count += len(part)
+    return count
 
 
 def pending(conn: Connection) -> bool:
@@ -177,54 +205,30 @@ def reindex(conn: Connection, snap: Snapshot, object_name: str) -> int:
     return reindex_object(conn, obj, snap.table(object_name))
 
 
-def reindex_object(
-    conn: Connection,
-    obj: ObjectDef,
-    table: Table | None = None,
-    *,
-    changed: Collection[str] | None = None,
-) -> int:
-    """Rebuild an object's index rows, e.g. after a field became (or stopped being) searchable.
+def reindex_object(conn: Connection, obj: ObjectDef, table: Table | None = None) -> int:
+    """Rebuild all of an object's index rows from its table, in the caller's transaction.
 
-    ``obj`` is the definition as it is *after* the change (it may not be in any snapshot
-    yet). With ``changed`` (field names), only records with a value in one of those fields
-    are re-indexed: the others' grams cannot have changed, so making a sparsely filled
-    field searchable is quick. Runs in the caller's transaction, reading the table in
-    batches by id; returns the index rows written. An archived object keeps its rows
-    (its records are not searched, and come back with it).
+    ``obj`` may be a definition not in any snapshot yet (a new object). Reads the table in
+    batches by id; returns the index rows written. An archived object keeps its rows (its
+    records are not searched, and come back with it).
     """
     if table is None:
         table = build_table(obj, MetaData(), conn.dialect.name)
+    delete_rows(conn, gx_search.c.object_name == obj.name)
     fields = searchable_fields(obj)
+    if not fields:
+        return 0
     columns = [table.c.id, *(table.c[f.name] for f in fields)]
-    having_values = None
-    if changed is None:
-        delete_rows(conn, gx_search.c.object_name == obj.name)
-        if not fields:
-            return 0
-    else:
-        stored = [table.c[name] for name in changed if name in table.c]
-        if not stored:
-            return 0
-        having_values = or_(*(column.is_not(None) for column in stored))
     written = 0
     last: Any = None
     while True:
         stmt = select(*columns).order_by(table.c.id).limit(BATCH)
         if last is not None:
             stmt = stmt.where(table.c.id > last)
-        if having_values is not None:
-            stmt = stmt.where(having_values)
         rows = conn.execute(stmt).mappings().all()
         if not rows:
             return written
         last = rows[-1]["id"]
-        if having_values is not None:
-            delete_rows(
-                conn,
-                gx_search.c.object_name == obj.name,
-                gx_search.c.record_id.in_([row["id"] for row in rows]),
-            )
         entries = _entries(obj, fields, rows)
         if entries:
             _insert(conn, entries)

@@ -3,9 +3,11 @@
 Writes only queue the records they change (:func:`guanxi.platform.search.index.enqueue`);
 an :class:`Indexer` per server process indexes them in batches within about a second.
 :meth:`Indexer.catch_up` does the same at once: search calls it when it finds the queue
-non-empty, so what a user just saved is always found. Several processes may run
-indexers against one database; :func:`~guanxi.platform.search.index.drain` makes them
-take turns.
+non-empty, so what a user just saved is found by the next search. It stops after
+``SEARCH_CATCH_UP`` records, so a search right after a large import or a change to which
+fields are searchable answers from the index as it is (and says so) instead of waiting
+for all of it. Several processes may run indexers against one database;
+:func:`~guanxi.platform.search.index.drain` makes them take turns.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from collections.abc import Callable
 
 from guanxi.kernel.db import Database
 from guanxi.platform.metadata.registry import Registry
-from guanxi.platform.search.index import drain, pending
+from guanxi.platform.search.index import DRAIN, drain, pending
 
 log = logging.getLogger(__name__)
+
+SEARCH_CATCH_UP = 5000  # records a search indexes at most before it answers (≈0.5 s)
 
 
 class Indexer:
@@ -31,22 +35,27 @@ class Indexer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def catch_up(self) -> int:
-        """Index everything queued, one transaction per batch; returns the records indexed."""
-        return self._drain(lambda: False)
+    def catch_up(self, limit: int | None = None) -> bool:
+        """Index what is queued, a batch per transaction, stopping after about ``limit``
+        records; returns whether the queue is empty now."""
+        return self._drain(limit, lambda: False)
 
-    def _drain(self, stopping: Callable[[], bool]) -> int:
-        with self.db.read() as conn:
-            if not pending(conn):
-                return 0
-        total = 0
-        while not stopping():
+    def _drain(self, limit: int | None, stopping: Callable[[], bool]) -> bool:
+        if self.is_empty():
+            return True
+        indexed = 0
+        while not stopping() and (limit is None or indexed < limit):
+            budget = DRAIN if limit is None else min(DRAIN, limit - indexed)
             with self.db.write() as conn:
-                done = drain(conn, self.registry.snapshot(conn))
+                done = drain(conn, self.registry.snapshot(conn), budget)
             if not done:
-                break
-            total += done
-        return total
+                return True
+            indexed += done
+        return self.is_empty()
+
+    def is_empty(self) -> bool:
+        with self.db.read() as conn:
+            return not pending(conn)
 
     def start(self) -> None:
         if self._thread is None:
@@ -64,6 +73,6 @@ class Indexer:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self._drain(self._stop.is_set)
+                self._drain(None, self._stop.is_set)
             except Exception:  # the database may be briefly away; try again next round
                 log.exception("search indexer: indexing failed, retrying")
