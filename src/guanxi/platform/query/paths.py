@@ -80,8 +80,8 @@ class QueryScope:
     _formula_stack: set[tuple[str, str]] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
-        table = self.snap.table(self.obj.name)
-        self.base = table.alias(self.alias) if self.alias else table
+        name = self.obj.name
+        self.base = self.snap.alias(name, self.alias) if self.alias else self.snap.table(name)
 
     def error(self, path: str, message: str, code: str = "unknown_field") -> ValidationFailed:
         return ValidationFailed(
@@ -96,7 +96,7 @@ class QueryScope:
         if found is not None:
             return found
         target = self.snap.object(lookup.opt("target"))
-        alias = self.snap.table(target.name).alias(f"{self.alias or ''}j{len(self._joins) + 1}")
+        alias = self.snap.alias(target.name, f"{self.alias or ''}j{len(self._joins) + 1}")
         # Records the user may not read join as NULL: their values never leak into
         # filters, sorting or selected columns.
         visible = self.policy.read_predicate(target.name, alias)
