@@ -59,7 +59,8 @@ def create_app(
     )
     app.state.services = services
     problems.install(app)
-    for module in (system, auth, admin, meta, records, search, files):
+    # Most requests are record reads and writes: their routes are matched first.
+    for module in (records, search, system, auth, admin, meta, files):
         app.include_router(module.router)
 
     documents: dict[str, dict[str, Any]] = {}  # by metadata version
