@@ -23,6 +23,7 @@ from bench.generate import ADMIN_EMAIL, Dataset
 from guanxi.platform.access.users import create_token, user_by_email
 
 READY_TIMEOUT_S = 60.0
+IDLE_S = 3.0  # uvicorn closes keep-alive connections idle for 5 s
 LOG_LEVEL = "warning"  # no per-request access log: the measurement is the app, not logging
 
 
@@ -67,6 +68,7 @@ class Client:
         self._conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout)
         self._base = base_url
         self._headers = headers
+        self._used = time.monotonic()
 
     def __enter__(self) -> Client:
         return self
@@ -99,9 +101,13 @@ class Client:
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
+        if time.monotonic() - self._used > IDLE_S:
+            self._conn.close()  # the server drops idle keep-alive connections; start afresh
         self._conn.request(method, path, body=content, headers={**self._headers, **(headers or {})})
         response = self._conn.getresponse()
-        return Reply(method, self._base + path, response.status, response.read())
+        reply = Reply(method, self._base + path, response.status, response.read())
+        self._used = time.monotonic()
+        return reply
 
 
 def free_port() -> int:
