@@ -61,6 +61,20 @@ def found(db: Database, q: str, **kwargs: Any) -> dict[str, set[str]]:
     return {g["object"]: {r["title"] for r in g["records"]} for g in body["results"]}
 
 
+def make_searchable(
+    db: Database, clock: FixedClock, object_name: str, field: str, searchable: bool
+) -> None:
+    with unit(db, clock) as ctx:
+        metadata.update_field(
+            ctx.conn,
+            Registry(),
+            object_name,
+            field,
+            FieldPatch(searchable=searchable),
+            now=clock.now(),
+        )
+
+
 def queued(db: Database) -> list[tuple[str, int]]:
     with db.read() as conn:
         rows = conn.execute(select(gx_search_queue).order_by(gx_search_queue.c.id))
@@ -183,15 +197,7 @@ def test_a_field_made_searchable_is_found_and_one_made_unsearchable_is_not(
     with unit(installed, clock) as ctx:
         create(ctx, "contact", {"name": "赵六", "department": "华东大客户部", "wechat": "zl_2026"})
     assert found(installed, "大客户") == {}
-    with unit(installed, clock) as ctx:
-        metadata.update_field(
-            ctx.conn,
-            Registry(),
-            "contact",
-            "department",
-            FieldPatch(searchable=True),
-            now=clock.now(),
-        )
+    make_searchable(installed, clock, "contact", "department", True)
     assert found(installed, "大客户") == {"contact": {"赵六"}}
     with unit(installed, clock) as ctx:
         metadata.set_field_archived(
@@ -203,15 +209,7 @@ def test_a_field_made_searchable_is_found_and_one_made_unsearchable_is_not(
             ctx.conn, Registry(), "contact", "department", False, now=clock.now()
         )
     assert found(installed, "大客户") == {"contact": {"赵六"}}
-    with unit(installed, clock) as ctx:
-        metadata.update_field(
-            ctx.conn,
-            Registry(),
-            "contact",
-            "department",
-            FieldPatch(searchable=False),
-            now=clock.now(),
-        )
+    make_searchable(installed, clock, "contact", "department", False)
     assert found(installed, "大客户") == {}
     with unit(installed, clock) as ctx:
         metadata.update_object(
@@ -395,14 +393,6 @@ def test_a_change_to_what_is_searchable_queues_the_records_it_concerns(
         ]
         create_many(ctx, "contact", rows)
     assert catch_up(installed)
-    with unit(installed, clock) as ctx:
-        metadata.update_field(
-            ctx.conn,
-            Registry(),
-            "contact",
-            "department",
-            FieldPatch(searchable=True),
-            now=clock.now(),
-        )
+    make_searchable(installed, clock, "contact", "department", True)
     assert queued(installed) == [("contact", 3)]  # only those with a department
     assert found(installed, "渠道") == {"contact": {"联系人0", "联系人3", "联系人6"}}
