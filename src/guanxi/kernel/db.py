@@ -82,9 +82,18 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A read-only transaction (a consistent snapshot on PostgreSQL)."""
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        """A read-only transaction that sees one snapshot of the database throughout.
+
+        SQLite's deferred transaction reads one snapshot already. PostgreSQL's default,
+        READ COMMITTED, takes a new snapshot per statement, so a page and its total could
+        disagree: reads there run REPEATABLE READ (the same snapshot for every statement)
+        and READ ONLY (a write in a read path is an error, not a surprise).
+        """
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with conn.begin():
+                yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,38 @@
+"""Transaction boundaries: a read sees one snapshot from its first statement to its last."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
+from sqlalchemy.exc import DBAPIError
+
+from guanxi.kernel.db import Database
+
+
+def counter(db: Database) -> Table:
+    table = Table("t_snapshot", MetaData(), Column("id", Integer, primary_key=True))
+    with db.write() as conn:
+        table.create(conn)
+        conn.execute(insert(table), [{"id": 1}, {"id": 2}])
+    return table
+
+
+def test_a_read_does_not_see_what_commits_while_it_runs(empty_db: Database) -> None:
+    table = counter(empty_db)
+    count = select(func.count()).select_from(table)
+    with empty_db.read() as conn:
+        before = conn.execute(count).scalar_one()  # e.g. a page's total …
+        with empty_db.write() as other:
+            other.execute(insert(table).values(id=3))
+        after = conn.execute(count).scalar_one()  # … and its rows agree
+    assert before == after == 2
+    with empty_db.read() as conn:
+        assert conn.execute(count).scalar_one() == 3
+
+
+def test_a_write_in_a_read_transaction_is_refused_on_postgresql(empty_db: Database) -> None:
+    if empty_db.is_sqlite:
+        pytest.skip("SQLite has no read-only transactions")
+    table = counter(empty_db)
+    with pytest.raises(DBAPIError, match="read-only transaction"), empty_db.read() as conn:
+        conn.execute(insert(table).values(id=3))
