@@ -448,6 +448,9 @@ def _method(budget: Budget) -> list[str]:
         "- **Profiles:** `python -m bench.profile --scenario create|page|lookup-page|bulk|search"
         " [--db postgresql]` runs the same server under `py-spy` (install it into the venv) and"
         " prints each function's share of the sampled time.",
+        "- **Trying a change:** `python -m bench.run --only pages,search,creates,bulk"
+        " [--dbs sqlite]` measures just those on the cached data sets and prints one line per"
+        " number, leaving this report alone.",
         "",
     ]
 

@@ -34,6 +34,9 @@ QUICK_ACCOUNTS = 20_000
 DBS = ("sqlite", "postgresql")
 
 
+SCENARIOS = ("pages", "search", "creates", "bulk")
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.run", description="Guanxi benchmarks against the raw database."
@@ -73,6 +76,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--generate-only", action="store_true", help="make the data sets, measure nothing"
     )
     parser.add_argument(
+        "--only",
+        default=None,
+        help=f"comma-separated subset of {','.join(SCENARIOS)}: print a short summary,"
+        " leave the report alone (for trying a change)",
+    )
+    parser.add_argument(
         "--render-only",
         action="store_true",
         help="only re-render the report from the last run's saved results",
@@ -86,6 +95,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(f"--dbs takes {', '.join(DBS)}")
     if args.accounts < 1000 or args.contacts_per_account < 1:
         parser.error("use at least 1000 accounts and 1 contact per account")
+    if args.only is not None:
+        args.only = [s.strip() for s in args.only.split(",") if s.strip()]
+        if not args.only or set(args.only) - set(SCENARIOS):
+            parser.error(f"--only takes {', '.join(SCENARIOS)}")
     if args.pg_schema is None:
         args.pg_schema = "bench_quick" if args.quick else "bench"
     if args.output is None:
@@ -97,6 +110,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.only:
+        focus(args, Budget.quick() if args.quick else Budget())
+        return 0
     data_dir: Path = args.data_dir
     saved = data_dir / ("results-quick.pickle" if args.quick else "results.pickle")
     if args.render_only:
@@ -165,6 +181,46 @@ def measure(args: argparse.Namespace, budget: Budget) -> list[DbResults]:
             )
         )
     return results
+
+
+def focus(args: argparse.Namespace, budget: Budget) -> None:
+    """Measure only ``args.only`` on each database and print one line per number."""
+    spec = Spec(args.accounts, args.contacts_per_account, args.seed)
+    for kind in args.dbs:
+        target = (
+            Target.sqlite(args.data_dir, spec)
+            if kind == "sqlite"
+            else Target.postgresql(args.pg_url, args.pg_schema)
+        )
+        dataset = ensure_dataset(target, spec, args.data_dir, log=log_stderr)
+        label = target.label
+        try:
+            with running_server(dataset, args.data_dir) as server:
+                if "pages" in args.only:
+                    for page in measure_pages(server, dataset, budget, log_stderr):
+                        print(
+                            f"{label} page {page.query.key}: API {page.api.median_ms:.2f} ms,"
+                            f" raw {page.raw.median_ms:.2f} ms,"
+                            f" {page.api.median_ms / page.raw.median_ms:.1f}x"
+                        )
+                if "search" in args.only:
+                    for found in measure_search(server, dataset, budget, log_stderr):
+                        print(f"{label} search {found.q}: {found.timing.median_ms:.2f} ms")
+                if "creates" in args.only:
+                    creates = measure_creates(server, dataset, budget, log_stderr)
+                    print(
+                        f"{label} creates: {creates.sequential.per_second:.0f}/s (1 client),"
+                        f" {creates.concurrent.per_second:.0f}/s ({creates.threads} clients)"
+                    )
+                if "bulk" in args.only:
+                    bulk = measure_bulk(server, dataset, budget, log_stderr)
+                    print(
+                        f"{label} bulk: {bulk.raw_rows_per_s / bulk.api_rows_per_s:.1f}x the"
+                        f" database's load, {bulk.raw_rows_per_s / bulk.indexed_rows_per_s:.1f}x"
+                        " until searchable"
+                    )
+        finally:
+            reset(dataset)
 
 
 if __name__ == "__main__":
