@@ -52,7 +52,7 @@ from guanxi.platform.records.tables import gx_history
 from guanxi.platform.records.validation import clean_row
 from guanxi.platform.search import index as search_index
 from guanxi.platform.search.index import record_grams, searchable_fields
-from guanxi.platform.search.tables import FTS_TABLE, gx_search
+from guanxi.platform.search.tables import FTS_TABLE, gx_search, gx_search_queue
 
 DEFAULT_SEED = 20261123
 DATA_VERSION = 2  # part of the data set fingerprint (see fingerprint()); 2: gx_search
@@ -781,6 +781,7 @@ def reset(dataset: Dataset) -> tuple[int, int]:
                 )
                 result = conn.execute(delete(table).where(table.c.created_at >= dataset.cutoff))
                 removed += result.rowcount
+            conn.execute(delete(gx_search_queue))  # what the run left for the indexer
             conn.execute(delete(gx_history))
             conn.execute(delete(gx_api_token))
             conn.execute(

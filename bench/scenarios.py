@@ -40,6 +40,7 @@ from guanxi.modules.customers import fake
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.records import reader
 from guanxi.platform.search.index import pending
+from guanxi.platform.search.indexer import Indexer
 
 PAGE = 50
 JSON = {"content-type": "application/json"}
@@ -487,10 +488,17 @@ class BulkResult:
     # From the first call until the search index queue was empty again (the app indexes
     # in the background, ADR 0007): the rate at which records become searchable too.
     indexed_wall: float = math.nan
+    # The same calls against a server whose indexer is off: the insert path alone, as the
+    # database's own load (which builds no search index) does it.
+    alone: Timing | None = None
 
     @property
     def indexed_rows_per_s(self) -> float:
         return self.api.n * self.size / self.indexed_wall
+
+    @property
+    def alone_rows_per_s(self) -> float:
+        return math.nan if self.alone is None else self.alone.per_second * self.size
 
     @property
     def api_rows_per_s(self) -> float:
@@ -508,29 +516,47 @@ def measure_bulk(
     payloads = new_accounts(size * batches, dataset.spec.seed + 2, 20 * dataset.spec.accounts)
     chunks = [payloads[i * size : (i + 1) * size] for i in range(batches)]
     log(f"  bulk: {batches} API calls of {size}")
-    bodies = [orjson.dumps({"records": c, "return_records": False}) for c in chunks]
-    with server.client(timeout=600) as client:
-        _check(
-            client.post(
-                "/api/v1/records/account/bulk",
-                content=orjson.dumps({"records": chunks[0][:10], "return_records": False}),
-                headers=JSON,
-            ),
-            201,
-        )  # warm-up
-
-        def api_call(i: int) -> Any:
-            response = client.post("/api/v1/records/account/bulk", content=bodies[i], headers=JSON)
-            return _check(response, 201)
-
-        _wait_for_index(dataset)  # the warm-up's records
-        started = time.perf_counter()
-        api = repeat(api_call, batches)
-        _wait_for_index(dataset)
-        indexed_wall = time.perf_counter() - started
+    started = time.perf_counter()
+    api = _bulk_calls(server, dataset, chunks)
+    _wait_for_index(dataset)
+    indexed_wall = time.perf_counter() - started
     log(f"  bulk: {batches} raw loads of {size}")
     raw = _raw_bulk(dataset, chunks)
     return BulkResult(api, raw, size, indexed_wall)
+
+
+def measure_bulk_alone(
+    server: Server, dataset: Dataset, budget: Budget, log: Callable[[str], None]
+) -> Timing:
+    """The bulk calls against a server started with its indexer off."""
+    size, batches = budget.bulk_size, budget.bulk_batches
+    payloads = new_accounts(size * batches, dataset.spec.seed + 3, 30 * dataset.spec.accounts)
+    log(f"  bulk: {batches} API calls of {size}, indexer off")
+    return _bulk_calls(
+        server, dataset, [payloads[i * size : (i + 1) * size] for i in range(batches)]
+    )
+
+
+def _bulk_calls(server: Server, dataset: Dataset, chunks: list[list[dict[str, Any]]]) -> Timing:
+    """One timed bulk call per chunk, after a 10-record warm-up (indexed before the clock)."""
+    bodies = [orjson.dumps({"records": c, "return_records": False}) for c in chunks]
+    url = "/api/v1/records/account/bulk"
+    with server.client(timeout=600) as client:
+        warm_up = orjson.dumps({"records": chunks[0][:10], "return_records": False})
+        _check(client.post(url, content=warm_up, headers=JSON), 201)
+        _index_now(dataset)
+        return repeat(
+            lambda i: _check(client.post(url, content=bodies[i], headers=JSON), 201), len(chunks)
+        )
+
+
+def _index_now(dataset: Dataset) -> None:
+    """Index what is queued from here (taking turns with the server's indexer, if on)."""
+    db = dataset.target.database()
+    try:
+        Indexer(db, Registry()).catch_up()
+    finally:
+        db.dispose()
 
 
 def _wait_for_index(dataset: Dataset, timeout: float = 600) -> None:

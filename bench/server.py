@@ -140,9 +140,11 @@ def server_env(dataset: Dataset) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(dataset: Dataset, log_dir: Path, workers: int = 1) -> Iterator[Server]:
+def running_server(
+    dataset: Dataset, log_dir: Path, workers: int = 1, settings: dict[str, str] | None = None
+) -> Iterator[Server]:
     """``guanxi serve`` (one uvicorn worker unless told) on a free loopback port, stopped
-    afterwards."""
+    afterwards; ``settings`` are extra ``GUANXI_*`` variables."""
     port = free_port()
     token = make_token(dataset)
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -160,7 +162,11 @@ def running_server(dataset: Dataset, log_dir: Path, workers: int = 1) -> Iterato
     ]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, env=server_env(dataset), cwd=log_dir
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**server_env(dataset), **(settings or {})},
+            cwd=log_dir,
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
