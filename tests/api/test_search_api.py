@@ -16,6 +16,7 @@ from guanxi.config import Settings
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
 from guanxi.platform.access.demo import DemoOrg
+from guanxi.platform.search import indexer as indexer_module
 from guanxi.platform.search import service
 from guanxi.platform.search.tables import gx_search
 from tests.api.conftest import Api, Persona
@@ -224,3 +225,20 @@ def test_a_search_during_a_large_backlog_answers_and_says_the_index_is_catching_
     second = admin.ok("GET", "/search", params={"q": "积压", "limit": 10})
     assert second["index_pending"] is False
     assert len(second["results"][0]["records"]) == 6
+
+
+def test_search_still_answers_when_indexing_fails(
+    admin: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin.ok("POST", "/records/account", 201, json={"name": "已索引科技"})
+    assert admin.ok("GET", "/search", params={"q": "科技"})["index_pending"] is False
+    admin.ok("POST", "/records/account", 201, json={"name": "未索引科技"})
+
+    def broken(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(indexer_module, "drain", broken)
+    body = admin.ok("GET", "/search", params={"q": "科技"})
+    assert body["index_pending"] is True
+    assert {r["title"] for r in body["results"][0]["records"]} == {"已索引科技"}
+    assert "catching up the index failed" in caplog.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -12,6 +13,8 @@ from guanxi.platform.records.context import Ctx
 from guanxi.platform.search.index import pending
 from guanxi.platform.search.indexer import SEARCH_CATCH_UP
 from guanxi.platform.search.service import search as run_search
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["search"], default_response_class=ORJSONResponse)
 
@@ -35,7 +38,11 @@ def search(
             return _found(ctx, q, wanted, limit, complete=True)
     # Records written in the last moments are still queued: index them first (a backlog
     # of a large import only in part; the answer then says the index is catching up).
-    complete = services.indexer.catch_up(limit=SEARCH_CATCH_UP)
+    try:
+        complete = services.indexer.catch_up(limit=SEARCH_CATCH_UP)
+    except Exception:  # indexing trouble must not take search down with it
+        log.exception("search: catching up the index failed; answering from the index as it is")
+        complete = False
     with services.read(actor) as ctx:
         return _found(ctx, q, wanted, limit, complete=complete)
 

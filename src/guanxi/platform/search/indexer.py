@@ -22,6 +22,7 @@ from guanxi.platform.search.index import DRAIN, drain, pending
 
 log = logging.getLogger(__name__)
 
+MAX_PAUSE = 30.0  # seconds between retries while indexing keeps failing
 SEARCH_CATCH_UP = 5000  # records a search indexes at most before it answers (≈0.5 s)
 
 
@@ -71,8 +72,12 @@ class Indexer:
             self._thread = None
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        pause = self.interval
+        while not self._stop.wait(pause):
             try:
                 self._drain(None, self._stop.is_set)
-            except Exception:  # the database may be briefly away; try again next round
-                log.exception("search indexer: indexing failed, retrying")
+            except Exception:  # the database may be briefly away: retry, less and less often
+                pause = min(pause * 2, MAX_PAUSE)
+                log.exception("search indexer: indexing failed, retrying in %.1f s", pause)
+            else:
+                pause = self.interval
