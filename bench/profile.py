@@ -138,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "data")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument(
+        "--pg-schema", default=None, help="schema of the data set (default bench, bench_quick)"
+    )
     args = parser.parse_args(argv)
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(py_spy).exists():
@@ -147,7 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     target = (
         Target.sqlite(args.data_dir, spec)
         if args.db == "sqlite"
-        else Target.postgresql(args.pg_url, "bench_quick" if args.quick else "bench")
+        else Target.postgresql(
+            args.pg_url, args.pg_schema or ("bench_quick" if args.quick else "bench")
+        )
     )
     count = args.count or {"bulk": 10, "search": 40}.get(args.scenario, 1000)
     dataset = ensure_dataset(target, spec, args.data_dir)
