@@ -28,7 +28,7 @@ from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.metadata.schemas import FieldIn, FieldPatch, ObjectIn, ObjectPatch
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.deletion import delete_record, purge_record, restore_record
-from guanxi.platform.records.service import create, create_many, update_record
+from guanxi.platform.records.service import create, create_many, update_many, update_record
 from guanxi.platform.search.index import reindex
 from guanxi.platform.search.indexer import Indexer
 from guanxi.platform.search.service import search
@@ -396,3 +396,22 @@ def test_a_change_to_what_is_searchable_queues_the_records_it_concerns(
     make_searchable(installed, clock, "contact", "department", True)
     assert queued(installed) == [("contact", 3)]  # only those with a department
     assert found(installed, "渠道") == {"contact": {"联系人0", "联系人3", "联系人6"}}
+
+
+def test_a_bulk_update_queues_one_row_for_the_records_whose_grams_changed(
+    installed: Database, clock: FixedClock
+) -> None:
+    with unit(installed, clock) as ctx:
+        created = create_many(ctx, "account", [{"name": f"旧名{i}"} for i in range(40)]).records
+    assert catch_up(installed)
+    renamed = [
+        {"id": r["id"], "version": 1, "name": f"新名{i}"} for i, r in enumerate(created[:30])
+    ]
+    untouched = [{"id": r["id"], "version": 1, "employees": 9} for r in created[30:39]]
+    stale = [{"id": created[39]["id"], "version": 7, "name": "不会生效"}]
+    with unit(installed, clock) as ctx:
+        result = update_many(ctx, "account", renamed + untouched + stale, all_or_none=False)
+    assert [e.index for e in result.errors] == [39]
+    assert queued(installed) == [("account", 30)]
+    assert len(found(installed, "新名", limit=50)["account"]) == 30
+    assert len(found(installed, "旧名", limit=50)["account"]) == 10

@@ -8,6 +8,7 @@ Deleting, restoring and purging live in ``deletion``; reading in ``reads``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -163,8 +164,13 @@ def update_record(
     *,
     expected_version: int | None,
     index: int | None = None,
+    reindex: list[UUID] | None = None,
 ) -> dict[str, Any]:
-    """Apply a partial change if ``expected_version`` is still current (optimistic locking)."""
+    """Apply a partial change if ``expected_version`` is still current (optimistic locking).
+
+    A change to a searchable field queues the record for the search index, or, given
+    ``reindex``, adds its id there for the caller to queue with others in one row.
+    """
     obj = ctx.snap.object(object_name)
     require(ctx, "update", obj)
     if not isinstance(data, Mapping):
@@ -227,7 +233,10 @@ def update_record(
                 errors=[FieldError("version", "is stale", "stale", index)],
             )
         write_history(ctx, obj, history)
-        search_index.enqueue(ctx.conn, obj, [record_id], changed)
+        if reindex is None:
+            search_index.enqueue(ctx.conn, obj, [record_id], changed)
+        elif search_index.touches(obj, changed):
+            reindex.append(record_id)
     return written(ctx, obj, record_id)
 
 
@@ -240,6 +249,8 @@ def update_many(
             "records", errors=[FieldError("records", f"send 1 to {MAX_BULK} records", "invalid")]
         )
     result = BulkResult()
+    reindex: list[UUID] = []  # one queue row for the whole call (a rolled-back row's id
+    # in it costs a needless re-index, nothing more)
     for index, data in enumerate(rows):
         if not isinstance(data, Mapping) or "id" not in data:
             result.errors.append(FieldError("id", "each record needs an id", "required", index))
@@ -247,19 +258,18 @@ def update_many(
         try:
             record_id = UUID(str(data["id"]))
             body = {k: v for k, v in data.items() if k != "id"}
-            if all_or_none:
+            with nullcontext() if all_or_none else ctx.conn.begin_nested():
                 result.records.append(
                     update_record(
-                        ctx, object_name, record_id, body, expected_version=None, index=index
+                        ctx,
+                        object_name,
+                        record_id,
+                        body,
+                        expected_version=None,
+                        index=index,
+                        reindex=reindex,
                     )
                 )
-            else:
-                with ctx.conn.begin_nested():
-                    result.records.append(
-                        update_record(
-                            ctx, object_name, record_id, body, expected_version=None, index=index
-                        )
-                    )
         except (
             ValidationFailed,
             VersionConflict,
@@ -278,4 +288,6 @@ def update_many(
             f"{len({e.index for e in result.errors})} of {len(rows)} records were not updated",
             errors=result.errors,
         )
+    if reindex:
+        search_index.enqueue(ctx.conn, ctx.snap.object(object_name), reindex)
     return result

@@ -80,12 +80,16 @@ def enqueue(
     With ``changed`` (the fields an update changed), only if a searchable one is among
     them. :func:`drain` writes the rows later (the indexer thread, or a search first).
     """
-    fields = searchable_fields(obj)
-    if not record_ids or not fields:
+    if not record_ids or not searchable_fields(obj):
         return
-    if changed is not None and not {f.name for f in fields} & set(changed):
+    if changed is not None and not touches(obj, changed):
         return
     conn.execute(_ENQUEUE, {"object_name": obj.name, "record_ids": [i.hex for i in record_ids]})
+
+
+def touches(obj: ObjectDef, changed: Iterable[str]) -> bool:
+    """Whether changing these fields changes a record's grams."""
+    return not {f.name for f in searchable_fields(obj)}.isdisjoint(changed)
 
 
 def enqueue_having(
