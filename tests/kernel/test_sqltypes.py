@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import Column, Integer, MetaData, Table, Uuid, func, insert, select
 
@@ -56,3 +57,21 @@ def test_uuid_text_reads_ids_as_their_canonical_text(empty_db: Database) -> None
         read = list(conn.execute(text).scalars())
     assert read == [str(i) for i in ids]
     assert all(type(value) is str for value in read)
+
+
+def test_sqlite_datetime_text_in_any_stored_form_reads_as_aware_utc(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'times.db'}")
+    process = UtcDateTime().result_processor(db.engine.dialect, None)
+    shanghai = timezone(timedelta(hours=8))
+    expected = datetime(2026, 11, 23, 10, 30, 15, tzinfo=UTC)
+    for stored in (
+        "2026-11-23 10:30:15",
+        "2026-11-23 10:30:15.000000",
+        "2026-11-23T10:30:15Z",
+        "2026-11-23 18:30:15+08:00",
+        "2026-11-23 05:30:15-05:00",
+    ):
+        moment = process(stored)
+        assert moment == expected and moment.utcoffset() == timedelta(0), stored
+    assert process(None) is None
+    assert process(datetime(2026, 11, 23, 18, 30, 15, tzinfo=shanghai)) == expected

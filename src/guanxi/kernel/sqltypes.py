@@ -90,18 +90,23 @@ class UtcDateTime(TypeDecorator[datetime]):
     def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
         """SQLite hands back the stored text: parse it in one step with ``fromisoformat``
         (C code) instead of SQLAlchemy's regular-expression parser followed by ours — a
-        page of 50 records reads 150 of these."""
+        page of 50 records reads 150 of these. The text is naive UTC as written above, so
+        parsing it with ``+00:00`` appended gives the aware value at once (a fifth of the
+        cost of parsing and then ``replace(tzinfo=UTC)``)."""
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
         parse = datetime.fromisoformat
+        slow = self.process_result_value
 
         def process(value: Any) -> datetime | None:
-            if value is None:
-                return None
-            moment = parse(value) if isinstance(value, str) else value
-            if moment.tzinfo is None:
-                return moment.replace(tzinfo=UTC)
-            return moment.astimezone(UTC)
+            if (
+                isinstance(value, str)
+                and len(value) >= 19  # at least YYYY-MM-DD HH:MM:SS
+                and value[-6] not in "+-"
+                and value[-1] != "Z"
+            ):
+                return parse(value + "+00:00")
+            return slow(value, dialect)
 
         return process
 
