@@ -6,6 +6,7 @@ import math
 import os
 import platform
 import sqlite3
+from collections.abc import Sequence
 from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +40,12 @@ class DbResults:
     creates: CreateResult
     bulk: BulkResult
     load: tuple[float, float]  # 1-minute load average before and after measuring
+    measured_at: datetime | None = None  # when measuring began (older saved results: None)
+
+
+def _row(name: str, cells: Sequence[str]) -> str:
+    """One Markdown table row: the row's name, then a cell per database."""
+    return f"| {name} | " + " | ".join(cells) + " |"
 
 
 def _ms(value: float) -> str:
@@ -104,7 +111,8 @@ def software() -> str:
 
 
 def render(results: list[DbResults], budget: Budget, quick: bool, command: str) -> str:
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    started = min((r.measured_at for r in results if r.measured_at), default=None)
+    when = (started or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     spec = results[0].dataset.spec if results else None
     lines: list[str] = ["# Benchmarks", ""]
     if quick:
@@ -204,7 +212,7 @@ def _target_rows(results: list[DbResults]) -> list[str]:
         if r.bulk.alone is not None:  # the verdict stays with the default (indexer on)
             cell += f" (indexer off: {_ratio(r.bulk.raw_rows_per_s / r.bulk.alone_rows_per_s)})"
         rows[keys[3]].append(cell)
-    return [f"| {name} | " + " | ".join(cells) + " |" for name, cells in rows.items()]
+    return [_row(name, cells) for name, cells in rows.items()]
 
 
 def _pages(results: list[DbResults]) -> list[str]:
@@ -237,7 +245,7 @@ def _pages(results: list[DbResults]) -> list[str]:
             for r in results:
                 t: Timing = getattr(r.pages[i], attr)
                 cells.append(f"{_ms(t.median_ms)} / {_ms(t.p95_ms)}")
-            out.append(f"| {name} | " + " | ".join(cells) + " |")
+            out.append(_row(name, cells))
         ratio_cells = [_ratio(r.pages[i].api.median_ms / r.pages[i].raw.median_ms) for r in results]
         out.append("| **API ÷ raw SQL (median)** | " + " | ".join(ratio_cells) + " |")
         same = [("yes" if r.pages[i].same_records else "**NO**") for r in results]
@@ -353,6 +361,7 @@ def _creates(results: list[DbResults], budget: Budget) -> list[str]:
 
 def _bulk(results: list[DbResults]) -> list[str]:
     labels = [r.dataset.target.label for r in results]
+    bulks = [r.bulk for r in results]
     out = [
         "### (c) Bulk insert",
         "",
@@ -363,34 +372,30 @@ def _bulk(results: list[DbResults]) -> list[str]:
         "",
         "| | " + " | ".join(labels) + " |",
         "|---|" + "---:|" * len(labels),
-        "| API: rows/s | " + " | ".join(_rate(r.bulk.api_rows_per_s) for r in results) + " |",
-        "| API: ms per 1,000-row call (median) | "
-        + " | ".join(_ms(r.bulk.api.median_ms) for r in results)
-        + " |",
-        "| database bulk load: rows/s | "
-        + " | ".join(_rate(r.bulk.raw_rows_per_s) for r in results)
-        + " |",
-        "| database: ms per 1,000 rows (median) | "
-        + " | ".join(_ms(r.bulk.raw.median_ms) for r in results)
-        + " |",
-        "| **database ÷ API rows/s** | "
-        + " | ".join(_ratio(r.bulk.raw_rows_per_s / r.bulk.api_rows_per_s) for r in results)
-        + " |",
-        "| API with the server's indexer off: rows/s | "
-        + " | ".join(_rate(r.bulk.alone_rows_per_s) for r in results)
-        + " |",
-        "| database ÷ API, indexer off | "
-        + " | ".join(_ratio(r.bulk.raw_rows_per_s / r.bulk.alone_rows_per_s) for r in results)
-        + " |",
-        "| API, until searchable (index queue empty): rows/s | "
-        + " | ".join(_rate(r.bulk.indexed_rows_per_s) for r in results)
-        + " |",
-        "| database ÷ API until searchable | "
-        + " | ".join(_ratio(r.bulk.raw_rows_per_s / r.bulk.indexed_rows_per_s) for r in results)
-        + " |",
-        "| rows per side | "
-        + " | ".join(f"{r.bulk.api.n * r.bulk.size:,}" for r in results)
-        + " |",
+        _row("API: rows/s", [_rate(b.api_rows_per_s) for b in bulks]),
+        _row("API: ms per 1,000-row call (median)", [_ms(b.api.median_ms) for b in bulks]),
+        _row("database bulk load: rows/s", [_rate(b.raw_rows_per_s) for b in bulks]),
+        _row("database: ms per 1,000 rows (median)", [_ms(b.raw.median_ms) for b in bulks]),
+        _row(
+            "**database ÷ API rows/s**",
+            [_ratio(b.raw_rows_per_s / b.api_rows_per_s) for b in bulks],
+        ),
+        _row(
+            "API with the server's indexer off: rows/s", [_rate(b.alone_rows_per_s) for b in bulks]
+        ),
+        _row(
+            "database ÷ API, indexer off",
+            [_ratio(b.raw_rows_per_s / b.alone_rows_per_s) for b in bulks],
+        ),
+        _row(
+            "API, until searchable (index queue empty): rows/s",
+            [_rate(b.indexed_rows_per_s) for b in bulks],
+        ),
+        _row(
+            "database ÷ API until searchable",
+            [_ratio(b.raw_rows_per_s / b.indexed_rows_per_s) for b in bulks],
+        ),
+        _row("rows per side", [f"{b.api.n * b.size:,}" for b in bulks]),
         "",
     ]
     return out

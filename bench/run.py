@@ -13,6 +13,7 @@ import pickle
 import shlex
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.generate import Spec, Target, ensure_dataset, log_stderr, reset
@@ -155,6 +156,7 @@ def measure(args: argparse.Namespace, budget: Budget) -> list[DbResults]:
         if args.generate_only:
             continue
         log(f"measuring {target.label}")
+        measured_at = datetime.now(UTC)
         load_before = os.getloadavg()[0]
         try:
             with running_server(dataset, data_dir) as server:
@@ -182,6 +184,7 @@ def measure(args: argparse.Namespace, budget: Budget) -> list[DbResults]:
                 creates=creates,
                 bulk=bulk,
                 load=(load_before, os.getloadavg()[0]),
+                measured_at=measured_at,
             )
         )
     return results
