@@ -35,7 +35,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import psycopg
-from sqlalchemy import Dialect, Table, delete, func, insert, select, update
+from sqlalchemy import Dialect, Table, delete, func, select
 from sqlalchemy.schema import CreateIndex
 
 from guanxi.bootstrap import migrate
@@ -44,10 +44,10 @@ from guanxi.kernel.ids import uuid7
 from guanxi.modules.customers import demo, fake
 from guanxi.platform.access.tables import gx_api_token
 from guanxi.platform.access.users import create_user
+from guanxi.platform.metadata import counters
 from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS, AutoNumberType, field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef, table_name_for
 from guanxi.platform.metadata.registry import Registry, Snapshot
-from guanxi.platform.metadata.tables import gx_sequence
 from guanxi.platform.records.tables import gx_history
 from guanxi.platform.records.validation import clean_row
 from guanxi.platform.search import index as search_index
@@ -60,7 +60,6 @@ ADMIN_EMAIL = "bench-admin@example.com"
 HISTORY = timedelta(days=730)  # created_at is spread over the two years before the cutoff
 CHUNK = 5_000  # accounts (and their contacts) per load transaction
 CHECK_EVERY = 997  # every n-th generated record is also run through the app's clean_row
-SEQUENCE_KEY = "account.account_no"
 OBJECTS = ("account", "contact")
 
 Kind = Literal["sqlite", "postgresql"]
@@ -698,13 +697,9 @@ def generate(target: Target, spec: Spec, data_dir: Path, log: Log = log_stderr) 
     db = target.database()
     try:
         with db.write() as conn:
-            set_sequence = (
-                update(gx_sequence)
-                .where(gx_sequence.c.key == SEQUENCE_KEY)
-                .values(value=spec.accounts)
-            )
-            if conn.execute(set_sequence).rowcount == 0:
-                conn.execute(insert(gx_sequence).values(key=SEQUENCE_KEY, value=spec.accounts))
+            account_no = Registry().snapshot(conn).object("account").get_field("account_no")
+            assert account_no is not None
+            counters.set_last_issued(conn, account_no, spec.accounts)
     finally:
         db.dispose()
     dataset = Dataset(
@@ -784,11 +779,9 @@ def reset(dataset: Dataset) -> tuple[int, int]:
             conn.execute(delete(gx_search_queue))  # what the run left for the indexer
             conn.execute(delete(gx_history))
             conn.execute(delete(gx_api_token))
-            conn.execute(
-                update(gx_sequence)
-                .where(gx_sequence.c.key == SEQUENCE_KEY)
-                .values(value=dataset.spec.accounts)
-            )
+            account_no = snap.object("account").get_field("account_no")
+            assert account_no is not None
+            counters.set_last_issued(conn, account_no, dataset.spec.accounts)
             counts = tuple(
                 int(conn.execute(select(func.count()).select_from(snap.table(n))).scalar() or 0)
                 for n in ("account", "contact")

@@ -6,6 +6,7 @@ from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
 from guanxi.kernel.migrate import upgrade
 from guanxi.modules import installed
+from guanxi.platform.metadata.counters import ensure_sequences
 from guanxi.platform.metadata.ddl import sync_table_indexes
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.metadata.service import ensure_declared
@@ -30,6 +31,7 @@ def migrate(db: Database, registry: Registry | None = None, clock: Clock | None 
         snap = registry.snapshot(conn)
         for obj in snap.objects.values():
             sync_table_indexes(conn, obj)
+            ensure_sequences(conn, obj.fields)
         if SEARCH_INDEX_REVISION in applied:
             for name in snap.objects:
                 reindex(conn, snap, name)

@@ -953,7 +953,7 @@ class AutoNumberType(FieldType):
     name = "auto_number"
     ops = TEXT_OPS
     writable = False
-    config_keys = frozenset({"format", "start"})
+    config_keys = frozenset({"format", "start", "gapless"})
     TOKEN = re.compile(r"\{(YYYY|YY|MM|DD|0+)\}")
 
     def check_config(self, config: dict[str, Any], objects: Mapping[str, Any]) -> dict[str, Any]:
@@ -971,6 +971,9 @@ class AutoNumberType(FieldType):
         if not isinstance(start, int) or start < 0:
             raise ConfigError("start", "must be a non-negative integer")
         out["format"], out["start"] = fmt, start
+        out["gapless"] = out.get("gapless", False)
+        if not isinstance(out["gapless"], bool):
+            raise ConfigError("gapless", "must be true or false")
         return out
 
     def sql_type(self, f: FieldDef) -> TypeEngine[Any]:

@@ -74,6 +74,7 @@ CONFIG_KEYS = (
     "regex",
     "format",
     "start",
+    "gapless",
     "currency",
     "region",
 )
@@ -147,6 +148,7 @@ class FieldSettings(BaseModel):
     regex: str | None = Field(default=None, max_length=500)
     format: str | None = None
     start: int | None = None
+    gapless: bool | None = None
     currency: str | None = None
     region: str | None = None
 

@@ -21,18 +21,13 @@ from guanxi.kernel.errors import (
     ValidationFailed,
     invalid,
 )
-from guanxi.platform.metadata import ddl, typechange
+from guanxi.platform.metadata import counters, ddl, typechange
 from guanxi.platform.metadata.fieldtypes import ConfigError, FieldValueError, field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef, table_name_for
 from guanxi.platform.metadata.registry import Registry, Snapshot
 from guanxi.platform.metadata.schemas import FieldIn, FieldPatch, ObjectIn, ObjectPatch
 from guanxi.platform.metadata.state import bump_version
-from guanxi.platform.metadata.tables import (
-    gx_field,
-    gx_object,
-    gx_sequence,
-    sequence_key,
-)
+from guanxi.platform.metadata.tables import gx_field, gx_object
 from guanxi.platform.search import index as search_index
 
 # Checks a formula field against the object it belongs to; supplied by the query engine.
@@ -224,11 +219,7 @@ def create_field(
         )
     )
     if f.type == "auto_number":
-        conn.execute(
-            insert(gx_sequence).values(
-                key=sequence_key(object_name, f.name), value=f.opt("start", 1) - 1
-            )
-        )
+        counters.create_counter(conn, f)
     new_obj = replace(obj, fields=(*obj.fields, f))
     try:
         ddl.add_field_columns(conn, new_obj, f)
@@ -315,6 +306,8 @@ def update_field(
         new = replace(new, config={**new.config, "result_type": result})
     new_obj = replace(obj, fields=tuple(new if f.name == new.name else f for f in obj.fields))
     typechange.apply(conn, obj, old, new)  # raises UnsafeTypeChange for lossy changes
+    if old.type == new.type == "auto_number":
+        counters.switch_source(conn, old, new)
     if (old.unique, old.indexed, old.searchable) != (new.unique, new.indexed, new.searchable):
         try:
             ddl.sync_field_indexes(conn, new_obj, new)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from guanxi.kernel.errors import (
@@ -21,6 +21,7 @@ from guanxi.kernel.errors import (
 )
 from guanxi.platform.access import audit
 from guanxi.platform.access.actor import Actor
+from guanxi.platform.metadata import counters
 from guanxi.platform.metadata.fieldtypes import AutoNumberType, field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Registry, Snapshot
@@ -119,19 +120,37 @@ _BUMP = (
 
 
 def next_numbers(ctx: Ctx, obj: ObjectDef, f: FieldDef, count: int) -> list[str]:
-    """Reserve ``count`` auto-numbers in this transaction (the row lock serialises writers)."""
-    params = {"seq_key": sequence_key(obj.name, f.name), "seq_count": count}
-    last = ctx.conn.execute(_BUMP, params).scalar()
-    if last is None:  # the counter row is made with the field; this is a safety net
-        ctx.conn.execute(
-            insert(gx_sequence).values(key=params["seq_key"], value=int(f.opt("start", 1)) - 1)
-        )
-        last = ctx.conn.execute(_BUMP, params).scalar_one()
+    """Reserve ``count`` auto-numbers, in order, from the field's source (ADR 0008)."""
+    issued: Sequence[int]
+    if counters.uses_sequence(f, ctx.conn.dialect.name):
+        issued = _from_sequence(ctx.conn, f, count)
+    else:
+        issued = _from_counter_row(ctx.conn, obj, f, count)
     ftype = field_type(f.type)
     assert isinstance(ftype, AutoNumberType)
-    today = ctx.now.astimezone(ctx.zone).date()
-    render = ftype.renderer(f, today)
-    return [render(n) for n in range(last - count + 1, last + 1)]
+    render = ftype.renderer(f, ctx.now.astimezone(ctx.zone).date())
+    return [render(n) for n in issued]
+
+
+def _from_sequence(conn: Connection, f: FieldDef, count: int) -> list[int]:
+    """``nextval`` holds no lock until commit: concurrent creates never wait for it."""
+    nextval = counters.sequence_of(f).next_value()
+    if count == 1:
+        return [conn.execute(select(nextval)).scalar_one()]
+    many = select(nextval).select_from(func.generate_series(1, count))
+    return sorted(conn.execute(many).scalars())
+
+
+def _from_counter_row(conn: Connection, obj: ObjectDef, f: FieldDef, count: int) -> range:
+    """Bump the counter row in this transaction (its lock serialises writers until commit)."""
+    params = {"seq_key": sequence_key(obj.name, f.name), "seq_count": count}
+    last = conn.execute(_BUMP, params).scalar()
+    if last is None:  # the counter row is made with the field; this is a safety net
+        conn.execute(
+            insert(gx_sequence).values(key=params["seq_key"], value=int(f.opt("start", 1)) - 1)
+        )
+        last = conn.execute(_BUMP, params).scalar_one()
+    return range(last - count + 1, last + 1)
 
 
 def raise_integrity(error: IntegrityError) -> None:
