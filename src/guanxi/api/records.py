@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from guanxi.api.deps import ActorDep, ServicesDep
+from guanxi.api.deps import ActorDep, Credentials, Services, ServicesDep, inline_on_sqlite
 from guanxi.api.responses import ORJSONResponse
 from guanxi.api.routing import OrjsonRoute
 from guanxi.kernel.errors import FieldError, ValidationFailed
@@ -76,6 +76,7 @@ def _csv(value: str | None) -> list[str] | None:
 
 
 @router.get("/records/{object_name}")
+@inline_on_sqlite
 def list_records(
     object_name: str,
     services: ServicesDep,
@@ -105,12 +106,19 @@ def list_records(
         fields=_csv(fields),
         include=_csv(include),
     )
-    return query_records(object_name, body, services, actor)
+    return _page(object_name, body, services, actor)
 
 
 @router.post("/records/{object_name}/query")
+@inline_on_sqlite
 def query_records(
     object_name: str, body: QueryIn, services: ServicesDep, actor: ActorDep
+) -> ORJSONResponse:
+    return _page(object_name, body, services, actor)
+
+
+def _page(
+    object_name: str, body: QueryIn, services: Services, actor: Credentials
 ) -> ORJSONResponse:
     with services.read(actor) as ctx:
         page = reads.list_records(
@@ -131,6 +139,7 @@ def query_records(
 
 
 @router.post("/records/{object_name}", status_code=201)
+@inline_on_sqlite
 def create_record(
     object_name: str, services: ServicesDep, actor: ActorDep, data: dict[str, Any] = Body(...)
 ) -> ORJSONResponse:
@@ -184,6 +193,7 @@ def bulk_delete(
 
 
 @router.get("/records/{object_name}/{record_id}")
+@inline_on_sqlite
 def get_record(
     object_name: str,
     record_id: UUID,
@@ -200,6 +210,7 @@ def get_record(
 
 
 @router.patch("/records/{object_name}/{record_id}")
+@inline_on_sqlite
 def update_record(
     object_name: str,
     record_id: UUID,
@@ -217,6 +228,7 @@ def update_record(
 
 
 @router.delete("/records/{object_name}/{record_id}", status_code=204)
+@inline_on_sqlite
 def delete_record(
     object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
 ) -> Response:
@@ -226,6 +238,7 @@ def delete_record(
 
 
 @router.post("/records/{object_name}/{record_id}/restore")
+@inline_on_sqlite
 def restore_record(
     object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
 ) -> ORJSONResponse:
@@ -234,6 +247,7 @@ def restore_record(
 
 
 @router.get("/records/{object_name}/{record_id}/history")
+@inline_on_sqlite
 def record_history(
     object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
 ) -> dict[str, Any]:

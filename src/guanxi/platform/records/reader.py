@@ -6,13 +6,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, func, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.sqltypes import NULLTYPE
 
 from guanxi.kernel.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from guanxi.kernel.sqltypes import uuid_text
@@ -23,6 +25,7 @@ from guanxi.platform.metadata.registry import Snapshot
 from guanxi.platform.query.filters import FilterCompiler
 from guanxi.platform.query.paths import SYSTEM_KINDS, QueryScope
 from guanxi.platform.query.sorting import after, decode_cursor, encode_cursor, order_by, parse_sort
+from guanxi.platform.records import driver_values
 from guanxi.platform.records.values import plain
 
 MAX_LIMIT = 1000
@@ -80,50 +83,75 @@ class Selection:
     def _system(self) -> tuple[str, ...]:
         return (*SYSTEM_OUT, "deleted_at") if self.include_deleted_at else SYSTEM_OUT
 
-    def columns(self) -> list[ColumnElement[Any]]:
-        """The select list; ids come as text (:class:`UuidText`), ready for JSON."""
+    @cached_property
+    def _outputs(self) -> list[tuple[str, ColumnElement[Any], bool]]:
+        """(label, expression, raw) of each selected column, ids as text (:class:`UuidText`).
+
+        ``raw``: a stored column whose driver values :mod:`driver_values` converts, selected
+        without its SQLAlchemy type so that nothing processes its values twice. Formulas and
+        paths through lookups keep their types.
+        """
         base = self.scope.base
         dialect = self.scope.dialect
 
-        def out(expr: ColumnElement[Any], kind: str, name: str) -> ColumnElement[Any]:
-            if kind in UUID_KINDS:
-                return uuid_text(expr, dialect).label(name)
-            return expr if expr is base.c.get(name) else expr.label(name)
+        def out(expr: ColumnElement[Any], kind: str) -> ColumnElement[Any]:
+            return uuid_text(expr, dialect) if kind in UUID_KINDS else expr
 
-        cols = [out(base.c[name], SYSTEM_KINDS[name], name) for name in self._system()]
+        def stored(name: str, kind: str) -> tuple[str, ColumnElement[Any], bool]:
+            expr = out(base.c[name], kind)
+            return name, expr, driver_values.supported(expr.type, kind)
+
+        outputs = [stored(name, SYSTEM_KINDS[name]) for name in self._system()]
         for f in self.fields:
             if f.type == "formula":
-                cols.append(self.scope.resolve(f.name).expr.label(f.name))
+                outputs.append((f.name, self.scope.resolve(f.name).expr, False))
             else:
-                cols.extend(
-                    out(base.c[name], f.type, name) for name in field_type(f.type).column_names(f)
-                )
+                outputs.extend(stored(name, f.type) for name in field_type(f.type).column_names(f))
         for i, path in enumerate(self.paths):
             term = self.scope.resolve(path)
-            cols.append(out(term.expr, term.kind, f"_p{i}"))
+            outputs.append((f"_p{i}", out(term.expr, term.kind), False))
+        return outputs
+
+    def columns(self) -> list[ColumnElement[Any]]:
+        """The select list, in the order :meth:`renderer` reads (``selected=True``)."""
+        base = self.scope.base
+        cols: list[ColumnElement[Any]] = []
+        for label, expr, raw in self._outputs:
+            if raw:
+                expr = type_coerce(expr, NULLTYPE)
+            cols.append(expr if expr is base.c.get(label) else expr.label(label))
         return cols
 
     def column_keys(self) -> list[str]:
-        keys = list(self._system())
-        for f in self.fields:
-            keys.extend([f.name] if f.type == "formula" else field_type(f.type).column_names(f))
-        keys.extend(f"_p{i}" for i in range(len(self.paths)))
-        return keys
+        return [label for label, _, _ in self._outputs]
 
-    def renderer(self, zone: ZoneInfo) -> Callable[[Sequence[Any]], dict[str, Any]]:
-        """A function from a result row (columns in :meth:`columns` order) to a JSON-ready dict.
+    def renderer(
+        self, zone: ZoneInfo, *, selected: bool = False
+    ) -> Callable[[Sequence[Any]], dict[str, Any]]:
+        """A function from a row (columns in :meth:`column_keys` order) to a JSON-ready dict.
 
-        Built once per query: per-field converters are chosen up front instead of
-        inspecting every value's type, which dominates the cost of a 50-row page.
+        ``selected``: the row comes from a statement selecting :meth:`columns`, holding the
+        driver's values; otherwise it holds the Python values SQLAlchemy's types give (as a
+        write has them in hand). Built once per query: per-column converters are chosen up
+        front instead of inspecting every value's type.
         """
+        outputs = self._outputs
+        dialect = self.scope.dialect
+
+        def convert(index: int, kind: str) -> Callable[[Any], Any] | None:
+            _, expr, raw = outputs[index]
+            if selected and raw:
+                return driver_values.converter(expr.type, dialect, zone)
+            return _converter(kind, zone)
+
         getters: list[tuple[str, Getter]] = []
         position = 0
         for name in self._system():
-            getters.append((name, _getter(position, _converter(SYSTEM_KINDS[name], zone))))
+            getters.append((name, _getter(position, convert(position, SYSTEM_KINDS[name]))))
             position += 1
         for f in self.fields:
             width = 1 if f.type == "formula" else len(field_type(f.type).column_names(f))
-            getters.append((f.name, self._field_getter(f, position, zone)))
+            getters.append((f.name, self._field_getter(f, position, convert)))
             position += width
         for path in self.paths:
             kind = self.scope.resolve(path).kind
@@ -135,14 +163,17 @@ class Selection:
 
         return render
 
-    def _field_getter(self, f: FieldDef, index: int, zone: ZoneInfo) -> Getter:
+    def _field_getter(
+        self, f: FieldDef, index: int, convert: Callable[[int, str], Callable[[Any], Any] | None]
+    ) -> Getter:
         if f.type == "currency":
+            amount_text = convert(index, "decimal") or str
 
             def currency(row: Sequence[Any]) -> Any:
                 amount = row[index]
-                return (
-                    None if amount is None else {"amount": str(amount), "currency": row[index + 1]}
-                )
+                if amount is None:
+                    return None
+                return {"amount": amount_text(amount), "currency": row[index + 1]}
 
             return currency
         if f.type == "address":
@@ -156,7 +187,7 @@ class Selection:
         if f.type == "formula" and self.scope.resolve(f.name).kind == "formula_number":
             scale = f.opt("scale")
             return _getter(index, lambda value: formula_number(value, scale))
-        return _getter(index, _converter(f.type, zone))
+        return _getter(index, convert(index, f.type))
 
 
 def make_selection(
@@ -249,8 +280,8 @@ def attach_related(
                     policy.read_predicate(target.name, scope.base),
                 )
             )
-            render = selection.renderer(zone)
-            related = {str(row.id): render(row) for row in conn.execute(stmt)}
+            render = selection.renderer(zone, selected=True)
+            related = {r["id"]: r for r in map(render, conn.execute(stmt))}
         for record in records:
             if record.get(name):
                 found = related.get(record[name], {"id": record[name], "accessible": False})
@@ -286,7 +317,13 @@ def fetch_one(
     row = conn.execute(stmt).first()
     if row is None:
         raise NotFound(f"no {obj.name} record with id {record_id}")
-    return selection.renderer(zone)(row)
+    return selection.renderer(zone, selected=True)(row)
+
+
+def _typed(conn: Connection, expr: ColumnElement[Any], raw: Any) -> Any:
+    """A driver value as the expression's SQLAlchemy type would have given it."""
+    process = expr.type.result_processor(conn.dialect, None)
+    return raw if process is None or raw is None else process(raw)
 
 
 def require(policy: Policy, operation: str, obj: ObjectDef) -> None:
@@ -340,8 +377,10 @@ def query(
         fields = list(fields) + [name for name in include if name not in fields]
     selection = make_selection(scope, fields, include_deleted_at=deleted)
     sort_labels = [f"_s{i}" for i in range(len(keys))]
+    # Sort values come raw too: only the last row's are converted, for the cursor.
     columns = selection.columns() + [
-        k.term.expr.label(label) for k, label in zip(keys, sort_labels, strict=True)
+        type_coerce(k.term.expr, NULLTYPE).label(label)
+        for k, label in zip(keys, sort_labels, strict=True)
     ]
     page_conditions = list(conditions)
     if cursor:
@@ -356,12 +395,16 @@ def query(
     rows = conn.execute(stmt).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    render = selection.renderer(zone)
+    render = selection.renderer(zone, selected=True)
     records = [render(row) for row in rows]
     next_cursor = None
     if more and rows:
         last = rows[-1]._mapping
-        next_cursor = encode_cursor(keys, [last[label] for label in sort_labels], filter)
+        values = [
+            _typed(conn, k.term.expr, last[label])
+            for k, label in zip(keys, sort_labels, strict=True)
+        ]
+        next_cursor = encode_cursor(keys, values, filter)
     total = None
     if with_total:
         count = select(func.count()).select_from(scope.from_clause()).where(*conditions)
