@@ -221,6 +221,11 @@ def focus(args: argparse.Namespace, budget: Budget) -> None:
                     )
                 if "bulk" in args.only:
                     bulk = measure_bulk(server, dataset, budget, log_stderr)
+            workers = os.cpu_count() or 1
+            if "creates" in args.only and workers > 1:
+                with running_server(dataset, args.data_dir, workers=workers) as server:
+                    scaled = measure_scaled_creates(server, dataset, budget, workers, log_stderr)
+                print(f"{label} creates: {scaled.per_second:.0f}/s ({workers} server workers)")
             if "bulk" in args.only:
                 with running_server(dataset, args.data_dir, settings=INDEXER_OFF) as server:
                     bulk.alone = measure_bulk_alone(server, dataset, budget, log_stderr)

@@ -415,3 +415,38 @@ def test_a_bulk_update_queues_one_row_for_the_records_whose_grams_changed(
     assert queued(installed) == [("account", 30)]
     assert len(found(installed, "新名", limit=50)["account"]) == 30
     assert len(found(installed, "旧名", limit=50)["account"]) == 10
+
+
+def test_the_background_indexer_leaves_what_came_in_meanwhile_for_its_next_look(
+    installed: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a steady stream of creates, one batch per interval, not a transaction per
+    record; a search still catches up with everything."""
+    from guanxi.platform.search import indexer as indexer_module
+    from guanxi.platform.search.index import drain, enqueue
+
+    with unit(installed, clock) as ctx:
+        create_many(ctx, "account", [{"name": f"先到{i}"} for i in range(3)])
+    with unit(installed, clock) as ctx:
+        late = create(ctx, "account", {"name": "后到"})
+    with installed.write() as conn:  # "后到" is queued again while the first batch runs
+        conn.execute(gx_search_queue.delete().where(gx_search_queue.c.id == max_queue_id(conn)))
+    batches: list[int] = []
+
+    def drain_while_a_create_arrives(conn: Any, snap: Any, budget: int) -> Any:
+        done = drain(conn, snap, budget)
+        batches.append(done.records)
+        if len(batches) == 1:
+            enqueue(conn, snap.object("account"), [UUID(late["id"])])
+        return done
+
+    monkeypatch.setattr(indexer_module, "drain", drain_while_a_create_arrives)
+    indexer = Indexer(installed, Registry())
+    assert not indexer._drain(None, lambda: False, until_empty=False)  # the thread's way
+    assert batches == [3] and queued(installed) == [("account", 1)]
+    assert catch_up(installed)  # a search's way: to the end
+    assert batches == [3, 1] and queued(installed) == []
+
+
+def max_queue_id(conn: Any) -> int:
+    return int(conn.execute(select(func.max(gx_search_queue.c.id))).scalar_one())

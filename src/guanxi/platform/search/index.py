@@ -16,7 +16,7 @@ are searchable queues the records concerned (:func:`enqueue_having`);
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import Connection, MetaData, Table, delete, func, insert, literal, or_, select
@@ -39,6 +39,12 @@ BATCH = 5000  # records per SELECT and per executemany while re-indexing
 DRAIN = 1000  # records drain() indexes per transaction (SQLite's write lock is held meanwhile)
 QUEUE_LOCK = 0x67785F7365617263  # PostgreSQL advisory lock key of drain() ("gx_searc")
 SQLITE_IDS = 5000  # ids per IN list, well under SQLite's limit of bound parameters
+
+
+class Drained(NamedTuple):
+    records: int  # records (re)indexed
+    more: bool  # queue rows were left for the next batch
+
 
 _ENQUEUE = insert(gx_search_queue)
 _PENDING = select(gx_search_queue.c.id).limit(1)
@@ -124,11 +130,11 @@ def pending(conn: Connection) -> bool:
     return conn.execute(_PENDING).first() is not None
 
 
-def drain(conn: Connection, snap: Snapshot, budget: int = DRAIN) -> int:
+def drain(conn: Connection, snap: Snapshot, budget: int = DRAIN) -> Drained:
     """Index the records the queue lists, oldest first, about ``budget`` of them.
 
-    Runs in the caller's write transaction and returns how many records it (re)indexed;
-    0 means the queue is empty. Each record's row is rebuilt from what its table holds
+    Runs in the caller's write transaction and says how many records it (re)indexed and
+    whether it left queue rows behind (0 records: the queue is empty). Each record's row is rebuilt from what its table holds
     now, so the order of writes does not matter and a record written twice is indexed
     once; a purged record loses its row. Drainers take turns (SQLite has one writer;
     PostgreSQL takes a transaction-scoped advisory lock), so two of them never index the
@@ -142,8 +148,10 @@ def drain(conn: Connection, snap: Snapshot, budget: int = DRAIN) -> int:
     taken: list[int] = []
     by_object: dict[str, set[UUID]] = {}
     count = 0
+    more = len(queued) == budget  # there may be rows beyond those it read
     for entry in queued:
         if taken and count + len(entry.record_ids) > budget:
+            more = True
             break
         taken.append(entry.id)
         by_object.setdefault(entry.object_name, set()).update(map(UUID, entry.record_ids))
@@ -154,7 +162,7 @@ def drain(conn: Connection, snap: Snapshot, budget: int = DRAIN) -> int:
             _rebuild(conn, obj, snap.table(name), sorted(ids))
     if taken:
         conn.execute(delete(gx_search_queue).where(gx_search_queue.c.id.in_(taken)))
-    return count
+    return Drained(count, more)
 
 
 def _rebuild(conn: Connection, obj: ObjectDef, table: Table, ids: Sequence[UUID]) -> None:

@@ -39,9 +39,13 @@ class Indexer:
     def catch_up(self, limit: int | None = None) -> bool:
         """Index what is queued, a batch per transaction, stopping after about ``limit``
         records; returns whether the queue is empty now."""
-        return self._drain(limit, lambda: False)
+        return self._drain(limit, lambda: False, until_empty=True)
 
-    def _drain(self, limit: int | None, stopping: Callable[[], bool]) -> bool:
+    def _drain(self, limit: int | None, stopping: Callable[[], bool], *, until_empty: bool) -> bool:
+        """Drain batch after batch; without ``until_empty``, only while the batches show a
+        backlog: what the writes queued while a batch ran waits for the next look, so that
+        under a steady stream of creates the thread indexes a batch per interval instead of
+        a transaction per handful of records (which cost ~1 ms of CPU per record)."""
         if self.is_empty():
             return True
         indexed = 0
@@ -49,9 +53,15 @@ class Indexer:
             budget = DRAIN if limit is None else min(DRAIN, limit - indexed)
             with self.db.write() as conn:
                 done = drain(conn, self.registry.snapshot(conn), budget)
-            if not done:
+            if not done.records:
                 return True
-            indexed += done
+            indexed += done.records
+            if done.more:
+                continue
+            if not until_empty:
+                return False  # the next look tells
+            if self.is_empty():  # a read, not another write transaction
+                return True
         return self.is_empty()
 
     def is_empty(self) -> bool:
@@ -75,7 +85,7 @@ class Indexer:
         pause = self.interval
         while not self._stop.wait(pause):
             try:
-                self._drain(None, self._stop.is_set)
+                self._drain(None, self._stop.is_set, until_empty=False)
             except Exception:  # the database may be briefly away: retry, less and less often
                 pause = min(pause * 2, MAX_PAUSE)
                 log.exception("search indexer: indexing failed, retrying in %.1f s", pause)
