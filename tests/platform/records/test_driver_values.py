@@ -167,3 +167,40 @@ def test_reads_select_stored_columns_without_sqlalchemy_types(
         columns = reader.make_selection(scope, None).columns()
     untyped = {c.key for c in columns if isinstance(c.type, NullType)}
     assert {"id", "created_at", "price", "seen_at", "labels", "address__city"} <= untyped
+
+
+@given(
+    st.datetimes(min_value=datetime(1800, 1, 1), max_value=datetime(2200, 1, 1)),
+    st.sampled_from(
+        [
+            "Asia/Shanghai",  # +08:05:43 before 1901, DST 1986-1991
+            "America/New_York",
+            "Australia/Lord_Howe",  # half-hour DST
+            "Asia/Kolkata",
+            "Europe/London",
+            "UTC",
+            "America/St_Johns",
+        ]
+    ),
+)
+@settings(max_examples=2000, deadline=None)
+def test_local_times_show_what_astimezone_shows(moment: datetime, zone_name: str) -> None:
+    zone = ZoneInfo(zone_name)
+    local = driver_values.LocalTimes(zone)
+    exact = moment.replace(tzinfo=UTC).astimezone(zone).isoformat()
+    stored = moment.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLite keeps it
+    assert local.from_text(stored) == exact
+    assert local.from_text(stored) == exact  # the remembered hour gives the same
+    assert local.from_datetime(moment.replace(tzinfo=UTC)) == exact
+    shanghai = moment.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert local.from_datetime(shanghai) == exact  # a session in another zone
+
+
+def test_local_times_near_a_change_of_offset_take_the_exact_path() -> None:
+    zone = ZoneInfo("America/New_York")
+    local = driver_values.LocalTimes(zone)
+    for minute in range(0, 60, 7):  # 2026-03-08 07:00 UTC: 02:00 EST becomes 03:00 EDT
+        for hour in (6, 7):
+            moment = datetime(2026, 3, 8, hour, minute, 30, 5)
+            exact = moment.replace(tzinfo=UTC).astimezone(zone).isoformat()
+            assert local.from_text(moment.strftime("%Y-%m-%d %H:%M:%S.%f")) == exact

@@ -13,8 +13,9 @@ Columns of any other type keep their SQLAlchemy type and the typed path.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,9 +47,7 @@ def converter(sql_type: TypeEngine[Any], dialect: str, zone: ZoneInfo) -> Conver
     if isinstance(sql_type, UuidText):  # PostgreSQL casts ids to text in the statement
         return _dashed if sqlite else None
     if isinstance(sql_type, UtcDateTime):
-        return (
-            _sqlite_datetime(zone) if sqlite else lambda value: value.astimezone(zone).isoformat()
-        )
+        return _sqlite_datetime(zone) if sqlite else local_times(zone).from_datetime
     if isinstance(sql_type, ExactDecimal):
         return _scaled(sql_type.scale) if sqlite else str
     if isinstance(sql_type, Boolean):
@@ -73,15 +72,73 @@ def _isoformat(value: Any) -> Any:
     return value.isoformat()
 
 
+class LocalTimes:
+    """Stored UTC date-times as ``astimezone(zone).isoformat()`` shows them, faster.
+
+    A zone's offset changes at a few instants a year, so it is looked up once per UTC hour
+    (and the hour remembered); the local time is then the UTC time plus that offset,
+    shown with the offset's text. An hour in which the offset changes takes the exact
+    path for every value in it. About twice as fast as building an aware datetime per
+    value, which was the largest single cost in rendering a page.
+    """
+
+    MAX_HOURS = 100_000  # about eleven years of distinct hours per zone
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self._hours: dict[Any, tuple[timedelta, str] | None] = {}
+
+    def from_text(self, value: str) -> str:
+        """SQLite's naive UTC text (``2026-11-23 02:30:00.000000``)."""
+        hour = value[:13]
+        known = self._hours[hour] if hour in self._hours else self._remember(hour, _parse(hour))
+        moment = _parse(value)
+        if known is None:
+            return moment.replace(tzinfo=UTC).astimezone(self.zone).isoformat()
+        return (moment + known[0]).isoformat() + known[1]
+
+    def from_datetime(self, value: datetime) -> str:
+        """An aware datetime (psycopg's, in the session's zone: UTC)."""
+        if value.utcoffset():
+            value = value.astimezone(UTC)
+        moment = value.replace(tzinfo=None)
+        hour = moment.replace(minute=0, second=0, microsecond=0)
+        known = self._hours[hour] if hour in self._hours else self._remember(hour, hour)
+        if known is None:
+            return value.astimezone(self.zone).isoformat()
+        return (moment + known[0]).isoformat() + known[1]
+
+    def _remember(self, key: Any, hour: datetime) -> tuple[timedelta, str] | None:
+        start = hour.replace(tzinfo=UTC).astimezone(self.zone)
+        end = (hour + _LAST_INSTANT).replace(tzinfo=UTC).astimezone(self.zone)
+        offset = start.utcoffset()
+        known = None
+        if offset is not None and offset == end.utcoffset():
+            known = (offset, start.isoformat()[19:])  # "+08:00" (no fraction at :00:00)
+        if len(self._hours) >= self.MAX_HOURS:
+            self._hours.clear()
+        self._hours[key] = known
+        return known
+
+
+_LAST_INSTANT = timedelta(minutes=59, seconds=59, microseconds=999_999)
+_parse = datetime.fromisoformat
+
+
+@lru_cache(maxsize=64)
+def local_times(zone: ZoneInfo) -> LocalTimes:
+    return LocalTimes(zone)
+
+
 def _sqlite_datetime(zone: ZoneInfo) -> Convert:
-    """Stored as naive UTC text (``2026-11-23 02:30:00.000000``): parsed as UTC, shown in
-    the user's zone, as ``UtcDateTime`` and the typed renderer do in two steps."""
-    parse = datetime.fromisoformat
+    """Stored as naive UTC text: shown in the user's zone, as ``UtcDateTime`` and the typed
+    renderer do in two steps."""
+    local = local_times(zone)
 
     def convert(value: Any) -> Any:
         if isinstance(value, str) and len(value) >= 19 and value[-6] not in "+-":
-            return parse(value + "+00:00").astimezone(zone).isoformat()
-        moment = parse(value) if isinstance(value, str) else value
+            return local.from_text(value)
+        moment = _parse(value) if isinstance(value, str) else value
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(zone).isoformat()
