@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot, build_table
+from guanxi.platform.records.inserts import insert_rows
 from guanxi.platform.search.grams import value_grams
 from guanxi.platform.search.tables import (
     FTS_TABLE,
@@ -46,6 +47,7 @@ class Drained(NamedTuple):
     more: bool  # queue rows were left for the next batch
 
 
+ENTRY_COLUMNS = ("object_name", "record_id", "grams")
 _ENQUEUE = insert(gx_search_queue)
 _PENDING = select(gx_search_queue.c.id).limit(1)
 
@@ -250,10 +252,16 @@ def reindex_object(conn: Connection, obj: ObjectDef, table: Table | None = None)
 def _insert(conn: Connection, entries: list[dict[str, Any]]) -> None:
     """Insert one object's index rows; on SQLite also their full-text entries.
 
-    Two statements: an executemany, and on SQLite one INSERT … SELECT that has the
-    database compute the keys (the content view) for all the new rows.
+    Two statements: the driver's bulk insert (``insert_rows``: executemany, or COPY on
+    PostgreSQL), and on SQLite one INSERT … SELECT that has the database compute the
+    keys (the content view) for all the new rows.
     """
-    conn.execute(insert(gx_search), entries)
+    insert_rows(
+        conn,
+        gx_search,
+        ENTRY_COLUMNS,
+        [(e["object_name"], e["record_id"], e["grams"]) for e in entries],
+    )
     if conn.dialect.name != "sqlite":
         return
     object_name = entries[0]["object_name"]
