@@ -350,6 +350,24 @@ def _creates(results: list[DbResults], budget: Budget) -> list[str]:
             + " | ".join(f"{_ms(t.median_ms)} / {_ms(t.p95_ms)}" for t in scaled)
             + " |"
         )
+    cpu_rows = [
+        (f"{threads} clients", [r.creates.concurrent_cpu for r in results]),
+        (
+            f"{threads} clients, {results[0].creates.workers if results else 1} server workers",
+            [r.creates.scaled_cpu for r in results],
+        ),
+    ]
+    for label, cpus in cpu_rows:
+        if results and all(c is not None for c in cpus):
+            cells = [
+                f"{_ms(c.server_ms)} / "
+                + (_ms(c.database_ms) if r.dataset.target.kind == "postgresql" else "—")
+                for r, c in zip(results, cpus, strict=True)
+                if c is not None
+            ]
+            out.append(
+                f"| {label}: CPU ms per create, server / PostgreSQL | " + " | ".join(cells) + " |"
+            )
     out.append(
         "| requests timed (1 client + concurrent) | "
         + " | ".join(f"{a.n} + {b.n}" for a, b in zip(seq, conc, strict=True))
@@ -450,7 +468,10 @@ def _method(budget: Budget) -> list[str]:
         f" {budget.creates} more spread over {budget.create_threads} client threads (one"
         " connection each); creates/s = requests ÷ wall time. Then the same concurrent load"
         " against a second server started with one worker process per core (`guanxi serve"
-        " --workers N`, how production runs it); the client threads share those cores.",
+        " --workers N`, how production runs it); the client threads share those cores."
+        " During the concurrent loads the user + system CPU time of the server's processes"
+        " and of PostgreSQL's is read from `/proc` (`bench/cpu.py`) and divided by the"
+        " creates: where the cores' time went.",
         f"- **Bulk (c):** {budget.bulk_batches} calls of {budget.bulk_size} records after a"
         " 10-record warm-up call; the database side loads the same records, converted to"
         " driver parameters before the clock starts, one transaction per 1,000 rows with the"

@@ -170,7 +170,9 @@ def measure(args: argparse.Namespace, budget: Budget) -> list[DbResults]:
             workers = os.cpu_count() or 1
             if workers > 1:
                 with running_server(dataset, data_dir, workers=workers) as server:
-                    creates.scaled = measure_scaled_creates(server, dataset, budget, workers, log)
+                    creates.scaled, creates.scaled_cpu = measure_scaled_creates(
+                        server, dataset, budget, workers, log
+                    )
                     creates.workers = workers
         finally:
             reset(dataset)
@@ -215,17 +217,27 @@ def focus(args: argparse.Namespace, budget: Budget) -> None:
                         print(f"{label} search {found.q}: {found.timing.median_ms:.2f} ms")
                 if "creates" in args.only:
                     creates = measure_creates(server, dataset, budget, log_stderr)
+                    cpu = creates.concurrent_cpu
+                    assert cpu is not None
                     print(
                         f"{label} creates: {creates.sequential.per_second:.0f}/s (1 client),"
-                        f" {creates.concurrent.per_second:.0f}/s ({creates.threads} clients)"
+                        f" {creates.concurrent.per_second:.0f}/s ({creates.threads} clients;"
+                        f" CPU per create: server {cpu.server_ms:.2f} ms,"
+                        f" PostgreSQL {cpu.database_ms:.2f} ms)"
                     )
                 if "bulk" in args.only:
                     bulk = measure_bulk(server, dataset, budget, log_stderr)
             workers = os.cpu_count() or 1
             if "creates" in args.only and workers > 1:
                 with running_server(dataset, args.data_dir, workers=workers) as server:
-                    scaled = measure_scaled_creates(server, dataset, budget, workers, log_stderr)
-                print(f"{label} creates: {scaled.per_second:.0f}/s ({workers} server workers)")
+                    scaled, cpu = measure_scaled_creates(
+                        server, dataset, budget, workers, log_stderr
+                    )
+                print(
+                    f"{label} creates: {scaled.per_second:.0f}/s ({workers} server workers;"
+                    f" CPU per create: server {cpu.server_ms:.2f} ms,"
+                    f" PostgreSQL {cpu.database_ms:.2f} ms)"
+                )
             if "bulk" in args.only:
                 with running_server(dataset, args.data_dir, settings=INDEXER_OFF) as server:
                     bulk.alone = measure_bulk_alone(server, dataset, budget, log_stderr)

@@ -23,6 +23,7 @@ import orjson
 import psycopg
 from sqlalchemy import event
 
+from bench.cpu import CpuMeter
 from bench.generate import (
     Dataset,
     RowBuilder,
@@ -415,6 +416,16 @@ class CreateResult:
     threads: int
     scaled: Timing | None = None  # the same clients against ``workers`` server processes
     workers: int = 1
+    # CPU ms per create (server processes, PostgreSQL's processes) under ``concurrent``
+    # and ``scaled``: who spent the two cores' time.
+    concurrent_cpu: CpuPerCreate | None = None
+    scaled_cpu: CpuPerCreate | None = None
+
+
+@dataclass(frozen=True)
+class CpuPerCreate:
+    server_ms: float
+    database_ms: float
 
 
 def measure_creates(
@@ -436,13 +447,13 @@ def measure_creates(
 
         sequential = repeat(create, n, warmup=20)
     log(f"  creates: {n} over {threads} threads")
-    concurrent = _concurrent_creates(server, bodies, n + 20, n, threads)
-    return CreateResult(sequential, concurrent, threads)
+    concurrent, cpu = _concurrent_creates(server, bodies, n + 20, n, threads)
+    return CreateResult(sequential, concurrent, threads, concurrent_cpu=cpu)
 
 
 def measure_scaled_creates(
     server: Server, dataset: Dataset, budget: Budget, workers: int, log: Callable[[str], None]
-) -> Timing:
+) -> tuple[Timing, CpuPerCreate]:
     """Concurrent creates against a server started with several workers (processes), as
     production runs it: one per core."""
     n, threads = budget.creates, budget.create_threads
@@ -459,8 +470,9 @@ def measure_scaled_creates(
 
 def _concurrent_creates(
     server: Server, bodies: list[bytes], offset: int, n: int, threads: int
-) -> Timing:
+) -> tuple[Timing, CpuPerCreate]:
     clients = [server.client() for _ in range(threads)]
+    meter = CpuMeter(server.pid)
     try:
 
         def make_worker(t: int) -> Callable[[int], object]:
@@ -474,7 +486,12 @@ def _concurrent_creates(
 
             return create_one
 
-        return concurrently(make_worker, threads, n // threads)
+        meter.start()
+        timing = concurrently(make_worker, threads, n // threads)
+        meter.stop()
+        return timing, CpuPerCreate(
+            1000 * meter.server / timing.n, 1000 * meter.database / timing.n
+        )
     finally:
         for c in clients:
             c.close()
