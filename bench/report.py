@@ -41,6 +41,7 @@ class DbResults:
     bulk: BulkResult
     load: tuple[float, float]  # 1-minute load average before and after measuring
     measured_at: datetime | None = None  # when measuring began (older saved results: None)
+    cpu_speed: tuple[float, float] | None = None  # ms of timing.cpu_speed_ms, before / after
 
 
 def _row(name: str, cells: Sequence[str]) -> str:
@@ -146,9 +147,23 @@ def render(results: list[DbResults], budget: Budget, quick: bool, command: str) 
     loads = ", ".join(
         f"{r.dataset.target.label} {r.load[0]:.1f} → {r.load[1]:.1f}" for r in results
     )
+    speeds = ", ".join(
+        f"{r.dataset.target.label} {r.cpu_speed[0]:.0f} → {r.cpu_speed[1]:.0f} ms"
+        for r in results
+        if r.cpu_speed is not None
+    )
     lines += [
         f"- **Load average** (1 min) before → after each database's measurements: {loads}."
         " Anything above ~1 means other work shared the 2 cores during the run.",
+        *(
+            [
+                f"- **CPU speed** (`bench.timing.cpu_speed_ms`, a fixed pure-Python loop; lower"
+                f" is faster) before → after: {speeds}. On this VM it varies by up to half"
+                " from hour to hour; compare reports measured at similar speeds."
+            ]
+            if speeds
+            else []
+        ),
         "- **Server:** the real app, `guanxi serve` (one uvicorn worker, uvloop/httptools) on"
         " 127.0.0.1, log level `warning` (no access log). **Client:** one keep-alive"
         " standard-library `http.client` connection per client thread, in the benchmark"

@@ -29,6 +29,7 @@ from bench.scenarios import (
     measure_search,
 )
 from bench.server import running_server
+from bench.timing import cpu_speed_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -158,6 +159,7 @@ def measure(args: argparse.Namespace, budget: Budget) -> list[DbResults]:
         log(f"measuring {target.label}")
         measured_at = datetime.now(UTC)
         load_before = os.getloadavg()[0]
+        speed_before = cpu_speed_ms()
         try:
             with running_server(dataset, data_dir) as server:
                 health = measure_health(server, budget)
@@ -187,6 +189,7 @@ def measure(args: argparse.Namespace, budget: Budget) -> list[DbResults]:
                 bulk=bulk,
                 load=(load_before, os.getloadavg()[0]),
                 measured_at=measured_at,
+                cpu_speed=(speed_before, cpu_speed_ms()),
             )
         )
     return results

@@ -107,3 +107,20 @@ def concurrently(
     if failures:
         raise RuntimeError(f"a client thread failed: {failures[0]!r}") from failures[0]
     return Timing(tuple(s for r in results for s in r), wall)
+
+
+def cpu_speed_ms(rounds: int = 5) -> float:
+    """Milliseconds a fixed pure-Python loop takes (the fastest of ``rounds``).
+
+    This VM's cores do not run at one speed: the same loop took 106 ms and 167 ms an hour
+    apart on one day. Recorded before and after each database's measurements, it tells
+    whether two reports were measured on the same machine as far as speed goes.
+    """
+    best = math.inf
+    for _ in range(rounds):
+        start = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i * i % 7
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
