@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import orjson
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Integer, String
 from sqlalchemy.types import TypeEngine
 
 from guanxi.kernel.sqltypes import ExactDecimal, UtcDateTime, UuidText
@@ -33,8 +33,9 @@ def supported(sql_type: TypeEngine[Any], kind: str) -> bool:
     """Whether a column of this type can be read raw and converted here."""
     if isinstance(sql_type, JSON):
         return kind in JSON_LISTS
+    # String covers Text, Integer covers BigInteger.
     return isinstance(
-        sql_type, (UuidText, UtcDateTime, ExactDecimal, Boolean, Date, String, Integer, BigInteger)
+        sql_type, (UuidText, UtcDateTime, ExactDecimal, Boolean, Date, String, Integer)
     )
 
 
@@ -56,7 +57,7 @@ def converter(sql_type: TypeEngine[Any], dialect: str, zone: ZoneInfo) -> Conver
         return None if sqlite else _isoformat  # SQLite stores the ISO text
     if isinstance(sql_type, JSON):
         return orjson.loads if sqlite else None  # psycopg decodes JSONB itself
-    if isinstance(sql_type, (String, Text, Integer, BigInteger)):
+    if isinstance(sql_type, (String, Integer)):
         return None
     raise TypeError(f"no driver conversion for {sql_type!r}")
 
