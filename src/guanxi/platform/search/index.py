@@ -136,9 +136,9 @@ def drain(conn: Connection, snap: Snapshot, budget: int = DRAIN) -> Drained:
     """Index the records the queue lists, oldest first, about ``budget`` of them.
 
     Runs in the caller's write transaction and says how many records it (re)indexed and
-    whether it left queue rows behind (0 records: the queue is empty). Each record's row is rebuilt from what its table holds
-    now, so the order of writes does not matter and a record written twice is indexed
-    once; a purged record loses its row. Drainers take turns (SQLite has one writer;
+    whether it left queue rows behind (0 records: the queue is empty). Each record's row
+    is rebuilt from what its table holds now, so the order of writes does not matter and
+    a record written twice is indexed once; a purged record loses its row. Drainers take turns (SQLite has one writer;
     PostgreSQL takes a transaction-scoped advisory lock), so two of them never index the
     same record from different states.
     """
