@@ -51,14 +51,34 @@ class ExactDecimal(TypeDecorator[Decimal]):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            if isinstance(value, float):  # e.g. AVG() of scaled integers
-                value = Decimal(repr(value))
-            return Decimal(value).scaleb(-self.scale).quantize(Decimal(1).scaleb(-self.scale))
+            return unscaled(value, self.scale)
         return Decimal(value).quantize(Decimal(1).scaleb(-self.scale))
 
     @property
     def python_type(self) -> type[Decimal]:
         return Decimal
+
+
+def unscaled(stored: int | float, scale: int) -> Decimal:
+    """The decimal SQLite keeps as a scaled integer (a float from e.g. AVG() of them)."""
+    number = Decimal(repr(stored)) if isinstance(stored, float) else Decimal(stored)
+    return number.scaleb(-scale).quantize(Decimal(1).scaleb(-scale))
+
+
+def is_naive_utc_text(value: Any) -> bool:
+    """Whether ``value`` is date-time text as :class:`UtcDateTime` writes it on SQLite:
+    at least ``YYYY-MM-DD HH:MM:SS``, without an offset."""
+    return (
+        isinstance(value, str) and len(value) >= 19 and value[-6] not in "+-" and value[-1] != "Z"
+    )
+
+
+def utc_moment(value: Any) -> datetime:
+    """A stored date-time (text or datetime, naive meaning UTC) as an aware UTC datetime."""
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -80,12 +100,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
-        if moment.tzinfo is None:
-            return moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+        return None if value is None else utc_moment(value)
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
         """SQLite hands back the stored text: parse it in one step with ``fromisoformat``
@@ -99,12 +114,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         slow = self.process_result_value
 
         def process(value: Any) -> datetime | None:
-            if (
-                isinstance(value, str)
-                and len(value) >= 19  # at least YYYY-MM-DD HH:MM:SS
-                and value[-6] not in "+-"
-                and value[-1] != "Z"
-            ):
+            if is_naive_utc_text(value):
                 return parse(value + "+00:00")
             return slow(value, dialect)
 
@@ -152,9 +162,14 @@ class UuidText(TypeDecorator[str]):
     cache_ok = True
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        if value is None or len(value) != 32:
-            return value
-        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+        return None if value is None else dashed_uuid(value)
+
+
+def dashed_uuid(value: str) -> str:
+    """SQLite keeps a UUID as 32 hex digits: the canonical text puts the dashes in."""
+    if len(value) != 32:
+        return value
+    return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
 
 
 def uuid_text(column: ColumnElement[Any], dialect: str) -> ColumnElement[str]:

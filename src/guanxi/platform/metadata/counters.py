@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 
 from sqlalchemy import Connection, Sequence, column, insert, select, table, update
 from sqlalchemy.schema import CreateSequence
@@ -65,6 +64,10 @@ def last_issued(conn: Connection, f: FieldDef) -> int:
         seq = table(sequence_name(f.object_name, f.name), column("last_value"), column("is_called"))
         row = conn.execute(select(seq.c.last_value, seq.c.is_called)).one()
         return int(row.last_value) - (0 if row.is_called else 1)
+    return _counter_row_value(conn, f)
+
+
+def _counter_row_value(conn: Connection, f: FieldDef) -> int:
     value = conn.execute(
         select(gx_sequence.c.value).where(gx_sequence.c.key == sequence_key(f.object_name, f.name))
     ).scalar()
@@ -112,6 +115,6 @@ def ensure_sequences(conn: Connection, fields: Iterable[FieldDef]) -> None:
     for f in fields:
         if f.type != "auto_number":
             continue
-        following = last_issued(conn, replace(f, config={**f.config, "gapless": True})) + 1
+        following = _counter_row_value(conn, f) + 1
         seq = Sequence(sequence_name(f.object_name, f.name), start=following, minvalue=0)
         conn.execute(CreateSequence(seq, if_not_exists=True))

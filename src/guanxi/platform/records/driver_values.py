@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +22,15 @@ import orjson
 from sqlalchemy import JSON, Boolean, Date, Integer, String
 from sqlalchemy.types import TypeEngine
 
-from guanxi.kernel.sqltypes import ExactDecimal, UtcDateTime, UuidText
+from guanxi.kernel.sqltypes import (
+    ExactDecimal,
+    UtcDateTime,
+    UuidText,
+    dashed_uuid,
+    is_naive_utc_text,
+    unscaled,
+    utc_moment,
+)
 
 Convert = Callable[[Any], Any]
 JSON_LISTS = frozenset({"tags", "multi_picklist"})  # JSON arrays of strings
@@ -46,7 +53,7 @@ def converter(sql_type: TypeEngine[Any], dialect: str, zone: ZoneInfo) -> Conver
     """
     sqlite = dialect == "sqlite"
     if isinstance(sql_type, UuidText):  # PostgreSQL casts ids to text in the statement
-        return _dashed if sqlite else None
+        return dashed_uuid if sqlite else None
     if isinstance(sql_type, UtcDateTime):
         return _sqlite_datetime(zone) if sqlite else local_times(zone).from_datetime
     if isinstance(sql_type, ExactDecimal):
@@ -60,13 +67,6 @@ def converter(sql_type: TypeEngine[Any], dialect: str, zone: ZoneInfo) -> Conver
     if isinstance(sql_type, (String, Integer)):
         return None
     raise TypeError(f"no driver conversion for {sql_type!r}")
-
-
-def _dashed(value: str) -> str:
-    """SQLite keeps a UUID as 32 hex digits: the canonical text puts the dashes in."""
-    if len(value) != 32:
-        return value
-    return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
 
 
 def _isoformat(value: Any) -> Any:
@@ -137,12 +137,9 @@ def _sqlite_datetime(zone: ZoneInfo) -> Convert:
     local = local_times(zone)
 
     def convert(value: Any) -> Any:
-        if isinstance(value, str) and len(value) >= 19 and value[-6] not in "+-":
+        if is_naive_utc_text(value):
             return local.from_text(value)
-        moment = _parse(value) if isinstance(value, str) else value
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(zone).isoformat()
+        return utc_moment(value).astimezone(zone).isoformat()
 
     return convert
 
@@ -153,14 +150,12 @@ def _scaled(scale: int) -> Convert:
     (``1E-7``): such values take the ``Decimal`` path, so the text stays the same."""
     if scale == 0:
         return str
-    quantum = Decimal(1).scaleb(-scale)
     plain_from = 10 ** (scale - 6) if scale > 6 else 0
 
     def convert(value: Any) -> str:
         if isinstance(value, int) and (value >= plain_from or -value >= plain_from):
             digits = str(-value if value < 0 else value).rjust(scale + 1, "0")
             return ("-" if value < 0 else "") + digits[:-scale] + "." + digits[-scale:]
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        return str(number.scaleb(-scale).quantize(quantum))
+        return str(unscaled(value, scale))
 
     return convert

@@ -47,7 +47,14 @@ class Drained(NamedTuple):
     more: bool  # queue rows were left for the next batch
 
 
-ENTRY_COLUMNS = ("object_name", "record_id", "grams")
+class Entry(NamedTuple):
+    """One index row, in the column order :func:`_insert` writes."""
+
+    object_name: str
+    record_id: UUID
+    grams: list[str]
+
+
 _ENQUEUE = insert(gx_search_queue)
 _PENDING = select(gx_search_queue.c.id).limit(1)
 
@@ -249,23 +256,18 @@ def reindex_object(conn: Connection, obj: ObjectDef, table: Table | None = None)
             written += len(entries)
 
 
-def _insert(conn: Connection, entries: list[dict[str, Any]]) -> None:
+def _insert(conn: Connection, entries: list[Entry]) -> None:
     """Insert one object's index rows; on SQLite also their full-text entries.
 
     Two statements: the driver's bulk insert (``insert_rows``: executemany, or COPY on
     PostgreSQL), and on SQLite one INSERT … SELECT that has the database compute the
     keys (the content view) for all the new rows.
     """
-    insert_rows(
-        conn,
-        gx_search,
-        ENTRY_COLUMNS,
-        [(e["object_name"], e["record_id"], e["grams"]) for e in entries],
-    )
+    insert_rows(conn, gx_search, Entry._fields, entries)
     if conn.dialect.name != "sqlite":
         return
-    object_name = entries[0]["object_name"]
-    record_ids = [e["record_id"] for e in entries]
+    object_name = entries[0].object_name
+    record_ids = [e.record_id for e in entries]
     for start in range(0, len(record_ids), SQLITE_IDS):
         new_rows = select(gx_search.c.id).where(
             gx_search.c.object_name == object_name,
@@ -304,14 +306,14 @@ def delete_rows(conn: Connection, *where: ColumnElement[bool]) -> None:
 
 def _entries(
     obj: ObjectDef, fields: Sequence[FieldDef], rows: Iterable[Mapping[Any, Any]]
-) -> list[dict[str, Any]]:
+) -> list[Entry]:
     if not fields:
         return []
     entries = []
     for row in rows:
         grams = record_grams(fields, row)
         if grams is not None:
-            entries.append({"object_name": obj.name, "record_id": row["id"], "grams": grams})
+            entries.append(Entry(obj.name, row["id"], grams))
     return entries
 
 
