@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -71,6 +72,13 @@ class Policy:
 
     def field_writable(self, object_name: str, field_name: str) -> bool:
         return self.field_level(object_name, field_name) >= FIELD_LEVELS["edit"]
+
+    @cached_property
+    def hidden_fields(self) -> frozenset[tuple[str, str]]:
+        """The (object, field) pairs hidden from this user: besides ``superuser``, all that
+        decides which fields a read shows, so reads may share work by it."""
+        hidden = FIELD_LEVELS["hidden"]
+        return frozenset(key for key, level in self.field_levels.items() if level == hidden)
 
     # -- rows -------------------------------------------------------------------------
     def read_predicate(self, object_name: str, table: FromClause) -> ColumnElement[bool]:

@@ -123,13 +123,12 @@ def create_many(
     elif not any(f.type == "formula" for f in obj.active_fields):
         # What was written is what a read would return: no need to read it back.
         scope = QueryScope(ctx.snap, obj, ctx.conn.dialect.name, ctx.actor.policy)
-        selection = reader.make_selection(scope, None)
-        render = selection.renderer(ctx.zone)
+        plan = reader.read_plan(scope, None, ctx.zone)
         position = {name: i for i, name in enumerate(columns)}
-        picks = [(position.get(key), shared.get(key)) for key in selection.column_keys()]
-        result.records = [
-            render([same if i is None else row[i] for i, same in picks]) for row in inserts
-        ]
+        picks = [(position.get(key), shared.get(key)) for key in plan.selection.column_keys()]
+        result.records = plan.render_written(
+            [[same if i is None else row[i] for i, same in picks] for row in inserts]
+        )
     else:
         for start in range(0, len(ids), reader.MAX_LIMIT):
             chunk = ids[start : start + reader.MAX_LIMIT]
