@@ -35,7 +35,12 @@ def create_app(
         db=database,
         registry=registry,
         clock=clock or SystemClock(),
-        indexer=Indexer(database, registry, interval=settings.search_index_interval),
+        indexer=Indexer(
+            database,
+            registry,
+            interval=settings.search_index_interval,
+            max_lag=settings.search_index_max_lag,
+        ),
         oidc=_oidc(settings),
     )
 

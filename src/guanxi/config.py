@@ -37,5 +37,10 @@ class Settings(BaseSettings):
         default=0.5,
         description="seconds between the background indexer's looks at the search index queue; 0 turns it off",
     )
+    search_index_max_lag: float = Field(
+        default=2.0,
+        ge=0,
+        description="seconds the background indexer may put indexing off while writes keep coming",
+    )
     log_level: str = "info"
     sql_echo: bool = False

@@ -207,6 +207,20 @@ def test_the_server_indexes_new_records_in_the_background(
     assert indexed(installed_db) == 1
 
 
+def test_write_requests_hold_the_background_indexer_off_and_reads_do_not(
+    admin: Api, installed_db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    """The thread yields to writes (ADR 0010); a look an hour after them indexes at once."""
+    settings = Settings(files_dir=tmp_path / "files", search_index_interval=3600)
+    app = create_app(settings, db=installed_db, clock=clock)
+    user = Api(TestClient(app), admin.headers["Authorization"].removeprefix("Bearer "))
+    indexer = app.state.services.indexer
+    user.ok("GET", "/records/account")
+    assert not indexer.yielding()
+    user.ok("POST", "/records/account", 201, json={"name": "前台写入"})
+    assert indexer.yielding()
+
+
 def indexed(db: Database) -> int:
     with db.read() as conn:
         return len(conn.execute(select(gx_search.c.id)).all())

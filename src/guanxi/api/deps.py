@@ -88,8 +88,14 @@ class Services:
 
     @contextmanager
     def write(self, credentials: Credentials) -> Iterator[Ctx]:
-        """One write transaction for the whole request: commit at the end or roll back."""
-        with self.db.write() as conn, self._context(conn, credentials) as ctx:
+        """One write transaction for the whole request: commit at the end or roll back.
+
+        The search indexer leaves its work until writes pause (ADR 0010)."""
+        with (
+            self.indexer.writing(),
+            self.db.write() as conn,
+            self._context(conn, credentials) as ctx,
+        ):
             yield ctx
 
     @contextmanager

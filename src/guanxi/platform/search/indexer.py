@@ -8,13 +8,22 @@ non-empty, so what a user just saved is found by the next search. It stops after
 fields are searchable answers from the index as it is (and says so) instead of waiting
 for all of it. Several processes may run indexers against one database;
 :func:`~guanxi.platform.search.index.drain` makes them take turns.
+
+The thread is background work and yields to the foreground (ADR 0010): writes run inside
+:meth:`Indexer.writing`, and the thread drains only after an interval without any, or once
+it has put indexing off for ``max_lag`` seconds. Indexing competes with writes for the
+same cores, the same interpreter lock and, on SQLite, the one write lock; putting it after
+a burst of writes lets the burst run at full speed, and searches never wait on it since
+they catch up first.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from guanxi.kernel.db import Database
 from guanxi.platform.metadata.registry import Registry
@@ -24,17 +33,59 @@ log = logging.getLogger(__name__)
 
 MAX_PAUSE = 30.0  # seconds between retries while indexing keeps failing
 SEARCH_CATCH_UP = 5000  # records a search indexes at most before it answers (≈0.5 s)
+MAX_LAG = 2.0  # seconds the thread may put indexing off while writes keep coming
 
 
 class Indexer:
     """A daemon thread that drains the queue every ``interval`` seconds."""
 
-    def __init__(self, db: Database, registry: Registry, interval: float = 0.5) -> None:
+    def __init__(
+        self,
+        db: Database,
+        registry: Registry,
+        interval: float = 0.5,
+        *,
+        max_lag: float = MAX_LAG,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.db = db
         self.registry = registry
         self.interval = interval
+        self.max_lag = max_lag
+        self._monotonic = monotonic
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._writes_lock = threading.Lock()
+        self._writes = 0  # foreground writes in progress
+        self._last_write = -float("inf")  # when the latest one ended
+        self._put_off_since: float | None = None
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Wrap a foreground write: the thread does not start a drain while it runs, nor
+        in the interval after it (unless indexing has been put off for ``max_lag``)."""
+        with self._writes_lock:
+            self._writes += 1
+        try:
+            yield
+        finally:
+            with self._writes_lock:
+                self._writes -= 1
+                self._last_write = self._monotonic()
+
+    def yielding(self) -> bool:
+        """Whether the thread should leave indexing for later: a write is running or ran
+        within the last interval, and indexing has not been put off for ``max_lag`` yet."""
+        now = self._monotonic()
+        if not self._writes and now - self._last_write >= self.interval:
+            self._put_off_since = None
+            return False
+        if self._put_off_since is None:
+            self._put_off_since = now
+        if now - self._put_off_since >= self.max_lag:
+            self._put_off_since = None
+            return False
+        return True
 
     def catch_up(self, limit: int | None = None) -> bool:
         """Index what is queued, a batch per transaction, stopping after about ``limit``
@@ -84,6 +135,8 @@ class Indexer:
     def _run(self) -> None:
         pause = self.interval
         while not self._stop.wait(pause):
+            if self.yielding():
+                continue
             try:
                 self._drain(None, self._stop.is_set, until_empty=False)
             except Exception:  # the database may be briefly away: retry, less and less often
