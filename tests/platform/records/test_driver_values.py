@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy.sql.sqltypes import NullType
 
 from guanxi.kernel.db import Database
-from guanxi.kernel.sqltypes import ExactDecimal
+from guanxi.kernel.sqltypes import ExactDecimal, UtcDateTime, UuidText
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.access.users import create_user
 from guanxi.platform.metadata.registry import Registry
@@ -204,3 +204,30 @@ def test_local_times_near_a_change_of_offset_take_the_exact_path() -> None:
             moment = datetime(2026, 3, 8, hour, minute, 30, 5)
             exact = moment.replace(tzinfo=UTC).astimezone(zone).isoformat()
             assert local.from_text(moment.strftime("%Y-%m-%d %H:%M:%S.%f")) == exact
+
+
+@pytest.mark.parametrize("zone_name", ZONES)
+def test_a_column_of_sqlite_values_converts_as_each_value_does(zone_name: str) -> None:
+    zone = ZoneInfo(zone_name)
+    stored = {
+        UtcDateTime(): [
+            "2026-11-23 02:30:00.000000",
+            "2026-11-23 02:30:00.123450",
+            "2026-11-23 02:30:00",
+            "2026-11-23T02:30:00.5+00:00",
+            "2026-11-23 10:30:00.000001+08:00",
+            "2026-11-23 02:30:00Z",
+            None,
+        ],
+        UuidText(): [
+            "0190a1b2c3d47e8f9a0b1c2d3e4f5a6b",
+            "0190a1b2-c3d4-7e8f-9a0b-1c2d3e4f5a6b",
+            None,
+        ],
+        ExactDecimal(18, 2): [1234, -5, 0, None],
+    }
+    for sql_type, values in stored.items():
+        one = driver_values.converter(sql_type, "sqlite", zone)
+        column = driver_values.column_converter(sql_type, "sqlite", zone)
+        assert one is not None and column is not None
+        assert column(values) == [None if v is None else one(v) for v in values]

@@ -12,7 +12,7 @@ Columns of any other type keep their SQLAlchemy type and the typed path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -44,6 +44,40 @@ def supported(sql_type: TypeEngine[Any], kind: str) -> bool:
     return isinstance(
         sql_type, (UuidText, UtcDateTime, ExactDecimal, Boolean, Date, String, Integer)
     )
+
+
+ConvertColumn = Callable[[Sequence[Any]], list[Any]]
+
+
+def column_converter(
+    sql_type: TypeEngine[Any], dialect: str, zone: ZoneInfo
+) -> ConvertColumn | None:
+    """:func:`converter` for a whole column of a page's values (None stays None); None
+    when the values are JSON as they come. Ids, the most frequent values, are converted
+    inline rather than by a call per value."""
+    if dialect == "sqlite" and isinstance(sql_type, UuidText):
+        return dashed_uuids
+    if dialect == "sqlite" and isinstance(sql_type, UtcDateTime):
+        return _sqlite_datetimes(zone)
+    convert = converter(sql_type, dialect, zone)
+    return None if convert is None else each(convert)
+
+
+def each(convert: Convert) -> ConvertColumn:
+    """Apply a value converter to a column's values, leaving None as it is."""
+
+    def convert_column(values: Sequence[Any]) -> list[Any]:
+        return [None if value is None else convert(value) for value in values]
+
+    return convert_column
+
+
+def dashed_uuids(values: Sequence[Any]) -> list[Any]:
+    """:func:`~guanxi.kernel.sqltypes.dashed_uuid` of each value (None stays None)."""
+    return [
+        f"{v[:8]}-{v[8:12]}-{v[12:16]}-{v[16:20]}-{v[20:]}" if v is not None and len(v) == 32 else v
+        for v in values
+    ]
 
 
 def converter(sql_type: TypeEngine[Any], dialect: str, zone: ZoneInfo) -> Convert | None:
@@ -87,16 +121,22 @@ class LocalTimes:
 
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
-        self._hours: dict[Any, tuple[timedelta, str] | None] = {}
+        # per UTC hour: its offset, the offset's text and, for a whole-hour offset, the
+        # local "YYYY-MM-DDTHH"; None when the offset changes within the hour
+        self._hours: dict[Any, tuple[timedelta, str, str | None] | None] = {}
 
     def from_text(self, value: str) -> str:
         """SQLite's naive UTC text (``2026-11-23 02:30:00.000000``)."""
         hour = value[:13]
         known = self._hours[hour] if hour in self._hours else self._remember(hour, _parse(hour))
-        moment = _parse(value)
         if known is None:
-            return moment.replace(tzinfo=UTC).astimezone(self.zone).isoformat()
-        return (moment + known[0]).isoformat() + known[1]
+            return _parse(value).replace(tzinfo=UTC).astimezone(self.zone).isoformat()
+        if known[2] is not None and len(value) == 26:
+            # A whole-hour offset changes only the date and hour: the rest is copied
+            # (isoformat leaves out a zero fraction).
+            rest = value[13:]
+            return known[2] + (rest[:-7] if rest.endswith(".000000") else rest) + known[1]
+        return (_parse(value) + known[0]).isoformat() + known[1]
 
     def from_datetime(self, value: datetime) -> str:
         """An aware datetime (psycopg's, in the session's zone: UTC)."""
@@ -109,13 +149,16 @@ class LocalTimes:
             return value.astimezone(self.zone).isoformat()
         return (moment + known[0]).isoformat() + known[1]
 
-    def _remember(self, key: Any, hour: datetime) -> tuple[timedelta, str] | None:
+    def _remember(self, key: Any, hour: datetime) -> tuple[timedelta, str, str | None] | None:
         start = hour.replace(tzinfo=UTC).astimezone(self.zone)
         end = (hour + _LAST_INSTANT).replace(tzinfo=UTC).astimezone(self.zone)
         offset = start.utcoffset()
         known = None
         if offset is not None and offset == end.utcoffset():
-            known = (offset, start.isoformat()[19:])  # "+08:00" (no fraction at :00:00)
+            text = start.isoformat()
+            whole_hours = offset % timedelta(hours=1) == timedelta(0)
+            # "+08:00" (no fraction at :00:00), and "2026-11-23T10" for a whole-hour offset
+            known = (offset, text[19:], text[:13] if whole_hours else None)
         if len(self._hours) >= self.MAX_HOURS:
             self._hours.clear()
         self._hours[key] = known
@@ -142,6 +185,23 @@ def _sqlite_datetime(zone: ZoneInfo) -> Convert:
         return utc_moment(value).astimezone(zone).isoformat()
 
     return convert
+
+
+def _sqlite_datetimes(zone: ZoneInfo) -> ConvertColumn:
+    """:func:`_sqlite_datetime` for a column: the form SQLite is given (``YYYY-MM-DD
+    HH:MM:SS.ffffff``, 26 characters, so no offset) goes straight to :class:`LocalTimes`."""
+    from_text = local_times(zone).from_text
+    other = _sqlite_datetime(zone)
+
+    def convert_column(values: Sequence[Any]) -> list[Any]:
+        return [
+            from_text(v)
+            if v.__class__ is str and len(v) == 26 and v[19] == "."
+            else (None if v is None else other(v))
+            for v in values
+        ]
+
+    return convert_column
 
 
 def _scaled(scale: int) -> Convert:

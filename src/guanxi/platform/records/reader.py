@@ -26,6 +26,7 @@ from guanxi.platform.query.filters import FilterCompiler
 from guanxi.platform.query.paths import SYSTEM_KINDS, QueryScope
 from guanxi.platform.query.sorting import after, decode_cursor, encode_cursor, order_by, parse_sort
 from guanxi.platform.records import driver_values
+from guanxi.platform.records.driver_values import ConvertColumn
 from guanxi.platform.records.values import plain
 
 MAX_LIMIT = 1000
@@ -125,11 +126,12 @@ class Selection:
         outputs = self._outputs
         dialect = self.scope.dialect
 
-        def convert(index: int, kind: str) -> Callable[[Any], Any] | None:
+        def convert(index: int, kind: str) -> ConvertColumn | None:
             _, expr, raw = outputs[index]
             if selected and raw:
-                return driver_values.converter(expr.type, dialect, zone)
-            return _converter(kind, zone)
+                return driver_values.column_converter(expr.type, dialect, zone)
+            plain = _converter(kind, zone)
+            return None if plain is None else driver_values.each(plain)
 
         keys: list[str] = []
         columns: list[ColumnBuilder] = []
@@ -146,7 +148,8 @@ class Selection:
         for path in self.paths:
             kind = self.scope.resolve(path).kind
             keys.append(path)
-            columns.append(_column(position, _converter(kind, zone)))
+            plain = _converter(kind, zone)
+            columns.append(_column(position, plain and driver_values.each(plain)))
             position += 1
 
         def render(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
@@ -159,15 +162,17 @@ class Selection:
         return render
 
     def _field_column(
-        self, f: FieldDef, index: int, convert: Callable[[int, str], Callable[[Any], Any] | None]
+        self, f: FieldDef, index: int, convert: Callable[[int, str], ConvertColumn | None]
     ) -> ColumnBuilder:
         if f.type == "currency":
-            amount_text = convert(index, "decimal") or str
+            amounts_text = convert(index, "decimal") or driver_values.each(str)
 
             def currency(stored: Sequence[Sequence[Any]]) -> list[Any]:
                 return [
-                    None if amount is None else {"amount": amount_text(amount), "currency": code}
-                    for amount, code in zip(stored[index], stored[index + 1], strict=True)
+                    None if amount is None else {"amount": amount, "currency": code}
+                    for amount, code in zip(
+                        amounts_text(stored[index]), stored[index + 1], strict=True
+                    )
                 ]
 
             return currency
@@ -186,7 +191,7 @@ class Selection:
             return address
         if f.type == "formula" and self.scope.resolve(f.name).kind == "formula_number":
             scale = f.opt("scale")
-            return _column(index, lambda value: formula_number(value, scale))
+            return _column(index, driver_values.each(lambda value: formula_number(value, scale)))
         return _column(index, convert(index, f.type))
 
 
@@ -194,14 +199,13 @@ RowsRenderer = Callable[[Sequence[Sequence[Any]]], list[dict[str, Any]]]
 ColumnBuilder = Callable[[Sequence[Sequence[Any]]], Sequence[Any]]
 
 
-def _column(index: int, convert: Callable[[Any], Any] | None) -> ColumnBuilder:
-    """One output column from the transposed stored columns: as stored, or converted
-    (None stays None)."""
+def _column(index: int, convert: ConvertColumn | None) -> ColumnBuilder:
+    """One output column from the transposed stored columns: as stored, or converted."""
     if convert is None:
         return itemgetter(index)
 
     def converted(stored: Sequence[Sequence[Any]]) -> list[Any]:
-        return [None if value is None else convert(value) for value in stored[index]]
+        return convert(stored[index])
 
     return converted
 
