@@ -456,3 +456,22 @@ def test_the_background_indexer_leaves_what_came_in_meanwhile_for_its_next_look(
 
 def max_queue_id(conn: Any) -> int:
     return int(conn.execute(select(func.max(gx_search_queue.c.id))).scalar_one())
+
+
+def test_the_background_indexer_stops_after_a_batch_when_a_write_is_waiting(
+    installed: Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forced look under a stream of writes indexes one batch, then lets the writes
+    have the database (ADR 0010); a quiet look drains the whole backlog."""
+    from guanxi.platform.search import indexer as indexer_module
+
+    monkeypatch.setattr(indexer_module, "DRAIN", 2)
+    for i in range(6):  # six queue rows of one record: three batches of two
+        with unit(installed, clock) as ctx:
+            create(ctx, "account", {"name": f"排队{i}"})
+    indexer = Indexer(installed, Registry())
+    with indexer.writing():
+        assert not indexer._drain(None, indexer._interrupted, until_empty=False)
+    assert len(queued(installed)) == 4
+    indexer._drain(None, indexer._interrupted, until_empty=False)
+    assert queued(installed) == []

@@ -93,20 +93,23 @@ class Indexer:
         return self._drain(limit, lambda: False, until_empty=True)
 
     def _drain(self, limit: int | None, stopping: Callable[[], bool], *, until_empty: bool) -> bool:
-        """Drain batch after batch; without ``until_empty``, only while the batches show a
-        backlog: what the writes queued while a batch ran waits for the next look, so that
-        under a steady stream of creates the thread indexes a batch per interval instead of
-        a transaction per handful of records (which cost ~1 ms of CPU per record)."""
+        """Drain batch after batch, asking ``stopping`` after each; without ``until_empty``,
+        only while the batches show a backlog: what the writes queued while a batch ran
+        waits for the next look, so that under a steady stream of creates the thread indexes
+        a batch per interval instead of a transaction per handful of records (which cost
+        ~1 ms of CPU per record)."""
         if self.is_empty():
             return True
         indexed = 0
-        while not stopping() and (limit is None or indexed < limit):
+        while limit is None or indexed < limit:
             budget = DRAIN if limit is None else min(DRAIN, limit - indexed)
             with self.db.write() as conn:
                 done = drain(conn, self.registry.snapshot(conn), budget)
             if not done.records:
                 return True
             indexed += done.records
+            if stopping():
+                return False
             if done.more:
                 continue
             if not until_empty:
@@ -132,13 +135,18 @@ class Indexer:
             self._thread.join()
             self._thread = None
 
+    def _interrupted(self) -> bool:
+        """Stop after this batch: the server is stopping, or a write waits (perhaps for
+        SQLite's write lock, which the batch holds)."""
+        return self._stop.is_set() or self._writes > 0
+
     def _run(self) -> None:
         pause = self.interval
         while not self._stop.wait(pause):
             if self.yielding():
                 continue
             try:
-                self._drain(None, self._stop.is_set, until_empty=False)
+                self._drain(None, self._interrupted, until_empty=False)
             except Exception:  # the database may be briefly away: retry, less and less often
                 pause = min(pause * 2, MAX_PAUSE)
                 log.exception("search indexer: indexing failed, retrying in %.1f s", pause)
