@@ -231,3 +231,21 @@ def test_a_column_of_sqlite_values_converts_as_each_value_does(zone_name: str) -
         column = driver_values.column_converter(sql_type, "sqlite", zone)
         assert one is not None and column is not None
         assert column(values) == [None if v is None else one(v) for v in values]
+
+
+@pytest.mark.parametrize("zone_name", ZONES)
+def test_a_column_of_psycopg_date_times_converts_as_each_value_does(zone_name: str) -> None:
+    zone = ZoneInfo(zone_name)
+    values = [
+        datetime(2026, 11, 23, 2, 30, tzinfo=UTC),
+        datetime(2026, 11, 23, 2, 30, 0, 120, tzinfo=UTC),
+        datetime(1900, 1, 1, 0, 0, 1, tzinfo=ZoneInfo("Etc/UTC")),
+        datetime(2026, 3, 8, 7, 30, tzinfo=UTC),  # New York's change of offset
+        datetime(2026, 11, 23, 10, 30, 5, tzinfo=ZoneInfo("Asia/Shanghai")),
+        None,
+    ]
+    one = driver_values.converter(UtcDateTime(), "postgresql", zone)
+    column = driver_values.column_converter(UtcDateTime(), "postgresql", zone)
+    assert one is not None and column is not None
+    exact = [None if v is None else v.astimezone(zone).isoformat() for v in values]
+    assert column(values) == [None if v is None else one(v) for v in values] == exact

@@ -57,8 +57,8 @@ def column_converter(
     inline rather than by a call per value."""
     if dialect == "sqlite" and isinstance(sql_type, UuidText):
         return dashed_uuids
-    if dialect == "sqlite" and isinstance(sql_type, UtcDateTime):
-        return _sqlite_datetimes(zone)
+    if isinstance(sql_type, UtcDateTime):
+        return _sqlite_datetimes(zone) if dialect == "sqlite" else _aware_datetimes(zone)
     convert = converter(sql_type, dialect, zone)
     return None if convert is None else each(convert)
 
@@ -198,6 +198,26 @@ def _sqlite_datetimes(zone: ZoneInfo) -> ConvertColumn:
             from_text(v)
             if v.__class__ is str and len(v) == 26 and v[19] == "."
             else (None if v is None else other(v))
+            for v in values
+        ]
+
+    return convert_column
+
+
+def _aware_datetimes(zone: ZoneInfo) -> ConvertColumn:
+    """:meth:`LocalTimes.from_datetime` for a column of psycopg's aware date-times: those
+    in UTC (the session's zone) go through their text, which C writes, to the
+    :meth:`LocalTimes.from_text` shortcut."""
+    local = local_times(zone)
+    from_text, other = local.from_text, local.from_datetime
+
+    def convert_column(values: Sequence[Any]) -> list[Any]:
+        return [
+            None
+            if v is None
+            else other(v)
+            if v.utcoffset()
+            else from_text(v.isoformat(" ", "microseconds")[:26])
             for v in values
         ]
 
