@@ -89,3 +89,15 @@ def test_search_reindex_rebuilds_the_index_of_every_object_or_one(env: CliRunner
     assert one.exit_code == 0 and one.output.strip() == "account: 5 records indexed"
     unknown = env.invoke(app, ["search", "reindex", "--object", "nothing"])
     assert unknown.exit_code == 1 and "no object" in unknown.output
+
+
+def test_demo_loads_more_accounts_than_one_bulk_call_takes(
+    env: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from guanxi.modules.customers import demo
+
+    monkeypatch.setattr(demo, "MAX_BULK", 4)  # as if 10 accounts were 2,500 or more
+    assert env.invoke(app, ["migrate"]).exit_code == 0
+    loaded = env.invoke(app, ["demo", "--accounts", "10"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "'account': 10" in loaded.output

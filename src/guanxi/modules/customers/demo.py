@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from guanxi.modules.customers import fake
-from guanxi.platform.records.context import Ctx
+from guanxi.platform.records.context import MAX_BULK, Ctx
 from guanxi.platform.records.service import create_many
 
 
@@ -66,7 +66,11 @@ def load(
         ).isoformat()
         rows.append(row)
         companies.append(company)
-    created = create_many(ctx, "account", rows).records
+    created = [
+        record
+        for start in range(0, len(rows), MAX_BULK)
+        for record in create_many(ctx, "account", rows[start : start + MAX_BULK]).records
+    ]
     contact_rows = []
     serial = 0
     for account, company in zip(created, companies, strict=True):
@@ -86,5 +90,6 @@ def load(
                     "owner_id": account["owner_id"],
                 }
             )
-    create_many(ctx, "contact", contact_rows, return_records=False)
+    for start in range(0, len(contact_rows), MAX_BULK):
+        create_many(ctx, "contact", contact_rows[start : start + MAX_BULK], return_records=False)
     return {"account": len(created), "contact": len(contact_rows)}
