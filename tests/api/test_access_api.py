@@ -195,6 +195,25 @@ def test_a_hidden_field_never_appears_and_read_only_fields_refuse_writes(
     )
 
 
+def test_users_who_see_different_fields_never_share_a_read_plan(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    """Reads reuse a select list per field visibility (reader.read_plan): whoever reads
+    first, each user gets the fields their own roles show."""
+    record = account_for(admin, "rep_zhang", demo_org, "先读后读科技", level="key")
+    director, zhang = persona("director_li"), persona("rep_zhang")
+    for _ in range(2):
+        assert "annual_revenue" in director.ok("GET", f"/records/account/{record['id']}")
+        assert "annual_revenue" not in zhang.ok("GET", f"/records/account/{record['id']}")
+        assert (
+            "annual_revenue" in director.ok("POST", "/records/account/query", json={})["records"][0]
+        )
+        assert (
+            "annual_revenue"
+            not in zhang.ok("POST", "/records/account/query", json={})["records"][0]
+        )
+
+
 def test_counts_and_cursors_are_right_under_scope(
     admin: Api, persona: Persona, demo_org: DemoOrg
 ) -> None:

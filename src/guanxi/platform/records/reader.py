@@ -51,6 +51,12 @@ def _converter(kind: str, zone: ZoneInfo) -> Callable[[Any], Any] | None:
     return None
 
 
+def _column_converter(kind: str, zone: ZoneInfo) -> ConvertColumn | None:
+    """:func:`_converter` for a column of values (None stays None)."""
+    convert = _converter(kind, zone)
+    return None if convert is None else driver_values.each(convert)
+
+
 def formula_number(value: Any, scale: int | None = None) -> str:
     """A computed number as exact text, identical on SQLite (float) and PostgreSQL (NUMERIC)."""
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
@@ -130,8 +136,7 @@ class Selection:
             _, expr, raw = outputs[index]
             if selected and raw:
                 return driver_values.column_converter(expr.type, dialect, zone)
-            plain = _converter(kind, zone)
-            return None if plain is None else driver_values.each(plain)
+            return _column_converter(kind, zone)
 
         keys: list[str] = []
         columns: list[ColumnBuilder] = []
@@ -148,8 +153,7 @@ class Selection:
         for path in self.paths:
             kind = self.scope.resolve(path).kind
             keys.append(path)
-            plain = _converter(kind, zone)
-            columns.append(_column(position, plain and driver_values.each(plain)))
+            columns.append(_column(position, _column_converter(kind, zone)))
             position += 1
 
         def render(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
