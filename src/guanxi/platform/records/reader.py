@@ -216,17 +216,21 @@ def _column(index: int, convert: ConvertColumn | None) -> ColumnBuilder:
 
 @dataclass(frozen=True)
 class ReadPlan:
-    """How to read an object's records: the selection, its select list and a renderer."""
+    """How to read an object's records: the selection, its ``SELECT`` and renderers."""
 
     selection: Selection
-    columns: list[ColumnElement[Any]]
-    render: RowsRenderer  # rows holding the driver's values of ``columns``
     zone: ZoneInfo
 
     @cached_property
     def select(self) -> Select[Any]:
-        """``SELECT`` of the columns, to add the rest to (statements are immutable)."""
-        return select(*self.columns)
+        """``SELECT`` of the selection's columns, to add the rest to (statements are
+        immutable)."""
+        return select(*self.selection.columns())
+
+    @cached_property
+    def render(self) -> RowsRenderer:
+        """Renders rows holding the driver's values of :attr:`select`'s columns."""
+        return self.selection.rows_renderer(self.zone, selected=True)
 
     @cached_property
     def render_written(self) -> RowsRenderer:
@@ -259,20 +263,15 @@ def read_plan(
         )
         if shared is not None:
             return shared
-    selection = make_selection(scope, requested, include_deleted_at=include_deleted_at)
-    return ReadPlan(
-        selection, selection.columns(), selection.rows_renderer(zone, selected=True), zone
-    )
+    return ReadPlan(make_selection(scope, requested, include_deleted_at=include_deleted_at), zone)
 
 
 def _shared_plan(scope: QueryScope, zone: ZoneInfo, *, include_deleted_at: bool) -> ReadPlan | None:
     """The default plan built on a scope of its own, or None when it needs joins."""
     own = QueryScope(scope.snap, scope.obj, scope.dialect, scope.policy)
-    selection = make_selection(own, None, include_deleted_at=include_deleted_at)
-    columns = selection.columns()
-    if own.from_clause() is not own.base:
-        return None
-    return ReadPlan(selection, columns, selection.rows_renderer(zone, selected=True), zone)
+    plan = ReadPlan(make_selection(own, None, include_deleted_at=include_deleted_at), zone)
+    plan.select  # noqa: B018 - resolving the columns adds any joins they need to ``own``
+    return plan if own.from_clause() is own.base else None
 
 
 def make_selection(

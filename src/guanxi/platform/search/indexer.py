@@ -13,8 +13,8 @@ The thread is background work and yields to the foreground (ADR 0010): writes ru
 :meth:`Indexer.writing`, and the thread drains only after an interval without any, or once
 it has put indexing off for ``max_lag`` seconds. Indexing competes with writes for the
 same cores, the same interpreter lock and, on SQLite, the one write lock; putting it after
-a burst of writes lets the burst run at full speed, and searches never wait on it since
-they catch up first.
+a burst of writes lets the burst run at full speed. Searches do not depend on the thread:
+they index what is queued first.
 """
 
 from __future__ import annotations
@@ -75,7 +75,8 @@ class Indexer:
 
     def yielding(self) -> bool:
         """Whether the thread should leave indexing for later: a write is running or ran
-        within the last interval, and indexing has not been put off for ``max_lag`` yet."""
+        within the last interval, and indexing has not been put off for ``max_lag`` yet.
+        The thread asks once per look; the first "yes" starts the ``max_lag`` clock."""
         now = self._monotonic()
         if not self._writes and now - self._last_write >= self.interval:
             self._put_off_since = None
