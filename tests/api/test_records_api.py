@@ -329,3 +329,30 @@ def test_include_works_with_an_explicit_field_list_and_failed_bulk_delete_is_422
         json={"ids": ["01890000-0000-7000-8000-000000000000"], "all_or_none": False},
     )
     assert failed.status_code == 422 and failed.json()["deleted"] == 0
+
+
+def test_tiny_decimals_read_as_plain_numbers_everywhere(admin: Api) -> None:
+    """0.00000001 is never shown as 1E-8: not on create, read, query, formula or history."""
+    admin.ok("POST", "/meta/objects", 201, json={"name": "rate", "label": {"en": "Rate"}})
+    for field in [
+        {"name": "fee", "type": "decimal", "precision": 18, "scale": 8},
+        {"name": "share", "type": "percent"},
+        {"name": "double_fee", "type": "formula", "expression": "fee * 2"},
+    ]:
+        admin.ok("POST", "/meta/objects/rate/fields", 201, json={"label": {"en": "x"}, **field})
+    created = admin.ok("POST", "/records/rate", 201, json={"fee": "0.00000001"})
+    assert created["fee"] == "0.00000001"
+    assert admin.ok("GET", f"/records/rate/{created['id']}")["fee"] == "0.00000001"
+    changed = admin.ok(
+        "PATCH",
+        f"/records/rate/{created['id']}",
+        json={"fee": "-0.00000005"},
+        headers={"If-Match": '"1"'},
+    )
+    assert changed["fee"] == "-0.00000005"
+    page = admin.ok("POST", "/records/rate/query", json={"fields": ["fee", "double_fee"]})
+    assert page["records"][0]["fee"] == "-0.00000005"
+    assert page["records"][0]["double_fee"] == "-0.0000001"
+    entries = admin.ok("GET", f"/records/rate/{created['id']}/history")["entries"]
+    fee = next(e for e in entries if e["field"] == "fee" and e["old"] is not None)
+    assert (fee["old"], fee["new"]) == ("0.00000001", "-0.00000005")

@@ -60,18 +60,9 @@ def login(
     Returns instead of raising so that the caller commits the failure count and the
     audit entry. Unknown e-mail and wrong password give the same answer.
     """
-    row = conn.execute(select(gx_user).where(gx_user.c.email == email.strip().lower())).first()
     where: dict[str, Any] = {"ip": ip, "user_agent": user_agent}
-    if row is None or not row.active:
-        audit.record(
-            conn,
-            "login.failed",
-            now=now,
-            actor_id=None,
-            target=email[:200],
-            details={"reason": "unknown"},
-            **where,
-        )
+    row = _active_user(conn, email, where, now, failure="unknown")
+    if row is None:
         return LoginResult(False, "wrong e-mail or password")
     if row.locked_until is not None and row.locked_until > now:
         audit.record(conn, "login.locked", now=now, actor_id=row.id, target=row.email, **where)
@@ -118,20 +109,30 @@ def login_sso(
     conn: Connection, *, email: str, ip: str | None, user_agent: str | None, now: datetime
 ) -> LoginResult:
     """A session for the active user whose e-mail an identity provider has verified."""
-    row = conn.execute(select(gx_user).where(gx_user.c.email == email.strip().lower())).first()
     where: dict[str, Any] = {"ip": ip, "user_agent": user_agent}
-    if row is None or not row.active:
-        audit.record(
-            conn,
-            "login.failed",
-            now=now,
-            actor_id=None,
-            target=email[:200],
-            details={"reason": "sso_unknown"},
-            **where,
-        )
+    row = _active_user(conn, email, where, now, failure="sso_unknown")
+    if row is None:
         return LoginResult(False, "no active Guanxi user has this e-mail address")
     return _start(conn, row, "login.sso", where, now)
+
+
+def _active_user(
+    conn: Connection, email: str, where: dict[str, Any], now: datetime, *, failure: str
+) -> Any:
+    """The active user with this e-mail, or None after auditing a failed sign-in."""
+    row = conn.execute(select(gx_user).where(gx_user.c.email == email.strip().lower())).first()
+    if row is not None and row.active:
+        return row
+    audit.record(
+        conn,
+        "login.failed",
+        now=now,
+        actor_id=None,
+        target=email[:200],
+        details={"reason": failure},
+        **where,
+    )
+    return None
 
 
 def _start(

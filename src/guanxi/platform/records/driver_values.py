@@ -31,6 +31,7 @@ from guanxi.kernel.sqltypes import (
     unscaled,
     utc_moment,
 )
+from guanxi.platform.records.values import decimal_text
 
 Convert = Callable[[Any], Any]
 JSON_LISTS = frozenset({"tags", "multi_picklist"})  # JSON arrays of strings
@@ -91,7 +92,7 @@ def converter(sql_type: TypeEngine[Any], dialect: str, zone: ZoneInfo) -> Conver
     if isinstance(sql_type, UtcDateTime):
         return _sqlite_datetime(zone) if sqlite else local_times(zone).from_datetime
     if isinstance(sql_type, ExactDecimal):
-        return _scaled(sql_type.scale) if sqlite else str
+        return _scaled(sql_type.scale) if sqlite else decimal_text
     if isinstance(sql_type, Boolean):
         return bool if sqlite else None
     if isinstance(sql_type, Date):
@@ -226,16 +227,14 @@ def _aware_datetimes(zone: ZoneInfo) -> ConvertColumn:
 
 def _scaled(scale: int) -> Convert:
     """SQLite stores an exact decimal as a scaled integer (ADR 0003): 1234 at scale 2 is
-    ``"12.34"``, the text ``str(Decimal)`` gives. That text turns scientific below 10⁻⁶
-    (``1E-7``): such values take the ``Decimal`` path, so the text stays the same."""
+    ``"12.34"``, as :func:`decimal_text` writes the decimal."""
     if scale == 0:
         return str
-    plain_from = 10 ** (scale - 6) if scale > 6 else 0
 
     def convert(value: Any) -> str:
-        if isinstance(value, int) and (value >= plain_from or -value >= plain_from):
+        if isinstance(value, int):
             digits = str(-value if value < 0 else value).rjust(scale + 1, "0")
             return ("-" if value < 0 else "") + digits[:-scale] + "." + digits[-scale:]
-        return str(unscaled(value, scale))
+        return decimal_text(unscaled(value, scale))
 
     return convert

@@ -27,7 +27,7 @@ from guanxi.platform.query.paths import SYSTEM_KINDS, QueryScope
 from guanxi.platform.query.sorting import after, decode_cursor, encode_cursor, order_by, parse_sort
 from guanxi.platform.records import driver_values
 from guanxi.platform.records.driver_values import ConvertColumn
-from guanxi.platform.records.values import plain
+from guanxi.platform.records.values import decimal_text, plain
 
 MAX_LIMIT = 1000
 SYSTEM_OUT = tuple(f for f in SYSTEM_FIELDS if f != "deleted_at")
@@ -38,8 +38,10 @@ UUID_KINDS = frozenset({"id", "user", "lookup", "file"})  # stored as Uuid colum
 
 def _converter(kind: str, zone: ZoneInfo) -> Callable[[Any], Any] | None:
     """How a stored value becomes JSON: None means "as it is"."""
-    if kind in {"id", "user", "lookup", "file", "decimal", "percent"}:
+    if kind in UUID_KINDS:
         return str
+    if kind in {"decimal", "percent"}:
+        return decimal_text
     if kind == "datetime":
         return lambda value: value.astimezone(zone).isoformat()
     if kind == "date":
@@ -61,7 +63,7 @@ def formula_number(value: Any, scale: int | None = None) -> str:
     """A computed number as exact text, identical on SQLite (float) and PostgreSQL (NUMERIC)."""
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if scale is not None:
-        return str(number.quantize(Decimal(1).scaleb(-scale)))
+        return decimal_text(number.quantize(Decimal(1).scaleb(-scale)))
     text = format(number.normalize(), "f")
     return text if text != "-0" else "0"
 
@@ -169,7 +171,7 @@ class Selection:
         self, f: FieldDef, index: int, convert: Callable[[int, str], ConvertColumn | None]
     ) -> ColumnBuilder:
         if f.type == "currency":
-            amounts_text = convert(index, "decimal") or driver_values.each(str)
+            amounts_text = convert(index, "decimal") or driver_values.each(decimal_text)
 
             def currency(stored: Sequence[Sequence[Any]]) -> list[Any]:
                 return [

@@ -9,12 +9,18 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 
+def decimal_text(number: Decimal) -> str:
+    """An exact decimal as plain text: ``0.00000001``, never the ``1E-8`` ``str`` gives."""
+    text = str(number)
+    return text if "E" not in text else format(number, "f")
+
+
 def plain(value: Any, zone: ZoneInfo | None = None) -> Any:
     """JSON-ready form: decimals as exact strings, date-times in ``zone`` (UTC if none)."""
     if value is None or isinstance(value, (str, bool, int)):
         return value
     if isinstance(value, Decimal):
-        return str(value)
+        return decimal_text(value)
     if isinstance(value, datetime):
         return value.astimezone(zone).isoformat() if zone else value.isoformat()
     if isinstance(value, (date, UUID)):
