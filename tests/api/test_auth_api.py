@@ -18,7 +18,8 @@ def test_a_revoked_token_fails_on_its_very_next_request(rep_zhang: Api) -> None:
     created = rep_zhang.ok("POST", "/auth/tokens", 201, json={"name": "script"})
     script = Api(rep_zhang.client, created["token"])
     assert script.ok("GET", "/auth/me")["email"] == "rep.zhang@example.com"
-    assert created["id"] in {t["id"] for t in rep_zhang.ok("GET", "/auth/tokens")["tokens"]}
+    tokens = {t["id"]: t for t in rep_zhang.ok("GET", "/auth/tokens")["tokens"]}
+    assert tokens[created["id"]]["created_at"].endswith("+08:00")  # in the user's zone
     rep_zhang.ok("DELETE", f"/auth/tokens/{created['id']}", 204)
     assert script.get("/auth/me").status_code == 401
 
@@ -31,7 +32,7 @@ def test_read_only_tokens_cannot_write(rep_zhang: Api) -> None:
 
 
 def test_five_wrong_passwords_lock_the_account_and_the_audit_log_shows_it(
-    client: TestClient, demo_org: DemoOrg, persona: Persona, clock: FixedClock
+    client: TestClient, demo_org: DemoOrg, persona: Persona, clock: FixedClock, admin: Api
 ) -> None:
     for _ in range(5):
         assert login(client, "rep.wang@example.com", "wrong-password-1")[0] == 401
@@ -43,6 +44,10 @@ def test_five_wrong_passwords_lock_the_account_and_the_audit_log_shows_it(
     ]
     assert actions[:3] == ["login.locked", "login.lockout", "login.failed"]
     assert actions.count("login.failed") == 5
+    entries = ceo.ok("GET", "/admin/audit", params={"action": "login.*"})["entries"]
+    assert all(e["at"].endswith("+08:00") for e in entries)  # in the reader's zone
+    wang = admin.ok("GET", f"/admin/users/{demo_org.users['rep_wang']}")
+    assert wang["locked_until"].endswith("+08:00")
     assert persona("rep_zhang").get("/admin/audit").status_code == 403
     clock.advance(minutes=16)
     assert login(client, "rep.wang@example.com")[0] == 200

@@ -137,7 +137,7 @@ def create_user_endpoint(body: UserIn, services: ServicesDep, actor: ActorDep) -
 def get_user(user_id: UUID, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     with services.read(actor) as ctx:
         _require(ctx, "manage_users")
-        return describe_user(ctx.conn, user_id)
+        return describe_user(ctx.conn, user_id, ctx.zone)
 
 
 @router.patch("/users/{user_id}")
@@ -146,7 +146,7 @@ def update_user(
 ) -> dict[str, Any]:
     with services.write(actor) as ctx:
         _require(ctx, "manage_users")
-        current = describe_user(ctx.conn, user_id)
+        current = describe_user(ctx.conn, user_id, ctx.zone)
         given = body.model_dump(exclude_unset=True)
         if "department_id" in given or "manager_id" in given:
             org.set_placement(
@@ -169,7 +169,7 @@ def update_user(
         if body.password is not None:
             set_password(ctx.conn, user_id, body.password, now=ctx.now)
             ctx.audit("user.password_reset", str(user_id))
-        return describe_user(ctx.conn, user_id)
+        return describe_user(ctx.conn, user_id, ctx.zone)
 
 
 @router.post("/roles", status_code=201)
@@ -238,6 +238,7 @@ def audit_log(
             since=since,
             before_id=before_id,
             limit=limit,
+            zone=ctx.zone,
         )
     return {
         "entries": entries,

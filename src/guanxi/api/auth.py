@@ -142,7 +142,7 @@ def me(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     with services.read(actor) as ctx:
         user_id = ctx.actor.user_id
         assert user_id is not None
-        out = describe_user(ctx.conn, user_id)
+        out = describe_user(ctx.conn, user_id, ctx.zone)
         policy = ctx.actor.policy
         out["rights"] = sorted(policy.rights) if not policy.superuser else ["*"]
         out["objects"] = {
@@ -158,7 +158,7 @@ def me(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
 def list_tokens(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     with services.read(actor) as ctx:
         assert ctx.actor.user_id is not None
-        return {"tokens": sessions.list_tokens(ctx.conn, ctx.actor.user_id)}
+        return {"tokens": sessions.list_tokens(ctx.conn, ctx.actor.user_id, ctx.zone)}
 
 
 @router.post("/tokens", status_code=201)

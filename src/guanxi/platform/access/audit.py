@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert, select
 
@@ -43,8 +44,10 @@ def entries(
     since: datetime | None = None,
     before_id: int | None = None,
     limit: int = 100,
+    zone: ZoneInfo,
 ) -> list[dict[str, Any]]:
-    """Newest first; page with ``before_id`` (the last id of the previous page)."""
+    """Newest first; page with ``before_id`` (the last id of the previous page). Times are
+    shown in ``zone``, the reader's."""
     stmt = select(gx_audit).order_by(gx_audit.c.id.desc()).limit(limit)
     if action:
         stmt = (
@@ -61,7 +64,7 @@ def entries(
     return [
         {
             "id": r.id,
-            "at": r.at.isoformat(),
+            "at": r.at.astimezone(zone).isoformat(),
             "action": r.action,
             "actor_id": None if r.actor_id is None else str(r.actor_id),
             "target": r.target,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
@@ -204,7 +205,8 @@ def revoke_token(conn: Connection, user_id: UUID, token_id: UUID, *, now: dateti
     return result.rowcount == 1
 
 
-def list_tokens(conn: Connection, user_id: UUID) -> list[dict[str, Any]]:
+def list_tokens(conn: Connection, user_id: UUID, zone: ZoneInfo) -> list[dict[str, Any]]:
+    """The user's API tokens, oldest first, with times in ``zone``."""
     rows = conn.execute(
         select(gx_api_token)
         .where(gx_api_token.c.user_id == user_id)
@@ -215,8 +217,8 @@ def list_tokens(conn: Connection, user_id: UUID) -> list[dict[str, Any]]:
             "id": str(r.id),
             "name": r.name,
             "scope": r.scope,
-            "created_at": r.created_at.isoformat(),
-            "expires_at": r.expires_at.isoformat() if r.expires_at else None,
+            "created_at": r.created_at.astimezone(zone).isoformat(),
+            "expires_at": r.expires_at.astimezone(zone).isoformat() if r.expires_at else None,
             "revoked": r.revoked_at is not None,
         }
         for r in rows

@@ -191,8 +191,9 @@ def actor_for(conn: Connection, user: Any, *, can_write: bool = True, **extra: A
     )
 
 
-def describe_user(conn: Connection, user_id: UUID) -> dict[str, Any]:
-    """A user as the API shows it (never the password hash or 2FA secret)."""
+def describe_user(conn: Connection, user_id: UUID, zone: ZoneInfo) -> dict[str, Any]:
+    """A user as the API shows it (never the password hash or 2FA secret), with times in
+    ``zone``, the reader's."""
     row = conn.execute(select(gx_user).where(gx_user.c.id == user_id)).first()
     if row is None:
         raise NotFound("no such user")
@@ -214,5 +215,7 @@ def describe_user(conn: Connection, user_id: UUID) -> dict[str, Any]:
         "manager_id": None if row.manager_id is None else str(row.manager_id),
         "roles": [{"id": str(r.id), "name": r.name} for r in roles],
         "two_factor": bool(row.totp_secret),
-        "locked_until": None if row.locked_until is None else row.locked_until.isoformat(),
+        "locked_until": (
+            None if row.locked_until is None else row.locked_until.astimezone(zone).isoformat()
+        ),
     }
