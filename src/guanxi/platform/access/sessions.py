@@ -22,7 +22,7 @@ from guanxi.kernel.ids import uuid7
 from guanxi.platform.access import audit, twofactor
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.access.tables import gx_api_token, gx_session, gx_user
-from guanxi.platform.access.users import actor_for, verify_password
+from guanxi.platform.access.users import ACTOR_COLUMNS, actor_for, verify_password
 from guanxi.platform.metadata.state import state_versions
 
 MAX_FAILURES = 5
@@ -159,7 +159,7 @@ def _start(
 
 _BY_SESSION = (  # built once: it runs on every cookie-authenticated request
     select(
-        gx_user,
+        *ACTOR_COLUMNS,
         gx_session.c.id.label("session_id"),
         gx_session.c.csrf_token,
         gx_session.c.expires_at,

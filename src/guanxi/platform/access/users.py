@@ -143,10 +143,17 @@ def create_token(
     return token_id, secret
 
 
+# What actor_for reads of a user: not the password hash or other columns a request never
+# needs (each column is work for the driver on every request).
+ACTOR_COLUMNS = tuple(
+    gx_user.c[name]
+    for name in ("id", "name", "email", "is_admin", "active", "locale", "time_zone", "totp_secret")
+)
+
 # Built once: this runs on every request, and building a statement costs more than running it.
 _BY_TOKEN = (
     select(
-        gx_user,
+        *ACTOR_COLUMNS,
         gx_api_token.c.scope,
         gx_api_token.c.expires_at,
         gx_api_token.c.revoked_at,
@@ -170,7 +177,7 @@ def authenticate_token(conn: Connection, token: str, *, now: datetime) -> Actor:
 def actor_for(conn: Connection, user: Any, *, can_write: bool = True, **extra: Any) -> Actor:
     """The acting user with their compiled permissions.
 
-    ``user`` is a row of ``gx_user``; when it also carries ``meta_version`` and
+    ``user`` is a row with at least :data:`ACTOR_COLUMNS`; when it also carries ``meta_version`` and
     ``access_version`` (see ``state_versions``) the policy may come from the cache and the
     metadata snapshot needs no query of its own."""
     mapping = user._mapping if hasattr(user, "_mapping") else {}
