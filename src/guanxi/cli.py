@@ -219,7 +219,9 @@ def search_reindex(
         None, "--object", help="only this object (default: every object)"
     ),
 ) -> None:
-    """Rebuild the search index from the records (after a restore or a direct data load)."""
+    """Rebuild the search index from the records (after a restore or a direct data load).
+
+    One transaction: searches see the old index until it commits; on SQLite, writes wait."""
     from guanxi.platform.metadata.registry import Registry
     from guanxi.platform.search.index import reindex
 
