@@ -36,3 +36,23 @@ def test_a_write_in_a_read_transaction_is_refused_on_postgresql(empty_db: Databa
     table = counter(empty_db)
     with pytest.raises(DBAPIError, match="read-only transaction"), empty_db.read() as conn:
         conn.execute(insert(table).values(id=3))
+
+
+def test_json_columns_read_back_exactly(empty_db: Database) -> None:
+    """JSON is decoded with orjson (fast) and falls back to the standard library for what
+    orjson refuses, such as integers wider than 64 bits."""
+    from sqlalchemy import JSON
+
+    table = Table(
+        "t_json", MetaData(), Column("id", Integer, primary_key=True), Column("doc", JSON)
+    )
+    docs = [
+        {"tags": ["续约", "老客户"], "n": 1.5, "ok": True, "none": None},
+        {"wide": 2**70, "neg": -(2**65)},
+        ["a", {"b": [1, 2, 3]}],
+    ]
+    with empty_db.write() as conn:
+        table.create(conn)
+        conn.execute(insert(table), [{"id": i, "doc": d} for i, d in enumerate(docs)])
+    with empty_db.read() as conn:
+        assert list(conn.execute(select(table.c.doc).order_by(table.c.id)).scalars()) == docs
