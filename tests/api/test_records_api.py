@@ -336,7 +336,6 @@ def test_tiny_decimals_read_as_plain_numbers_everywhere(admin: Api) -> None:
     admin.ok("POST", "/meta/objects", 201, json={"name": "rate", "label": {"en": "Rate"}})
     for field in [
         {"name": "fee", "type": "decimal", "precision": 18, "scale": 8},
-        {"name": "share", "type": "percent"},
         {"name": "double_fee", "type": "formula", "expression": "fee * 2"},
     ]:
         admin.ok("POST", "/meta/objects/rate/fields", 201, json={"label": {"en": "x"}, **field})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select
+from sqlalchemy import JSON, Column, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
 
 from guanxi.kernel.db import Database
@@ -41,8 +41,6 @@ def test_a_write_in_a_read_transaction_is_refused_on_postgresql(empty_db: Databa
 def test_json_columns_read_back_exactly(empty_db: Database) -> None:
     """JSON is decoded with orjson (fast) and falls back to the standard library for what
     orjson refuses, such as integers wider than 64 bits."""
-    from sqlalchemy import JSON
-
     table = Table(
         "t_json", MetaData(), Column("id", Integer, primary_key=True), Column("doc", JSON)
     )

@@ -177,9 +177,9 @@ def authenticate_token(conn: Connection, token: str, *, now: datetime) -> Actor:
 def actor_for(conn: Connection, user: Any, *, can_write: bool = True, **extra: Any) -> Actor:
     """The acting user with their compiled permissions.
 
-    ``user`` is a row with at least :data:`ACTOR_COLUMNS`; when it also carries ``meta_version`` and
-    ``access_version`` (see ``state_versions``) the policy may come from the cache and the
-    metadata snapshot needs no query of its own."""
+    ``user`` is a row with at least :data:`ACTOR_COLUMNS`; when it also carries
+    ``meta_version`` and ``access_version`` (see ``state_versions``) the policy may come
+    from the cache and the metadata snapshot needs no query of its own."""
     mapping = user._mapping if hasattr(user, "_mapping") else {}
     return Actor(
         user_id=user.id,
