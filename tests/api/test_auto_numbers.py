@@ -3,10 +3,11 @@ behind each other unless the field asks to be gapless (ADR 0008)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from guanxi.bootstrap import migrate
@@ -17,6 +18,7 @@ from guanxi.platform.metadata import counters
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.records import service
 from guanxi.platform.records.context import Ctx
+from guanxi.platform.search.tables import gx_search_queue
 from tests.api.conftest import Api
 
 
@@ -53,6 +55,59 @@ def test_numbers_continue_in_order_across_single_and_bulk_creates(admin: Api) ->
         "POST", "/records/contract/bulk", 201, json={"records": [{"title": t} for t in "乙丙丁"]}
     )["records"]
     assert [first["no"], *(r["no"] for r in bulk)] == ["HT-0007", "HT-0008", "HT-0009", "HT-0010"]
+
+
+def test_a_number_outgrowing_its_counter_is_kept_whole_and_dated_in_the_users_zone(
+    installed_db: Database, admin: Api
+) -> None:
+    contract_object(admin, format="HT-{YYYY}{MM}{DD}-{00}", start=99)
+    registry = Registry()
+    evening_utc = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # already the 24th in Shanghai
+
+    def create_at(title: str, actor: Actor) -> str:
+        with installed_db.write() as conn:
+            ctx = Ctx.open(conn, registry, actor, evening_utc)
+            return str(service.create(ctx, "contract", {"title": title})["no"])
+
+    shanghai, london = Actor(user_id=None), Actor(user_id=None, time_zone="Europe/London")
+    assert create_at("甲", shanghai) == "HT-20261124-99"
+    assert create_at("乙", shanghai) == "HT-20261124-100"  # not cut to two digits
+    assert create_at("丙", london) == "HT-20261123-101"
+    bulk = admin.ok("POST", "/records/contract/bulk", 201, json={"records": [{"title": "丁"}]})
+    assert bulk["records"][0]["no"] == "HT-20261123-102"  # the test clock: 10:30 in Shanghai
+
+
+def test_an_object_with_two_numbers_gets_both_in_one_create(admin: Api) -> None:
+    contract_object(admin)
+    admin.ok(
+        "POST",
+        "/meta/objects/contract/fields",
+        201,
+        json={"name": "ref", "type": "auto_number", "label": "Ref", "format": "R{000}/{YY}"},
+    )
+    first = admin.ok("POST", "/records/contract", 201, json={"title": "甲"})
+    second = admin.ok("GET", f"/records/contract/{first['id']}")
+    assert (first["no"], first["ref"]) == (second["no"], second["ref"]) == ("HT-0001", "R001/26")
+
+
+def test_a_create_the_database_refuses_writes_nothing(
+    installed_db: Database, admin: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two creates racing for a unique value both pass the check; the database stops one."""
+    contract_object(admin)
+    admin.ok("PATCH", "/meta/objects/contract/fields/title", json={"unique": True})
+    assert create(admin, "甲").status_code == 201
+    queued = queue_length(installed_db)
+    monkeypatch.setattr(service, "check_unique", lambda *args, **kwargs: [])
+    refused = create(admin, "甲")
+    assert refused.status_code == 409, refused.text
+    assert queue_length(installed_db) == queued
+    assert [r["no"] for r in admin.ok("GET", "/records/contract")["records"]] == ["HT-0001"]
+
+
+def queue_length(db: Database) -> int:
+    with db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(gx_search_queue)).scalar_one())
 
 
 def test_a_create_refused_for_bad_input_uses_no_number(admin: Api) -> None:

@@ -20,8 +20,22 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Sequence, column, insert, select, table, update
+from sqlalchemy import (
+    Connection,
+    Sequence,
+    Text,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    insert,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.schema import CreateSequence
+from sqlalchemy.sql.elements import ColumnElement
 
 from guanxi.platform.metadata.model import FieldDef
 from guanxi.platform.metadata.tables import gx_sequence, sequence_key
@@ -46,6 +60,28 @@ def sequence_name(object_name: str, field_name: str) -> str:
 
 def sequence_of(f: FieldDef) -> Sequence:
     return Sequence(sequence_name(f.object_name, f.name))
+
+
+def next_number_sql(f: FieldDef, width: int) -> ColumnElement[str]:
+    """The field's next number as SQL, for a statement that inserts one row on PostgreSQL:
+    the text before and after the counter are the bind parameters ``affix_keys(f)`` name,
+    the counter is ``nextval`` (called once), zero-padded to ``width`` as ``str.zfill``
+    pads (a longer number is kept whole, where ``lpad`` would cut it)."""
+    before, after = affix_keys(f)
+    digits = select(cast(sequence_of(f).next_value(), Text).label("n")).subquery("gx_next")
+    padded = select(
+        case(
+            (func.length(digits.c.n) >= width, digits.c.n),
+            else_=func.lpad(digits.c.n, width, "0"),
+        )
+    ).scalar_subquery()
+    return bindparam(before, type_=Text()) + padded + bindparam(after, type_=Text())
+
+
+def affix_keys(f: FieldDef) -> tuple[str, str]:
+    """Names of the bind parameters of :func:`next_number_sql`: capitals, so that they
+    never meet a column's parameter (field names are lower case)."""
+    return f"GX_BEFORE_{f.name}", f"GX_AFTER_{f.name}"
 
 
 def create_counter(conn: Connection, f: FieldDef) -> None:

@@ -984,6 +984,16 @@ class AutoNumberType(FieldType):
 
     def renderer(self, f: FieldDef, today: date) -> Callable[[int], str]:
         """``render`` for many counters of one day, the format taken apart once."""
+        prefix, width, suffix = self.affixes(f, today)
+
+        def render(counter: int) -> str:
+            return prefix + str(counter).zfill(width) + suffix
+
+        return render
+
+    def affixes(self, f: FieldDef, today: date) -> tuple[str, int, str]:
+        """The text before the counter, the counter's width and the text after it, on
+        ``today`` (a format has exactly one counter: ``check_config`` makes sure)."""
         dates = {
             "YYYY": f"{today.year:04d}",
             "YY": f"{today.year % 100:02d}",
@@ -991,21 +1001,19 @@ class AutoNumberType(FieldType):
             "DD": f"{today.day:02d}",
         }
         # split() with the token group gives literal, token, literal, … left to right,
-        # the same matches sub() replaces. A counter is kept as its width.
-        pieces: list[str | int] = []
+        # the same matches sub() replaces.
+        before: list[str] = []
+        after: list[str] = []
+        width = 0
         for i, part in enumerate(self.TOKEN.split(f.opt("format", "{000000}"))):
+            side = after if width else before
             if i % 2 == 0:
-                pieces.append(part)
+                side.append(part)
             elif part.startswith("0"):
-                pieces.append(len(part))
+                width = len(part)
             else:
-                pieces.append(dates[part])
-
-        def render(counter: int) -> str:
-            digits = str(counter)
-            return "".join(p if isinstance(p, str) else digits.zfill(p) for p in pieces)
-
-        return render
+                side.append(dates[part])
+        return "".join(before), width, "".join(after)
 
 
 class FormulaType(FieldType):

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
+from datetime import date
 from functools import partial
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, update
+from sqlalchemy import Insert, Table, and_, insert, update
 from sqlalchemy.exc import IntegrityError
 
 from guanxi.kernel.errors import (
@@ -25,7 +26,9 @@ from guanxi.kernel.errors import (
     VersionConflict,
 )
 from guanxi.kernel.ids import uuid7_batch
-from guanxi.platform.metadata.fieldtypes import field_type
+from guanxi.platform.metadata import counters
+from guanxi.platform.metadata.fieldtypes import AutoNumberType, field_type
+from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.query.paths import QueryScope
 from guanxi.platform.records import reader
 from guanxi.platform.records.context import (
@@ -87,10 +90,21 @@ def create_many(
     result = BulkResult(errors=errors)
     if not good:
         return result
+    # A single new record on PostgreSQL is one statement (see _insert_one).
+    one_statement = len(good) == 1 and ctx.conn.dialect.name == "postgresql"
+    numbered_in_sql = (
+        [
+            f
+            for f in obj.active_fields
+            if f.type == "auto_number" and counters.uses_sequence(f, "postgresql")
+        ]
+        if one_statement
+        else []
+    )
     numbers = {
         f.name: next_numbers(ctx, obj, f, len(good))
         for f in obj.active_fields
-        if f.type == "auto_number"
+        if f.type == "auto_number" and f not in numbered_in_sql
     }
     table = ctx.snap.table(obj.name)
     fields = obj.derived("field_columns", partial(FieldColumns, obj))
@@ -112,10 +126,18 @@ def create_many(
         owner_id = values.pop("owner_id", ctx.actor.user_id)
         inserts.append(fields.values(values, [record_id, owner_id]))
     try:
-        insert_rows(ctx.conn, table, columns, inserts, shared=shared)
+        if one_statement:
+            row = inserts[0]
+            params = {**dict(zip(columns, row, strict=True)), **shared}
+            new_numbers = _insert_one(ctx, obj, params, numbered_in_sql)
+            for f, number in zip(numbered_in_sql, new_numbers, strict=True):
+                row[columns.index(f.name)] = number
+        else:
+            insert_rows(ctx.conn, table, columns, inserts, shared=shared)
     except IntegrityError as error:
         raise_integrity(error)
-    search_index.enqueue(ctx.conn, obj, ids)
+    if not one_statement:
+        search_index.enqueue(ctx.conn, obj, ids)
     # No history rows for creates: the record's created_at/created_by_id say it all (and
     # history() shows them as the first entry), which halves the rows a bulk load writes.
     if not return_records or not ctx.actor.policy.can("read", obj.name):
@@ -145,6 +167,51 @@ def create_many(
             )
             result.records.extend(page.records)
     return result
+
+
+def _insert_one(
+    ctx: Ctx, obj: ObjectDef, params: dict[str, Any], numbered: list[FieldDef]
+) -> Sequence[str]:
+    """Insert one record on PostgreSQL in one statement; returns its ``numbered`` fields'
+    new numbers.
+
+    The numbers from the fields' sequences and the record's search-queue entry are part of
+    the ``INSERT`` (:func:`counters.next_number_sql`, :func:`search_index.enqueue_cte`)
+    instead of statements of their own: each statement costs a round trip and about
+    0.1 ms of SQLAlchemy's and psycopg's Python, a fifth of a create's time in the server.
+    """
+    key = ("insert_one", ctx.conn.dialect.name, *(f.name for f in numbered))
+    stmt = obj.derived(key, partial(_one_row_insert, ctx.snap.table(obj.name), obj, numbered))
+    today = ctx.now.astimezone(ctx.zone).date()
+    for f in numbered:
+        auto = field_type(f.type)
+        assert isinstance(auto, AutoNumberType)
+        before, _, after = auto.affixes(f, today)
+        before_key, after_key = counters.affix_keys(f)
+        params[before_key], params[after_key] = before, after
+        del params[f.name]  # the statement's own expression fills it
+    if search_index.searchable_fields(obj):
+        params.update(search_index.enqueue_params(obj, [params["id"]]))
+    result = ctx.conn.execute(stmt, params)
+    return tuple(result.one()) if numbered else ()
+
+
+def _one_row_insert(table: Table, obj: ObjectDef, numbered: list[FieldDef]) -> Insert:
+    """The statement :func:`_insert_one` runs for ``obj`` (made once per definition)."""
+    stmt = insert(table)
+    if numbered:
+        widths = {f.name: _counter_width(f) for f in numbered}
+        stmt = stmt.values(
+            {f.name: counters.next_number_sql(f, widths[f.name]) for f in numbered}
+        ).returning(*(table.c[f.name] for f in numbered))
+    queue = search_index.enqueue_cte(obj)
+    return stmt if queue is None else stmt.add_cte(queue)
+
+
+def _counter_width(f: FieldDef) -> int:
+    auto = field_type(f.type)
+    assert isinstance(auto, AutoNumberType)
+    return auto.affixes(f, date.min)[1]
 
 
 def create(ctx: Ctx, object_name: str, data: Any) -> dict[str, Any]:

@@ -19,7 +19,19 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from sqlalchemy import Connection, MetaData, Table, delete, func, insert, literal, or_, select
+from sqlalchemy import (
+    CTE,
+    Connection,
+    MetaData,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from guanxi.platform.access.policy import SUPERUSER, Policy
@@ -100,6 +112,33 @@ def enqueue(
     if changed is not None and not touches(obj, changed):
         return
     conn.execute(_ENQUEUE, {"object_name": obj.name, "record_ids": [i.hex for i in record_ids]})
+
+
+# Bind parameter names of :func:`enqueue_cte` (capitals never meet a column's parameter).
+QUEUE_OBJECT, QUEUE_IDS = "GX_QUEUE_OBJECT", "GX_QUEUE_IDS"
+
+
+def enqueue_cte(obj: ObjectDef) -> CTE | None:
+    """:func:`enqueue` as a CTE for the statement that writes the records (PostgreSQL runs
+    a data-modifying CTE whether or not the statement refers to it), so that queueing
+    costs no statement of its own; None when the object has nothing to index. Its
+    parameters: :func:`enqueue_params`."""
+    if not searchable_fields(obj):
+        return None
+    queue = gx_search_queue.c
+    row = select(
+        bindparam(QUEUE_OBJECT, type_=queue.object_name.type),
+        bindparam(QUEUE_IDS, type_=queue.record_ids.type),
+    )
+    # INSERT … SELECT: its columns are fixed, where VALUES would take in every column the
+    # outer statement's parameters name (``id``).
+    return (insert(gx_search_queue).from_select([queue.object_name, queue.record_ids], row)).cte(
+        "gx_queued"
+    )
+
+
+def enqueue_params(obj: ObjectDef, record_ids: Sequence[UUID]) -> dict[str, Any]:
+    return {QUEUE_OBJECT: obj.name, QUEUE_IDS: [i.hex for i in record_ids]}
 
 
 def touches(obj: ObjectDef, changed: Iterable[str]) -> bool:

@@ -88,6 +88,8 @@ gx_search_queue = Table(
     ),
     Column("object_name", String(63), nullable=False),
     Column("record_ids", TokenList(), nullable=False),
+    # Nothing reads a new row's id: no RETURNING on PostgreSQL for it.
+    implicit_returning=False,
 )
 
 FTS_TABLE = "gx_search_fts"
