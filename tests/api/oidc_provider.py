@@ -1,13 +1,15 @@
 """A small but real OpenID Connect provider for tests, served over HTTP on loopback.
 
 It speaks the authorisation code flow with PKCE and signs RS256 ID tokens, so Guanxi's
-Authlib client is exercised end to end (discovery, keys, token exchange, validation).
+client is exercised end to end (discovery, keys, token exchange, validation). Tests make it
+misbehave through ``signing_key`` and ``claims``.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 import socket
 import threading
@@ -18,7 +20,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import uvicorn
-from authlib.jose import JsonWebKey, jwt
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
@@ -26,15 +29,17 @@ from starlette.routing import Route
 
 CLIENT_ID = "guanxi-test"
 CLIENT_SECRET = "test-secret-123"
+KID = "test-key"
 
 
 class Provider:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
-        self.key = JsonWebKey.generate_key(
-            "RSA", 2048, is_private=True, options={"kid": "test-key"}
-        )
+        self.key = new_key()  # published at /jwks
+        self.signing_key: RSAKey | None = self.key  # None: an unsigned ("alg": "none") token
         self.email = "rep.zhang@example.com"
+        # Changes to the next ID tokens' claims; None removes the claim.
+        self.claims: dict[str, Any] = {}
         self.codes: dict[str, dict[str, Any]] = {}
 
     def app(self) -> Starlette:
@@ -61,7 +66,7 @@ class Provider:
         )
 
     async def jwks(self, request: Request) -> JSONResponse:
-        return JSONResponse({"keys": [self.key.as_dict(is_private=False)]})
+        return JSONResponse({"keys": [self.key.as_dict(private=False)]})
 
     async def authorize(self, request: Request) -> RedirectResponse:
         q = request.query_params
@@ -100,7 +105,7 @@ class Provider:
         ):
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
         now = int(time.time())
-        claims = {
+        claims: dict[str, Any] = {
             "iss": self.base_url,
             "sub": grant["email"],
             "aud": CLIENT_ID,
@@ -110,15 +115,34 @@ class Provider:
             "email": grant["email"],
             "email_verified": True,
         }
-        id_token = jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key).decode()
+        for name, value in self.claims.items():
+            if value is None:
+                claims.pop(name, None)
+            else:
+                claims[name] = value
         return JSONResponse(
             {
                 "access_token": secrets.token_urlsafe(16),
                 "token_type": "Bearer",
                 "expires_in": 300,
-                "id_token": id_token,
+                "id_token": self.id_token(claims),
             }
         )
+
+    def id_token(self, claims: dict[str, Any]) -> str:
+        if self.signing_key is None:
+            header = _b64({"alg": "none", "typ": "JWT", "kid": KID})
+            return f"{header}.{_b64(claims)}."
+        return jwt.encode({"alg": "RS256", "kid": KID}, claims, self.signing_key)
+
+
+def new_key() -> RSAKey:
+    """An RSA key under the provider's key ID (a stranger's key looks just the same)."""
+    return RSAKey.generate_key(2048, parameters={"kid": KID})
+
+
+def _b64(value: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
 
 @contextmanager

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
@@ -15,7 +17,7 @@ from guanxi.config import Settings
 from guanxi.kernel.clock import SystemClock
 from guanxi.kernel.db import Database
 from guanxi.platform.access.demo import DemoOrg
-from tests.api.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, running_provider
+from tests.api.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, new_key, running_provider
 
 
 @pytest.fixture
@@ -49,6 +51,12 @@ def sign_in(client: TestClient) -> httpx.Response:
     return client.get(f"{back.path}?{back.query}", follow_redirects=False)
 
 
+def assert_refused(client: TestClient, response: httpx.Response, reason: str) -> None:
+    assert response.status_code == 401, response.text
+    assert reason in response.json()["detail"]
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
 def test_a_known_user_signs_in_through_the_identity_provider(sso_client: TestClient) -> None:
     done = sign_in(sso_client)
     assert done.status_code == 302, done.text
@@ -72,3 +80,82 @@ def test_a_forged_state_is_refused(sso_client: TestClient) -> None:
 
 def test_sso_is_off_unless_configured(client: TestClient) -> None:
     assert client.get("/api/v1/auth/oidc/login", follow_redirects=False).status_code == 404
+
+
+# Changes to the ID token's claims, given the current time.
+ClaimChanges = Callable[[int], dict[str, Any]]
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        pytest.param(lambda now: {"nonce": "another-attempts-nonce"}, "nonce", id="wrong nonce"),
+        pytest.param(lambda now: {"nonce": None}, "nonce", id="no nonce"),
+        pytest.param(lambda now: {"aud": "another-app"}, "aud", id="another audience"),
+        pytest.param(
+            lambda now: {"aud": ["another-app", "a-third-app"], "azp": "another-app"},
+            "aud",
+            id="audiences without us",
+        ),
+        pytest.param(lambda now: {"iss": "https://idp.example.com"}, "iss", id="another issuer"),
+        pytest.param(lambda now: {"iat": now - 900, "exp": now - 120}, "expired", id="expired"),
+        pytest.param(
+            lambda now: {"iat": now + 600, "exp": now + 900}, "iat", id="issued in the future"
+        ),
+        pytest.param(lambda now: {"nbf": now + 600}, "nbf", id="not yet valid"),
+        pytest.param(lambda now: {"sub": None}, "sub", id="no subject"),
+        pytest.param(
+            lambda now: {"aud": [CLIENT_ID, "another-app"], "azp": "another-app"},
+            "azp",
+            id="issued to another party",
+        ),
+        pytest.param(
+            lambda now: {"aud": [CLIENT_ID, "another-app"]}, "azp", id="shared without azp"
+        ),
+        pytest.param(lambda now: {"email_verified": False}, "e-mail", id="unverified e-mail"),
+    ],
+)
+def test_an_id_token_with_wrong_claims_is_refused(
+    sso_client: TestClient, provider: Provider, changes: ClaimChanges, reason: str
+) -> None:
+    provider.claims = changes(int(time.time()))
+    assert_refused(sso_client, sign_in(sso_client), reason)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param(lambda now: {"aud": [CLIENT_ID]}, id="audience as a list"),
+        pytest.param(
+            lambda now: {"aud": [CLIENT_ID, "another-app"], "azp": CLIENT_ID},
+            id="shared audience, issued to us",
+        ),
+        pytest.param(lambda now: {"iat": now + 30, "nbf": now + 30}, id="provider clock ahead"),
+    ],
+)
+def test_standard_variations_of_the_id_token_are_accepted(
+    sso_client: TestClient, provider: Provider, changes: ClaimChanges
+) -> None:
+    provider.claims = changes(int(time.time()))
+    assert sign_in(sso_client).status_code == 302
+    assert sso_client.get("/api/v1/auth/me").json()["email"] == "rep.zhang@example.com"
+
+
+def test_an_id_token_signed_with_another_key_is_refused(
+    sso_client: TestClient, provider: Provider
+) -> None:
+    provider.signing_key = new_key()  # same key ID as the published key
+    assert_refused(sso_client, sign_in(sso_client), "bad_signature")
+
+
+def test_an_unsigned_id_token_is_refused(sso_client: TestClient, provider: Provider) -> None:
+    provider.signing_key = None
+    assert_refused(sso_client, sign_in(sso_client), "unsupported_algorithm")
+
+
+def test_a_code_the_provider_does_not_accept_is_refused(sso_client: TestClient) -> None:
+    start = sso_client.get("/api/v1/auth/oidc/login", follow_redirects=False)
+    back = urlsplit(httpx.get(start.headers["location"]).headers["location"])
+    params = {**dict(parse_qsl(back.query)), "code": "made-up"}
+    done = sso_client.get(back.path, params=params, follow_redirects=False)
+    assert_refused(sso_client, done, "refused the sign-in: invalid_grant")

@@ -1,25 +1,51 @@
-"""OpenID Connect single sign-on (authorisation code flow with PKCE), built on Authlib.
+"""OpenID Connect single sign-on (authorisation code flow with PKCE).
 
 Only existing, active users sign in this way: the verified e-mail in the ID token is
 matched to a Guanxi user, whose roles then apply as for any other sign-in.
+
+The provider is spoken to with plain httpx (discovery, keys, the code exchange); the ID
+token is verified with joserfc (ADR 0005).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
-from authlib.integrations.httpx_client import OAuth2Client
-from authlib.jose import JsonWebKey, jwt
-from authlib.jose.errors import JoseError
-from authlib.oidc.core import CodeIDToken
+from joserfc import jwt
+from joserfc.errors import InvalidClaimError, JoseError, MissingClaimError
+from joserfc.jwk import KeySet
+from joserfc.jws import JWSRegistry
 
 from guanxi.kernel.errors import Unauthenticated
 
 DISCOVERY_TTL = 3600.0
+HTTP_TIMEOUT = 10.0
+# Clock skew tolerated between Guanxi and the provider when checking exp, nbf and iat.
+LEEWAY_SECONDS = 60
+# ID tokens are checked against the provider's published (public) keys, so only asymmetric
+# signatures make sense: never "none", never an HMAC keyed with something public.
+ID_TOKEN_ALGORITHMS = (
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "ES256K",
+    "EdDSA",
+)
+# Providers may add header parameters of their own; the signature covers them anyway.
+_ID_TOKEN_JWS = JWSRegistry(algorithms=ID_TOKEN_ALGORITHMS, strict_check_header=False)
 
 
 @dataclass(frozen=True)
@@ -56,26 +82,18 @@ class OidcProvider:
     def __init__(self, config: OidcConfig) -> None:
         self.config = config
         self._metadata: dict[str, Any] | None = None
-        self._keys: Any = None
+        self._keys: KeySet | None = None
         self._fetched_at = 0.0
-
-    def _client(self) -> OAuth2Client:
-        return OAuth2Client(
-            client_id=self.config.client_id,
-            client_secret=self.config.client_secret,
-            scope=self.config.scope,
-            redirect_uri=self.config.redirect_uri,
-            code_challenge_method="S256",
-            timeout=10,
-        )
 
     def metadata(self) -> dict[str, Any]:
         if self._metadata is None or time.monotonic() - self._fetched_at > DISCOVERY_TTL:
             url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
-            self._metadata = httpx.get(url, timeout=10).raise_for_status().json()
-            self._keys = JsonWebKey.import_key_set(
-                httpx.get(self._metadata["jwks_uri"], timeout=10).raise_for_status().json()
+            metadata: dict[str, Any] = (
+                httpx.get(url, timeout=HTTP_TIMEOUT).raise_for_status().json()
             )
+            jwks = httpx.get(metadata["jwks_uri"], timeout=HTTP_TIMEOUT).raise_for_status().json()
+            self._keys = KeySet.import_key_set(jwks)
+            self._metadata = metadata
             self._fetched_at = time.monotonic()
         return self._metadata
 
@@ -84,13 +102,19 @@ class OidcProvider:
         pending = Pending(
             secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48)
         )
-        with self._client() as client:
-            url, _ = client.create_authorization_url(
-                self.metadata()["authorization_endpoint"],
-                state=pending.state,
-                nonce=pending.nonce,
-                code_verifier=pending.verifier,
-            )
+        url = _add_query(
+            self.metadata()["authorization_endpoint"],
+            [
+                ("response_type", "code"),
+                ("client_id", self.config.client_id),
+                ("redirect_uri", self.config.redirect_uri),
+                ("scope", self.config.scope),
+                ("state", pending.state),
+                ("nonce", pending.nonce),
+                ("code_challenge", s256_code_challenge(pending.verifier)),
+                ("code_challenge_method", "S256"),
+            ],
+        )
         return url, pending
 
     def finish(self, *, code: str, state: str, pending: Pending) -> dict[str, Any]:
@@ -98,32 +122,109 @@ class OidcProvider:
         if not secrets.compare_digest(state, pending.state):
             raise Unauthenticated("the sign-in attempt does not match; start again")
         meta = self.metadata()
-        try:
-            with self._client() as client:
-                token = client.fetch_token(
-                    meta["token_endpoint"], code=code, code_verifier=pending.verifier
-                )
-        except Exception as exc:  # the provider refused or is unreachable
-            raise Unauthenticated(
-                f"the identity provider refused the sign-in: {type(exc).__name__}"
-            ) from None
+        token = self._exchange(meta["token_endpoint"], code=code, verifier=pending.verifier)
         id_token = token.get("id_token")
-        if not id_token:
+        if not id_token or not isinstance(id_token, str):
             raise Unauthenticated("the identity provider sent no ID token")
+        assert self._keys is not None  # fetched together with the metadata
         try:
-            claims = jwt.decode(
-                id_token,
-                self._keys,
-                claims_cls=CodeIDToken,
-                claims_options={
-                    "iss": {"essential": True, "value": meta["issuer"]},
-                    "aud": {"essential": True, "value": self.config.client_id},
-                },
-                claims_params={"nonce": pending.nonce, "client_id": self.config.client_id},
+            claims = jwt.decode(id_token, self._keys, registry=_ID_TOKEN_JWS).claims
+            validate_id_token_claims(
+                claims, issuer=meta["issuer"], client_id=self.config.client_id, nonce=pending.nonce
             )
-            claims.validate(leeway=60)
         except JoseError as exc:
-            raise Unauthenticated(f"the ID token is not valid: {exc.error}") from None
+            raise Unauthenticated(f"the ID token is not valid: {_explain(exc)}") from None
         if not claims.get("email") or claims.get("email_verified") is False:
             raise Unauthenticated("the identity provider did not confirm an e-mail address")
         return dict(claims)
+
+    def _exchange(self, token_endpoint: str, *, code: str, verifier: str) -> dict[str, Any]:
+        """The token request (RFC 6749 §4.1.3 with the PKCE verifier, client_secret_basic)."""
+        try:
+            response = httpx.post(
+                token_endpoint,
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": self.config.redirect_uri,
+                    "code_verifier": verifier,
+                },
+                auth=(self.config.client_id, self.config.client_secret),
+                headers={"Accept": "application/json"},
+                timeout=HTTP_TIMEOUT,
+            )
+        except httpx.HTTPError as exc:  # the provider is unreachable or too slow
+            raise Unauthenticated(
+                f"the identity provider refused the sign-in: {type(exc).__name__}"
+            ) from None
+        try:
+            token = response.json()
+        except ValueError:
+            token = None
+        if response.is_error or not isinstance(token, dict) or "error" in token:
+            if isinstance(token, dict) and token.get("error"):
+                reason = str(token["error"])  # invalid_grant, invalid_client …
+            else:
+                reason = f"HTTP {response.status_code}, no token in the answer"
+            raise Unauthenticated(f"the identity provider refused the sign-in: {reason}")
+        return token
+
+
+def s256_code_challenge(verifier: str) -> str:
+    """PKCE S256 (RFC 7636 §4.2): base64url without padding of SHA-256 of the verifier."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def validate_id_token_claims(
+    claims: dict[str, Any], *, issuer: str, client_id: str, nonce: str
+) -> None:
+    """The ID-token claim checks of OpenID Connect Core §3.1.3.7 for the code flow.
+
+    Raises a joserfc ``JoseError`` naming the first claim that fails.
+    """
+    jwt.JWTClaimsRegistry(
+        leeway=LEEWAY_SECONDS,
+        iss={"essential": True, "value": issuer},
+        sub={"essential": True},
+        aud={"essential": True, "value": client_id},  # a string, or a list that includes it
+        exp={"essential": True},
+        iat={"essential": True},
+    ).validate(claims)  # also: exp not past, iat and nbf not in the future (with leeway)
+
+    if "nonce" not in claims:
+        raise MissingClaimError("nonce")
+    if not isinstance(claims["nonce"], str) or not secrets.compare_digest(
+        claims["nonce"].encode(), nonce.encode()
+    ):
+        raise InvalidClaimError("nonce")
+
+    auth_time = claims.get("auth_time")
+    if auth_time and (isinstance(auth_time, bool) or not isinstance(auth_time, int | float)):
+        raise InvalidClaimError("auth_time")
+    amr = claims.get("amr")
+    if amr and not isinstance(amr, list):
+        raise InvalidClaimError("amr")
+
+    # azp: needed when the token has audiences besides us; when present it must be us.
+    aud = claims["aud"]
+    sole_audience = aud[0] if isinstance(aud, list) and len(aud) == 1 else aud
+    azp = claims.get("azp")
+    if sole_audience != client_id and not azp:
+        raise MissingClaimError("azp")
+    if azp and azp != client_id:
+        raise InvalidClaimError("azp")
+
+
+def _explain(exc: JoseError) -> str:
+    """``bad_signature``, ``invalid_claim ('iat': The token was issued in the future)`` …"""
+    claim = getattr(exc, "claim", None)  # claim errors name the claim
+    about = f"'{claim}': " if claim and f"'{claim}'" not in exc.description else ""
+    return f"{exc.error} ({about}{exc.description})" if exc.description else exc.error
+
+
+def _add_query(url: str, params: list[tuple[str, str]]) -> str:
+    """The URL with params appended to whatever query it already has."""
+    parts = urlsplit(url)
+    query = [*parse_qsl(parts.query, keep_blank_values=True), *params]
+    return urlunsplit(parts._replace(query=urlencode(query)))
