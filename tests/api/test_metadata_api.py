@@ -127,10 +127,11 @@ def test_unique_values_are_enforced_per_row_and_freed_by_deletion(admin: Api) ->
 
 
 def test_bad_definitions_name_the_field_and_reason(admin: Api) -> None:
-    response = admin.post("/meta/objects", json={"name": "Bad Name!", "label": "x"})
-    assert response.status_code == 422
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["errors"][0]["field"] == "name"
+    for name in ("Bad Name!", "widget\n"):
+        response = admin.post("/meta/objects", json={"name": name, "label": "x"})
+        assert response.status_code == 422, name
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["errors"][0]["field"] == "name"
     new_object(admin)
     cases = [
         ({"name": "stage", "type": "picklist", "label": "Stage"}, "options"),
@@ -147,6 +148,8 @@ def test_bad_definitions_name_the_field_and_reason(admin: Api) -> None:
         ({"name": "total", "type": "formula", "label": "Total", "expression": "1 +"}, "expression"),
         ({"name": "size", "type": "decimal", "label": "Size", "scale": 40}, "scale"),
         ({"name": "id", "type": "text", "label": "Id"}, "name"),
+        # "$" also matches before a final newline; the name would reach the DDL with it
+        ({"name": "status\n", "type": "text", "label": "Status"}, "name"),
         ({"name": "code", "type": "text", "label": "Code", "regex": "(("}, "regex"),
         ({"name": "level", "type": "integer", "label": "Level", "default": "high"}, "default"),
         ({"name": "n", "type": "auto_number", "label": "No", "format": "X-{YYYY}"}, "format"),

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
+import orjson
+import pytest
+
 from guanxi.kernel.db import Database
-from tests.api.conftest import Api
+from guanxi.platform.access.demo import DemoOrg
+from tests.api.conftest import Api, Persona
 from tests.statements import count_queries
 
 
@@ -316,6 +321,29 @@ def test_currency_filters_formula_numbers_and_cursor_binding(admin: Api) -> None
     assert mismatch.status_code == 422 and mismatch.json()["errors"][0]["field"] == "result_type"
 
 
+@pytest.mark.parametrize("value", ["9e5000000", "-1E+999999999", "1e-999999", "NaN", "Infinity"])
+def test_numbers_out_of_every_range_are_refused_in_filters(admin: Api, value: str) -> None:
+    admin.ok(
+        "POST",
+        "/meta/objects/account/fields",
+        201,
+        json={
+            "name": "half_employees",
+            "type": "formula",
+            "label": "Half",
+            "expression": "employees / 2",
+        },
+    )
+    for field in ("employees", "annual_revenue", "half_employees"):
+        answer = admin.post(
+            "/records/account/query",
+            json={"filter": {"field": field, "op": "gt", "value": value}},
+        )
+        assert answer.status_code == 422, (field, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["errors"][0]["field"] == field
+
+
 def test_include_works_with_an_explicit_field_list_and_failed_bulk_delete_is_422(
     admin: Api,
 ) -> None:
@@ -355,3 +383,119 @@ def test_tiny_decimals_read_as_plain_numbers_everywhere(admin: Api) -> None:
     entries = admin.ok("GET", f"/records/rate/{created['id']}/history")["entries"]
     fee = next(e for e in entries if e["field"] == "fee" and e["old"] is not None)
     assert (fee["old"], fee["new"]) == ("0.00000001", "-0.00000005")
+
+
+def test_a_record_created_for_an_owner_out_of_sight_answers_with_its_id(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    # With a formula field the created record is read back, under the creator's data scope.
+    admin.ok(
+        "POST",
+        "/meta/objects/account/fields",
+        201,
+        json={"name": "double", "type": "formula", "label": "2×", "expression": "employees * 2"},
+    )
+    zhang = persona("rep_zhang")
+    body = {"name": "交给小刘", "employees": 3, "owner_id": str(demo_org.users["rep_liu"])}
+    created = zhang.ok("POST", "/records/account", 201, json=body)
+    assert created["version"] == 1
+    assert zhang.get(f"/records/account/{created['id']}").status_code == 404
+    seen = persona("rep_liu").ok("GET", f"/records/account/{created['id']}")
+    assert seen["name"] == "交给小刘" and seen["double"] == "6"
+    bulk = zhang.ok(
+        "POST", "/records/account/bulk", 201, json={"records": [body, {"name": "自己的"}]}
+    )
+    assert [r["version"] for r in bulk["records"]] == [1, 1]
+    assert bulk["records"][1]["name"] == "自己的" and "name" not in bulk["records"][0]
+
+
+def _pages(api: Api, sort: list[dict[str, str]]) -> list[str]:
+    ids: list[str] = []
+    cursor = None
+    while True:
+        page = api.ok(
+            "POST", "/records/gadget/query", json={"sort": sort, "limit": 2, "cursor": cursor}
+        )
+        ids += [r["id"] for r in page["records"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return ids
+
+
+def test_cursors_page_every_sortable_kind_and_refuse_tampered_values(admin: Api) -> None:
+    admin.ok("POST", "/meta/objects", 201, json={"name": "gadget", "label": "Gadget"})
+    fields = [
+        {"name": "label", "type": "text"},
+        {"name": "flag", "type": "boolean"},
+        {"name": "size", "type": "integer"},
+        {"name": "price", "type": "decimal", "scale": 2},
+        {"name": "day", "type": "date"},
+        {"name": "at", "type": "datetime"},
+        {"name": "double", "type": "formula", "expression": "size * 2"},
+        {"name": "big", "type": "formula", "expression": "size > 2"},
+        {"name": "shout", "type": "formula", "expression": "UPPER(label)"},
+    ]
+    for spec in fields:
+        admin.ok("POST", "/meta/objects/gadget/fields", 201, json={"label": spec["name"], **spec})
+    rows = [
+        {
+            "label": f"g{i % 3}",
+            "flag": i % 2 == 0,
+            "size": i % 4,
+            "price": f"{i % 3}.5",
+            "day": f"2026-01-0{1 + i % 3}",
+            "at": f"2026-01-01T0{i % 3}:00:00+08:00",
+        }
+        for i in range(7)
+    ]
+    rows.append({})  # NULLs sort too
+    created = admin.ok("POST", "/records/gadget/bulk", 201, json={"records": rows})
+    every = sorted(r["id"] for r in created["records"])
+    for spec in fields:
+        for direction in ("asc", "desc"):
+            seen = _pages(admin, [{"field": spec["name"], "direction": direction}])
+            assert sorted(seen) == every, (spec["name"], direction)
+
+    def tampered(field: str, value: Any) -> Any:
+        sort = [{"field": field, "direction": "asc"}]
+        first = admin.ok("POST", "/records/gadget/query", json={"sort": sort, "limit": 2})
+        raw = first["next_cursor"] + "=" * (-len(first["next_cursor"]) % 4)
+        payload = orjson.loads(base64.urlsafe_b64decode(raw))
+        payload["v"][0] = value
+        cursor = base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+        return admin.post("/records/gadget/query", json={"sort": sort, "cursor": cursor})
+
+    for field, value in [
+        ("label", {"$gt": ""}),
+        ("label", [1, 2]),
+        ("size", "1"),
+        ("size", True),
+        ("flag", "yes"),
+        ("price", "NaN"),
+        ("price", "9e999999"),
+        ("day", 20260101),
+        ("at", "2026-01-01T00:00:00"),
+        ("double", "Infinity"),
+        ("shout", {"a": 1}),
+    ]:
+        answer = tampered(field, value)
+        assert answer.status_code == 422, (field, value, answer.text)
+        assert answer.json()["errors"][0]["field"] == "cursor"
+
+
+def test_filters_nested_too_deep_or_binding_too_many_values_are_refused(admin: Api) -> None:
+    node: Any = {"field": "name", "op": "eq", "value": "x"}
+    for _ in range(40):
+        node = {"not": node}
+    deep = admin.post("/records/account/query", json={"filter": node})
+    assert deep.status_code == 422 and "nested" in deep.json()["errors"][0]["message"]
+    many = {
+        "or": [
+            {"field": "name", "op": "in", "value": [f"{n}-{i}" for i in range(1000)]}
+            for n in range(11)
+        ]
+    }
+    answer = admin.post("/records/account/query", json={"filter": many})
+    assert answer.status_code == 422 and "10000 values" in answer.json()["errors"][0]["message"]
+    ten = {"or": many["or"][:10]}
+    assert admin.ok("POST", "/records/account/query", json={"filter": ten})["records"] == []

@@ -29,6 +29,11 @@ def clean(type_: str, value: Any, **config: Any) -> Any:
     return ftype.clean(FieldDef("x", "f", type_, {"en": "F"}, config=checked), value)
 
 
+def cleaner_of(type_: str, value: Any) -> Any:
+    """What the bulk path (``FieldType.cleaner``) makes of a value."""
+    return field_type(type_).cleaner(field(type_))(value)
+
+
 def rejects(type_: str, value: Any, code: str, **config: Any) -> str:
     with pytest.raises(FieldValueError) as caught:
         clean(type_, value, **config)
@@ -50,6 +55,26 @@ def test_decimals_are_exact_and_refuse_extra_places() -> None:
     rejects("decimal", "abc", "type")
     rejects("decimal", True, "type")
     rejects("decimal", "5", "min", min=10)
+
+
+@pytest.mark.parametrize("type_", ["integer", "decimal", "percent"])
+@pytest.mark.parametrize("value", ["9e5000000", "-9E+999999999", "1e400000"])
+def test_numbers_with_huge_exponents_are_refused_at_once(type_: str, value: str) -> None:
+    # int(Decimal("9e5000000")) builds a five-million-digit integer: tens of seconds of
+    # CPU for one request, with every other request of the process waiting.
+    for cleaner in (partial(clean, type_), partial(cleaner_of, type_)):
+        with pytest.raises(FieldValueError) as caught:
+            cleaner(value)
+        assert caught.value.code in {"max", "precision"}
+
+
+def test_zero_and_tiny_numbers_with_big_exponents_are_still_numbers() -> None:
+    assert clean("integer", "0e999999") == 0
+    assert clean("integer", "12e3") == 12000
+    assert clean("integer", "9223372036854775807") == 2**63 - 1
+    rejects("integer", "9223372036854775808", "max")
+    rejects("integer", "1e-999999", "type")
+    assert clean("decimal", "0E+999999", scale=2) == Decimal("0.00")
 
 
 def test_rich_text_is_sanitised() -> None:

@@ -41,7 +41,7 @@ from guanxi.platform.metadata.model import FieldDef
 from guanxi.platform.metadata.tables import gx_sequence, sequence_key
 
 MAX_IDENTIFIER = 63  # PostgreSQL's limit
-_PLAIN = re.compile(r"^[a-z0-9_]+$")
+_PLAIN = re.compile(r"^[a-z0-9_]+\Z")
 
 
 def uses_sequence(f: FieldDef, dialect: str) -> bool:

@@ -234,6 +234,9 @@ class IntegerType(FieldType):
         number = _decimal(value)
         if number != number.to_integral_value():
             raise FieldValueError("expected a whole number", "type")
+        if number and number.adjusted() >= 19:
+            # Before int(): "9e5000000" would become a five-million-digit integer first.
+            raise FieldValueError("is out of range", "max")
         result = int(number)
         if not -(2**63) <= result < 2**63:
             raise FieldValueError("is out of range", "max")

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,47}\Z")
 
 # Columns every object table has; field names may not reuse them.
 SYSTEM_FIELDS: tuple[str, ...] = (

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-_N_DAYS = re.compile(r"^(last|next)_n_days:(\d{1,4})$")
+_N_DAYS = re.compile(r"^(last|next)_n_days:(\d{1,4})\Z")
 PERIODS = ("day", "week", "month", "quarter", "year")
 TOKENS = frozenset(
     {"today", "yesterday", "tomorrow"}

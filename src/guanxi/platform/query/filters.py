@@ -34,6 +34,8 @@ from guanxi.platform.query.paths import QueryScope, Term
 
 MAX_NODES = 500
 MAX_IN = 1000
+MAX_DEPTH = 32  # and/or/not nesting; deeper trees are machine-made, and recursion is finite
+MAX_VALUES = 10_000  # list values in one filter: SQLite binds at most 32,766 per statement
 ALL_OPS = frozenset(
     {
         "eq",
@@ -61,6 +63,25 @@ KIND_OPS: dict[str, frozenset[str]] = {
 SET_KINDS = frozenset({"multi_picklist", "tags"})
 
 
+# Formula numbers are compared as doubles on SQLite, as NUMERIC on PostgreSQL: a value
+# beyond a double's range would be infinity on one and an error on the other.
+FORMULA_NUMBER_EXPONENT = 300
+
+
+def _formula_number(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise FieldValueError("expected a number")
+    try:
+        number = Decimal(str(value).strip())
+    except ArithmeticError:
+        raise FieldValueError("expected a number") from None
+    if not number.is_finite():
+        raise FieldValueError("expected a finite number")
+    if number and not -FORMULA_NUMBER_EXPONENT <= number.adjusted() <= FORMULA_NUMBER_EXPONENT:
+        raise FieldValueError(f"is out of range (10^±{FORMULA_NUMBER_EXPONENT})")
+    return number
+
+
 def _fail(where: str, field: str, message: str, code: str = "invalid_filter") -> ValidationFailed:
     return ValidationFailed(
         detail=f"{where}: {message}",
@@ -78,6 +99,8 @@ class FilterCompiler:
         self.scope = scope
         self.now = now
         self.nodes = 0
+        self.depth = 0  # and/or/not around the node being compiled
+        self.values = 0  # list values bound so far
         self.negated = 0  # how many ``not`` enclose the node being compiled
         self._aliases = aliases if aliases is not None else [0]  # shared with sub-compilers
 
@@ -88,21 +111,31 @@ class FilterCompiler:
         if not isinstance(node, Mapping):
             raise _fail(where, "filter", "must be an object")
         keys = set(node)
+        if (keys == {"and"} or keys == {"or"} or keys == {"not"}) and self.depth >= MAX_DEPTH:
+            raise _fail(where, "filter", f"is nested more than {MAX_DEPTH} levels deep")
         if keys == {"and"} or keys == {"or"}:
             key = next(iter(keys))
             children = node[key]
             if not isinstance(children, list):
                 raise _fail(where, "filter", f"'{key}' takes a list")
-            parts = [self.compile(child, f"{where}.{key}[{i}]") for i, child in enumerate(children)]
+            self.depth += 1
+            try:
+                parts = [
+                    self.compile(child, f"{where}.{key}[{i}]") for i, child in enumerate(children)
+                ]
+            finally:
+                self.depth -= 1
             if not parts:
                 return true() if key == "and" else false()
             return and_(*parts) if key == "and" else or_(*parts)
         if keys == {"not"}:
             self.negated += 1
+            self.depth += 1
             try:
                 return not_(self.compile(node["not"], f"{where}.not"))
             finally:
                 self.negated -= 1
+                self.depth -= 1
         if "field" in node and "op" in node and keys <= {"field", "op", "value"}:
             return self.condition(node["field"], node["op"], node.get("value"), where)
         raise _fail(
@@ -142,6 +175,7 @@ class FilterCompiler:
         if op in {"in", "not_in"}:
             if not isinstance(value, list) or not value or len(value) > MAX_IN:
                 raise _fail(where, path, f"{op} takes a list of 1 to {MAX_IN} values")
+            self._count(len(value), where, path)
             values = [self.value(term, v, where) for v in value]
             inside = col.in_(values)
             return inside if op == "in" else or_(not_(inside), col.is_(None))
@@ -188,9 +222,10 @@ class FilterCompiler:
             alias=f"e{self._aliases[0]}",
             path_prefix=f"{outer.path_prefix}{lookup.name}.",
         )
-        condition = FilterCompiler(inner, self.now, aliases=self._aliases).condition(
-            path, op, value, where
-        )
+        sub = FilterCompiler(inner, self.now, aliases=self._aliases)
+        sub.values = self.values
+        condition = sub.condition(path, op, value, where)
+        self.values = sub.values
         return exists(
             select(literal(1))
             .select_from(inner.from_clause())
@@ -208,7 +243,7 @@ class FilterCompiler:
             if kind in {"id", "user"}:
                 return value if isinstance(value, UUID) else UUID(str(value))
             if kind == "formula_number":
-                number = Decimal(str(value))
+                number = _formula_number(value)
                 return literal(float(number), Float) if self.scope.dialect == "sqlite" else number
             if kind == "integer" and term.field is None:  # version
                 return int(value)
@@ -239,6 +274,11 @@ class FilterCompiler:
                 where, term.path, f"value {str(value)[:60]!r} {message}", "invalid_value"
             ) from None
 
+    def _count(self, values: int, where: str, path: str) -> None:
+        self.values += values
+        if self.values > MAX_VALUES:
+            raise _fail(where, path, f"the filter's lists hold more than {MAX_VALUES} values")
+
     def _like(self, col: ColumnElement[Any], op: str, value: str) -> ColumnElement[bool]:
         escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = {
@@ -259,6 +299,7 @@ class FilterCompiler:
         values = value if isinstance(value, list) else [value]
         if not values or len(values) > MAX_IN or not all(isinstance(v, str) for v in values):
             raise _fail(where, term.path, f"{op} takes a value or a list of values")
+        self._count(len(values), where, term.path)
         col = term.expr
         if self.scope.dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import array

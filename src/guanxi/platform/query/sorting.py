@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from sqlalchemy import and_, false, or_
+from sqlalchemy import Boolean, and_, false, literal, or_
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from guanxi.kernel.errors import FieldError, ValidationFailed
@@ -93,6 +94,8 @@ def after(keys: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
             beyond = false() if key.descending else col.is_not(None)
             same = col.is_(None)
         else:
+            if isinstance(value, bool):  # SQLAlchemy refuses "col > True" unless it is bound
+                value = literal(value, Boolean())
             if key.descending:
                 beyond = or_(col < value, col.is_(None)) if key.term.nullable else col < value
             else:
@@ -138,17 +141,52 @@ def decode_cursor(keys: list[SortKey], cursor: str, context: Any = None) -> list
 
 
 def _revive(term: Term, value: Any) -> Any:
+    """A cursor's sort value as the statement binds it. Cursors come back from clients, so
+    each value must have the type :func:`encode_cursor` gives its kind (else ValueError or
+    TypeError: "not a cursor of this query")."""
     if value is None:
         return None
     kind = term.kind
+    if kind == "boolean":
+        if not isinstance(value, int):  # bool is an int
+            raise TypeError("not a boolean")
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a boolean where none belongs")
     if kind in {"id", "user", "lookup", "file"}:
-        return UUID(value)
+        return UUID(_text(value))
     if kind == "datetime":
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(_text(value))
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's date-time carries its offset")
+        return moment
     if kind == "date":
-        return date.fromisoformat(value)
+        return date.fromisoformat(_text(value))
     if kind in {"decimal", "percent", "currency"}:
-        return Decimal(value)
+        number = Decimal(_text(value))
+        if not number.is_finite() or (number and abs(number.adjusted()) > MAX_EXPONENT):
+            raise ValueError("not a stored number")
+        return number
     if kind == "formula_number":
-        return float(value) if isinstance(value, str) else value
+        if not isinstance(value, (int, float, str)):
+            raise TypeError("not a number")
+        double = float(value)
+        if not math.isfinite(double):
+            raise ValueError("not a finite number")
+        return double
+    if kind == "integer":
+        if not isinstance(value, int) or not -(2**63) <= value < 2**63:
+            raise TypeError("not a stored integer")
+        return value
+    if not isinstance(value, (str, int, float)):  # text and picklists: never a list or object
+        raise TypeError("not a sort value")
+    return value
+
+
+MAX_EXPONENT = 300  # beyond any stored decimal (NUMERIC(38) at most) and a double's range
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected text")
     return value

@@ -152,6 +152,7 @@ def create_many(
             [[same if i is None else row[i] for i, same in picks] for row in inserts]
         )
     else:
+        read: dict[str, dict[str, Any]] = {}
         for start in range(0, len(ids), reader.MAX_LIMIT):
             chunk = ids[start : start + reader.MAX_LIMIT]
             page = reader.query(
@@ -162,10 +163,14 @@ def create_many(
                 ctx.now,
                 limit=len(chunk),
                 extra_where=[table.c.id.in_(chunk)],
-                sort=[{"field": "id", "direction": "asc"}],
                 policy=ctx.actor.policy,
             )
-            result.records.extend(page.records)
+            read.update((r["id"], r) for r in page.records)
+        # A record given to an owner outside the creator's data scope is not read back:
+        # its id and version are all the creator may see of it.
+        result.records = [
+            read.get(str(record_id)) or {"id": str(record_id), "version": 1} for record_id in ids
+        ]
     return result
 
 

@@ -48,7 +48,7 @@ from guanxi.platform.search.tables import (
 
 __all__ = ["SEARCHABLE_TYPES", "search", "searchable_fields"]
 
-PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]{3,}$")
+PHONE_LIKE = re.compile(r"^\+?[\d\s\-()]{3,}\Z")
 # Candidates verified at most per object before search scans instead (see _verify).
 CANDIDATES = 1000
 SEEN = "_seen"  # field names start with a letter, so this label is never a field's
