@@ -102,5 +102,6 @@ def _oidc(settings: Settings) -> OidcProvider | None:
             client_id=settings.oidc_client_id,
             client_secret=settings.oidc_client_secret,
             redirect_uri=settings.public_url.rstrip("/") + "/api/v1/auth/oidc/callback",
+            allow_unverified_email=settings.oidc_allow_unverified_email,
         )
     )

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     )
     oidc_client_id: str | None = None
     oidc_client_secret: str | None = None
+    oidc_allow_unverified_email: bool = Field(
+        default=False,
+        description="sign in ID tokens without email_verified (for providers that never send it)",
+    )
     search_index_interval: float = Field(
         default=0.5,
         description="seconds between the background indexer's looks at the search index queue; 0 turns it off",

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 import uvicorn
 from joserfc import jwt
@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 CLIENT_ID = "guanxi-test"
-CLIENT_SECRET = "test-secret-123"
+CLIENT_SECRET = "test+secret:1 23%/"  # characters client_secret_basic must form-encode
 KID = "test-key"
 
 
@@ -41,6 +41,8 @@ class Provider:
         # Changes to the next ID tokens' claims; None removes the claim.
         self.claims: dict[str, Any] = {}
         self.codes: dict[str, dict[str, Any]] = {}
+        self.issuer = base_url  # what the discovery document claims
+        self.up = True  # False: discovery answers 503
 
     def app(self) -> Starlette:
         return Starlette(
@@ -53,9 +55,11 @@ class Provider:
         )
 
     async def discovery(self, request: Request) -> JSONResponse:
+        if not self.up:
+            return JSONResponse({"error": "maintenance"}, status_code=503)
         return JSONResponse(
             {
-                "issuer": self.base_url,
+                "issuer": self.issuer,
                 "authorization_endpoint": f"{self.base_url}/authorize",
                 "token_endpoint": f"{self.base_url}/token",
                 "jwks_uri": f"{self.base_url}/jwks",
@@ -88,8 +92,13 @@ class Provider:
 
     async def token(self, request: Request) -> JSONResponse:
         form = await request.form()
-        auth = request.headers.get("authorization", "")
-        if auth != "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode():
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        user, _, password = base64.b64decode(credentials or "").decode().partition(":")
+        # RFC 6749 §2.3.1: both parts are form-encoded before they are joined
+        if scheme != "Basic" or (unquote_plus(user), unquote_plus(password)) != (
+            CLIENT_ID,
+            CLIENT_SECRET,
+        ):
             return JSONResponse({"error": "invalid_client"}, status_code=401)
         grant = self.codes.pop(str(form.get("code")), None)
         verifier = str(form.get("code_verifier", ""))
@@ -133,12 +142,13 @@ class Provider:
         if self.signing_key is None:
             header = _b64({"alg": "none", "typ": "JWT", "kid": KID})
             return f"{header}.{_b64(claims)}."
-        return jwt.encode({"alg": "RS256", "kid": KID}, claims, self.signing_key)
+        kid = self.signing_key.kid or KID
+        return jwt.encode({"alg": "RS256", "kid": kid}, claims, self.signing_key)
 
 
-def new_key() -> RSAKey:
+def new_key(kid: str = KID) -> RSAKey:
     """An RSA key under the provider's key ID (a stranger's key looks just the same)."""
-    return RSAKey.generate_key(2048, parameters={"kid": KID})
+    return RSAKey.generate_key(2048, parameters={"kid": kid})
 
 
 def _b64(value: dict[str, Any]) -> str:

@@ -26,17 +26,22 @@ def provider() -> Iterator[Provider]:
         yield running
 
 
-@pytest.fixture
-def sso_client(
-    installed_db: Database, demo_org: DemoOrg, provider: Provider, tmp_path: Path
-) -> Iterator[TestClient]:
-    settings = Settings(
-        files_dir=tmp_path,
+def sso_settings(provider: Provider, files: Path, **extra: Any) -> Settings:
+    return Settings(
+        files_dir=files,
         public_url="http://testserver",
         oidc_issuer=provider.base_url,
         oidc_client_id=CLIENT_ID,
         oidc_client_secret=CLIENT_SECRET,
+        **extra,
     )
+
+
+@pytest.fixture
+def sso_client(
+    installed_db: Database, demo_org: DemoOrg, provider: Provider, tmp_path: Path
+) -> Iterator[TestClient]:
+    settings = sso_settings(provider, tmp_path)
     # The ID token carries real timestamps, so this app runs on the real clock.
     with TestClient(create_app(settings, db=installed_db, clock=SystemClock())) as client:
         yield client
@@ -113,6 +118,9 @@ ClaimChanges = Callable[[int], dict[str, Any]]
             lambda now: {"aud": [CLIENT_ID, "another-app"]}, "azp", id="shared without azp"
         ),
         pytest.param(lambda now: {"email_verified": False}, "e-mail", id="unverified e-mail"),
+        # Users are matched by e-mail: one the provider does not vouch for could be anyone's.
+        pytest.param(lambda now: {"email_verified": None}, "e-mail", id="e-mail not vouched for"),
+        pytest.param(lambda now: {"email_verified": "true"}, "e-mail", id="verified as text"),
     ],
 )
 def test_an_id_token_with_wrong_claims_is_refused(
@@ -159,3 +167,49 @@ def test_a_code_the_provider_does_not_accept_is_refused(sso_client: TestClient) 
     params = {**dict(parse_qsl(back.query)), "code": "made-up"}
     done = sso_client.get(back.path, params=params, follow_redirects=False)
     assert_refused(sso_client, done, "refused the sign-in: invalid_grant")
+
+
+def test_a_provider_that_never_vouches_for_e_mails_can_be_allowed(
+    installed_db: Database, demo_org: DemoOrg, provider: Provider, tmp_path: Path
+) -> None:
+    provider.claims = {"email_verified": None}
+    settings = sso_settings(provider, tmp_path, oidc_allow_unverified_email=True)
+    with TestClient(create_app(settings, db=installed_db, clock=SystemClock())) as client:
+        assert sign_in(client).status_code == 302
+        provider.claims = {"email_verified": False}  # an explicit "no" is still refused
+        client.cookies.clear()
+        assert_refused(client, sign_in(client), "e-mail")
+
+
+def test_keys_the_provider_rotated_to_are_fetched(
+    sso_client: TestClient, provider: Provider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert sign_in(sso_client).status_code == 302  # discovery and keys are cached now
+    sso_client.cookies.clear()
+    provider.key = provider.signing_key = new_key("rotated-key")
+    # Within a minute of the last fetch, an unknown key is refused without asking again …
+    assert_refused(sso_client, sign_in(sso_client), "invalid_key_id")
+    # … after it, the provider's current keys are fetched once and the token checks out.
+    monkeypatch.setattr("guanxi.platform.access.oidc.KEYS_REFRESH", 0.0)
+    assert sign_in(sso_client).status_code == 302
+    assert sso_client.get("/api/v1/auth/me").json()["email"] == "rep.zhang@example.com"
+
+
+def test_a_discovery_document_for_another_issuer_is_refused(
+    sso_client: TestClient, provider: Provider
+) -> None:
+    provider.issuer = "https://idp.example.com"
+    start = sso_client.get("/api/v1/auth/oidc/login", follow_redirects=False)
+    assert start.status_code == 502, start.text
+    assert start.headers["content-type"] == "application/problem+json"
+    assert "another issuer" in start.json()["detail"]
+
+
+def test_an_unreachable_provider_is_a_bad_gateway(
+    sso_client: TestClient, provider: Provider
+) -> None:
+    provider.up = False
+    start = sso_client.get("/api/v1/auth/oidc/login", follow_redirects=False)
+    assert start.status_code == 502, start.text
+    assert start.json()["code"] == "bad_gateway"
+    assert "discovery document could not be fetched" in start.json()["detail"]

@@ -36,6 +36,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "permission_denied": {"en": "You may not do this.", "zh-CN": "您没有执行此操作的权限。"},
     "bad_request": {"en": "The request is malformed.", "zh-CN": "请求格式不正确。"},
+    "bad_gateway": {
+        "en": "A service Guanxi depends on did not answer as expected; try again later.",
+        "zh-CN": "Guanxi 依赖的外部服务未正常响应,请稍后重试。",
+    },
 }
 
 
@@ -119,6 +123,11 @@ class PermissionDenied(DomainError):
     status = 403
 
 
+class BadGateway(DomainError):
+    code = "bad_gateway"
+    status = 502
+
+
 ALL_ERRORS: tuple[type[DomainError], ...] = (
     BadRequest,
     ValidationFailed,
@@ -129,6 +138,7 @@ ALL_ERRORS: tuple[type[DomainError], ...] = (
     UnsafeTypeChange,
     Unauthenticated,
     PermissionDenied,
+    BadGateway,
 )
 
 

@@ -15,17 +15,20 @@ import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
 import httpx
 from joserfc import jwt
-from joserfc.errors import InvalidClaimError, JoseError, MissingClaimError
+from joserfc.errors import InvalidClaimError, InvalidKeyIdError, JoseError, MissingClaimError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
-from guanxi.kernel.errors import Unauthenticated
+from guanxi.kernel.errors import BadGateway, Unauthenticated
 
 DISCOVERY_TTL = 3600.0
+# A token signed with a key the cached set lacks refetches the set (the provider rotated
+# its keys), at most this often.
+KEYS_REFRESH = 60.0
 HTTP_TIMEOUT = 10.0
 # Clock skew tolerated between Guanxi and the provider when checking exp, nbf and iat.
 LEEWAY_SECONDS = 60
@@ -55,6 +58,9 @@ class OidcConfig:
     client_secret: str
     redirect_uri: str
     scope: str = "openid email profile"
+    # Users are matched by e-mail, so by default only an e-mail the provider says it
+    # verified (email_verified: true) signs anyone in. Some providers never send the claim.
+    allow_unverified_email: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,18 +90,32 @@ class OidcProvider:
         self._metadata: dict[str, Any] | None = None
         self._keys: KeySet | None = None
         self._fetched_at = 0.0
+        self._keys_fetched_at = 0.0
 
     def metadata(self) -> dict[str, Any]:
         if self._metadata is None or time.monotonic() - self._fetched_at > DISCOVERY_TTL:
             url = self.config.issuer.rstrip("/") + "/.well-known/openid-configuration"
-            metadata: dict[str, Any] = (
-                httpx.get(url, timeout=HTTP_TIMEOUT).raise_for_status().json()
-            )
-            jwks = httpx.get(metadata["jwks_uri"], timeout=HTTP_TIMEOUT).raise_for_status().json()
-            self._keys = KeySet.import_key_set(jwks)
+            metadata = _fetch_json(url, "discovery document")
+            # OpenID Connect Discovery §4.3: the document must name the issuer asked.
+            if str(metadata.get("issuer", "")).rstrip("/") != self.config.issuer.rstrip("/"):
+                raise BadGateway("the identity provider's discovery document names another issuer")
+            self._keys = _key_set(metadata)
             self._metadata = metadata
-            self._fetched_at = time.monotonic()
+            self._fetched_at = self._keys_fetched_at = time.monotonic()
         return self._metadata
+
+    def _decode(self, id_token: str) -> dict[str, Any]:
+        """The token's claims once its signature checks out against the provider's keys."""
+        assert self._keys is not None  # fetched together with the metadata
+        try:
+            return dict(jwt.decode(id_token, self._keys, registry=_ID_TOKEN_JWS).claims)
+        except InvalidKeyIdError:
+            if time.monotonic() - self._keys_fetched_at < KEYS_REFRESH:
+                raise
+        assert self._metadata is not None
+        self._keys = _key_set(self._metadata)
+        self._keys_fetched_at = time.monotonic()
+        return dict(jwt.decode(id_token, self._keys, registry=_ID_TOKEN_JWS).claims)
 
     def start(self) -> tuple[str, Pending]:
         """The provider URL to send the browser to, and what to remember until it returns."""
@@ -126,17 +146,19 @@ class OidcProvider:
         id_token = token.get("id_token")
         if not id_token or not isinstance(id_token, str):
             raise Unauthenticated("the identity provider sent no ID token")
-        assert self._keys is not None  # fetched together with the metadata
         try:
-            claims = jwt.decode(id_token, self._keys, registry=_ID_TOKEN_JWS).claims
+            claims = self._decode(id_token)
             validate_id_token_claims(
                 claims, issuer=meta["issuer"], client_id=self.config.client_id, nonce=pending.nonce
             )
         except JoseError as exc:
             raise Unauthenticated(f"the ID token is not valid: {_explain(exc)}") from None
-        if not claims.get("email") or claims.get("email_verified") is False:
+        verified = claims.get("email_verified")
+        if not claims.get("email") or not (
+            verified is True or (verified is None and self.config.allow_unverified_email)
+        ):
             raise Unauthenticated("the identity provider did not confirm an e-mail address")
-        return dict(claims)
+        return claims
 
     def _exchange(self, token_endpoint: str, *, code: str, verifier: str) -> dict[str, Any]:
         """The token request (RFC 6749 §4.1.3 with the PKCE verifier, client_secret_basic)."""
@@ -149,7 +171,8 @@ class OidcProvider:
                     "redirect_uri": self.config.redirect_uri,
                     "code_verifier": verifier,
                 },
-                auth=(self.config.client_id, self.config.client_secret),
+                # client_secret_basic: each part form-encoded first (RFC 6749 §2.3.1)
+                auth=(quote_plus(self.config.client_id), quote_plus(self.config.client_secret)),
                 headers={"Accept": "application/json"},
                 timeout=HTTP_TIMEOUT,
             )
@@ -168,6 +191,26 @@ class OidcProvider:
                 reason = f"HTTP {response.status_code}, no token in the answer"
             raise Unauthenticated(f"the identity provider refused the sign-in: {reason}")
         return token
+
+
+def _fetch_json(url: str, what: str) -> dict[str, Any]:
+    try:
+        document = httpx.get(url, timeout=HTTP_TIMEOUT).raise_for_status().json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise BadGateway(
+            f"the identity provider's {what} could not be fetched: {type(exc).__name__}"
+        ) from None
+    if not isinstance(document, dict):
+        raise BadGateway(f"the identity provider's {what} is not a JSON object")
+    return document
+
+
+def _key_set(metadata: dict[str, Any]) -> KeySet:
+    jwks = _fetch_json(str(metadata.get("jwks_uri", "")), "signing keys")
+    try:
+        return KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+    except (JoseError, ValueError, TypeError, KeyError) as exc:
+        raise BadGateway(f"the identity provider's signing keys are unusable: {exc}") from None
 
 
 def s256_code_challenge(verifier: str) -> str:
