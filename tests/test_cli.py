@@ -72,10 +72,13 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
         ],
     )
     assert missing.exit_code == 1 and "no role" in missing.output
+    rep_token = env.invoke(app, ["admin", "token", "--email", "new.rep@example.com"])
+    assert rep_token.exit_code == 0
     reset = env.invoke(
         app, ["admin", "password", "--email", "new.rep@example.com", "--password", "N3w-secret"]
     )
     assert reset.exit_code == 0, reset.output
+    assert "0 session(s) ended, 1 API token(s) revoked" in reset.output
 
 
 def test_search_reindex_rebuilds_the_index_of_every_object_or_one(env: CliRunner) -> None:

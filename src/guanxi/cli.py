@@ -180,7 +180,8 @@ def admin_token(
 
 @admin.command("password")
 def admin_password(email: str = typer.Option(...), password: str = typer.Option(...)) -> None:
-    """Reset a user's password (and lift a sign-in lockout)."""
+    """Reset a user's password (and lift a sign-in lockout); their sessions end and their
+    API tokens are revoked."""
     from sqlalchemy import update
 
     from guanxi.kernel.errors import DomainError
@@ -193,7 +194,7 @@ def admin_password(email: str = typer.Option(...), password: str = typer.Option(
     try:
         with db.write() as conn:
             user_id = user_by_email(conn, email).id
-            set_password(conn, user_id, password, now=now)
+            ended = set_password(conn, user_id, password, now=now)
             conn.execute(
                 update(gx_user)
                 .where(gx_user.c.id == user_id)
@@ -205,12 +206,15 @@ def admin_password(email: str = typer.Option(...), password: str = typer.Option(
                 now=now,
                 actor_id=None,
                 target=str(user_id),
-                details={"via": "cli"},
+                details={"via": "cli", **ended},
             )
     except DomainError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None
-    typer.echo("password changed")
+    typer.echo(
+        f"password changed; {ended['sessions_ended']} session(s) ended, "
+        f"{ended['tokens_revoked']} API token(s) revoked"
+    )
 
 
 @search.command("reindex")

@@ -146,6 +146,35 @@ def test_sharing_grants_and_unsharing_removes_access(
     assert updated["name"] == "团队共享客户"
 
 
+def test_sharing_needs_the_update_permission_not_only_a_wide_scope(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    """Marketing reads every account but may change none, so it may not share one either
+    (an edit share would let someone else change it)."""
+    record = account_for(admin, "rep_wang", demo_org, "市场部看得到的客户")
+    path = f"/records/account/{record['id']}"
+    ma, zhang, wang = persona("marketer_ma"), persona("rep_zhang"), persona("rep_wang")
+    assert ma.ok("GET", path)["name"] == "市场部看得到的客户"
+
+    refused = ma.post(
+        f"{path}/shares", json={"user_id": str(demo_org.users["rep_zhang"]), "access": "edit"}
+    )
+    assert refused.status_code == 403, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "update" in refused.json()["detail"]
+    assert zhang.patch(path, json={"name": "被改了", "version": 1}).status_code == 404
+    assert names(zhang) == set()
+
+    share = wang.ok(
+        "POST",
+        f"{path}/shares",
+        201,
+        json={"user_id": str(demo_org.users["rep_zhang"]), "access": "read"},
+    )
+    assert ma.delete(f"{path}/shares/{share['id']}").status_code == 403
+    assert names(zhang) == {"市场部看得到的客户"}
+
+
 def test_a_hidden_field_never_appears_and_read_only_fields_refuse_writes(
     admin: Api, persona: Persona, demo_org: DemoOrg
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from guanxi.kernel.clock import FixedClock
@@ -172,3 +174,72 @@ def test_admins_build_the_organisation_over_the_api(admin: Api, client: TestClie
     assert weak.status_code == 422 and weak.json()["errors"][0]["field"] == "password"
     audit = admin.ok("GET", "/admin/audit")["entries"]
     assert {"role.create", "user.create", "department.create"} <= {e["action"] for e in audit}
+
+
+def test_a_read_only_token_writes_nothing_anywhere(
+    admin: Api, client: TestClient, demo_org: DemoOrg
+) -> None:
+    """Even an administrator's read token: no tokens, users, roles, fields, shares, files,
+    2FA changes or sessions ended; reads (and an export, with its audit entry) still work."""
+    created = admin.ok("POST", "/auth/tokens", 201, json={"name": "reporting", "scope": "read"})
+    reader = Api(client, created["token"])
+    account = admin.ok("POST", "/records/account", 201, json={"name": "只读测试"})
+    share = admin.ok(
+        "POST",
+        f"/records/account/{account['id']}/shares",
+        201,
+        json={"user_id": str(demo_org.users["rep_zhang"]), "access": "read"},
+    )
+    other_token = admin.ok("POST", "/auth/tokens", 201, json={"name": "other"})
+    zhang = f"/admin/users/{demo_org.users['rep_zhang']}"
+    attempts: list[tuple[str, str, dict[str, Any]]] = [
+        ("POST", "/auth/tokens", {"json": {"name": "x", "scope": "write"}}),
+        ("POST", "/auth/tokens", {"json": {"name": "x", "scope": "read"}}),
+        ("DELETE", f"/auth/tokens/{other_token['id']}", {}),
+        ("POST", "/auth/logout?everywhere=true", {}),
+        ("POST", "/auth/2fa/setup", {}),
+        ("POST", "/auth/2fa/enable", {"json": {"otp": "123456"}}),
+        ("POST", "/auth/2fa/disable", {"json": {"otp": "123456"}}),
+        ("POST", "/admin/users", {"json": {"email": "x@example.com", "name": "X"}}),
+        ("PATCH", zhang, {"json": {"password": "Taken-0ver!"}}),
+        ("POST", "/admin/roles", {"json": {"name": "Everything", "rights": ["manage_users"]}}),
+        ("PATCH", f"/admin/roles/{demo_org.roles['Sales rep']}", {"json": {"rights": []}}),
+        ("POST", "/admin/departments", {"json": {"name": "影子部门"}}),
+        ("POST", "/admin/teams", {"json": {"name": "影子小组"}}),
+        ("POST", "/meta/objects", {"json": {"name": "shadow", "label": "Shadow"}}),
+        (
+            "POST",
+            "/meta/objects/contact/fields",
+            {"json": {"name": "backdoor", "type": "text", "label": "Backdoor"}},
+        ),
+        ("DELETE", "/meta/objects/account/fields/industry", {}),
+        (
+            "POST",
+            f"/records/account/{account['id']}/shares",
+            {"json": {"user_id": str(demo_org.users["rep_wang"]), "access": "edit"}},
+        ),
+        ("DELETE", f"/records/account/{account['id']}/shares/{share['id']}", {}),
+        ("POST", "/files", {"files": {"file": ("a.txt", b"hello", "text/plain")}}),
+        ("PATCH", f"/records/account/{account['id']}", {"json": {"name": "改", "version": 1}}),
+    ]
+    for method, path, kwargs in attempts:
+        response = reader.request(method, path, **kwargs)
+        assert response.status_code == 403, (method, path, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "read-only" in response.json()["detail"], (method, path)
+
+    tokens = {t["name"]: t for t in admin.ok("GET", "/auth/tokens")["tokens"]}
+    assert set(tokens) == {"tests", "reporting", "other"}
+    assert not tokens["other"]["revoked"]
+    assert admin.ok("GET", zhang)["roles"][0]["name"] == "Sales rep"
+    assert admin.get("/meta/objects/contact/fields/backdoor").status_code == 404
+    assert len(admin.ok("GET", f"/records/account/{account['id']}/shares")["shares"]) == 1
+    assert login(client, "rep.zhang@example.com")[0] == 200  # the password is unchanged
+
+    assert reader.ok("GET", "/auth/me")["is_admin"] is True
+    assert reader.ok("GET", zhang)["email"] == "rep.zhang@example.com"
+    export = reader.post("/records/account/export", json={})
+    assert export.status_code == 200 and "只读测试" in export.text
+    # Ending its own credential gives nothing away: a read token may revoke itself.
+    reader.ok("DELETE", f"/auth/tokens/{created['id']}", 204)
+    assert reader.get("/auth/me").status_code == 401

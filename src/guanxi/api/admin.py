@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
-from guanxi.kernel.errors import PermissionDenied
+from guanxi.kernel.errors import PermissionDenied, invalid
 from guanxi.platform.access import audit, org
 from guanxi.platform.access.users import create_user, describe_user, set_password
 from guanxi.platform.records.context import Ctx
@@ -107,6 +107,7 @@ def list_departments(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
 def create_user_endpoint(body: UserIn, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     with services.write(actor) as ctx:
         _require(ctx, "manage_users")
+        org.check_may_grant(ctx.actor, org.role_rights(ctx.conn, body.role_ids))
         user_id = create_user(
             ctx.conn,
             email=body.email,
@@ -147,6 +148,7 @@ def update_user(
     with services.write(actor) as ctx:
         _require(ctx, "manage_users")
         current = describe_user(ctx.conn, user_id, ctx.zone)
+        org.check_may_manage(ctx.conn, ctx.actor, user_id)
         given = body.model_dump(exclude_unset=True)
         if "department_id" in given or "manager_id" in given:
             org.set_placement(
@@ -161,14 +163,25 @@ def update_user(
                 now=ctx.now,
             )
         if body.role_ids is not None:
+            org.check_may_grant(ctx.actor, org.role_rights(ctx.conn, body.role_ids))
             org.set_roles(ctx.conn, user_id, body.role_ids)
             ctx.audit("user.roles", str(user_id), {"role_ids": [str(r) for r in body.role_ids]})
         if body.active is not None:
             org.set_active(ctx.conn, user_id, body.active, now=ctx.now)
             ctx.audit("user.activate" if body.active else "user.deactivate", str(user_id))
         if body.password is not None:
-            set_password(ctx.conn, user_id, body.password, now=ctx.now)
-            ctx.audit("user.password_reset", str(user_id))
+            # The user's sessions end and their tokens are revoked; changing one's own
+            # password keeps the credential making the request, so it does not sign out.
+            own = user_id == ctx.actor.user_id
+            ended = set_password(
+                ctx.conn,
+                user_id,
+                body.password,
+                now=ctx.now,
+                keep_session=ctx.actor.session_id if own else None,
+                keep_token=ctx.actor.token_id if own else None,
+            )
+            ctx.audit("user.password_reset", str(user_id), ended)
         return describe_user(ctx.conn, user_id, ctx.zone)
 
 
@@ -176,6 +189,7 @@ def update_user(
 def create_role(body: RoleIn, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     with services.write(actor) as ctx:
         _require(ctx, "manage_users")
+        org.check_may_grant(ctx.actor, body.rights)
         role_id = org.create_role(
             ctx.conn,
             ctx.snap,
@@ -205,6 +219,11 @@ def update_role(
     with services.write(actor) as ctx:
         _require(ctx, "manage_users")
         changes = body.model_dump(exclude_unset=True)
+        for name in ("objects", "fields", "rights", "require_2fa"):
+            if name in changes and changes[name] is None:  # only a description can be cleared
+                raise invalid(name, "must not be null; leave it out to keep it")
+        if body.rights is not None:  # only rights the role does not carry yet are granted
+            org.check_may_grant(ctx.actor, set(body.rights) - org.role_rights(ctx.conn, [role_id]))
         org.update_role(ctx.conn, ctx.snap, role_id, changes, now=ctx.now)
         ctx.audit("role.update", str(role_id), changes)
         return {"id": str(role_id)}

@@ -10,12 +10,19 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from guanxi.api.deps import SESSION_COOKIE, ActorDep, Services, ServicesDep, client_ip
+from guanxi.api.deps import (
+    READ_ONLY,
+    SESSION_COOKIE,
+    ActorDep,
+    Services,
+    ServicesDep,
+    client_ip,
+)
 from guanxi.api.responses import ORJSONResponse
 from guanxi.kernel.errors import NotFound, PermissionDenied, Unauthenticated, invalid
 from guanxi.platform.access import sessions, twofactor
 from guanxi.platform.access.oidc import OidcProvider, Pending
-from guanxi.platform.access.users import create_token, describe_user
+from guanxi.platform.access.users import check_token_scope, create_token, describe_user
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], default_response_class=ORJSONResponse)
 
@@ -123,7 +130,9 @@ def oidc_callback(
 @router.post("/logout", status_code=204)
 def logout(services: ServicesDep, actor: ActorDep, everywhere: bool = False) -> Response:
     """End this session (``?everywhere=true``: every session of the user)."""
-    with services.write(actor) as ctx:
+    # A read-only token may end its own session (it has none: nothing happens), not all of
+    # the user's sessions: that changes more than the credential in use.
+    with services.write(actor, read_only_ok=not everywhere) as ctx:
         user_id = ctx.actor.user_id
         assert user_id is not None
         if everywhere:
@@ -164,9 +173,10 @@ def list_tokens(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
 @router.post("/tokens", status_code=201)
 def new_token(body: TokenIn, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """A personal API token, shown this once (only its hash is kept)."""
-    with services.write(actor) as ctx:
+    with services.write(actor) as ctx:  # refuses read-only tokens: a token mints no other
         user_id = ctx.actor.user_id
         assert user_id is not None
+        check_token_scope(ctx.actor, body.scope)  # and never a wider one than its own
         if body.expires_at is not None and body.expires_at.tzinfo is None:
             raise invalid("expires_at", "needs a time zone offset")
         if body.expires_at is not None and body.expires_at <= ctx.now:
@@ -186,9 +196,14 @@ def new_token(body: TokenIn, services: ServicesDep, actor: ActorDep) -> dict[str
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(token_id: UUID, services: ServicesDep, actor: ActorDep) -> Response:
     """Revoke a token: it fails from its very next request."""
-    with services.write(actor) as ctx:
+    # Decided: a read-only token may revoke itself. Ending the credential in use gives
+    # nothing away (whoever holds it could simply stop using it), and it lets a script
+    # clean up after itself. Revoking any other token is a write, refused as usual.
+    with services.write(actor, read_only_ok=True) as ctx:
         user_id = ctx.actor.user_id
         assert user_id is not None
+        if not ctx.actor.can_write and token_id != ctx.actor.token_id:
+            raise PermissionDenied(READ_ONLY)
         if not sessions.revoke_token(ctx.conn, user_id, token_id, now=ctx.now):
             raise NotFound("no such active token")
         ctx.audit("token.revoke", str(token_id))

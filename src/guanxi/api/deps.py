@@ -29,6 +29,7 @@ from guanxi.platform.search.indexer import Indexer
 SESSION_COOKIE = "gx_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_ONLY = "this token is read-only"
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,14 @@ class Services:
         return actor
 
     @contextmanager
-    def write(self, credentials: Credentials) -> Iterator[Ctx]:
+    def write(self, credentials: Credentials, *, read_only_ok: bool = False) -> Iterator[Ctx]:
         """One write transaction for the whole request: commit at the end or roll back.
+
+        Every write endpoint comes through here, so here an actor that may not write (a
+        token with scope ``read``) is refused, before anything is written. Only the few
+        writes a read-only token may still cause pass ``read_only_ok`` — an export's audit
+        entry, ending its own credential — and the endpoint then decides what exactly it
+        lets through.
 
         The search indexer leaves its work until writes pause (ADR 0010)."""
         with (
@@ -96,6 +103,8 @@ class Services:
             self.db.write() as conn,
             self._context(conn, credentials) as ctx,
         ):
+            if not (ctx.actor.can_write or read_only_ok):
+                raise PermissionDenied(READ_ONLY)
             yield ctx
 
     @contextmanager

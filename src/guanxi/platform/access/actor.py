@@ -18,6 +18,7 @@ class Actor:
     can_write: bool = True  # False for read-only tokens
     policy: Policy = field(default=SUPERUSER)
     session_id: UUID | None = None  # set when authenticated by a cookie session
+    token_id: UUID | None = None  # set when authenticated by an API token
     csrf_token: str | None = None
     has_2fa: bool = False
     email: str = ""

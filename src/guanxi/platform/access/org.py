@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -9,8 +10,16 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from guanxi.kernel.errors import Conflict, FieldError, NotFound, ValidationFailed, invalid
+from guanxi.kernel.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    invalid,
+)
 from guanxi.kernel.ids import uuid7
+from guanxi.platform.access.actor import Actor
 from guanxi.platform.access.policy import OPERATIONS, RIGHTS, SCOPES
 from guanxi.platform.access.tables import (
     gx_department,
@@ -244,6 +253,46 @@ def set_roles(conn: Connection, user_id: UUID, role_ids: list[UUID]) -> None:
             [{"user_id": user_id, "role_id": r} for r in dict.fromkeys(role_ids)],
         )
     bump_version(conn, ACCESS_STATE)
+
+
+def role_rights(conn: Connection, role_ids: Iterable[UUID]) -> set[str]:
+    """Every right the given roles carry (unknown ids carry none)."""
+    ids = list(dict.fromkeys(role_ids))
+    if not ids:
+        return set()
+    rows = conn.execute(select(gx_role.c.rights).where(gx_role.c.id.in_(ids))).scalars()
+    return {right for rights in rows for right in rights or []}
+
+
+def check_may_grant(actor: Actor, rights: Iterable[str]) -> None:
+    """A user may hand on only the rights they hold themselves (a superuser holds all),
+    whether by creating or changing a role or by giving someone a role — themselves too."""
+    lacking = sorted({r for r in rights if not actor.has_right(r)})
+    if lacking:
+        raise PermissionDenied(f"you may not grant rights you do not hold: {', '.join(lacking)}")
+
+
+def check_may_manage(conn: Connection, actor: Actor, user_id: UUID) -> None:
+    """Changing a user (placement, roles, activation, password) is for someone who holds
+    every right they hold: taking their account over must give nothing new. Only a
+    superuser may change a superuser."""
+    if actor.is_admin:
+        return
+    target = conn.execute(select(gx_user.c.is_admin).where(gx_user.c.id == user_id)).first()
+    if target is None:
+        raise NotFound("no such user")
+    if target.is_admin:
+        raise PermissionDenied("only a superuser may change a superuser")
+    held = conn.execute(
+        select(gx_role.c.rights)
+        .join(gx_user_role, gx_user_role.c.role_id == gx_role.c.id)
+        .where(gx_user_role.c.user_id == user_id)
+    ).scalars()
+    lacking = sorted({r for rights in held for r in rights or [] if not actor.has_right(r)})
+    if lacking:
+        raise PermissionDenied(
+            f"you may not change a user who holds rights you do not: {', '.join(lacking)}"
+        )
 
 
 def create_team(conn: Connection, *, name: str, member_ids: list[UUID], now: datetime) -> UUID:

@@ -9,17 +9,37 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from guanxi.kernel.errors import Conflict, FieldError, NotFound, invalid
+from guanxi.kernel.errors import Conflict, FieldError, NotFound, PermissionDenied, invalid
 from guanxi.kernel.ids import uuid7
+from guanxi.platform.access.actor import Actor
 from guanxi.platform.access.policy import Policy
 from guanxi.platform.access.tables import gx_share, gx_team, gx_user
 from guanxi.platform.metadata.registry import Snapshot
 
 
+def _may_manage_shares(
+    conn: Connection, snap: Snapshot, actor: Actor, object_name: str, record_id: UUID
+) -> None:
+    """Sharing hands on access, so it needs what changing the record needs: write access
+    (not a read-only token) and the ``update`` permission on the object (403 otherwise),
+    and the record within the user's edit scope (404 otherwise, like a missing record).
+
+    The data scope alone is not enough: a read-only grant with scope ``all`` covers every
+    record, and an edit share from such a user would let someone else change it."""
+    obj = snap.object(object_name)
+    if not actor.can_write:
+        raise PermissionDenied("this token is read-only")
+    if not actor.policy.can("update", obj.name):
+        raise PermissionDenied(
+            f"you may not update {obj.name} records, so you may not share them either"
+        )
+    _editable(conn, snap, actor.policy, object_name, record_id)
+
+
 def _editable(
     conn: Connection, snap: Snapshot, policy: Policy, object_name: str, record_id: UUID
 ) -> None:
-    """Only someone who may edit a record may share it; others get 404 like a missing record."""
+    """The record, alive and within the user's edit scope (compiled into the query), or 404."""
     obj = snap.object(object_name)
     table = snap.table(obj.name)
     found = conn.execute(
@@ -36,7 +56,7 @@ def _editable(
 def share(
     conn: Connection,
     snap: Snapshot,
-    policy: Policy,
+    actor: Actor,
     object_name: str,
     record_id: UUID,
     *,
@@ -45,7 +65,7 @@ def share(
     access: str,
     now: datetime,
 ) -> UUID:
-    _editable(conn, snap, policy, object_name, record_id)
+    _may_manage_shares(conn, snap, actor, object_name, record_id)
     if (user_id is None) == (team_id is None):
         raise invalid("user_id", "share with exactly one user_id or team_id")
     if access not in {"read", "edit"}:
@@ -71,7 +91,7 @@ def share(
                     user_id=user_id,
                     team_id=team_id,
                     access=access,
-                    created_by=policy.user_id,
+                    created_by=actor.user_id,
                     created_at=now,
                 )
             )
@@ -86,12 +106,12 @@ def share(
 def unshare(
     conn: Connection,
     snap: Snapshot,
-    policy: Policy,
+    actor: Actor,
     object_name: str,
     record_id: UUID,
     share_id: UUID,
 ) -> None:
-    _editable(conn, snap, policy, object_name, record_id)
+    _may_manage_shares(conn, snap, actor, object_name, record_id)
     result = conn.execute(
         delete(gx_share).where(
             gx_share.c.id == share_id,
@@ -106,6 +126,7 @@ def unshare(
 def shares(
     conn: Connection, snap: Snapshot, policy: Policy, object_name: str, record_id: UUID
 ) -> list[dict[str, Any]]:
+    """Who a record is shared with: for those whose edit scope covers it."""
     _editable(conn, snap, policy, object_name, record_id)
     rows = conn.execute(
         select(gx_share)

@@ -11,14 +11,27 @@ from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from guanxi.kernel.errors import Conflict, FieldError, NotFound, Unauthenticated, invalid
+from guanxi.kernel.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    Unauthenticated,
+    invalid,
+)
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.access.policy import load_policy
-from guanxi.platform.access.tables import gx_api_token, gx_role, gx_user, gx_user_role
+from guanxi.platform.access.tables import (
+    gx_api_token,
+    gx_role,
+    gx_session,
+    gx_user,
+    gx_user_role,
+)
 from guanxi.platform.metadata.state import state_versions
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
@@ -105,16 +118,61 @@ def user_by_email(conn: Connection, email: str) -> Any:
     return row
 
 
-def set_password(conn: Connection, user_id: UUID, password: str, *, now: datetime) -> None:
+def set_password(
+    conn: Connection,
+    user_id: UUID,
+    password: str,
+    *,
+    now: datetime,
+    keep_session: UUID | None = None,
+    keep_token: UUID | None = None,
+) -> dict[str, int]:
+    """Set a new password and end every way in that the old one may have opened: the
+    user's sessions end and their API tokens are revoked (a reset is what follows a leak).
+
+    ``keep_session`` / ``keep_token``: the credential of a user changing their own
+    password, which goes on working so the change does not sign them out."""
     conn.execute(
         update(gx_user)
         .where(gx_user.c.id == user_id)
         .values(password_hash=hash_password(password), updated_at=now)
     )
+    end_sessions = update(gx_session).where(
+        gx_session.c.user_id == user_id,
+        gx_session.c.revoked_at.is_(None),
+        gx_session.c.expires_at > now,
+    )
+    if keep_session is not None:
+        end_sessions = end_sessions.where(gx_session.c.id != keep_session)
+    revoke_tokens = update(gx_api_token).where(
+        gx_api_token.c.user_id == user_id,
+        gx_api_token.c.revoked_at.is_(None),
+        or_(gx_api_token.c.expires_at.is_(None), gx_api_token.c.expires_at > now),
+    )
+    if keep_token is not None:
+        revoke_tokens = revoke_tokens.where(gx_api_token.c.id != keep_token)
+    sessions = conn.execute(end_sessions.values(revoked_at=now))
+    tokens = conn.execute(revoke_tokens.values(revoked_at=now))
+    return {"sessions_ended": sessions.rowcount, "tokens_revoked": tokens.rowcount}
 
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+TOKEN_SCOPES = ("read", "write")  # narrowest first
+
+
+def check_token_scope(actor: Actor, scope: str) -> None:
+    """A new token may do no more than the credential asking for it: a read-only token
+    never mints a write token (whatever else lets it reach token creation)."""
+    if scope not in TOKEN_SCOPES:
+        raise invalid("scope", f"must be one of {', '.join(TOKEN_SCOPES)}")
+    own = "write" if actor.can_write else "read"
+    if TOKEN_SCOPES.index(scope) > TOKEN_SCOPES.index(own):
+        raise PermissionDenied(
+            f"this token is read-only: it cannot create a token with scope {scope}"
+        )
 
 
 def create_token(
@@ -154,6 +212,7 @@ ACTOR_COLUMNS = tuple(
 _BY_TOKEN = (
     select(
         *ACTOR_COLUMNS,
+        gx_api_token.c.id.label("token_id"),
         gx_api_token.c.scope,
         gx_api_token.c.expires_at,
         gx_api_token.c.revoked_at,
@@ -171,7 +230,7 @@ def authenticate_token(conn: Connection, token: str, *, now: datetime) -> Actor:
         raise Unauthenticated("invalid or revoked token")
     if row.expires_at is not None and row.expires_at <= now:
         raise Unauthenticated("the token has expired")
-    return actor_for(conn, row, can_write=row.scope == "write")
+    return actor_for(conn, row, can_write=row.scope == "write", token_id=row.token_id)
 
 
 def actor_for(conn: Connection, user: Any, *, can_write: bool = True, **extra: Any) -> Actor:

@@ -1,0 +1,194 @@
+"""Administration limits: what the manage_users right reaches, and what a password reset ends."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+
+from guanxi.kernel.clock import FixedClock
+from guanxi.kernel.db import Database
+from guanxi.platform.access.demo import DEMO_PASSWORD, DemoOrg
+from guanxi.platform.access.users import create_token
+from tests.api.conftest import Api, Persona
+
+PERSONA_PASSWORD = "correct horse 1"  # what conftest's admin persona signs in with
+
+
+def login(client: TestClient, email: str, password: str) -> tuple[int, dict]:
+    """Sign in afresh: the client then holds only the new session's cookie."""
+    client.cookies.clear()
+    response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    return response.status_code, response.json()
+
+
+def use_session(client: TestClient, secret: str | None) -> None:
+    """Send this session cookie from now on (and no other)."""
+    assert secret
+    client.cookies.clear()
+    client.cookies.set("gx_session", secret)
+
+
+@pytest.fixture
+def user_admin(admin: Api, client: TestClient, installed_db: Database, clock: FixedClock) -> Api:
+    """何人事 (HR): holds the manage_users right and nothing else."""
+    role = admin.ok(
+        "POST", "/admin/roles", 201, json={"name": "User admin", "rights": ["manage_users"]}
+    )
+    user = admin.ok(
+        "POST",
+        "/admin/users",
+        201,
+        json={
+            "email": "hr.he@example.com",
+            "name": "何人事",
+            "password": "Hr-pass-2026",
+            "role_ids": [role["id"]],
+        },
+    )
+    with installed_db.write() as conn:
+        _, token = create_token(conn, UUID(user["id"]), name="tests", now=clock.now())
+    return Api(client, token)
+
+
+def test_only_a_superuser_may_change_a_superuser(
+    admin: Api, user_admin: Api, client: TestClient, demo_org: DemoOrg
+) -> None:
+    admin_id = admin.ok("GET", "/auth/me")["id"]
+    for change in (
+        {"password": "Taken-0ver!"},
+        {"active": False},
+        {"role_ids": []},
+        {"department_id": str(demo_org.departments["hq"])},
+    ):
+        response = user_admin.patch(f"/admin/users/{admin_id}", json=change)
+        assert response.status_code == 403, (change, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "superuser" in response.json()["detail"]
+    assert login(client, "wang.admin@example.com", "Taken-0ver!")[0] == 401
+    assert login(client, "wang.admin@example.com", PERSONA_PASSWORD)[0] == 200
+    unchanged = admin.ok("GET", f"/admin/users/{admin_id}")
+    assert unchanged["active"] and unchanged["is_admin"] and unchanged["department_id"] is None
+
+    # No one becomes a superuser over the API (only `guanxi admin create` makes one).
+    hr_id = user_admin.ok("GET", "/auth/me")["id"]
+    assert user_admin.patch(f"/admin/users/{hr_id}", json={"is_admin": True}).status_code == 422
+
+    # Nor may HR take over someone holding a right HR lacks (the CEO reads the audit log).
+    ceo = user_admin.patch(
+        f"/admin/users/{demo_org.users['ceo_chen']}", json={"password": "Taken-0ver!"}
+    )
+    assert ceo.status_code == 403 and "view_audit_log" in ceo.json()["detail"]
+    assert login(client, "ceo.chen@example.com", DEMO_PASSWORD)[0] == 200
+
+    # Ordinary users are still HR's to manage, and a superuser may change a superuser.
+    user_admin.ok(
+        "PATCH", f"/admin/users/{demo_org.users['rep_zhang']}", json={"password": "N3w-pass!"}
+    )
+    assert login(client, "rep.zhang@example.com", "N3w-pass!")[0] == 200
+    admin.ok("PATCH", f"/admin/users/{admin_id}", json={"manager_id": None})
+
+
+def test_a_user_manager_hands_out_only_the_rights_they_hold(
+    user_admin: Api, demo_org: DemoOrg
+) -> None:
+    wider = user_admin.post(
+        "/admin/roles", json={"name": "Backdoor", "rights": ["manage_users", "view_audit_log"]}
+    )
+    assert wider.status_code == 403 and "view_audit_log" in wider.json()["detail"]
+    helpdesk = user_admin.ok(
+        "POST", "/admin/roles", 201, json={"name": "Helpdesk", "rights": ["manage_users"]}
+    )
+    widened = user_admin.patch(
+        f"/admin/roles/{helpdesk['id']}", json={"rights": ["manage_users", "manage_metadata"]}
+    )
+    assert widened.status_code == 403 and "manage_metadata" in widened.json()["detail"]
+    user_admin.ok("PATCH", f"/admin/roles/{helpdesk['id']}", json={"description": "resets"})
+    # A right the role already carries is not handed out again by an unrelated change.
+    user_admin.ok(
+        "PATCH",
+        f"/admin/roles/{demo_org.roles['CEO']}",
+        json={"rights": ["view_audit_log"], "description": "the boss"},
+    )
+
+    ceo_role = str(demo_org.roles["CEO"])  # carries view_audit_log
+    hr_id = user_admin.ok("GET", "/auth/me")["id"]
+    for target in (hr_id, str(demo_org.users["rep_zhang"])):
+        response = user_admin.patch(f"/admin/users/{target}", json={"role_ids": [ceo_role]})
+        assert response.status_code == 403, response.text
+        assert "view_audit_log" in response.json()["detail"]
+    crony = user_admin.post(
+        "/admin/users",
+        json={"email": "crony@example.com", "name": "Crony", "role_ids": [ceo_role]},
+    )
+    assert crony.status_code == 403
+    assert user_admin.ok("GET", "/auth/me")["rights"] == ["manage_users"]
+    assert user_admin.get("/admin/audit").status_code == 403
+
+    user_admin.ok(
+        "PATCH",
+        f"/admin/users/{demo_org.users['rep_zhang']}",
+        json={"role_ids": [str(demo_org.roles["Sales director"]), helpdesk["id"]]},
+    )
+
+
+def test_a_password_reset_ends_the_users_sessions_and_revokes_their_tokens(
+    admin: Api, persona: Persona, client: TestClient, demo_org: DemoOrg
+) -> None:
+    zhang = persona("rep_zhang")
+    assert login(client, "rep.zhang@example.com", DEMO_PASSWORD)[0] == 200
+    session = client.cookies.get("gx_session")
+    zhang_id = str(demo_org.users["rep_zhang"])
+
+    admin.ok("PATCH", f"/admin/users/{zhang_id}", json={"password": "N3w-secret!"})
+
+    assert zhang.get("/auth/me").status_code == 401
+    use_session(client, session)
+    assert client.get("/api/v1/auth/me").status_code == 401
+    assert login(client, "rep.zhang@example.com", DEMO_PASSWORD)[0] == 401
+    assert login(client, "rep.zhang@example.com", "N3w-secret!")[0] == 200
+    entry = admin.ok("GET", "/admin/audit", params={"action": "user.password_reset"})["entries"][0]
+    assert entry["target"] == zhang_id
+    assert entry["details"] == {"sessions_ended": 1, "tokens_revoked": 1}
+
+
+def test_changing_your_own_password_keeps_only_the_credential_in_use(
+    admin: Api, client: TestClient
+) -> None:
+    admin_id = admin.ok("GET", "/auth/me")["id"]
+    script = Api(client, admin.ok("POST", "/auth/tokens", 201, json={"name": "script"})["token"])
+    assert login(client, "wang.admin@example.com", PERSONA_PASSWORD)[0] == 200
+    session = client.cookies.get("gx_session")
+
+    # With a token: that token goes on working; other tokens and sessions end.
+    script.ok("PATCH", f"/admin/users/{admin_id}", json={"password": "Fresh-pass-1"})
+    assert script.ok("GET", "/auth/me")["id"] == admin_id
+    assert admin.get("/auth/me").status_code == 401
+    use_session(client, session)
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+    # Signed in: the session making the change stays; the other one and the token end.
+    login(client, "wang.admin@example.com", "Fresh-pass-1")
+    first_session = client.cookies.get("gx_session")
+    _, second = login(client, "wang.admin@example.com", "Fresh-pass-1")
+    changed = client.patch(
+        f"/api/v1/admin/users/{admin_id}",
+        json={"password": "Fresher-pass-2"},
+        headers={"X-CSRF-Token": second["csrf_token"]},
+    )
+    assert changed.status_code == 200, changed.text
+    assert client.get("/api/v1/auth/me").status_code == 200
+    assert script.get("/auth/me").status_code == 401
+    use_session(client, first_session)
+    assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_a_role_setting_sent_as_null_is_refused_not_a_server_error(admin: Api) -> None:
+    role = admin.ok("POST", "/admin/roles", 201, json={"name": "Readers", "rights": []})
+    for name in ("rights", "objects", "fields", "require_2fa"):
+        answer = admin.patch(f"/admin/roles/{role['id']}", json={name: None})
+        assert answer.status_code == 422, (name, answer.text)
+        assert answer.json()["errors"][0]["field"] == name
+    cleared = admin.patch(f"/admin/roles/{role['id']}", json={"description": None})
+    assert cleared.status_code == 200
