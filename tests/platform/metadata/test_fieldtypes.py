@@ -1,6 +1,7 @@
 """Value rules of each field type, independent of any database."""
 
 import re
+import time
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -75,6 +76,18 @@ def test_zero_and_tiny_numbers_with_big_exponents_are_still_numbers() -> None:
     rejects("integer", "9223372036854775808", "max")
     rejects("integer", "1e-999999", "type")
     assert clean("decimal", "0E+999999", scale=2) == Decimal("0.00")
+
+
+def test_a_pattern_that_backtracks_for_ever_is_cut_short() -> None:
+    # Nested quantifiers look harmless to the administrator who writes them; checked
+    # naively, 40 characters took minutes, each one doubling the time.
+    started = time.monotonic()
+    rejects("text", "a" * 40 + "!", "regex", regex="([a-z0-9]+)*-[0-9]{4}")
+    message = rejects("text", "a" * 40, "regex", regex="(a|a)+b")  # hopeless for any backtracker
+    assert time.monotonic() - started < 2
+    assert "too long" in message
+    assert clean("text", "ab12-2026", regex="([a-z0-9]+)*-[0-9]{4}") == "ab12-2026"
+    rejects("text", "ab12-26", "regex", regex="([a-z0-9]+)*-[0-9]{4}")
 
 
 def test_rich_text_is_sanitised() -> None:

@@ -19,6 +19,7 @@ from uuid import UUID
 
 import nh3
 import phonenumbers
+import regex
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, String, Text, Uuid
 from sqlalchemy.types import TypeEngine
@@ -174,7 +175,8 @@ class TextType(FieldType):
         if "regex" in out:
             try:
                 re.compile(out["regex"])
-            except (re.error, TypeError) as exc:
+                _pattern(out["regex"])
+            except (re.error, regex.error, TypeError) as exc:
                 raise ConfigError("regex", f"is not a valid regular expression: {exc}") from None
         return out
 
@@ -192,9 +194,29 @@ class TextType(FieldType):
         if len(value) > limit:
             raise FieldValueError(f"must be at most {limit} characters", "max_length")
         pattern = f.opt("regex")
-        if pattern and value and re.fullmatch(pattern, value) is None:
+        if pattern and value and not _matches(pattern, value):
             raise FieldValueError(f"does not match the pattern {pattern}", "regex")
         return value
+
+
+# An administrator's pattern may backtrack for ever on some input ("([a-z0-9]+)*-…"): any
+# user who writes the field could hold a server process for minutes. Patterns are checked
+# with Python's own syntax (re) and matched by the regex module, which can stop.
+PATTERN_TIMEOUT = 0.05  # seconds per value
+
+
+@cache
+def _pattern(pattern: str) -> Any:
+    return regex.compile(pattern)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    try:
+        return _pattern(pattern).fullmatch(value, timeout=PATTERN_TIMEOUT) is not None
+    except TimeoutError:
+        raise FieldValueError(
+            f"took too long to check against the pattern {pattern}", "regex"
+        ) from None
 
 
 class LongTextType(TextType):
