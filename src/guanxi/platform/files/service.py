@@ -9,13 +9,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 from uuid import UUID
 
-from sqlalchemy import Connection, insert, or_, select
+from sqlalchemy import Connection, insert, select
 
 from guanxi.kernel.errors import FieldError, NotFound, ValidationFailed
 from guanxi.kernel.ids import uuid7
@@ -117,15 +118,29 @@ def get(
     """A file the user may see: they uploaded it, or a record they can read refers to it."""
     row = conn.execute(select(gx_file).where(gx_file.c.id == file_id)).first()
     path = _location(root, file_id)
-    if row is None or not path.exists() or not _may_see(conn, snap, policy, row):
+    if row is None or not path.exists() or not visible_files(conn, snap, policy, [file_id]):
         raise NotFound(f"no file with id {file_id}")
     return StoredFile(row.id, row.name, row.content_type, row.size, row.sha256, path)
 
 
-def _may_see(conn: Connection, snap: Snapshot, policy: Policy, row: Any) -> bool:
-    if policy.superuser or (row.created_by is not None and row.created_by == policy.user_id):
-        return True
+def visible_files(
+    conn: Connection, snap: Snapshot, policy: Policy, ids: Collection[UUID]
+) -> set[UUID]:
+    """Those of ``ids`` that are uploaded files the user may see: a superuser sees every
+    file, anyone else those they uploaded and those a record they can read refers to (in
+    a file field they can see). What a user may download is what they may attach."""
+    rows = conn.execute(
+        select(gx_file.c.id, gx_file.c.created_by).where(gx_file.c.id.in_(list(ids)))
+    ).all()
+    if policy.superuser:
+        return {row.id for row in rows}
+    seen = {
+        row.id for row in rows if row.created_by is not None and row.created_by == policy.user_id
+    }
+    rest = {row.id for row in rows} - seen
     for obj in snap.objects.values():
+        if not rest:
+            break
         names = [
             f.name
             for f in obj.active_fields
@@ -134,11 +149,12 @@ def _may_see(conn: Connection, snap: Snapshot, policy: Policy, row: Any) -> bool
         if obj.archived or not names or not policy.can("read", obj.name):
             continue
         table = snap.table(obj.name)
-        referring = select(table.c.id).where(
-            or_(*(table.c[name] == row.id for name in names)),
-            table.c.deleted_at.is_(None),
-            policy.read_predicate(obj.name, table),
-        )
-        if conn.execute(referring.limit(1)).first() is not None:
-            return True
-    return False
+        for name in names:
+            referred = select(table.c[name]).where(
+                table.c[name].in_(list(rest)),
+                table.c.deleted_at.is_(None),
+                policy.read_predicate(obj.name, table),
+            )
+            seen.update(conn.execute(referred).scalars())
+            rest -= seen
+    return seen

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, select
 from guanxi.kernel.errors import FieldError
 from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.access.tables import gx_user
-from guanxi.platform.files.tables import gx_file
+from guanxi.platform.files.service import visible_files
 from guanxi.platform.metadata.fieldtypes import FieldType, FieldValueError, field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot
@@ -216,8 +216,9 @@ def check_references(
     for target, ids in wanted.items():
         if target == "\0user":
             stmt = select(gx_user.c.id).where(gx_user.c.id.in_(ids), gx_user.c.active.is_(True))
-        elif target == "\0file":
-            stmt = select(gx_file.c.id).where(gx_file.c.id.in_(ids))
+        elif target == "\0file":  # a file id is no key: only files the writer may see
+            found[target] = visible_files(conn, snap, policy, ids)
+            continue
         else:
             table = snap.table(target)
             stmt = select(table.c.id).where(
