@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from guanxi import __version__
 from guanxi.api import admin, auth, files, meta, problems, records, search, system
 from guanxi.api.deps import Services
+from guanxi.api.limits import BodyLimit
 from guanxi.api.openapi import build_openapi
 from guanxi.api.responses import ORJSONResponse
 from guanxi.config import Settings
@@ -61,6 +62,11 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         default_response_class=ORJSONResponse,
+    )
+    # Bodies beyond this are refused (413) as they arrive, not read and then judged; an
+    # upload may be its own limit plus the multipart framing.
+    app.add_middleware(
+        BodyLimit, max_bytes=max(settings.max_request_mb, settings.max_upload_mb + 1) << 20
     )
     app.state.services = services
     problems.install(app)

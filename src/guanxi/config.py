@@ -25,6 +25,10 @@ class Settings(BaseSettings):
         default_factory=lambda: Path("var/files").absolute(), description="where uploads are stored"
     )
     max_upload_mb: int = 25
+    max_request_mb: int = Field(
+        default=32,
+        description="largest request body in MiB (uploads may be max_upload_mb plus 1 MiB)",
+    )
     public_url: str = Field(
         default="http://127.0.0.1:8000", description="the URL users reach the app at"
     )

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from guanxi.api.routing import decode_json
+from guanxi.app import create_app
+from guanxi.config import Settings
+from guanxi.kernel.clock import FixedClock
+from guanxi.kernel.db import Database
 from tests.api.conftest import Api
 
 JSON_HEADERS = {"content-type": "application/json"}
@@ -89,3 +95,36 @@ def test_what_orjson_would_read_differently_is_read_as_before(admin: Api) -> Non
     assert response.json()["errors"] == [
         {"index": 0, "field": "employees", "code": "type", "message": "expected a finite number"}
     ]
+
+
+def test_a_body_over_the_limit_is_refused_as_it_arrives(
+    installed_db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    settings = Settings(
+        files_dir=tmp_path, max_request_mb=1, max_upload_mb=1, search_index_interval=0
+    )
+    with TestClient(create_app(settings, db=installed_db, clock=clock)) as client:
+        huge = b'{"records": [' + b'{"name": "x"},' * 200_000 + b'{"name": "y"}]}'
+        answer = client.post(
+            "/api/v1/records/account/bulk",
+            content=huge,
+            headers={**JSON_HEADERS, "authorization": "Bearer anything"},
+        )
+        assert answer.status_code == 413, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["code"] == "too_large"
+        # Sent in chunks, with no length declared: refused once it grows past the limit.
+        chunked = client.post(
+            "/api/v1/records/account/bulk",
+            content=iter([huge[i : i + 65536] for i in range(0, len(huge), 65536)]),
+            headers={**JSON_HEADERS, "authorization": "Bearer anything"},
+        )
+        assert chunked.status_code == 413, chunked.text
+        assert chunked.json()["code"] == "too_large"
+        # An upload may be its own limit plus the multipart framing.
+        upload = client.post(
+            "/api/v1/files",
+            files={"file": ("big.bin", b"x" * (3 << 20), "application/octet-stream")},
+            headers={"authorization": "Bearer anything"},
+        )
+        assert upload.status_code == 413

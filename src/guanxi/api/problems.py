@@ -19,6 +19,7 @@ STATUS_CODES = {
     405: "bad_request",
     409: "conflict",
     412: "version_conflict",
+    413: "too_large",
     422: "validation_failed",
 }
 

@@ -36,6 +36,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "permission_denied": {"en": "You may not do this.", "zh-CN": "您没有执行此操作的权限。"},
     "bad_request": {"en": "The request is malformed.", "zh-CN": "请求格式不正确。"},
+    "too_large": {"en": "The request is too large.", "zh-CN": "请求体过大。"},
     "bad_gateway": {
         "en": "A service Guanxi depends on did not answer as expected; try again later.",
         "zh-CN": "Guanxi 依赖的外部服务未正常响应,请稍后重试。",
