@@ -166,6 +166,28 @@ def test_only_administrators_change_metadata(rep_zhang: Api) -> None:
     assert rep_zhang.ok("GET", "/meta/objects")["objects"]
 
 
+def test_objects_a_user_may_not_read_are_not_described_to_them(admin: Api, rep_zhang: Api) -> None:
+    admin.ok("POST", "/meta/objects", 201, json={"name": "payroll", "label": "工资"})
+    admin.ok(
+        "POST",
+        "/meta/objects/payroll/fields",
+        201,
+        json={"name": "salary", "type": "decimal", "label": "Salary"},
+    )
+    assert "payroll" not in {o["name"] for o in rep_zhang.ok("GET", "/meta/objects")["objects"]}
+    for path in (
+        "/meta/objects/payroll",
+        "/meta/objects/payroll/fields",
+        "/meta/objects/payroll/fields/salary",
+    ):
+        hidden = rep_zhang.get(path)
+        missing = rep_zhang.get(path.replace("payroll", "nothing"))
+        assert hidden.status_code == missing.status_code == 404, path
+        assert hidden.json()["detail"] == missing.json()["detail"].replace("nothing", "payroll")
+    assert rep_zhang.ok("GET", "/meta/objects/account/fields")["fields"]
+    assert admin.ok("GET", "/meta/objects/payroll/fields/salary")["type"] == "decimal"
+
+
 def test_requests_without_a_valid_token_are_refused(client: TestClient) -> None:
     assert client.get("/api/v1/meta/objects").status_code == 401
     bad = client.get("/api/v1/meta/objects", headers={"Authorization": "Bearer gx_nope"})

@@ -24,6 +24,16 @@ def _admin(actor: Actor) -> None:
         raise PermissionDenied("changing objects and fields needs the manage_metadata right")
 
 
+def _readable(ctx: Ctx, object_name: str) -> ObjectDef:
+    """The object, if this user may read its records or define objects; otherwise it is
+    answered as missing, like an object that does not exist (its schema is no one else's
+    business: a payroll object's fields tell a sales rep what they may not see)."""
+    obj = ctx.snap.object(object_name)
+    if not (ctx.actor.policy.can("read", obj.name) or ctx.actor.has_right("manage_metadata")):
+        raise NotFound(f"object {object_name!r} does not exist")
+    return obj
+
+
 def _visible_object(ctx: Ctx, obj: ObjectDef) -> dict[str, Any]:
     """An object as this user sees it: fields hidden from them are absent."""
     out = object_out(obj)
@@ -92,7 +102,7 @@ def create_object(body: ObjectIn, services: ServicesDep, actor: ActorDep) -> dic
 @router.get("/objects/{object_name}")
 def get_object(object_name: str, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     with services.read(actor) as ctx:
-        return _visible_object(ctx, ctx.snap.object(object_name))
+        return _visible_object(ctx, _readable(ctx, object_name))
 
 
 @router.patch("/objects/{object_name}")
@@ -113,7 +123,7 @@ def list_fields(
     object_name: str, services: ServicesDep, actor: ActorDep, archived: bool = False
 ) -> dict[str, Any]:
     with services.read(actor) as ctx:
-        obj = ctx.snap.object(object_name)
+        obj = _readable(ctx, object_name)
         policy = ctx.actor.policy
         return {
             "fields": [
@@ -142,7 +152,7 @@ def get_field(
     object_name: str, field_name: str, services: ServicesDep, actor: ActorDep
 ) -> dict[str, Any]:
     with services.read(actor) as ctx:
-        obj = ctx.snap.object(object_name)
+        obj = _readable(ctx, object_name)
         f = obj.get_field(field_name, include_archived=True)
         if f is None or not ctx.actor.policy.field_visible(object_name, field_name):
             raise NotFound(f"field {object_name}.{field_name} does not exist")
