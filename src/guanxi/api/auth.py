@@ -216,23 +216,46 @@ class OtpIn(BaseModel):
     otp: str = Field(min_length=6, max_length=32)
 
 
+class EnableIn(OtpIn):
+    # Re-enrolment (two-factor sign-in already on): a code from the active authenticator
+    # or an unused recovery code, so that a stolen session cannot swap in its own.
+    current_otp: str | None = Field(default=None, min_length=6, max_length=32)
+
+
 @router.post("/2fa/setup")
 def two_factor_setup(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
-    """Start two-factor set-up: scan ``otpauth_uri`` (or type ``secret``), then confirm a code."""
+    """Start two-factor set-up: scan ``otpauth_uri`` (or type ``secret``), then confirm a code.
+
+    ``current_otp_required``: two-factor sign-in is on already, so confirming needs a code
+    from the current authenticator (or a recovery code) as well."""
     with services.write(actor) as ctx:
         assert ctx.actor.user_id is not None
         return twofactor.begin(ctx.conn, ctx.actor.user_id, ctx.actor.email)
 
 
 @router.post("/2fa/enable")
-def two_factor_enable(body: OtpIn, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
-    """Confirm a code to turn two-factor sign-in on; returns recovery codes, shown once."""
+def two_factor_enable(body: EnableIn, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    """Confirm a code to turn two-factor sign-in on; returns recovery codes, shown once.
+
+    If it is on already, this replaces the authenticator and needs ``current_otp``."""
     with services.write(actor) as ctx:
         user_id = ctx.actor.user_id
         assert user_id is not None
-        codes = twofactor.confirm(ctx.conn, user_id, body.otp, now=ctx.now)
-        ctx.audit("2fa.enable")
-    return {"enabled": True, "recovery_codes": codes}
+        change = sessions.enable_two_factor(
+            ctx.conn,
+            user_id,
+            otp=body.otp,
+            current_otp=body.current_otp,
+            ip=ctx.ip,
+            user_agent=ctx.user_agent,
+            zone=ctx.zone,
+            now=ctx.now,
+        )
+        if change.refusal is None:
+            ctx.audit("2fa.enable", details={"replaced": True} if change.replaced else None)
+    if change.refusal is not None:  # the failure count and audit entry are committed by now
+        raise change.refusal
+    return {"enabled": True, "recovery_codes": change.recovery_codes}
 
 
 @router.post("/2fa/disable")
@@ -242,6 +265,17 @@ def two_factor_disable(body: OtpIn, services: ServicesDep, actor: ActorDep) -> d
         assert user_id is not None
         if ctx.actor.policy.require_2fa:
             raise PermissionDenied("your role requires two-factor sign-in")
-        twofactor.disable(ctx.conn, user_id, body.otp, now=ctx.now)
-        ctx.audit("2fa.disable")
+        change = sessions.disable_two_factor(
+            ctx.conn,
+            user_id,
+            otp=body.otp,
+            ip=ctx.ip,
+            user_agent=ctx.user_agent,
+            zone=ctx.zone,
+            now=ctx.now,
+        )
+        if change.refusal is None:
+            ctx.audit("2fa.disable")
+    if change.refusal is not None:  # the failure count and audit entry are committed by now
+        raise change.refusal
     return {"enabled": False}

@@ -3,13 +3,17 @@
 The cookie holds a random secret; the database keeps only its SHA-256 (like API tokens),
 so a leaked database does not leak live sessions. Each session has its own CSRF token,
 required on every cookie-authenticated write.
+
+Two-factor codes checked outside sign-in (turning it off, replacing the authenticator)
+count against the same limit as sign-in failures (``failed_logins``, ``locked_until``):
+six digits must not be guessable by whoever holds a stolen session or token.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -17,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
-from guanxi.kernel.errors import Unauthenticated
+from guanxi.kernel.errors import DomainError, Unauthenticated, invalid
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.access import audit, twofactor
 from guanxi.platform.access.actor import Actor
@@ -73,32 +77,7 @@ def login(
         # Not a failure: the password was right, the second factor is still to come.
         return LoginResult(False, "enter the code from your authenticator app", code="otp_required")
     if not password_ok or (row.totp_secret and not twofactor.verify(conn, row, otp, now=now)):
-        failures = row.failed_logins + 1
-        locked = now + LOCKOUT if failures >= MAX_FAILURES else None
-        conn.execute(
-            update(gx_user)
-            .where(gx_user.c.id == row.id)
-            .values(failed_logins=0 if locked else failures, locked_until=locked)
-        )
-        audit.record(
-            conn,
-            "login.failed",
-            now=now,
-            actor_id=row.id,
-            target=row.email,
-            details={"failures": failures},
-            **where,
-        )
-        if locked:
-            audit.record(
-                conn,
-                "login.lockout",
-                now=now,
-                actor_id=row.id,
-                target=row.email,
-                details={"until": locked.isoformat()},
-                **where,
-            )
+        _count_failure(conn, row, "login", where, now)
         return LoginResult(False, "wrong e-mail or password")
     conn.execute(
         update(gx_user).where(gx_user.c.id == row.id).values(failed_logins=0, locked_until=None)
@@ -121,7 +100,10 @@ def _active_user(
     conn: Connection, email: str, where: dict[str, Any], now: datetime, *, failure: str
 ) -> Any:
     """The active user with this e-mail, or None after auditing a failed sign-in."""
-    row = conn.execute(select(gx_user).where(gx_user.c.email == email.strip().lower())).first()
+    # Locked until the transaction ends, so that parallel guesses are counted one by one.
+    row = conn.execute(
+        select(gx_user).where(gx_user.c.email == email.strip().lower()).with_for_update()
+    ).first()
     if row is not None and row.active:
         return row
     audit.record(
@@ -134,6 +116,148 @@ def _active_user(
         **where,
     )
     return None
+
+
+def _count_failure(
+    conn: Connection, row: Any, prefix: str, where: dict[str, Any], now: datetime
+) -> datetime | None:
+    """Count a wrong password or code; returns the lockout's end when this one starts it."""
+    failures = row.failed_logins + 1
+    locked = now + LOCKOUT if failures >= MAX_FAILURES else None
+    conn.execute(
+        update(gx_user)
+        .where(gx_user.c.id == row.id)
+        .values(failed_logins=0 if locked else failures, locked_until=locked)
+    )
+    audit.record(
+        conn,
+        f"{prefix}.failed",
+        now=now,
+        actor_id=row.id,
+        target=row.email,
+        details={"failures": failures},
+        **where,
+    )
+    if locked:
+        audit.record(
+            conn,
+            f"{prefix}.lockout",
+            now=now,
+            actor_id=row.id,
+            target=row.email,
+            details={"until": locked.isoformat()},
+            **where,
+        )
+    return locked
+
+
+@dataclass(frozen=True)
+class TwoFactorChange:
+    """The outcome of turning two-factor sign-in on (or re-enrolling) or off.
+
+    A refused code is returned, not raised, so that the caller commits the failure count
+    and the audit entries first and raises ``refusal`` afterwards (as with ``LoginResult``).
+    """
+
+    refusal: DomainError | None = None
+    recovery_codes: list[str] = field(default_factory=list)
+    replaced: bool = False  # re-enrolment: a new authenticator replaced the active one
+
+
+def enable_two_factor(
+    conn: Connection,
+    user_id: UUID,
+    *,
+    otp: str,
+    current_otp: str | None,
+    ip: str | None,
+    user_agent: str | None,
+    zone: ZoneInfo,
+    now: datetime,
+) -> TwoFactorChange:
+    """Confirm the pending secret with ``otp``; returns recovery codes, shown this once.
+
+    With two-factor sign-in already on this replaces the authenticator, and so needs
+    ``current_otp``: a code from the active authenticator or an unused recovery code,
+    checked and counted like a sign-in code. Without it, a stolen session could swap in
+    its own authenticator and lock the user out.
+    """
+    row = _user_for_update(conn, user_id)
+    step = twofactor.pending_step(row, otp, now=now)
+    if row.totp_secret:
+        if not current_otp:
+            raise invalid(
+                "current_otp",
+                "a code from your current authenticator app, or a recovery code, is required",
+                "required",
+            )
+        where: dict[str, Any] = {"ip": ip, "user_agent": user_agent}
+        refusal = _check_code(conn, row, current_otp, "current_otp", where, zone, now)
+        if refusal is not None:
+            return TwoFactorChange(refusal=refusal)
+    codes = twofactor.confirm(conn, row, step=step)
+    return TwoFactorChange(recovery_codes=codes, replaced=bool(row.totp_secret))
+
+
+def disable_two_factor(
+    conn: Connection,
+    user_id: UUID,
+    *,
+    otp: str,
+    ip: str | None,
+    user_agent: str | None,
+    zone: ZoneInfo,
+    now: datetime,
+) -> TwoFactorChange:
+    """Turn two-factor sign-in off after a current code or an unused recovery code."""
+    row = _user_for_update(conn, user_id)
+    twofactor.require_enabled(row)
+    where: dict[str, Any] = {"ip": ip, "user_agent": user_agent}
+    refusal = _check_code(conn, row, otp, "otp", where, zone, now)
+    if refusal is None:
+        twofactor.disable(conn, user_id)
+    return TwoFactorChange(refusal=refusal)
+
+
+def _user_for_update(conn: Connection, user_id: UUID) -> Any:
+    # The row lock (PostgreSQL; SQLite writers are serialised anyway) makes parallel
+    # guesses wait for each other, so each one sees the count the previous one left.
+    return conn.execute(select(gx_user).where(gx_user.c.id == user_id).with_for_update()).one()
+
+
+def _check_code(
+    conn: Connection,
+    row: Any,
+    code: str,
+    field_name: str,
+    where: dict[str, Any],
+    zone: ZoneInfo,
+    now: datetime,
+) -> DomainError | None:
+    """Check a code of the user's active second factor, counted like sign-in failures."""
+    if row.locked_until is not None and row.locked_until > now:
+        audit.record(conn, "2fa.locked", now=now, actor_id=row.id, target=row.email, **where)
+        return _locked(row.locked_until, zone)
+    if twofactor.verify(conn, row, code, now=now):
+        if row.failed_logins:
+            conn.execute(
+                update(gx_user)
+                .where(gx_user.c.id == row.id)
+                .values(failed_logins=0, locked_until=None)
+            )
+        return None
+    locked = _count_failure(conn, row, "2fa", where, now)
+    if locked is not None:
+        return _locked(locked, zone)
+    return invalid(field_name, "the code does not match", "wrong_code")
+
+
+def _locked(until: datetime, zone: ZoneInfo) -> Unauthenticated:
+    local = until.astimezone(zone)
+    return Unauthenticated(
+        f"too many wrong codes or passwords; try again after {local:%H:%M}",
+        extra={"otp_locked": True, "locked_until": local.isoformat()},
+    )
 
 
 def _start(

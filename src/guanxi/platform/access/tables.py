@@ -65,6 +65,8 @@ gx_user = Table(
     Column("locked_until", UtcDateTime, nullable=True),
     Column("totp_secret", String(64), nullable=True),  # set = two-factor sign-in is on
     Column("totp_pending", String(64), nullable=True),  # generated, not yet confirmed
+    # Time step (Unix time // 30) of the last TOTP code accepted: a code is accepted once.
+    Column("totp_last_step", BigInteger, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
