@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from guanxi.app import create_app
+from guanxi.config import Settings
 from guanxi.kernel.clock import FixedClock
+from guanxi.kernel.db import Database
+from guanxi.platform.access import sessions
 from guanxi.platform.access.demo import DEMO_PASSWORD, DemoOrg
 from tests.api.conftest import Api, Persona
 
@@ -56,12 +62,40 @@ def test_five_wrong_passwords_lock_the_account_and_the_audit_log_shows_it(
 
 
 def test_unknown_users_and_wrong_passwords_get_the_same_answer(
-    client: TestClient, demo_org: DemoOrg
+    client: TestClient, demo_org: DemoOrg, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # … and cost the same work: a password hash is checked for an unknown e-mail too, so
+    # the answer's timing does not tell who has an account (3 ms against 190 ms before).
+    checked: list[str] = []
+    verify = sessions.verify_password
+
+    def counted(password_hash: str | None, password: str) -> bool:
+        checked.append(password)
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(sessions, "verify_password", counted)
     assert (
         login(client, "nobody@example.com", "whatever-1")[1]["detail"]
-        == login(client, "rep.wang@example.com", "whatever-1")[1]["detail"]
+        == login(client, "rep.wang@example.com", "whatever-2")[1]["detail"]
     )
+    assert checked == ["whatever-1", "whatever-2"]
+
+
+def test_session_cookies_are_secure_when_users_come_over_https(
+    installed_db: Database, demo_org: DemoOrg, clock: FixedClock, tmp_path: Path
+) -> None:
+    # Behind a proxy the app itself may be spoken to in plain HTTP.
+    settings = Settings(
+        files_dir=tmp_path, public_url="https://crm.example.com", search_index_interval=0
+    )
+    with TestClient(create_app(settings, db=installed_db, clock=clock)) as client:
+        answer = client.post(
+            "/api/v1/auth/login",
+            json={"email": "rep.zhang@example.com", "password": DEMO_PASSWORD},
+        )
+        assert answer.status_code == 200
+        cookie = answer.headers["set-cookie"].lower()
+        assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
 
 
 def test_cookie_sessions_need_the_csrf_token_to_write(

@@ -60,18 +60,26 @@ def login(body: LoginIn, request: Request, services: ServicesDep) -> ORJSONRespo
     if not result.ok:  # the failure count and audit entry are committed by now
         raise Unauthenticated(result.reason, extra={"otp_required": result.code == "otp_required"})
     response = ORJSONResponse({"csrf_token": result.csrf_token, "user_id": str(result.user_id)})
-    _set_session_cookie(response, request, result.secret)
+    _set_session_cookie(response, request, services, result.secret)
     return response
 
 
-def _set_session_cookie(response: Response, request: Request, secret: str) -> None:
+def _secure(request: Request, services: Services) -> bool:
+    """Cookies are Secure when users reach Guanxi over HTTPS: the configured public URL
+    says so even when a proxy in front speaks plain HTTP to the app."""
+    return request.url.scheme == "https" or services.settings.public_url.startswith("https:")
+
+
+def _set_session_cookie(
+    response: Response, request: Request, services: Services, secret: str
+) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         secret,
         max_age=int(sessions.SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=_secure(request, services),
         path="/",
     )
 
@@ -91,14 +99,13 @@ def oidc_login(request: Request, services: ServicesDep) -> RedirectResponse:
     """Send the browser to the company's identity provider."""
     url, pending = _provider(services).start()
     response = RedirectResponse(url, status_code=302)
-    secure = request.url.scheme == "https"
     response.set_cookie(
         OIDC_COOKIE,
         pending.encode(),
         max_age=600,
         httponly=True,
         samesite="lax",
-        secure=secure,
+        secure=_secure(request, services),
         path=OIDC_PATH,
     )
     return response
@@ -122,7 +129,7 @@ def oidc_callback(
     if not result.ok:
         raise Unauthenticated(result.reason)
     response = RedirectResponse("/", status_code=302)
-    _set_session_cookie(response, request, result.secret)
+    _set_session_cookie(response, request, services, result.secret)
     response.delete_cookie(OIDC_COOKIE, path=OIDC_PATH)
     return response
 

@@ -26,7 +26,7 @@ from guanxi.kernel.ids import uuid7
 from guanxi.platform.access import audit, twofactor
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.access.tables import gx_api_token, gx_session, gx_user
-from guanxi.platform.access.users import ACTOR_COLUMNS, actor_for, verify_password
+from guanxi.platform.access.users import ACTOR_COLUMNS, actor_for, dummy_hash, verify_password
 from guanxi.platform.metadata.state import state_versions
 
 MAX_FAILURES = 5
@@ -68,6 +68,8 @@ def login(
     where: dict[str, Any] = {"ip": ip, "user_agent": user_agent}
     row = _active_user(conn, email, where, now, failure="unknown")
     if row is None:
+        # As slow as a wrong password: the answer's timing must not tell who has an account.
+        verify_password(dummy_hash(), password)
         return LoginResult(False, "wrong e-mail or password")
     if row.locked_until is not None and row.locked_until > now:
         audit.record(conn, "login.locked", now=now, actor_id=row.id, target=row.email, **where)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -58,6 +59,13 @@ def check_password_policy(password: str) -> None:
 def hash_password(password: str) -> str:
     check_password_policy(password)
     return _hasher.hash(password)
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash no password matches, to verify against when there is no user: the same work
+    as for a real one (made on first use, not at import)."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
