@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import orjson
 import pytest
+from sqlalchemy import update
 
 from guanxi.kernel.db import Database
 from guanxi.platform.access.demo import DemoOrg
+from guanxi.platform.metadata.registry import Registry
 from tests.api.conftest import Api, Persona
 from tests.statements import count_queries
 
@@ -209,6 +213,15 @@ def test_filter_operators_on_text_numbers_sets_and_nulls(admin: Api) -> None:
         rows[2]["name"],
     }
     assert names({"field": "tags", "op": "contains", "value": "VIP"}) == {rows[0]["name"]}
+    both = rows[0]["tags"]
+    assert names({"field": "tags", "op": "contains", "value": [*both, both[0]]}) == {
+        rows[0]["name"]
+    }
+    assert names({"field": "tags", "op": "contains", "value": [both[0], "华南"]}) == set()
+    # A thousand values are one condition (on SQLite they once nested past its limit).
+    many = [*both, *(f"t{i}" for i in range(998))]
+    assert names({"field": "tags", "op": "contains", "value": many}) == set()
+    assert names({"field": "tags", "op": "in", "value": many}) == {rows[0]["name"]}
     assert names({"field": "tags", "op": "in", "value": ["华南", "华东"]}) == {
         rows[0]["name"],
         rows[1]["name"],
@@ -473,6 +486,9 @@ def test_cursors_page_every_sortable_kind_and_refuse_tampered_values(admin: Api)
         ("flag", "yes"),
         ("price", "NaN"),
         ("price", "9e999999"),
+        ("price", "abc"),
+        ("at", "0001-01-01T00:00:00+08:00"),
+        ("label", "a\x00b"),
         ("day", 20260101),
         ("at", "2026-01-01T00:00:00"),
         ("double", "Infinity"),
@@ -497,5 +513,40 @@ def test_filters_nested_too_deep_or_binding_too_many_values_are_refused(admin: A
     }
     answer = admin.post("/records/account/query", json={"filter": many})
     assert answer.status_code == 422 and "10000 values" in answer.json()["errors"][0]["message"]
+    for odd in (
+        {"field": "name", "op": ["eq"], "value": "x"},
+        {"not": {"field": "name", "op": {}}},
+    ):
+        answer = admin.post("/records/account/query", json={"filter": odd})
+        assert answer.status_code == 422 and "unknown operator" in answer.text
+    backwards = admin.post(
+        "/records/account/query", json={"sort": [{"field": "name", "direction": ["asc"]}]}
+    )
+    assert backwards.status_code == 422
     ten = {"or": many["or"][:10]}
     assert admin.ok("POST", "/records/account/query", json={"filter": ten})["records"] == []
+
+
+def test_date_times_out_of_range_are_refused_and_old_ones_still_read(
+    admin: Api, installed_db: Database
+) -> None:
+    far = {"name": "far", "last_activity_at": "9999-12-31T20:00:00Z"}
+    for path in ("/records/account", "/records/account/bulk"):
+        body = far if path.endswith("account") else {"records": [far], "return_records": False}
+        refused = admin.post(path, json=body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "last_activity_at"
+    # A value stored before the range was checked: shown in UTC, not a 500 for everyone.
+    record = admin.ok("POST", "/records/account", 201, json={"name": "旧数据"})
+    with installed_db.write() as conn:
+        table = Registry().snapshot(conn).table("account")
+        conn.execute(
+            update(table)
+            .where(table.c.id == UUID(record["id"]))
+            .values(last_activity_at=datetime(9999, 12, 31, 20, tzinfo=UTC))
+        )
+    assert admin.ok("GET", f"/records/account/{record['id']}")["last_activity_at"] == (
+        "9999-12-31T20:00:00+00:00"
+    )
+    listed = admin.ok("GET", "/records/account", params={"limit": 50})["records"]
+    assert any(r["last_activity_at"] == "9999-12-31T20:00:00+00:00" for r in listed)

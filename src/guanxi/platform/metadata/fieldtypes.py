@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache, partial
 from typing import Any, ClassVar
@@ -97,7 +97,17 @@ class FieldType:
     # -- definition -----------------------------------------------------------------
     def check_config(self, config: dict[str, Any], objects: Mapping[str, Any]) -> dict[str, Any]:
         """Validate and normalise the type-specific settings."""
-        return {k: v for k, v in config.items() if k in self.config_keys and v is not None}
+        out = {k: v for k, v in config.items() if k in self.config_keys and v is not None}
+        bounds = {}
+        for key in ("min", "max"):
+            if key in out:
+                try:
+                    bounds[key] = self.bound(out[key])
+                except (ValueError, TypeError, ArithmeticError):  # FieldValueError included
+                    raise ConfigError(key, f"is not a {self.name} value") from None
+        if len(bounds) == 2 and bounds["min"] > bounds["max"]:
+            raise ConfigError("min", "must not be greater than max")
+        return out
 
     def sql_type(self, f: FieldDef) -> TypeEngine[Any]:
         # Single-column types override this; multi-column ones (address) override columns().
@@ -473,6 +483,20 @@ class DateType(FieldType):
         return result
 
 
+# Date-times a user can enter (as Salesforce's range): far enough from Python's years 1 and
+# 9999 that showing a stored moment in any time zone stays within them.
+DATETIME_MIN = datetime(1700, 1, 1, tzinfo=UTC)
+DATETIME_MAX = datetime(4000, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def in_datetime_range(moment: datetime) -> bool:
+    """Whether an aware date-time lies within DATETIME_MIN … DATETIME_MAX."""
+    try:
+        return DATETIME_MIN <= moment.astimezone(UTC) <= DATETIME_MAX
+    except OverflowError:  # year 1 with a positive offset, year 9999 with a negative one
+        return False
+
+
 class DateTimeType(FieldType):
     """Stored in UTC. A value without an offset is read in the caller's time zone."""
 
@@ -492,6 +516,8 @@ class DateTimeType(FieldType):
                 raise FieldValueError("expected an ISO 8601 date-time", "type") from None
         if result.tzinfo is None:
             result = result.replace(tzinfo=current_timezone())
+        if not in_datetime_range(result):
+            raise FieldValueError("must be between the years 1700 and 4000", "max")
         return result
 
 
@@ -518,6 +544,10 @@ class PicklistType(FieldType):
             label = option.get("label") or {"en": value}
             if isinstance(label, str):
                 label = {"en": label}
+            if not isinstance(label, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in label.items()
+            ):
+                raise ConfigError(f"options.{i}.label", "must be text or {language: text}")
             color = option.get("color")
             if color is not None and not re.fullmatch(r"#[0-9a-fA-F]{6}|[a-z]{3,20}", str(color)):
                 raise ConfigError(f"options.{i}.color", "must be #rrggbb or a colour name")
@@ -903,6 +933,16 @@ _COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 _CN_POSTCODE = re.compile(r"\d{6}")
 
 
+ADDRESS_SIZES = {
+    "country": 2,
+    "province": 64,
+    "city": 64,
+    "district": 64,
+    "street": 255,
+    "postcode": 16,
+}
+
+
 class AddressType(FieldType):
     """A structured address: country, province, city, district, street, postcode."""
 
@@ -911,16 +951,8 @@ class AddressType(FieldType):
     sortable = False
 
     def columns(self, f: FieldDef) -> list[Column[Any]]:
-        sizes = {
-            "country": 2,
-            "province": 64,
-            "city": 64,
-            "district": 64,
-            "street": 255,
-            "postcode": 16,
-        }
         return [
-            Column(f"{f.name}__{part}", String(sizes[part]), nullable=True)
+            Column(f"{f.name}__{part}", String(ADDRESS_SIZES[part]), nullable=True)
             for part in ADDRESS_PARTS
         ]
 
@@ -942,6 +974,10 @@ class AddressType(FieldType):
             if not isinstance(item, str):
                 raise FieldValueError(f"{part} must be text", "type")
             out[part] = item.strip()
+            if len(out[part] or "") > ADDRESS_SIZES[part]:
+                raise FieldValueError(
+                    f"{part} must be at most {ADDRESS_SIZES[part]} characters", "max_length"
+                )
         country = out["country"]
         if country is not None:
             country = country.upper()

@@ -148,13 +148,13 @@ class FilterCompiler:
     def condition(self, path: Any, op: Any, value: Any, where: str) -> ColumnElement[bool]:
         if not isinstance(path, str):
             raise _fail(where, "filter", "field must be a string")
+        if not isinstance(op, str) or op not in ALL_OPS:
+            raise _fail(where, path, f"unknown operator {str(op)[:40]!r}")
         if not self.negated and _needs_related(op, value):
             hop = self.scope.lookup_hop(path)
             if hop is not None:
                 return self._related(hop, path, op, value, where)
         term = self.scope.resolve(path)
-        if op not in ALL_OPS:
-            raise _fail(where, path, f"unknown operator {op!r}")
         allowed = KIND_OPS.get(term.kind) or field_type(term.kind).ops
         if op not in allowed:
             raise _fail(where, path, f"operator {op!r} does not apply to a {term.kind} field")
@@ -246,6 +246,8 @@ class FilterCompiler:
                 number = _formula_number(value)
                 return literal(float(number), Float) if self.scope.dialect == "sqlite" else number
             if kind == "integer" and term.field is None:  # version
+                if isinstance(value, bool) or not -(2**63) <= int(value) < 2**63:
+                    raise FieldValueError("is not a version number")
                 return int(value)
             if kind in {
                 "text",
@@ -309,13 +311,15 @@ class FilterCompiler:
             has_any = col.op("?|")(array(values))
             return has_any if op == "in" else or_(not_(has_any), col.is_(None))
         each = func.json_each(col).table_valued("value")
-        if op == "contains":
-            return and_(
-                *(
-                    exists(select(literal(1)).select_from(each).where(each.c.value == v))
-                    for v in values
-                )
+        if op == "contains":  # has every given value: as many distinct matches as values
+            wanted = sorted(set(values))
+            matched = (
+                select(func.count(each.c.value.distinct()))
+                .select_from(each)
+                .where(each.c.value.in_(wanted))
+                .scalar_subquery()
             )
+            return matched == len(wanted)
         any_of = exists(select(literal(1)).select_from(each).where(each.c.value.in_(values)))
         return any_of if op == "in" else or_(not_(any_of), col.is_(None))
 

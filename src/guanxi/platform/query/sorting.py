@@ -21,7 +21,7 @@ from sqlalchemy import Boolean, and_, false, literal, or_
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from guanxi.kernel.errors import FieldError, ValidationFailed
-from guanxi.platform.metadata.fieldtypes import field_type
+from guanxi.platform.metadata.fieldtypes import field_type, in_datetime_range
 from guanxi.platform.query.paths import QueryScope, Term
 
 MAX_SORT_KEYS = 5
@@ -54,7 +54,7 @@ def parse_sort(scope: QueryScope, spec: Any) -> list[SortKey]:
         if not isinstance(item, dict) or "field" not in item:
             raise _fail("sort", "each key needs a field")
         direction = item.get("direction", "asc")
-        if direction not in {"asc", "desc"}:
+        if not isinstance(direction, str) or direction not in {"asc", "desc"}:
             raise _fail(str(item["field"]), "direction must be asc or desc")
         term = scope.resolve(item["field"])
         if term.kind not in {"id", "user", "formula_number"} and not _sortable(term.kind):
@@ -133,7 +133,7 @@ def decode_cursor(keys: list[SortKey], cursor: str, context: Any = None) -> list
         if payload["k"] != _fingerprint(keys, context) or len(payload["v"]) != len(keys):
             raise ValueError("cursor belongs to another sort order")
         return [_revive(k.term, v) for k, v in zip(keys, payload["v"], strict=True)]
-    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+    except (ValueError, KeyError, TypeError, ArithmeticError, orjson.JSONDecodeError):
         raise ValidationFailed(
             "cursor: not a cursor of this query",
             errors=[FieldError("cursor", "is not a cursor of this query", "invalid_cursor")],
@@ -157,8 +157,8 @@ def _revive(term: Term, value: Any) -> Any:
         return UUID(_text(value))
     if kind == "datetime":
         moment = datetime.fromisoformat(_text(value))
-        if moment.tzinfo is None:
-            raise ValueError("a cursor's date-time carries its offset")
+        if moment.tzinfo is None or not in_datetime_range(moment):
+            raise ValueError("a cursor's date-time carries its offset, within the field's range")
         return moment
     if kind == "date":
         return date.fromisoformat(_text(value))
@@ -178,8 +178,8 @@ def _revive(term: Term, value: Any) -> Any:
         if not isinstance(value, int) or not -(2**63) <= value < 2**63:
             raise TypeError("not a stored integer")
         return value
-    if not isinstance(value, (str, int, float)):  # text and picklists: never a list or object
-        raise TypeError("not a sort value")
+    if not isinstance(value, (int, float)):  # text and picklists: never a list or object
+        _text(value)
     return value
 
 
@@ -187,6 +187,6 @@ MAX_EXPONENT = 300  # beyond any stored decimal (NUMERIC(38) at most) and a doub
 
 
 def _text(value: Any) -> str:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:  # PostgreSQL refuses NUL in text
         raise TypeError("expected text")
     return value

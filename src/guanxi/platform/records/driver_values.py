@@ -108,6 +108,15 @@ def _isoformat(value: Any) -> Any:
     return value.isoformat()
 
 
+def in_zone(moment: datetime, zone: ZoneInfo) -> str:
+    """``moment.astimezone(zone).isoformat()``; in UTC for a moment stored before the
+    field checked its range, whose local time would fall beyond the year 9999 (or 1)."""
+    try:
+        return moment.astimezone(zone).isoformat()
+    except OverflowError:
+        return moment.astimezone(UTC).isoformat()
+
+
 class LocalTimes:
     """Stored UTC date-times as ``astimezone(zone).isoformat()`` shows them, faster.
 
@@ -131,7 +140,7 @@ class LocalTimes:
         hour = value[:13]
         known = self._hours[hour] if hour in self._hours else self._remember(hour, _parse(hour))
         if known is None:
-            return _parse(value).replace(tzinfo=UTC).astimezone(self.zone).isoformat()
+            return in_zone(_parse(value).replace(tzinfo=UTC), self.zone)
         if known[2] is not None and len(value) == 26:
             # A whole-hour offset changes only the date and hour: the rest is copied
             # (isoformat leaves out a zero fraction).
@@ -147,14 +156,17 @@ class LocalTimes:
         hour = moment.replace(minute=0, second=0, microsecond=0)
         known = self._hours[hour] if hour in self._hours else self._remember(hour, hour)
         if known is None:
-            return value.astimezone(self.zone).isoformat()
+            return in_zone(value, self.zone)
         return (moment + known[0]).isoformat() + known[1]
 
     def _remember(self, key: Any, hour: datetime) -> tuple[timedelta, str, str | None] | None:
-        start = hour.replace(tzinfo=UTC).astimezone(self.zone)
-        end = (hour + _LAST_INSTANT).replace(tzinfo=UTC).astimezone(self.zone)
-        offset = start.utcoffset()
         known = None
+        try:
+            start = hour.replace(tzinfo=UTC).astimezone(self.zone)
+            end = (hour + _LAST_INSTANT).replace(tzinfo=UTC).astimezone(self.zone)
+        except OverflowError:  # the exact path copes (in_zone)
+            return None
+        offset = start.utcoffset()
         if offset is not None and offset == end.utcoffset():
             text = start.isoformat()
             whole_hours = offset % timedelta(hours=1) == timedelta(0)
@@ -183,7 +195,7 @@ def _sqlite_datetime(zone: ZoneInfo) -> Convert:
     def convert(value: Any) -> Any:
         if is_naive_utc_text(value):
             return local.from_text(value)
-        return utc_moment(value).astimezone(zone).isoformat()
+        return in_zone(utc_moment(value), zone)
 
     return convert
 

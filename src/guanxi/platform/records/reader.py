@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
@@ -43,7 +43,7 @@ def _converter(kind: str, zone: ZoneInfo) -> Callable[[Any], Any] | None:
     if kind in {"decimal", "percent"}:
         return decimal_text
     if kind == "datetime":
-        return lambda value: value.astimezone(zone).isoformat()
+        return partial(driver_values.in_zone, zone=zone)
     if kind == "date":
         return lambda value: value.isoformat()
     if kind == "formula":
