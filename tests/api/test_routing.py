@@ -1,8 +1,10 @@
-"""Request bodies decoded with orjson: the same values and the same errors as json.loads."""
+"""Request bodies decoded with orjson: the same values and the same errors as json.loads,
+except that text no store keeps (a lone surrogate, a NUL character) is refused."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from fastapi.testclient import TestClient
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from guanxi.api.routing import decode_json
+from guanxi.api.routing import LONE_SURROGATE, NUL_CHARACTER, decode_json
 from guanxi.app import create_app
 from guanxi.config import Settings
 from guanxi.kernel.clock import FixedClock
@@ -26,7 +28,7 @@ scalars = st.one_of(
     st.integers(),
     st.integers(min_value=-(2**80), max_value=2**80),
     st.floats(),  # NaN and ±Infinity too: json.dumps writes them, json.loads reads them
-    st.text(),  # lone surrogates too: ensure_ascii writes them as \ud800
+    st.text(),  # lone surrogates and NUL too: ensure_ascii writes \ud800, both \u0000
 )
 documents = st.recursive(
     scalars,
@@ -41,11 +43,37 @@ def result(body: bytes, decode: Any) -> tuple[Any, ...]:
     try:
         return ("value", repr(decode(body)))
     except json.JSONDecodeError as error:
+        if error.msg in (LONE_SURROGATE, NUL_CHARACTER):
+            return ("error", type(error), error.msg)  # where it points is a hint
         return ("error", type(error), error.msg, error.pos)
+
+
+def odd_text(value: Any) -> str | None:
+    """Why a decoded document is refused: a NUL, or a lone surrogate, in a string or key."""
+    texts = [value] if isinstance(value, str) else list(value) if isinstance(value, dict) else []
+    if any("\x00" in t for t in texts):
+        return NUL_CHARACTER
+    if any(any(0xD800 <= ord(c) <= 0xDFFF for c in t) for t in texts):
+        return LONE_SURROGATE
+    inner = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return next((reason for v in inner if (reason := odd_text(v))), None)
+
+
+def strict_loads(body: bytes) -> Any:
+    """json.loads, refusing what decode_json refuses."""
+    value = json.loads(body)
+    reason = odd_text(value)
+    if reason:
+        raise json.JSONDecodeError(reason, "", 0)
+    return value
 
 
 @given(documents, st.booleans(), st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
 @example({"a": 1, "b": [1.5, "x"]}, True, "utf-8")
+@example({"a": ["x\x00"]}, False, "utf-8")
+@example({"\x00": 1}, True, "utf-16")
+@example({"a": "\ud800"}, True, "utf-8")
+@example(["\\u0000", "\\ud800"], True, "utf-8")  # a backslash, then text
 def test_documents_decode_to_what_json_loads_gives(
     document: Any, ascii_only: bool, encoding: str
 ) -> None:
@@ -54,7 +82,7 @@ def test_documents_decode_to_what_json_loads_gives(
         body = text.encode(encoding)
     except UnicodeEncodeError:  # a lone surrogate written as itself
         body = text.encode(encoding, "surrogatepass")
-    assert result(body, decode_json) == result(body, json.loads)
+    assert result(body, decode_json) == result(body, strict_loads)
 
 
 @given(st.binary(max_size=40))
@@ -62,9 +90,11 @@ def test_documents_decode_to_what_json_loads_gives(
 @example(b'{"records": [{"name": "x"},]}')
 @example(b"[1, 2")
 @example(b"\xef\xbb\xbf[]")
+@example(b'{"\\u0000": "\\\\u0000"}')
+@example(b'["\\udc00\\ud800"]')
 def test_anything_else_decodes_or_fails_as_json_loads_does(body: bytes) -> None:
     try:
-        expected = result(body, json.loads)
+        expected = result(body, strict_loads)
     except (UnicodeDecodeError, RecursionError) as error:
         with pytest.raises(type(error)):
             decode_json(body)
@@ -80,6 +110,41 @@ def test_malformed_json_is_the_usual_problem(admin: Api) -> None:
     assert response.json()["errors"] == [
         {"field": "27", "code": "json_invalid", "message": "JSON decode error"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"name": "Acme\\u0000"}', NUL_CHARACTER),
+        (b'{"name": "Acme", "\\u0000": 1}', NUL_CHARACTER),
+        (b'{"name": "Acme \\ud800"}', LONE_SURROGATE),
+        # 19 digits take the standard library's path, which checks both
+        (b'{"name": "\\udfff", "employees": 1234567890123456789}', LONE_SURROGATE),
+        (b'{"name": "\\u0000", "employees": 1234567890123456789}', NUL_CHARACTER),
+    ],
+)
+def test_text_no_store_keeps_is_the_usual_problem(admin: Api, body: bytes, message: str) -> None:
+    for method, path in [("POST", "/records/account"), ("POST", "/meta/objects")]:
+        response = admin.request(method, path, content=body, headers=JSON_HEADERS)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        [error] = response.json()["errors"]
+        assert error["code"] == "json_invalid"
+    with pytest.raises(json.JSONDecodeError, match=re.escape(message)):
+        decode_json(body)
+    assert admin.ok("GET", "/records/account")["records"] == []
+
+
+def test_an_escaped_backslash_before_u0000_is_text(admin: Api) -> None:
+    body = b'{"name": "C:\\\\u0000"}'
+    record = admin.ok("POST", "/records/account", 201, content=body, headers=JSON_HEADERS)
+    assert record["name"] == "C:\\u0000"
+
+
+def test_a_nul_in_a_search_is_refused(admin: Api) -> None:
+    response = admin.get("/search", params={"q": "Acme\x00"})
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["q"]
 
 
 def test_what_orjson_would_read_differently_is_read_as_before(admin: Api) -> None:

@@ -11,12 +11,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
+from guanxi.api.routing import OrjsonRoute
 from guanxi.kernel.errors import PermissionDenied, invalid
 from guanxi.platform.access import audit, org
 from guanxi.platform.access.users import create_user, describe_user, set_password
 from guanxi.platform.records.context import Ctx
 
-router = APIRouter(prefix="/api/v1/admin", tags=["admin"], default_response_class=ORJSONResponse)
+router = APIRouter(
+    prefix="/api/v1/admin",
+    tags=["admin"],
+    default_response_class=ORJSONResponse,
+    route_class=OrjsonRoute,
+)
 
 
 def _require(ctx: Ctx, right: str) -> None:

@@ -19,12 +19,19 @@ from guanxi.api.deps import (
     client_ip,
 )
 from guanxi.api.responses import ORJSONResponse
+from guanxi.api.routing import OrjsonRoute
+from guanxi.kernel.clock import check_moment
 from guanxi.kernel.errors import NotFound, PermissionDenied, Unauthenticated, invalid
 from guanxi.platform.access import sessions, twofactor
 from guanxi.platform.access.oidc import OidcProvider, Pending
 from guanxi.platform.access.users import check_token_scope, create_token, describe_user
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"], default_response_class=ORJSONResponse)
+router = APIRouter(
+    prefix="/api/v1/auth",
+    tags=["auth"],
+    default_response_class=ORJSONResponse,
+    route_class=OrjsonRoute,
+)
 
 
 class LoginIn(BaseModel):
@@ -184,8 +191,8 @@ def new_token(body: TokenIn, services: ServicesDep, actor: ActorDep) -> dict[str
         user_id = ctx.actor.user_id
         assert user_id is not None
         check_token_scope(ctx.actor, body.scope)  # and never a wider one than its own
-        if body.expires_at is not None and body.expires_at.tzinfo is None:
-            raise invalid("expires_at", "needs a time zone offset")
+        if body.expires_at is not None:
+            check_moment("expires_at", body.expires_at)
         if body.expires_at is not None and body.expires_at <= ctx.now:
             raise invalid("expires_at", "must be in the future")
         token_id, secret = create_token(

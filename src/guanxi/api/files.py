@@ -11,9 +11,15 @@ from fastapi.responses import FileResponse
 
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
+from guanxi.api.routing import OrjsonRoute
 from guanxi.platform.files import service
 
-router = APIRouter(prefix="/api/v1/files", tags=["files"], default_response_class=ORJSONResponse)
+router = APIRouter(
+    prefix="/api/v1/files",
+    tags=["files"],
+    default_response_class=ORJSONResponse,
+    route_class=OrjsonRoute,
+)
 
 
 @router.post("", status_code=201)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
+from guanxi.api.routing import OrjsonRoute
 from guanxi.kernel.errors import NotFound, PermissionDenied
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.metadata import service
@@ -16,7 +17,12 @@ from guanxi.platform.metadata.schemas import CONFIG_KEYS, FieldIn, FieldPatch, O
 from guanxi.platform.query.check import check_formula
 from guanxi.platform.records.context import Ctx
 
-router = APIRouter(prefix="/api/v1/meta", tags=["metadata"], default_response_class=ORJSONResponse)
+router = APIRouter(
+    prefix="/api/v1/meta",
+    tags=["metadata"],
+    default_response_class=ORJSONResponse,
+    route_class=OrjsonRoute,
+)
 
 
 def _admin(actor: Actor) -> None:

@@ -9,6 +9,7 @@ from uuid import UUID
 import orjson
 from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
 
 from guanxi.api.deps import ActorDep, Credentials, Services, ServicesDep, inline_on_sqlite
 from guanxi.api.responses import ORJSONResponse
@@ -59,8 +60,8 @@ class BulkDeleteIn(BaseModel):
 def _version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
-    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', if_match)
-    if match is None:
+    match = re.fullmatch(r'\s*(?:W/)?"?(\d{1,19})"?\s*', if_match)
+    if match is None or not 1 <= int(match.group(1)) <= service.MAX_VERSION:
         raise ValidationFailed(
             "If-Match", errors=[FieldError("If-Match", 'expected "<version>"', "invalid")]
         )
@@ -97,15 +98,24 @@ def list_records(
         raise ValidationFailed(
             "filter", errors=[FieldError("filter", "is not valid JSON", "invalid")]
         ) from None
-    body = QueryIn(
-        filter=tree,
-        sort=_csv(sort),
-        limit=limit,
-        cursor=cursor,
-        with_total=with_total,
-        fields=_csv(fields),
-        include=_csv(include),
-    )
+    try:
+        body = QueryIn(
+            filter=tree,
+            sort=_csv(sort),
+            limit=limit,
+            cursor=cursor,
+            with_total=with_total,
+            fields=_csv(fields),
+            include=_csv(include),
+        )
+    except PydanticValidationError as error:  # e.g. filter=[]: named as POST /query names it
+        raise ValidationFailed(
+            "the request parameters are not valid",
+            errors=[
+                FieldError(".".join(str(p) for p in e["loc"]) or "filter", e["msg"], e["type"])
+                for e in error.errors()
+            ],
+        ) from None
     return _page(object_name, body, services, actor)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
+from guanxi.api.routing import OrjsonRoute
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.search.index import pending
 from guanxi.platform.search.indexer import SEARCH_CATCH_UP
@@ -16,7 +17,12 @@ from guanxi.platform.search.service import search as run_search
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/api/v1", tags=["search"], default_response_class=ORJSONResponse)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["search"],
+    default_response_class=ORJSONResponse,
+    route_class=OrjsonRoute,
+)
 
 
 @router.get("/search")

@@ -10,9 +10,15 @@ from sqlalchemy import text
 from guanxi import __version__
 from guanxi.api.deps import ServicesDep
 from guanxi.api.responses import ORJSONResponse
+from guanxi.api.routing import OrjsonRoute
 from guanxi.kernel.errors import DomainError
 
-router = APIRouter(prefix="/api/v1", tags=["system"], default_response_class=ORJSONResponse)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["system"],
+    default_response_class=ORJSONResponse,
+    route_class=OrjsonRoute,
+)
 
 
 class Unavailable(DomainError):

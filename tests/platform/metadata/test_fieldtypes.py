@@ -110,6 +110,8 @@ def test_date_times_beyond_the_years_1700_to_4000_are_refused(value: str) -> Non
         ("decimal", {"max": [1]}, "max"),
         ("integer", {"min": 10, "max": 1}, "min"),
         ("picklist", {"options": [{"value": "a", "label": 123}]}, "options.0.label"),
+        ("auto_number", {"start": True}, "start"),
+        ("auto_number", {"start": 10**15}, "start"),
     ],
 )
 def test_settings_that_no_value_could_meet_are_refused_up_front(

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert, select
 
+from guanxi.kernel.clock import check_moment
+from guanxi.kernel.errors import invalid
 from guanxi.platform.access.tables import gx_audit
 
 
@@ -58,7 +60,9 @@ def entries(
     if actor_id:
         stmt = stmt.where(gx_audit.c.actor_id == actor_id)
     if since:
-        stmt = stmt.where(gx_audit.c.at >= since)
+        stmt = stmt.where(gx_audit.c.at >= check_moment("since", since))
+    if before_id is not None and not -(2**63) <= before_id < 2**63:
+        raise invalid("before_id", "must be a 64-bit integer")
     if before_id:
         stmt = stmt.where(gx_audit.c.id < before_id)
     return [

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from guanxi.kernel.clock import local_text
 from guanxi.kernel.errors import DomainError, Unauthenticated, invalid
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.access import audit, twofactor
@@ -344,7 +345,7 @@ def list_tokens(conn: Connection, user_id: UUID, zone: ZoneInfo) -> list[dict[st
             "name": r.name,
             "scope": r.scope,
             "created_at": r.created_at.astimezone(zone).isoformat(),
-            "expires_at": r.expires_at.astimezone(zone).isoformat() if r.expires_at else None,
+            "expires_at": local_text(r.expires_at, zone) if r.expires_at else None,
             "revoked": r.revoked_at is not None,
         }
         for r in rows

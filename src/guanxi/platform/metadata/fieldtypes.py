@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache, partial
 from typing import Any, ClassVar
@@ -24,6 +24,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, String, Text, Uuid
 from sqlalchemy.types import TypeEngine
 
+from guanxi.kernel.clock import EARLIEST, LATEST
 from guanxi.kernel.sqltypes import MAX_SQLITE_PRECISION, ExactDecimal, JsonType, UtcDateTime
 from guanxi.platform.metadata.context import current_timezone
 from guanxi.platform.metadata.model import FieldDef, table_name_for
@@ -483,18 +484,10 @@ class DateType(FieldType):
         return result
 
 
-# Date-times a user can enter (as Salesforce's range): far enough from Python's years 1 and
-# 9999 that showing a stored moment in any time zone stays within them.
-DATETIME_MIN = datetime(1700, 1, 1, tzinfo=UTC)
-DATETIME_MAX = datetime(4000, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
-
-
 def in_datetime_range(moment: datetime) -> bool:
-    """Whether an aware date-time lies within DATETIME_MIN … DATETIME_MAX."""
-    try:
-        return DATETIME_MIN <= moment.astimezone(UTC) <= DATETIME_MAX
-    except OverflowError:  # year 1 with a positive offset, year 9999 with a negative one
-        return False
+    """Whether an aware date-time lies within 1700–4000 UTC (as Salesforce's range): far
+    enough from Python's years 1 and 9999 that it can be shown in any time zone."""
+    return EARLIEST <= moment < LATEST  # compared without converting, which could overflow
 
 
 class DateTimeType(FieldType):
@@ -1008,6 +1001,10 @@ class AddressType(FieldType):
         return value is None or not any(value.values())
 
 
+# gx_sequence.value is a 32-bit INTEGER on PostgreSQL: leave a billion numbers of headroom
+MAX_START = 10**9
+
+
 class AutoNumberType(FieldType):
     """System-assigned numbers such as ``CON-{YYYY}-{000000}``."""
 
@@ -1029,8 +1026,8 @@ class AutoNumberType(FieldType):
         if "{" in leftover or "}" in leftover:
             raise ConfigError("format", "knows only {YYYY} {YY} {MM} {DD} and {000…}")
         start = out.get("start", 1)
-        if not isinstance(start, int) or start < 0:
-            raise ConfigError("start", "must be a non-negative integer")
+        if isinstance(start, bool) or not isinstance(start, int) or not 0 <= start <= MAX_START:
+            raise ConfigError("start", f"must be an integer from 0 to {MAX_START}")
         out["format"], out["start"] = fmt, start
         out["gapless"] = out.get("gapless", False)
         if not isinstance(out["gapless"], bool):

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-from guanxi.platform.metadata.fieldtypes import FIELD_TYPES
+from guanxi.platform.metadata.fieldtypes import FIELD_TYPES, MAX_START
 from guanxi.platform.metadata.model import NAME_RE, RESERVED_NAMES
 
 LANGS = ("en", "zh-CN")
@@ -57,6 +57,8 @@ FieldTypeName = Literal[
     "tags",
 ]
 assert set(FieldTypeName.__args__) == set(FIELD_TYPES)  # type: ignore[attr-defined]
+
+MAX_POSITION = 1_000_000
 
 # Settings that live in FieldDef.config, flattened into the API shape.
 CONFIG_KEYS = (
@@ -133,7 +135,7 @@ class FieldSettings(BaseModel):
     indexed: bool | None = None
     searchable: bool | None = None
     default: Any = None
-    position: int | None = None
+    position: int | None = Field(default=None, ge=0, le=MAX_POSITION, strict=True)
     options: list[dict[str, Any]] | None = None
     target: str | None = None
     on_delete: Literal["restrict", "set_null", "cascade"] | None = None
@@ -147,7 +149,7 @@ class FieldSettings(BaseModel):
     max_length: int | None = None
     regex: str | None = Field(default=None, max_length=500)
     format: str | None = None
-    start: int | None = None
+    start: int | None = Field(default=None, ge=0, le=MAX_START, strict=True)
     gapless: bool | None = None
     currency: str | None = None
     region: str | None = None

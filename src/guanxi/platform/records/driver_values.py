@@ -22,6 +22,7 @@ import orjson
 from sqlalchemy import JSON, Boolean, Date, Integer, String
 from sqlalchemy.types import TypeEngine
 
+from guanxi.kernel.clock import local_text
 from guanxi.kernel.sqltypes import (
     ExactDecimal,
     UtcDateTime,
@@ -108,15 +109,6 @@ def _isoformat(value: Any) -> Any:
     return value.isoformat()
 
 
-def in_zone(moment: datetime, zone: ZoneInfo) -> str:
-    """``moment.astimezone(zone).isoformat()``; in UTC for a moment stored before the
-    field checked its range, whose local time would fall beyond the year 9999 (or 1)."""
-    try:
-        return moment.astimezone(zone).isoformat()
-    except OverflowError:
-        return moment.astimezone(UTC).isoformat()
-
-
 class LocalTimes:
     """Stored UTC date-times as ``astimezone(zone).isoformat()`` shows them, faster.
 
@@ -140,7 +132,7 @@ class LocalTimes:
         hour = value[:13]
         known = self._hours[hour] if hour in self._hours else self._remember(hour, _parse(hour))
         if known is None:
-            return in_zone(_parse(value).replace(tzinfo=UTC), self.zone)
+            return local_text(_parse(value).replace(tzinfo=UTC), self.zone)
         if known[2] is not None and len(value) == 26:
             # A whole-hour offset changes only the date and hour: the rest is copied
             # (isoformat leaves out a zero fraction).
@@ -156,7 +148,7 @@ class LocalTimes:
         hour = moment.replace(minute=0, second=0, microsecond=0)
         known = self._hours[hour] if hour in self._hours else self._remember(hour, hour)
         if known is None:
-            return in_zone(value, self.zone)
+            return local_text(value, self.zone)
         return (moment + known[0]).isoformat() + known[1]
 
     def _remember(self, key: Any, hour: datetime) -> tuple[timedelta, str, str | None] | None:
@@ -164,7 +156,7 @@ class LocalTimes:
         try:
             start = hour.replace(tzinfo=UTC).astimezone(self.zone)
             end = (hour + _LAST_INSTANT).replace(tzinfo=UTC).astimezone(self.zone)
-        except OverflowError:  # the exact path copes (in_zone)
+        except OverflowError:  # the exact path copes (local_text)
             return None
         offset = start.utcoffset()
         if offset is not None and offset == end.utcoffset():
@@ -195,7 +187,7 @@ def _sqlite_datetime(zone: ZoneInfo) -> Convert:
     def convert(value: Any) -> Any:
         if is_naive_utc_text(value):
             return local.from_text(value)
-        return in_zone(utc_moment(value), zone)
+        return local_text(utc_moment(value), zone)
 
     return convert
 

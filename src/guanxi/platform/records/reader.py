@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Select, func, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.sqltypes import NULLTYPE
 
+from guanxi.kernel.clock import local_text
 from guanxi.kernel.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from guanxi.kernel.sqltypes import uuid_text
 from guanxi.platform.access.policy import SUPERUSER, Policy
@@ -43,7 +44,7 @@ def _converter(kind: str, zone: ZoneInfo) -> Callable[[Any], Any] | None:
     if kind in {"decimal", "percent"}:
         return decimal_text
     if kind == "datetime":
-        return partial(driver_values.in_zone, zone=zone)
+        return partial(local_text, zone=zone)
     if kind == "date":
         return lambda value: value.isoformat()
     if kind == "formula":

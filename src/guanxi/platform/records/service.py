@@ -55,6 +55,8 @@ from guanxi.platform.records.validation import (
 from guanxi.platform.records.values import plain
 from guanxi.platform.search import index as search_index
 
+MAX_VERSION = 2**63 - 1  # a record's version is a positive 64-bit integer
+
 
 def create_many(
     ctx: Ctx,
@@ -246,8 +248,19 @@ def update_record(
     require(ctx, "update", obj)
     if not isinstance(data, Mapping):
         not_object()
-    if expected_version is None and isinstance(data.get("version"), int):
+    if expected_version is None and data.get("version") is not None:
         expected_version = data["version"]
+        if (
+            isinstance(expected_version, bool)
+            or not isinstance(expected_version, int)
+            or not 1 <= expected_version <= MAX_VERSION
+        ):
+            raise ValidationFailed(
+                "version: must be an integer",
+                errors=[
+                    FieldError("version", f"must be an integer, 1 to {MAX_VERSION}", "type", index)
+                ],
+            )
     if expected_version is None:
         raise PreconditionRequired(
             'send If-Match: "<version>" or a version in the body',

@@ -92,6 +92,10 @@ def search(
         raise ValidationFailed(
             "q", errors=[FieldError("q", "search for 1 to 100 characters", "invalid")]
         )
+    if "\x00" in q:  # PostgreSQL text cannot hold it
+        raise ValidationFailed(
+            "q", errors=[FieldError("q", "may not contain NUL characters (\\u0000)", "invalid")]
+        )
     digits = re.sub(r"\D", "", q) if PHONE_LIKE.match(q) else None
     alternatives = candidate_grams(q, digits)
     results: list[dict[str, Any]] = []
