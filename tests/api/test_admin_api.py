@@ -192,3 +192,12 @@ def test_a_role_setting_sent_as_null_is_refused_not_a_server_error(admin: Api) -
         assert answer.json()["errors"][0]["field"] == name
     cleared = admin.patch(f"/admin/roles/{role['id']}", json={"description": None})
     assert cleared.status_code == 200
+
+
+def test_a_user_needs_a_real_e_mail_address(admin: Api) -> None:
+    for email in ("not-an-email", "a@b", "张三"):
+        answer = admin.post(
+            "/admin/users", json={"email": email, "name": "某人", "password": "Some-pass-2026"}
+        )
+        assert answer.status_code == 422, (email, answer.text)
+        assert answer.json()["errors"][0]["field"] == "email"

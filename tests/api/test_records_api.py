@@ -550,3 +550,12 @@ def test_date_times_out_of_range_are_refused_and_old_ones_still_read(
     )
     listed = admin.ok("GET", "/records/account", params={"limit": 50})["records"]
     assert any(r["last_activity_at"] == "9999-12-31T20:00:00+00:00" for r in listed)
+
+
+def test_every_record_keeps_an_owner(admin: Api) -> None:
+    refused = admin.post("/records/account", json={"name": "无主", "owner_id": None})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "owner_id"
+    record = admin.ok("POST", "/records/account", 201, json={"name": "有主"})
+    cleared = admin.patch(f"/records/account/{record['id']}", json={"owner_id": None, "version": 1})
+    assert cleared.status_code == 422 and cleared.json()["errors"][0]["code"] == "required"
+    assert admin.ok("GET", f"/records/account/{record['id']}")["owner_id"] == record["owner_id"]

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from guanxi.api.deps import ActorDep, ServicesDep
 from guanxi.api.responses import ORJSONResponse
@@ -41,7 +41,7 @@ class DepartmentIn(BaseModel):
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=254)
+    email: EmailStr = Field(max_length=254)  # "not-an-email" once made a user
     name: str = Field(min_length=1, max_length=120)
     password: str | None = Field(default=None, max_length=1000)
     phone: str | None = Field(default=None, max_length=32)

@@ -169,8 +169,11 @@ class RowCleaner:
                     continue
                 values[key] = None if is_empty(cleaned) else cleaned
             elif kind == _OWNER:
+                if raw is None:  # every record has an owner: leave it out to keep (or be) it
+                    errors.append(FieldError(key, "every record has an owner", "required", index))
+                    continue
                 try:
-                    values[key] = None if raw is None else UUID(str(raw))
+                    values[key] = UUID(str(raw))
                 except ValueError:
                     errors.append(FieldError(key, "expected a user id", "type", index))
             elif kind == _SYSTEM:
