@@ -370,6 +370,17 @@ def test_include_works_with_an_explicit_field_list_and_failed_bulk_delete_is_422
         json={"ids": ["01890000-0000-7000-8000-000000000000"], "all_or_none": False},
     )
     assert failed.status_code == 422 and failed.json()["deleted"] == 0
+    assert failed.headers["content-type"] == "application/problem+json"
+    assert failed.json()["errors"][0]["index"] == 0
+    for method, path in (("POST", "/records/account/bulk"), ("PATCH", "/records/account/bulk")):
+        none_landed = admin.request(
+            method, path, json={"records": [{"nope": 1}], "all_or_none": False}
+        )
+        assert none_landed.status_code == 422
+        assert none_landed.headers["content-type"] == "application/problem+json"
+        body = none_landed.json()
+        assert body["code"] == "validation_failed" and body["records"] == []
+        assert body["errors"][0]["index"] == 0
 
 
 def test_tiny_decimals_read_as_plain_numbers_everywhere(admin: Api) -> None:

@@ -7,11 +7,12 @@ from typing import Any, Literal
 from uuid import UUID
 
 import orjson
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from guanxi.api.deps import ActorDep, Credentials, Services, ServicesDep, inline_on_sqlite
+from guanxi.api.problems import problem
 from guanxi.api.responses import ORJSONResponse
 from guanxi.api.routing import OrjsonRoute
 from guanxi.kernel.errors import FieldError, ValidationFailed
@@ -157,9 +158,26 @@ def create_record(
         return _record_response(service.create(ctx, object_name, data), 201)
 
 
+def _bulk_answer(request: Request, body: dict[str, Any], status: int) -> ORJSONResponse:
+    """A bulk call's answer; when nothing landed (422) it is a problem+json document too,
+    its members (records or deleted, errors) as they are in the other answers."""
+    if status != 422:
+        return ORJSONResponse(body, status_code=status)
+    errors = body.pop("errors")
+    rows = len({e["index"] for e in errors})
+    return problem(
+        request,
+        status=422,
+        code="validation_failed",
+        detail=f"none of the records was written: {rows} are not valid",
+        errors=errors,
+        **body,
+    )
+
+
 @router.post("/records/{object_name}/bulk", status_code=201)
 def bulk_create(
-    object_name: str, body: BulkIn, services: ServicesDep, actor: ActorDep
+    object_name: str, body: BulkIn, request: Request, services: ServicesDep, actor: ActorDep
 ) -> ORJSONResponse:
     with services.write(actor) as ctx:
         result = service.create_many(
@@ -170,36 +188,35 @@ def bulk_create(
             return_records=body.return_records,
         )
     status = 201 if not result.errors else (207 if result.records else 422)
-    return ORJSONResponse(
-        {"records": result.records, "errors": [e.as_dict() for e in result.errors]},
-        status_code=status,
-    )
+    errors = [e.as_dict() for e in result.errors]
+    return _bulk_answer(request, {"records": result.records, "errors": errors}, status)
 
 
 @router.patch("/records/{object_name}/bulk")
 def bulk_update(
-    object_name: str, body: BulkIn, services: ServicesDep, actor: ActorDep
+    object_name: str, body: BulkIn, request: Request, services: ServicesDep, actor: ActorDep
 ) -> ORJSONResponse:
     with services.write(actor) as ctx:
         result = service.update_many(ctx, object_name, body.records, all_or_none=body.all_or_none)
     status = 200 if not result.errors else (207 if result.records else 422)
-    return ORJSONResponse(
-        {"records": result.records, "errors": [e.as_dict() for e in result.errors]},
-        status_code=status,
-    )
+    errors = [e.as_dict() for e in result.errors]
+    return _bulk_answer(request, {"records": result.records, "errors": errors}, status)
 
 
 @router.post("/records/{object_name}/bulk-delete")
 def bulk_delete(
-    object_name: str, body: BulkDeleteIn, services: ServicesDep, actor: ActorDep
+    object_name: str,
+    body: BulkDeleteIn,
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
 ) -> ORJSONResponse:
     with services.write(actor) as ctx:
         result = deletion.delete_many(ctx, object_name, body.ids, all_or_none=body.all_or_none)
     deleted = len(body.ids) - len({e.index for e in result.errors})
-    return ORJSONResponse(
-        {"deleted": deleted, "errors": [e.as_dict() for e in result.errors]},
-        status_code=200 if not result.errors else (207 if deleted else 422),
-    )
+    status = 200 if not result.errors else (207 if deleted else 422)
+    errors = [e.as_dict() for e in result.errors]
+    return _bulk_answer(request, {"deleted": deleted, "errors": errors}, status)
 
 
 @router.get("/records/{object_name}/{record_id}")
