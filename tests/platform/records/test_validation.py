@@ -84,8 +84,11 @@ def reference_clean_row(
         if key == "version":
             continue
         if key in WRITABLE_SYSTEM:
+            if raw is None:  # owner_id: every record has an owner
+                errors.append(FieldError(key, "every record has an owner", "required", index))
+                continue
             try:
-                values[key] = None if raw is None else UUID(str(raw))
+                values[key] = UUID(str(raw))
             except ValueError:
                 errors.append(FieldError(key, "expected a user id", "type", index))
             continue
