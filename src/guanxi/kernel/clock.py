@@ -39,11 +39,17 @@ EARLIEST = datetime(1700, 1, 1, tzinfo=UTC)
 LATEST = datetime(4001, 1, 1, tzinfo=UTC)  # exclusive: through 4000-12-31 (UTC)
 
 
+def in_range(moment: datetime) -> bool:
+    """Whether an aware date-time lies within 1700-01-01 … 4000-12-31 (UTC): far enough from
+    Python's years 1 and 9999 that it can be shown in any time zone."""
+    return EARLIEST <= moment < LATEST  # compared without converting: that could overflow
+
+
 def check_moment(field_name: str, value: datetime) -> datetime:
     """``value`` if it is aware and within 1700-01-01 … 4000-12-31 (UTC), else a 422."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise invalid(field_name, "needs a time zone offset")
-    if not EARLIEST <= value < LATEST:  # compared without converting: that could overflow
+    if not in_range(value):
         raise invalid(field_name, "must be between 1700-01-01 and 4000-12-31 (UTC)")
     return value
 

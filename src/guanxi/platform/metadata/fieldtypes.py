@@ -24,7 +24,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import BigInteger, Boolean, Column, Date, ForeignKey, String, Text, Uuid
 from sqlalchemy.types import TypeEngine
 
-from guanxi.kernel.clock import EARLIEST, LATEST
+from guanxi.kernel.clock import in_range
 from guanxi.kernel.sqltypes import MAX_SQLITE_PRECISION, ExactDecimal, JsonType, UtcDateTime
 from guanxi.platform.metadata.context import current_timezone
 from guanxi.platform.metadata.model import FieldDef, table_name_for
@@ -484,12 +484,6 @@ class DateType(FieldType):
         return result
 
 
-def in_datetime_range(moment: datetime) -> bool:
-    """Whether an aware date-time lies within 1700–4000 UTC (as Salesforce's range): far
-    enough from Python's years 1 and 9999 that it can be shown in any time zone."""
-    return EARLIEST <= moment < LATEST  # compared without converting, which could overflow
-
-
 class DateTimeType(FieldType):
     """Stored in UTC. A value without an offset is read in the caller's time zone."""
 
@@ -509,7 +503,7 @@ class DateTimeType(FieldType):
                 raise FieldValueError("expected an ISO 8601 date-time", "type") from None
         if result.tzinfo is None:
             result = result.replace(tzinfo=current_timezone())
-        if not in_datetime_range(result):
+        if not in_range(result):  # 1700–4000 UTC, as Salesforce's range
             raise FieldValueError("must be between the years 1700 and 4000", "max")
         return result
 

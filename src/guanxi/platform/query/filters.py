@@ -64,8 +64,9 @@ SET_KINDS = frozenset({"multi_picklist", "tags"})
 
 
 # Formula numbers are compared as doubles on SQLite, as NUMERIC on PostgreSQL: a value
-# beyond a double's range would be infinity on one and an error on the other.
-FORMULA_NUMBER_EXPONENT = 300
+# beyond a double's range would be infinity on one and an error on the other. (Cursors
+# hold sort values to it too: no stored decimal comes near.)
+NUMBER_EXPONENT = 300
 
 
 def _formula_number(value: Any) -> Decimal:
@@ -77,8 +78,8 @@ def _formula_number(value: Any) -> Decimal:
         raise FieldValueError("expected a number") from None
     if not number.is_finite():
         raise FieldValueError("expected a finite number")
-    if number and not -FORMULA_NUMBER_EXPONENT <= number.adjusted() <= FORMULA_NUMBER_EXPONENT:
-        raise FieldValueError(f"is out of range (10^±{FORMULA_NUMBER_EXPONENT})")
+    if number and not -NUMBER_EXPONENT <= number.adjusted() <= NUMBER_EXPONENT:
+        raise FieldValueError(f"is out of range (10^±{NUMBER_EXPONENT})")
     return number
 
 

@@ -20,8 +20,10 @@ import orjson
 from sqlalchemy import Boolean, and_, false, literal, or_
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
+from guanxi.kernel.clock import in_range
 from guanxi.kernel.errors import FieldError, ValidationFailed
-from guanxi.platform.metadata.fieldtypes import field_type, in_datetime_range
+from guanxi.platform.metadata.fieldtypes import field_type
+from guanxi.platform.query.filters import NUMBER_EXPONENT
 from guanxi.platform.query.paths import QueryScope, Term
 
 MAX_SORT_KEYS = 5
@@ -157,14 +159,14 @@ def _revive(term: Term, value: Any) -> Any:
         return UUID(_text(value))
     if kind == "datetime":
         moment = datetime.fromisoformat(_text(value))
-        if moment.tzinfo is None or not in_datetime_range(moment):
+        if moment.tzinfo is None or not in_range(moment):
             raise ValueError("a cursor's date-time carries its offset, within the field's range")
         return moment
     if kind == "date":
         return date.fromisoformat(_text(value))
     if kind in {"decimal", "percent", "currency"}:
         number = Decimal(_text(value))
-        if not number.is_finite() or (number and abs(number.adjusted()) > MAX_EXPONENT):
+        if not number.is_finite() or (number and abs(number.adjusted()) > NUMBER_EXPONENT):
             raise ValueError("not a stored number")
         return number
     if kind == "formula_number":
@@ -181,9 +183,6 @@ def _revive(term: Term, value: Any) -> Any:
     if not isinstance(value, (int, float)):  # text and picklists: never a list or object
         _text(value)
     return value
-
-
-MAX_EXPONENT = 300  # beyond any stored decimal (NUMERIC(38) at most) and a double's range
 
 
 def _text(value: Any) -> str:
