@@ -1,15 +1,22 @@
 """What one user may do, compiled into SQL predicates.
 
-A user's roles are a union of grants: an operation is allowed when any role allows it,
-the widest data scope wins, and a field is hidden (or read-only) only when every role that
-grants access to its object says so. Visibility is never checked after fetching: the
-predicates below are added to every query, so pages, counts and cursors stay right.
+A user's roles combine **per role**: an operation on a record is allowed when one role
+grants that operation *and that same role's* data scope covers the record (or a share
+does, where shares apply). Two roles, "read everything" and "edit my own", let a user read
+everything and edit their own records, never edit everything.
+
+Field rules bound only what their role grants: a role contributes visibility of a field
+only if it grants read, and writability only for the operations (create, update) it
+grants. Across roles a field's access is the union of those contributions.
+
+Visibility is never checked after fetching: the predicates below are added to every
+query, so pages, counts and cursors stay right.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -30,24 +37,72 @@ from guanxi.platform.access.tables import (
 
 SCOPES = ("own", "own_and_subordinates", "department", "department_and_children", "all")
 OPERATIONS = ("create", "read", "update", "delete", "import", "export")
-RIGHTS = ("manage_metadata", "manage_users", "manage_automation", "view_audit_log")
+# transfer_records: change the owner of any record the user may update, not only records
+# they own or whose owner one of their update roles covers.
+RIGHTS = (
+    "manage_metadata",
+    "manage_users",
+    "manage_automation",
+    "view_audit_log",
+    "transfer_records",
+)
 FIELD_LEVELS = {"hidden": 0, "read_only": 1, "edit": 2}
+HIDDEN, READ_ONLY, EDIT = 0, 1, 2
+# Which shares extend an operation beyond the roles' scopes. An edit share lets its
+# holder edit the record, never delete, restore, purge, share it on or take ownership.
+SHARE_ACCESS: dict[str, tuple[str, ...]] = {
+    "read": ("read", "edit"),
+    "export": ("read", "edit"),
+    "update": ("edit",),
+}
+# Record-level actions that are not operations of their own: what role operation they
+# need (sharing hands on edit access, so it needs update).
+ACTION_OPERATION = {"share": "update", "restore": "delete", "purge": "delete"}
+
+
+def covering(scopes: Iterable[str]) -> frozenset[str]:
+    """The scopes of a set that are not covered by another one of it (``own`` is inside
+    every scope, ``department`` inside ``department_and_children``, all inside ``all``)."""
+    given = set(scopes)
+    if "all" in given:
+        return frozenset({"all"})
+    if len(given) > 1:
+        given.discard("own")
+    if "department_and_children" in given:
+        given.discard("department")
+    return frozenset(given)
 
 
 @dataclass(frozen=True)
 class ObjectGrant:
-    operations: frozenset[str]
-    scope: str
+    """What a user's roles grant on one object: each operation with the scopes of the
+    roles that grant it (not the widest scope of any role)."""
+
+    scopes: Mapping[str, frozenset[str]]
+
+    @property
+    def operations(self) -> frozenset[str]:
+        return frozenset(self.scopes)
+
+    @property
+    def scope(self) -> str:
+        """The widest scope of any operation (for display: ``/auth/me``)."""
+        return widest(s for scopes in self.scopes.values() for s in scopes)
 
 
 @dataclass(frozen=True)
 class Policy:
-    """The compiled permissions of one user (``superuser`` bypasses every check)."""
+    """The compiled permissions of one user (``superuser`` bypasses every check).
+
+    ``field_levels`` holds read levels (hidden or read_only; absent = visible), and
+    ``write_levels`` the fields each writing operation (create, update) may not write.
+    """
 
     user_id: UUID | None
     superuser: bool = False
     grants: dict[str, ObjectGrant] = field(default_factory=dict)
     field_levels: dict[tuple[str, str], int] = field(default_factory=dict)  # absent = edit
+    write_levels: dict[tuple[str, str, str], int] = field(default_factory=dict)
     rights: frozenset[str] = frozenset()
     require_2fa: bool = False
 
@@ -56,62 +111,91 @@ class Policy:
         if self.superuser:
             return True
         grant = self.grants.get(object_name)
-        return grant is not None and operation in grant.operations
+        return grant is not None and operation in grant.scopes
 
     def has_right(self, right: str) -> bool:
         return self.superuser or right in self.rights
 
     # -- fields -----------------------------------------------------------------------
-    def field_level(self, object_name: str, field_name: str) -> int:
+    def field_level(self, object_name: str, field_name: str, operation: str = "update") -> int:
+        """Hidden, read-only or edit: what the user may do with a field when reading and
+        ``operation`` (create or update) is the write they make."""
         if self.superuser:
-            return FIELD_LEVELS["edit"]
-        return self.field_levels.get((object_name, field_name), FIELD_LEVELS["edit"])
+            return EDIT
+        read = self.field_levels.get((object_name, field_name), EDIT)
+        write = self.write_levels.get((operation, object_name, field_name), EDIT)
+        if write == EDIT:
+            return EDIT
+        # Not writable: read-only where a read role shows it, else it does not exist.
+        return READ_ONLY if read > HIDDEN else HIDDEN
 
     def field_visible(self, object_name: str, field_name: str) -> bool:
-        return self.field_level(object_name, field_name) > FIELD_LEVELS["hidden"]
+        """Whether reads show the field (a read role may see it)."""
+        return self.superuser or self.field_levels.get((object_name, field_name), EDIT) > HIDDEN
 
-    def field_writable(self, object_name: str, field_name: str) -> bool:
-        return self.field_level(object_name, field_name) >= FIELD_LEVELS["edit"]
+    def field_writable(self, object_name: str, field_name: str, operation: str = "update") -> bool:
+        return self.field_level(object_name, field_name, operation) == EDIT
 
     @cached_property
     def hidden_fields(self) -> frozenset[tuple[str, str]]:
         """The (object, field) pairs hidden from this user: besides ``superuser``, all that
         decides which fields a read shows, so reads may share work by it."""
-        hidden = FIELD_LEVELS["hidden"]
-        return frozenset(key for key, level in self.field_levels.items() if level == hidden)
+        return frozenset(key for key, level in self.field_levels.items() if level == HIDDEN)
 
     # -- rows -------------------------------------------------------------------------
     def read_predicate(self, object_name: str, table: FromClause) -> ColumnElement[bool]:
         """Rows of ``table`` the user may see: their data scope plus records shared with them."""
-        if self.superuser:
-            return true()
-        grant = self.grants.get(object_name)
-        if grant is None or "read" not in grant.operations:
-            return false()
-        return self._scoped(object_name, table, grant.scope, ("read", "edit"))
+        return self.predicate("read", object_name, table)
 
     def edit_predicate(self, object_name: str, table: FromClause) -> ColumnElement[bool]:
-        """Rows the user may change: their data scope plus records shared with edit access."""
+        """Rows the user may change: an update role's scope plus records shared with edit."""
+        return self.predicate("update", object_name, table)
+
+    def predicate(self, action: str, object_name: str, table: FromClause) -> ColumnElement[bool]:
+        """Rows of ``table`` on which the user may take ``action`` (an operation, or
+        ``share``, ``restore``, ``purge``): the scope of any role granting the operation
+        the action needs, plus the shares that extend that operation."""
         if self.superuser:
             return true()
+        operation = ACTION_OPERATION.get(action, action)
         grant = self.grants.get(object_name)
-        if grant is None:
-            return false()
-        return self._scoped(object_name, table, grant.scope, ("edit",))
-
-    def _scoped(
-        self, object_name: str, table: FromClause, scope: str, share_access: Iterable[str]
-    ) -> ColumnElement[bool]:
-        if scope == "all":
+        scopes = grant.scopes.get(operation, frozenset()) if grant is not None else frozenset()
+        if "all" in scopes:
             return true()
-        owners = owner_ids_in_scope(self.user_id, scope, label=str(getattr(table, "name", "t")))
-        teams = select(gx_team_member.c.team_id).where(gx_team_member.c.user_id == self.user_id)
-        shared = select(gx_share.c.record_id).where(
-            gx_share.c.object_name == object_name,
-            gx_share.c.access.in_(list(share_access)),
-            or_(gx_share.c.user_id == self.user_id, gx_share.c.team_id.in_(teams)),
-        )
-        return or_(table.c.owner_id.in_(owners), table.c.id.in_(shared))
+        # CTE names must differ within a statement: a read and an export predicate may meet.
+        label = f"{getattr(table, 'name', 't')}_{operation}"
+        terms: list[ColumnElement[bool]] = [
+            table.c.owner_id.in_(owner_ids_in_scope(self.user_id, scope, label=label))
+            for scope in sorted(scopes)
+        ]
+        share_access = () if action != operation else SHARE_ACCESS.get(operation, ())
+        if share_access:
+            teams = select(gx_team_member.c.team_id).where(gx_team_member.c.user_id == self.user_id)
+            shared = select(gx_share.c.record_id).where(
+                gx_share.c.object_name == object_name,
+                gx_share.c.access.in_(list(share_access)),
+                or_(gx_share.c.user_id == self.user_id, gx_share.c.team_id.in_(teams)),
+            )
+            terms.append(table.c.id.in_(shared))
+        return or_(*terms) if terms else false()
+
+    def transfer_predicate(self, object_name: str, table: FromClause) -> ColumnElement[bool]:
+        """Rows whose owner the user may change: their own, those an update role's scope
+        covers (an edit share is not enough), or any they may edit with the
+        ``transfer_records`` right."""
+        if self.superuser or self.has_right("transfer_records"):
+            return self.edit_predicate(object_name, table)
+        grant = self.grants.get(object_name)
+        scopes = grant.scopes.get("update", frozenset()) if grant is not None else frozenset()
+        if "all" in scopes:
+            return true()
+        label = f"{getattr(table, 'name', 't')}_transfer"
+        terms: list[ColumnElement[bool]] = [table.c.owner_id == self.user_id]
+        terms += [
+            table.c.owner_id.in_(owner_ids_in_scope(self.user_id, scope, label=label))
+            for scope in sorted(scopes)
+        ]
+        return or_(*terms)
 
 
 def owner_ids_in_scope(user_id: UUID | None, scope: str, label: str = "t") -> Any:
@@ -157,47 +241,63 @@ def widest(scopes: Iterable[str]) -> str:
 
 
 def compile_roles(user_id: UUID, roles: Iterable[Any]) -> Policy:
-    """Merge role rows (objects, fields, rights JSON) into one policy (union of grants)."""
-    operations: dict[str, set[str]] = {}
-    scopes: dict[str, list[str]] = {}
-    levels: dict[tuple[str, str], int] = {}
-    readers: set[str] = set()
+    """Combine role rows (objects, fields, rights JSON) per role (see the module's text)."""
+    scopes: dict[str, dict[str, set[str]]] = {}
+    # Per (object, field): the best read level of the roles that read the object, and per
+    # (operation, object, field) the best level of the roles that create or update it.
+    read_levels: dict[tuple[str, str], list[int]] = {}
+    write_levels: dict[tuple[str, str, str], list[int]] = {}
+    readers: dict[str, int] = {}  # object -> how many roles read it
+    writers: dict[tuple[str, str], int] = {}  # (operation, object) -> how many roles
     rights: set[str] = set()
     require_2fa = False
-    roles = list(roles)
     for role in roles:
         rights.update(role.rights or [])
         require_2fa = require_2fa or bool(role.require_2fa)
+        rules = role.fields or {}
         for object_name, grant in (role.objects or {}).items():
-            allowed = {op for op in OPERATIONS if grant.get(op)}
-            operations.setdefault(object_name, set()).update(allowed)
-            if allowed:
-                scopes.setdefault(object_name, []).append(grant.get("scope", "own"))
+            allowed = [op for op in OPERATIONS if grant.get(op)]
+            for op in allowed:
+                scopes.setdefault(object_name, {}).setdefault(op, set()).add(
+                    grant.get("scope", "own")
+                )
+            prefix = object_name + "."
+            own_rules = {
+                key[len(prefix) :]: FIELD_LEVELS[level]
+                for key, level in rules.items()
+                if key.startswith(prefix) and level in FIELD_LEVELS
+            }
             if "read" in allowed:
-                readers.add(object_name)
-    # A field's level is the most permissive among the roles that can read its object.
-    for object_name in readers:
-        reading = [r for r in roles if (r.objects or {}).get(object_name, {}).get("read")]
-        prefix = object_name + "."
-        names = {
-            key[len(prefix) :]
-            for r in reading
-            for key in (r.fields or {})
-            if key.startswith(prefix)
-        }
-        for name in names:
-            level = max(FIELD_LEVELS[(r.fields or {}).get(prefix + name, "edit")] for r in reading)
-            if level < FIELD_LEVELS["edit"]:
-                levels[(object_name, name)] = level
+                readers[object_name] = readers.get(object_name, 0) + 1
+                for name, level in own_rules.items():
+                    read_levels.setdefault((object_name, name), []).append(level)
+            for op in ("create", "update"):
+                if op in allowed:
+                    writers[(op, object_name)] = writers.get((op, object_name), 0) + 1
+                    for name, level in own_rules.items():
+                        write_levels.setdefault((op, object_name, name), []).append(level)
+    # A level stands only when every role concerned sets one (a role without a rule for
+    # the field gives it full access); the union is then the most permissive of them.
+    levels = {
+        key: max(found)
+        for key, found in read_levels.items()
+        if len(found) == readers[key[0]] and max(found) < EDIT
+    }
+    writes = {
+        key: max(found)
+        for key, found in write_levels.items()
+        if len(found) == writers[(key[0], key[1])] and max(found) < EDIT
+    }
     grants = {
-        name: ObjectGrant(frozenset(ops), widest(scopes.get(name, [])))
-        for name, ops in operations.items()
-        if ops
+        name: ObjectGrant({op: covering(found) for op, found in by_op.items()})
+        for name, by_op in scopes.items()
+        if by_op
     }
     return Policy(
         user_id=user_id,
         grants=grants,
         field_levels=levels,
+        write_levels=writes,
         rights=frozenset(rights),
         require_2fa=require_2fa,
     )

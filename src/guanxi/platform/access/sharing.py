@@ -22,7 +22,8 @@ def _may_manage_shares(
 ) -> None:
     """Sharing hands on access, so it needs what changing the record needs: write access
     (not a read-only token) and the ``update`` permission on the object (403 otherwise),
-    and the record within the user's edit scope (404 otherwise, like a missing record).
+    and the record within the scope of a role that may update it (404 otherwise, like a
+    missing record).
 
     The data scope alone is not enough: a read-only grant with scope ``all`` covers every
     record, and an edit share from such a user would let someone else change it."""
@@ -33,20 +34,22 @@ def _may_manage_shares(
         raise PermissionDenied(
             f"you may not update {obj.name} records, so you may not share them either"
         )
-    _editable(conn, snap, actor.policy, object_name, record_id)
+    _shareable(conn, snap, actor.policy, object_name, record_id)
 
 
-def _editable(
+def _shareable(
     conn: Connection, snap: Snapshot, policy: Policy, object_name: str, record_id: UUID
 ) -> None:
-    """The record, alive and within the user's edit scope (compiled into the query), or 404."""
+    """The record, alive and within the scope of one of the user's roles that may update
+    it (compiled into the query), or 404. An edit share lets its holder edit the record,
+    not hand it on."""
     obj = snap.object(object_name)
     table = snap.table(obj.name)
     found = conn.execute(
         select(table.c.id).where(
             table.c.id == record_id,
             table.c.deleted_at.is_(None),
-            policy.edit_predicate(obj.name, table),
+            policy.predicate("share", obj.name, table),
         )
     ).first()
     if found is None:
@@ -126,8 +129,8 @@ def unshare(
 def shares(
     conn: Connection, snap: Snapshot, policy: Policy, object_name: str, record_id: UUID
 ) -> list[dict[str, Any]]:
-    """Who a record is shared with: for those whose edit scope covers it."""
-    _editable(conn, snap, policy, object_name, record_id)
+    """Who a record is shared with: for those who may share it."""
+    _shareable(conn, snap, policy, object_name, record_id)
     rows = conn.execute(
         select(gx_share)
         .where(gx_share.c.object_name == object_name, gx_share.c.record_id == record_id)

@@ -166,11 +166,14 @@ def not_object() -> dict[str, Any]:
     )
 
 
-def current(ctx: Ctx, obj: ObjectDef, record_id: UUID, *, deleted: bool = False) -> Any:
-    """The row to change, locked; outside the user's edit scope it does not exist (404)."""
+def current(
+    ctx: Ctx, obj: ObjectDef, record_id: UUID, *, deleted: bool = False, action: str = "update"
+) -> Any:
+    """The row to change, locked; outside the scope of the user's roles that may take
+    ``action`` on it (``Policy.predicate``) it does not exist (404)."""
     table = ctx.snap.table(obj.name)
     stmt = select(table).where(
-        table.c.id == record_id, ctx.actor.policy.edit_predicate(obj.name, table)
+        table.c.id == record_id, ctx.actor.policy.predicate(action, obj.name, table)
     )
     stmt = stmt.where(table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None))
     if ctx.conn.dialect.name == "postgresql":

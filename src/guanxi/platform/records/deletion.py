@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, not_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from guanxi.kernel.errors import (
     Conflict,
@@ -47,7 +48,7 @@ def delete_record(ctx: Ctx, object_name: str, record_id: UUID) -> None:
     """Move a record to the recycle bin, applying each lookup's on-delete rule."""
     obj = ctx.snap.object(object_name)
     require(ctx, "delete", obj)
-    current(ctx, obj, record_id)
+    current(ctx, obj, record_id, action="delete")
     _soft_delete(ctx, obj, [record_id], depth=0)
 
 
@@ -74,34 +75,7 @@ def _soft_delete(ctx: Ctx, obj: ObjectDef, ids: list[UUID], depth: int) -> None:
             if children:
                 _soft_delete(ctx, other, children, depth + 1)
         else:
-            affected = ctx.conn.execute(select(table.c.id, table.c[f.name]).where(live)).all()
-            if affected:
-                ctx.conn.execute(
-                    update(table)
-                    .where(live)
-                    .values(
-                        {
-                            f.name: None,
-                            "version": table.c.version + 1,
-                            "updated_at": ctx.now,
-                            "updated_by_id": ctx.actor.user_id,
-                        }
-                    )
-                )
-                write_history(
-                    ctx,
-                    other,
-                    [
-                        {
-                            "record_id": r[0],
-                            "action": "update",
-                            "field": f.name,
-                            "old": str(r[1]),
-                            "new": None,
-                        }
-                        for r in affected
-                    ],
-                )
+            _clear_references(ctx, other, f, live)
     table = ctx.snap.table(obj.name)
     ctx.conn.execute(
         update(table)
@@ -116,11 +90,39 @@ def _soft_delete(ctx: Ctx, obj: ObjectDef, ids: list[UUID], depth: int) -> None:
     write_history(ctx, obj, [{"record_id": i, "action": "delete"} for i in ids])
 
 
+def _clear_references(ctx: Ctx, other: ObjectDef, f: FieldDef, refers: ColumnElement[bool]) -> None:
+    """``set_null``: the records ``refers`` picks lose their link, as a change with history."""
+    table = ctx.snap.table(other.name)
+    affected = ctx.conn.execute(select(table.c.id, table.c[f.name]).where(refers)).all()
+    if not affected:
+        return
+    ctx.conn.execute(
+        update(table)
+        .where(refers)
+        .values(
+            {
+                f.name: None,
+                "version": table.c.version + 1,
+                "updated_at": ctx.now,
+                "updated_by_id": ctx.actor.user_id,
+            }
+        )
+    )
+    write_history(
+        ctx,
+        other,
+        [
+            {"record_id": r[0], "action": "update", "field": f.name, "old": str(r[1]), "new": None}
+            for r in affected
+        ],
+    )
+
+
 def restore_record(ctx: Ctx, object_name: str, record_id: UUID) -> dict[str, Any]:
     """Bring a record back from the recycle bin, with what its deletion cascaded to."""
     obj = ctx.snap.object(object_name)
     require(ctx, "delete", obj)
-    row = current(ctx, obj, record_id, deleted=True)
+    row = current(ctx, obj, record_id, deleted=True, action="restore")
     values = {
         f.name: field_type(f.type).from_row(f, row._mapping) for f in obj.active_fields if f.unique
     }
@@ -160,17 +162,78 @@ def _restore(ctx: Ctx, obj: ObjectDef, ids: list[UUID], deleted_at: datetime, de
 
 
 def purge_record(ctx: Ctx, object_name: str, record_id: UUID) -> None:
-    """Delete a record from the recycle bin for good (its history stays for the audit trail)."""
+    """Delete a record from the recycle bin for good (its history stays for the audit trail).
+
+    What the purge reaches through lookups is handled here, with history, rather than left
+    to the database's ``ON DELETE``: ``cascade`` children are purged too, which needs the
+    purge right over every one of them (409 naming how many are out of reach otherwise);
+    ``set_null`` references are cleared as a change; ``restrict`` ones refuse the purge.
+    """
     obj = ctx.snap.object(object_name)
     require(ctx, "delete", obj)
-    current(ctx, obj, record_id, deleted=True)
-    table = ctx.snap.table(obj.name)
+    current(ctx, obj, record_id, deleted=True, action="purge")
     search_index.remove(ctx.conn, ctx.snap, obj, [record_id])
+    _purge(ctx, obj, [record_id], depth=0)
+
+
+def _lookups_to(ctx: Ctx, obj: ObjectDef) -> list[tuple[ObjectDef, FieldDef]]:
+    """Every lookup to ``obj``, archived ones included: they keep their foreign keys."""
+    return [
+        (other, f)
+        for other in ctx.snap.objects.values()
+        for f in other.fields
+        if f.type == "lookup" and f.opt("target") == obj.name
+    ]
+
+
+def _purge(ctx: Ctx, obj: ObjectDef, ids: list[UUID], depth: int) -> None:
+    if depth > 10:
+        raise Conflict("cascading purges go deeper than 10 levels")
+    for other, f in _lookups_to(ctx, obj):
+        table = ctx.snap.table(other.name)
+        refers = table.c[f.name].in_(ids)
+        rule = f.opt("on_delete", "set_null")
+        if rule == "cascade":
+            children = list(ctx.conn.execute(select(table.c.id).where(refers)).scalars())
+            if not children:
+                continue
+            out_of_reach = ctx.conn.execute(
+                select(func.count())
+                .select_from(table)
+                .where(refers, not_(ctx.actor.policy.predicate("purge", other.name, table)))
+            ).scalar_one()
+            if out_of_reach:
+                raise Conflict(
+                    f"the purge would also delete {out_of_reach} {other.name} records "
+                    "that you may not purge",
+                    errors=[
+                        FieldError(
+                            f"{other.name}.{f.name}",
+                            f"{out_of_reach} records refer to this one and would be purged",
+                            "purge_blocked",
+                        )
+                    ],
+                    extra={"blocking": out_of_reach},
+                )
+            _purge(ctx, other, children, depth + 1)
+        elif rule == "restrict":
+            if ctx.conn.execute(select(table.c.id).where(refers).limit(1)).first() is not None:
+                raise Conflict(
+                    f"{other.name} records still refer to this record through {f.name}",
+                    errors=[
+                        FieldError(
+                            f"{other.name}.{f.name}", "still refers to this record", "restricted"
+                        )
+                    ],
+                )
+        else:
+            _clear_references(ctx, other, f, refers)
+    table = ctx.snap.table(obj.name)
     try:
-        ctx.conn.execute(table.delete().where(table.c.id == record_id))
+        ctx.conn.execute(table.delete().where(table.c.id.in_(ids)))
     except IntegrityError as error:
         raise_integrity(error)
-    write_history(ctx, obj, [{"record_id": record_id, "action": "purge"}])
+    write_history(ctx, obj, [{"record_id": i, "action": "purge"} for i in ids])
 
 
 def delete_many(

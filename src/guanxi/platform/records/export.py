@@ -52,6 +52,10 @@ def export_csv(
     """
     obj = ctx.snap.object(object_name)
     reader.require(ctx.actor.policy, "export", obj)
+    # Only what a role that may export covers (a read-everything role beside an
+    # export-my-own role exports the user's own records).
+    table = ctx.snap.table(obj.name)
+    exportable = ctx.actor.policy.predicate("export", obj.name, table)
     cursor: str | None = None
     written = 0
     header: list[str] | None = None
@@ -70,6 +74,7 @@ def export_csv(
             cursor=cursor,
             fields=fields,
             policy=ctx.actor.policy,
+            extra_where=[exportable],
         )
         if header is None:
             header = list(page.records[0]) if page.records else ["id"]

@@ -14,13 +14,14 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Insert, Table, and_, insert, update
+from sqlalchemy import Insert, Table, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from guanxi.kernel.errors import (
     Conflict,
     FieldError,
     NotFound,
+    PermissionDenied,
     PreconditionRequired,
     ValidationFailed,
     VersionConflict,
@@ -76,7 +77,10 @@ def create_many(
     cleaned: list[tuple[int | None, dict[str, Any]]] = []
     errors: list[FieldError] = []
     cleaner = RowCleaner(
-        obj, creating=True, access=field_access(obj, ctx.actor.policy), policy=ctx.actor.policy
+        obj,
+        creating=True,
+        access=field_access(obj, ctx.actor.policy, "create"),
+        policy=ctx.actor.policy,
     )
     for index, data in enumerate(rows):
         values, row_errors = cleaner.clean(data, index)
@@ -298,6 +302,8 @@ def update_record(
             )
     if changed:
         table = ctx.snap.table(obj.name)
+        if "owner_id" in changed:
+            _may_transfer(ctx, obj, record_id, index)
         try:
             result = ctx.conn.execute(
                 update(table)
@@ -324,6 +330,29 @@ def update_record(
     return written(ctx, obj, record_id)
 
 
+def _may_transfer(ctx: Ctx, obj: ObjectDef, record_id: UUID, index: int | None) -> None:
+    """Changing the owner needs more than edit access (``Policy.transfer_predicate``)."""
+    table = ctx.snap.table(obj.name)
+    allowed = ctx.conn.execute(
+        select(table.c.id).where(
+            table.c.id == record_id, ctx.actor.policy.transfer_predicate(obj.name, table)
+        )
+    ).first()
+    if allowed is None:
+        raise PermissionDenied(
+            "you may edit this record but not give it to someone else",
+            errors=[
+                FieldError(
+                    "owner_id",
+                    "only its owner, a manager whose scope covers it, or someone with the "
+                    "transfer_records right may change the owner",
+                    "forbidden",
+                    index,
+                )
+            ],
+        )
+
+
 def update_many(
     ctx: Ctx, object_name: str, rows: Sequence[Any], *, all_or_none: bool = True
 ) -> BulkResult:
@@ -332,6 +361,7 @@ def update_many(
         raise ValidationFailed(
             "records", errors=[FieldError("records", f"send 1 to {MAX_BULK} records", "invalid")]
         )
+    require(ctx, "update", ctx.snap.object(object_name))  # a 403 for the call, not per row
     result = BulkResult()
     reindex: list[UUID] = []  # one queue row for the whole call (a rolled-back row's id
     # in it costs a needless re-index, nothing more)
@@ -360,6 +390,7 @@ def update_many(
             PreconditionRequired,
             NotFound,
             Conflict,
+            PermissionDenied,
         ) as error:
             result.errors.extend(
                 [FieldError(e.field, e.message, e.code, index) for e in error.errors]

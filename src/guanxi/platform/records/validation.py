@@ -26,10 +26,14 @@ READ_ONLY_SYSTEM = frozenset(
 )
 
 
-def field_access(obj: ObjectDef, policy: Policy) -> tuple[frozenset[str], frozenset[str]]:
-    """(visible, writable) field names of an object for a user: computed once per request."""
-    visible = frozenset(f.name for f in obj.active_fields if policy.field_visible(obj.name, f.name))
-    writable = frozenset(name for name in visible if policy.field_writable(obj.name, name))
+def field_access(
+    obj: ObjectDef, policy: Policy, operation: str = "update"
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(known, writable) field names of an object for a user making a write (``create`` or
+    ``update``): computed once per request. A field hidden from the user is unknown."""
+    levels = {f.name: policy.field_level(obj.name, f.name, operation) for f in obj.active_fields}
+    visible = frozenset(name for name, level in levels.items() if level > 0)
+    writable = frozenset(name for name, level in levels.items() if level == 2)
     return visible, writable
 
 
@@ -126,7 +130,7 @@ class RowCleaner:
         policy: Policy = SUPERUSER,
         access: tuple[frozenset[str], frozenset[str]] | None = None,
     ) -> None:
-        visible, writable = access or field_access(obj, policy)
+        visible, writable = access or field_access(obj, policy, "create" if creating else "update")
         self.obj = obj
         self.creating = creating
         steps, tail = obj.derived(
