@@ -10,17 +10,18 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from guanxi import __version__
-from guanxi.api import admin, auth, files, meta, problems, records, search, system
-from guanxi.api.deps import Services
+from guanxi.api import admin, auth, files, meta, records, search, system
 from guanxi.api.limits import BodyLimit
 from guanxi.api.openapi import build_openapi
-from guanxi.api.responses import ORJSONResponse
 from guanxi.config import Settings
 from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
 from guanxi.platform.access.oidc import OidcConfig, OidcProvider
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.search.indexer import Indexer
+from guanxi.web import problems
+from guanxi.web.deps import Services
+from guanxi.web.responses import ORJSONResponse
 
 
 def create_app(
