@@ -38,10 +38,10 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
     assert doctor.exit_code == 0, doctor.output
     assert "up to date" in doctor.output
 
-    demo = env.invoke(app, ["demo", "--accounts", "5"])
+    demo = env.invoke(app, ["demo", "--size", "5"])
     assert demo.exit_code == 0, demo.output
     assert "'account': 5" in demo.output
-    again = env.invoke(app, ["demo", "--accounts", "5"])
+    again = env.invoke(app, ["demo", "--size", "5"])
     assert "already present" in again.output
 
     rep = env.invoke(
@@ -83,7 +83,7 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
 
 def test_search_reindex_rebuilds_the_index_of_every_object_or_one(env: CliRunner) -> None:
     assert env.invoke(app, ["migrate"]).exit_code == 0
-    assert env.invoke(app, ["demo", "--accounts", "5"]).exit_code == 0
+    assert env.invoke(app, ["demo", "--size", "5"]).exit_code == 0
     everything = env.invoke(app, ["search", "reindex"])
     assert everything.exit_code == 0, everything.output
     assert "account: 5 records indexed" in everything.output
@@ -101,6 +101,6 @@ def test_demo_loads_more_accounts_than_one_bulk_call_takes(
 
     monkeypatch.setattr(demo, "MAX_BULK", 4)  # as if 10 accounts were 2,500 or more
     assert env.invoke(app, ["migrate"]).exit_code == 0
-    loaded = env.invoke(app, ["demo", "--accounts", "10"])
+    loaded = env.invoke(app, ["demo", "--size", "10"])
     assert loaded.exit_code == 0, loaded.output
     assert "'account': 10" in loaded.output

@@ -29,7 +29,11 @@ def migrate() -> None:
     from guanxi.bootstrap import migrate as run
 
     _, db = _db()
-    run(db)
+    for done in run(db):
+        if done.before is None:
+            typer.echo(f"module {done.module}: installed version {done.after}")
+        elif done.before != done.after:
+            typer.echo(f"module {done.module}: upgraded from version {done.before} to {done.after}")
     typer.echo(f"database is up to date ({db.dialect})")
 
 
@@ -56,12 +60,14 @@ def serve(
 
 
 @app.command()
-def demo(accounts: int = typer.Option(200, help="number of demo accounts")) -> None:
+def demo(
+    size: int = typer.Option(200, help="records of each module's main object"),
+) -> None:
     """Load a realistic bilingual demo data set (skipped when data already exists)."""
     from sqlalchemy import func, select
 
     from guanxi.bootstrap import migrate as run
-    from guanxi.modules.customers.demo import load
+    from guanxi.modules import DemoRun, installed, role_grants
     from guanxi.platform.access import demo as demo_org
     from guanxi.platform.access.actor import Actor
     from guanxi.platform.access.tables import gx_user
@@ -70,12 +76,17 @@ def demo(accounts: int = typer.Option(200, help="number of demo accounts")) -> N
     from guanxi.platform.records.context import Ctx
 
     _, db = _db()
-    run(db)
+    modules = installed()
+    run(db, modules=modules)
     registry = Registry()
     clock = SystemClock()
     with db.write() as conn:
         ctx = Ctx.open(conn, registry, Actor(user_id=None), clock.now())
-        if conn.execute(select(func.count()).select_from(ctx.snap.table("account"))).scalar():
+        demo_objects = [d.spec.name for m in modules if m.demo for d in m.objects]
+        if any(
+            conn.execute(select(func.count()).select_from(ctx.snap.table(name))).scalar()
+            for name in demo_objects
+        ):
             typer.echo("demo data already present")
             return
         admin_row = conn.execute(
@@ -92,11 +103,14 @@ def demo(accounts: int = typer.Option(200, help="number of demo accounts")) -> N
             )
         else:
             user_id = admin_row.id
-        people = demo_org.load(conn, ctx.snap, now=clock.now())
+        people = demo_org.load(conn, ctx.snap, now=clock.now(), grants=role_grants(modules))
         ctx = Ctx.open(
             conn, registry, Actor(user_id=user_id, name="Admin", is_admin=True), clock.now()
         )
-        counts = load(ctx, owners=people.sales_reps, accounts=accounts)
+        counts: dict[str, int] = {}
+        for module in modules:  # in dependency order: lookups find their targets
+            if module.demo is not None:
+                counts.update(module.demo(ctx, DemoRun(org=people, size=size)))
     typer.echo(
         f"demo data loaded: {counts}; sign in as admin@example.com / {DEMO_PASSWORD} "
         f"(or ceo.chen, director.li, rep.zhang … @example.com, same password)"
