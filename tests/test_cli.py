@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from guanxi.cli import app
@@ -19,7 +20,10 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
     doctor = env.invoke(app, ["doctor"])
     assert doctor.exit_code == 1 and "PENDING" in doctor.output
 
-    assert env.invoke(app, ["migrate"]).exit_code == 0
+    migrated = env.invoke(app, ["migrate"])
+    assert migrated.exit_code == 0, migrated.output
+    assert "module customers: installed version 1" in migrated.output
+    assert "module customers" not in env.invoke(app, ["migrate"]).output  # nothing to do
     created = env.invoke(
         app, ["admin", "create", "--email", "boss@example.com", "--password", "s3cret-pass"]
     )
@@ -104,3 +108,22 @@ def test_demo_loads_more_accounts_than_one_bulk_call_takes(
     loaded = env.invoke(app, ["demo", "--size", "10"])
     assert loaded.exit_code == 0, loaded.output
     assert "'account': 10" in loaded.output
+
+
+def test_demo_loads_each_modules_demo_after_the_modules_it_requires(
+    env: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import guanxi.modules
+    from guanxi.modules import DemoRun, Module, customers
+    from guanxi.platform.records.context import Ctx
+
+    def visits(ctx: Ctx, run: DemoRun) -> dict[str, int]:
+        accounts = ctx.conn.execute(select(func.count()).select_from(ctx.snap.table("account")))
+        return {"visits_after_accounts": accounts.scalar() or 0, "reps": len(run.org.sales_reps)}
+
+    later = Module(name="visits", requires=["customers"], demo=visits)
+    monkeypatch.setattr(guanxi.modules, "installed", lambda: [later, customers.MODULE])
+    loaded = env.invoke(app, ["demo", "--size", "3"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "'account': 3" in loaded.output
+    assert "'visits_after_accounts': 3, 'reps': 4" in loaded.output

@@ -67,7 +67,7 @@ def demo(
     from sqlalchemy import func, select
 
     from guanxi.bootstrap import migrate as run
-    from guanxi.modules import DemoRun, installed, role_grants
+    from guanxi.modules import DemoRun, in_dependency_order, installed, role_grants
     from guanxi.platform.access import demo as demo_org
     from guanxi.platform.access.actor import Actor
     from guanxi.platform.access.tables import gx_user
@@ -76,7 +76,7 @@ def demo(
     from guanxi.platform.records.context import Ctx
 
     _, db = _db()
-    modules = installed()
+    modules = in_dependency_order(installed())
     run(db, modules=modules)
     registry = Registry()
     clock = SystemClock()
