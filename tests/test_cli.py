@@ -40,7 +40,7 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
 
     doctor = env.invoke(app, ["doctor"])
     assert doctor.exit_code == 0, doctor.output
-    assert "up to date" in doctor.output
+    assert "up to date" in doctor.output and "module customers: version 1" in doctor.output
 
     demo = env.invoke(app, ["demo", "--size", "5"])
     assert demo.exit_code == 0, demo.output
@@ -127,3 +127,23 @@ def test_demo_loads_each_modules_demo_after_the_modules_it_requires(
     assert loaded.exit_code == 0, loaded.output
     assert "'account': 3" in loaded.output
     assert "'visits_after_accounts': 3, 'reps': 4" in loaded.output
+
+
+def test_doctor_names_a_module_whose_upgrade_is_pending(
+    env: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    import guanxi.modules
+    from guanxi.modules import customers
+
+    assert env.invoke(app, ["migrate"]).exit_code == 0
+    newer = dataclasses.replace(customers.MODULE, version=2)
+    monkeypatch.setattr(guanxi.modules, "installed", lambda: [newer])
+    doctor = env.invoke(app, ["doctor"])
+    assert doctor.exit_code == 1
+    assert "module customers: PENDING (at 1, newest 2)" in doctor.output
+    assert env.invoke(app, ["migrate"]).output.startswith(
+        "module customers: upgraded from version 1 to 2"
+    )
+    assert env.invoke(app, ["doctor"]).exit_code == 0

@@ -27,9 +27,10 @@ def _db() -> tuple[Settings, Database]:
 def migrate() -> None:
     """Create or upgrade the database (system tables and standard objects)."""
     from guanxi.bootstrap import migrate as run
+    from guanxi.modules import installed
 
     _, db = _db()
-    for done in run(db):
+    for done in run(db, modules=installed()):
         if done.before is None:
             typer.echo(f"module {done.module}: installed version {done.after}")
         elif done.before != done.after:
@@ -284,6 +285,7 @@ def doctor() -> None:
         current, head = pending(db)
         if current == head:
             typer.echo(f"  migrations: up to date ({head})")
+            ok = _doctor_modules(db)
         else:
             ok = False
             typer.echo(
@@ -293,6 +295,30 @@ def doctor() -> None:
         ok = False
         typer.echo(f"  NOT reachable: {type(exc).__name__}: {exc}")
     sys.exit(0 if ok else 1)
+
+
+def _doctor_modules(db: Database) -> bool:
+    """Each installed module's version in the database against the code's."""
+    from sqlalchemy import select
+
+    from guanxi.modules import installed
+    from guanxi.platform.metadata.tables import gx_module
+
+    with db.read() as conn:
+        rows = conn.execute(select(gx_module.c.name, gx_module.c.version))
+        recorded = {name: version for name, version in rows}
+    ok = True
+    for module in installed():
+        have = recorded.get(module.name)
+        if have == module.version:
+            typer.echo(f"  module {module.name}: version {have}")
+        else:
+            ok = False
+            typer.echo(
+                f"  module {module.name}: PENDING (at {have}, newest {module.version})"
+                " — run `guanxi migrate`"
+            )
+    return ok
 
 
 if __name__ == "__main__":
