@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from guanxi.cli import app
@@ -19,7 +20,10 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
     doctor = env.invoke(app, ["doctor"])
     assert doctor.exit_code == 1 and "PENDING" in doctor.output
 
-    assert env.invoke(app, ["migrate"]).exit_code == 0
+    migrated = env.invoke(app, ["migrate"])
+    assert migrated.exit_code == 0, migrated.output
+    assert "module customers: installed version 1" in migrated.output
+    assert "module customers" not in env.invoke(app, ["migrate"]).output  # nothing to do
     created = env.invoke(
         app, ["admin", "create", "--email", "boss@example.com", "--password", "s3cret-pass"]
     )
@@ -36,12 +40,12 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
 
     doctor = env.invoke(app, ["doctor"])
     assert doctor.exit_code == 0, doctor.output
-    assert "up to date" in doctor.output
+    assert "up to date" in doctor.output and "module customers: version 1" in doctor.output
 
-    demo = env.invoke(app, ["demo", "--accounts", "5"])
+    demo = env.invoke(app, ["demo", "--size", "5"])
     assert demo.exit_code == 0, demo.output
     assert "'account': 5" in demo.output
-    again = env.invoke(app, ["demo", "--accounts", "5"])
+    again = env.invoke(app, ["demo", "--size", "5"])
     assert "already present" in again.output
 
     rep = env.invoke(
@@ -83,7 +87,7 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
 
 def test_search_reindex_rebuilds_the_index_of_every_object_or_one(env: CliRunner) -> None:
     assert env.invoke(app, ["migrate"]).exit_code == 0
-    assert env.invoke(app, ["demo", "--accounts", "5"]).exit_code == 0
+    assert env.invoke(app, ["demo", "--size", "5"]).exit_code == 0
     everything = env.invoke(app, ["search", "reindex"])
     assert everything.exit_code == 0, everything.output
     assert "account: 5 records indexed" in everything.output
@@ -101,6 +105,45 @@ def test_demo_loads_more_accounts_than_one_bulk_call_takes(
 
     monkeypatch.setattr(demo, "MAX_BULK", 4)  # as if 10 accounts were 2,500 or more
     assert env.invoke(app, ["migrate"]).exit_code == 0
-    loaded = env.invoke(app, ["demo", "--accounts", "10"])
+    loaded = env.invoke(app, ["demo", "--size", "10"])
     assert loaded.exit_code == 0, loaded.output
     assert "'account': 10" in loaded.output
+
+
+def test_demo_loads_each_modules_demo_after_the_modules_it_requires(
+    env: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import guanxi.modules
+    from guanxi.modules import DemoRun, Module, customers
+    from guanxi.platform.records.context import Ctx
+
+    def visits(ctx: Ctx, run: DemoRun) -> dict[str, int]:
+        accounts = ctx.conn.execute(select(func.count()).select_from(ctx.snap.table("account")))
+        return {"visits_after_accounts": accounts.scalar() or 0, "reps": len(run.org.sales_reps)}
+
+    later = Module(name="visits", requires=["customers"], demo=visits)
+    monkeypatch.setattr(guanxi.modules, "installed", lambda: [later, customers.MODULE])
+    loaded = env.invoke(app, ["demo", "--size", "3"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "'account': 3" in loaded.output
+    assert "'visits_after_accounts': 3, 'reps': 4" in loaded.output
+
+
+def test_doctor_names_a_module_whose_upgrade_is_pending(
+    env: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    import guanxi.modules
+    from guanxi.modules import customers
+
+    assert env.invoke(app, ["migrate"]).exit_code == 0
+    newer = dataclasses.replace(customers.MODULE, version=2)
+    monkeypatch.setattr(guanxi.modules, "installed", lambda: [newer])
+    doctor = env.invoke(app, ["doctor"])
+    assert doctor.exit_code == 1
+    assert "module customers: PENDING (at 1, newest 2)" in doctor.output
+    assert env.invoke(app, ["migrate"]).output.startswith(
+        "module customers: upgraded from version 1 to 2"
+    )
+    assert env.invoke(app, ["doctor"]).exit_code == 0

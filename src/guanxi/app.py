@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -10,23 +10,32 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from guanxi import __version__
-from guanxi.api import admin, auth, files, meta, problems, records, search, system
-from guanxi.api.deps import Services
+from guanxi.api import admin, auth, files, meta, records, search, system
 from guanxi.api.limits import BodyLimit
 from guanxi.api.openapi import build_openapi
-from guanxi.api.responses import ORJSONResponse
 from guanxi.config import Settings
 from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
+from guanxi.modules import Module, in_dependency_order, installed
 from guanxi.platform.access.oidc import OidcConfig, OidcProvider
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.search.indexer import Indexer
+from guanxi.web import problems
+from guanxi.web.deps import Services
+from guanxi.web.responses import ORJSONResponse
 
 
 def create_app(
-    settings: Settings | None = None, *, db: Database | None = None, clock: Clock | None = None
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    modules: Sequence[Module] | None = None,
 ) -> FastAPI:
+    """The application, serving the platform's endpoints and those of ``modules``
+    (``installed()`` unless given)."""
     settings = settings or Settings()
+    modules = in_dependency_order(installed() if modules is None else modules)
     database = db or Database(
         settings.database_url, schema=settings.database_schema, echo=settings.sql_echo
     )
@@ -71,8 +80,12 @@ def create_app(
     app.state.services = services
     problems.install(app)
     # Most requests are record reads and writes: their routes are matched first.
-    for module in (records, search, system, auth, admin, meta, files):
-        app.include_router(module.router)
+    for endpoints in (records, search, system, auth, admin, meta, files):
+        app.include_router(endpoints.router)
+    for module in modules:
+        for router in module.routers:
+            app.include_router(router)
+    app.state.modules = modules
 
     documents: dict[str, dict[str, Any]] = {}  # by metadata version
 

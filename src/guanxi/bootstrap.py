@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
 from guanxi.kernel.migrate import upgrade
-from guanxi.modules import installed
+from guanxi.modules import Module, in_dependency_order, installed
 from guanxi.platform.metadata.counters import ensure_sequences
 from guanxi.platform.metadata.ddl import sync_table_indexes
 from guanxi.platform.metadata.registry import Registry
-from guanxi.platform.metadata.service import ensure_declared
+from guanxi.platform.metadata.upgrade import Installed, install
 from guanxi.platform.query.check import check_formula
 from guanxi.platform.search.index import reindex
 
@@ -18,15 +20,34 @@ from guanxi.platform.search.index import reindex
 SEARCH_INDEX_REVISION = "0005"
 
 
-def migrate(db: Database, registry: Registry | None = None, clock: Clock | None = None) -> None:
-    """Idempotent: safe to run on every start and from several processes."""
+def migrate(
+    db: Database,
+    registry: Registry | None = None,
+    clock: Clock | None = None,
+    *,
+    modules: Sequence[Module] | None = None,
+) -> list[Installed]:
+    """Idempotent: safe to run on every start and from several processes.
+
+    Installs or upgrades each module's objects (``installed()`` unless ``modules`` are
+    given), in dependency order, and says what it did for each."""
     applied = upgrade(db)
     registry = registry or Registry()
     now = (clock or SystemClock()).now()
+    done = []
     with db.write() as conn:
-        for module in installed():
-            ensure_declared(
-                conn, registry, module.name, module.objects, now=now, formula_check=check_formula
+        for module in in_dependency_order(installed() if modules is None else modules):
+            done.append(
+                install(
+                    conn,
+                    registry,
+                    module.name,
+                    module.objects,
+                    version=module.version,
+                    changes=module.changes,
+                    now=now,
+                    formula_check=check_formula,
+                )
             )
         snap = registry.snapshot(conn)
         for obj in snap.objects.values():
@@ -35,3 +56,4 @@ def migrate(db: Database, registry: Registry | None = None, clock: Clock | None 
         if SEARCH_INDEX_REVISION in applied:
             for name in snap.objects:
                 reindex(conn, snap, name)
+    return done

@@ -27,9 +27,14 @@ def _db() -> tuple[Settings, Database]:
 def migrate() -> None:
     """Create or upgrade the database (system tables and standard objects)."""
     from guanxi.bootstrap import migrate as run
+    from guanxi.modules import installed
 
     _, db = _db()
-    run(db)
+    for done in run(db, modules=installed()):
+        if done.before is None:
+            typer.echo(f"module {done.module}: installed version {done.after}")
+        elif done.before != done.after:
+            typer.echo(f"module {done.module}: upgraded from version {done.before} to {done.after}")
     typer.echo(f"database is up to date ({db.dialect})")
 
 
@@ -56,12 +61,14 @@ def serve(
 
 
 @app.command()
-def demo(accounts: int = typer.Option(200, help="number of demo accounts")) -> None:
+def demo(
+    size: int = typer.Option(200, help="records of each module's main object"),
+) -> None:
     """Load a realistic bilingual demo data set (skipped when data already exists)."""
     from sqlalchemy import func, select
 
     from guanxi.bootstrap import migrate as run
-    from guanxi.modules.customers.demo import load
+    from guanxi.modules import DemoRun, in_dependency_order, installed, role_grants
     from guanxi.platform.access import demo as demo_org
     from guanxi.platform.access.actor import Actor
     from guanxi.platform.access.tables import gx_user
@@ -70,12 +77,17 @@ def demo(accounts: int = typer.Option(200, help="number of demo accounts")) -> N
     from guanxi.platform.records.context import Ctx
 
     _, db = _db()
-    run(db)
+    modules = in_dependency_order(installed())
+    run(db, modules=modules)
     registry = Registry()
     clock = SystemClock()
     with db.write() as conn:
         ctx = Ctx.open(conn, registry, Actor(user_id=None), clock.now())
-        if conn.execute(select(func.count()).select_from(ctx.snap.table("account"))).scalar():
+        demo_objects = [d.spec.name for m in modules if m.demo for d in m.objects]
+        if any(
+            conn.execute(select(func.count()).select_from(ctx.snap.table(name))).scalar()
+            for name in demo_objects
+        ):
             typer.echo("demo data already present")
             return
         admin_row = conn.execute(
@@ -92,11 +104,14 @@ def demo(accounts: int = typer.Option(200, help="number of demo accounts")) -> N
             )
         else:
             user_id = admin_row.id
-        people = demo_org.load(conn, ctx.snap, now=clock.now())
+        people = demo_org.load(conn, ctx.snap, now=clock.now(), grants=role_grants(modules))
         ctx = Ctx.open(
             conn, registry, Actor(user_id=user_id, name="Admin", is_admin=True), clock.now()
         )
-        counts = load(ctx, owners=people.sales_reps, accounts=accounts)
+        counts: dict[str, int] = {}
+        for module in modules:  # in dependency order: lookups find their targets
+            if module.demo is not None:
+                counts.update(module.demo(ctx, DemoRun(org=people, size=size)))
     typer.echo(
         f"demo data loaded: {counts}; sign in as admin@example.com / {DEMO_PASSWORD} "
         f"(or ceo.chen, director.li, rep.zhang … @example.com, same password)"
@@ -270,6 +285,7 @@ def doctor() -> None:
         current, head = pending(db)
         if current == head:
             typer.echo(f"  migrations: up to date ({head})")
+            ok = _doctor_modules(db)
         else:
             ok = False
             typer.echo(
@@ -279,6 +295,30 @@ def doctor() -> None:
         ok = False
         typer.echo(f"  NOT reachable: {type(exc).__name__}: {exc}")
     sys.exit(0 if ok else 1)
+
+
+def _doctor_modules(db: Database) -> bool:
+    """Each installed module's version in the database against the code's."""
+    from sqlalchemy import select
+
+    from guanxi.modules import installed
+    from guanxi.platform.metadata.tables import gx_module
+
+    with db.read() as conn:
+        rows = conn.execute(select(gx_module.c.name, gx_module.c.version))
+        recorded = {name: version for name, version in rows}
+    ok = True
+    for module in installed():
+        have = recorded.get(module.name)
+        if have == module.version:
+            typer.echo(f"  module {module.name}: version {have}")
+        else:
+            ok = False
+            typer.echo(
+                f"  module {module.name}: PENDING (at {have}, newest {module.version})"
+                " — run `guanxi migrate`"
+            )
+    return ok
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from guanxi.bootstrap import migrate
 from guanxi.config import Settings
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
+from guanxi.modules import installed, role_grants
 from guanxi.platform.access import demo
 from guanxi.platform.access.demo import DemoOrg
 from guanxi.platform.access.users import create_token, create_user
@@ -99,7 +100,9 @@ def demo_org(installed_db: Database, clock: FixedClock) -> DemoOrg:
     manager_zhou → rep_zhang, rep_wang (east), rep_liu, rep_zhao (south), agent_sun, marketer_ma."""
     registry = Registry()
     with installed_db.write() as conn:
-        return demo.load(conn, registry.snapshot(conn), now=clock.now())
+        return demo.load(
+            conn, registry.snapshot(conn), now=clock.now(), grants=role_grants(installed())
+        )
 
 
 Persona = Callable[[str], Api]

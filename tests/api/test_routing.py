@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from guanxi.api.routing import LONE_SURROGATE, NUL_CHARACTER, decode_json
 from guanxi.app import create_app
 from guanxi.config import Settings
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
+from guanxi.web.routing import LONE_SURROGATE, NUL_CHARACTER, decode_json
 from tests.api.conftest import Api
 
 JSON_HEADERS = {"content-type": "application/json"}

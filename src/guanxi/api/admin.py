@@ -9,13 +9,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from guanxi.api.deps import ActorDep, ServicesDep
-from guanxi.api.responses import ORJSONResponse
-from guanxi.api.routing import OrjsonRoute
 from guanxi.kernel.errors import PermissionDenied, invalid
 from guanxi.platform.access import audit, org
 from guanxi.platform.access.users import create_user, describe_user, set_password
 from guanxi.platform.records.context import Ctx
+from guanxi.web.deps import ActorDep, ServicesDep
+from guanxi.web.responses import ORJSONResponse
+from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
     prefix="/api/v1/admin",

@@ -10,7 +10,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from guanxi.api.deps import (
+from guanxi.kernel.clock import check_moment
+from guanxi.kernel.errors import NotFound, PermissionDenied, Unauthenticated, invalid
+from guanxi.platform.access import sessions, twofactor
+from guanxi.platform.access.oidc import OidcProvider, Pending
+from guanxi.platform.access.users import check_token_scope, create_token, describe_user
+from guanxi.web.deps import (
     READ_ONLY,
     SESSION_COOKIE,
     ActorDep,
@@ -18,13 +23,8 @@ from guanxi.api.deps import (
     ServicesDep,
     client_ip,
 )
-from guanxi.api.responses import ORJSONResponse
-from guanxi.api.routing import OrjsonRoute
-from guanxi.kernel.clock import check_moment
-from guanxi.kernel.errors import NotFound, PermissionDenied, Unauthenticated, invalid
-from guanxi.platform.access import sessions, twofactor
-from guanxi.platform.access.oidc import OidcProvider, Pending
-from guanxi.platform.access.users import check_token_scope, create_token, describe_user
+from guanxi.web.responses import ORJSONResponse
+from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
     prefix="/api/v1/auth",

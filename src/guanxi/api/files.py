@@ -9,10 +9,10 @@ from uuid import UUID
 from fastapi import APIRouter, UploadFile
 from fastapi.responses import FileResponse
 
-from guanxi.api.deps import ActorDep, ServicesDep
-from guanxi.api.responses import ORJSONResponse
-from guanxi.api.routing import OrjsonRoute
 from guanxi.platform.files import service
+from guanxi.web.deps import ActorDep, ServicesDep
+from guanxi.web.responses import ORJSONResponse
+from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
     prefix="/api/v1/files",

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from guanxi.api.problems import problem
+from guanxi.web.problems import problem
 
 
 class BodyLimit:

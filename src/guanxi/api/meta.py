@@ -6,9 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from guanxi.api.deps import ActorDep, ServicesDep
-from guanxi.api.responses import ORJSONResponse
-from guanxi.api.routing import OrjsonRoute
 from guanxi.kernel.errors import NotFound, PermissionDenied
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.metadata import service
@@ -16,6 +13,9 @@ from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.schemas import CONFIG_KEYS, FieldIn, FieldPatch, ObjectIn, ObjectPatch
 from guanxi.platform.query.check import check_formula
 from guanxi.platform.records.context import Ctx
+from guanxi.web.deps import ActorDep, ServicesDep
+from guanxi.web.responses import ORJSONResponse
+from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
     prefix="/api/v1/meta",

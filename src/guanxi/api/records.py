@@ -11,13 +11,13 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
-from guanxi.api.deps import ActorDep, Credentials, Services, ServicesDep, inline_on_sqlite
-from guanxi.api.problems import problem
-from guanxi.api.responses import ORJSONResponse
-from guanxi.api.routing import OrjsonRoute
 from guanxi.kernel.errors import FieldError, ValidationFailed
 from guanxi.platform.access import sharing
 from guanxi.platform.records import context, deletion, export, reader, reads, service
+from guanxi.web.deps import ActorDep, Credentials, Services, ServicesDep, inline_on_sqlite
+from guanxi.web.problems import problem
+from guanxi.web.responses import ORJSONResponse
+from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
     prefix="/api/v1",

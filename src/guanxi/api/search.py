@@ -7,13 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from guanxi.api.deps import ActorDep, ServicesDep
-from guanxi.api.responses import ORJSONResponse
-from guanxi.api.routing import OrjsonRoute
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.search.index import pending
 from guanxi.platform.search.indexer import SEARCH_CATCH_UP
 from guanxi.platform.search.service import search as run_search
+from guanxi.web.deps import ActorDep, ServicesDep
+from guanxi.web.responses import ORJSONResponse
+from guanxi.web.routing import OrjsonRoute
 
 log = logging.getLogger(__name__)
 

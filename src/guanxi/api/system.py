@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from guanxi import __version__
-from guanxi.api.deps import ServicesDep
-from guanxi.api.responses import ORJSONResponse
-from guanxi.api.routing import OrjsonRoute
 from guanxi.kernel.errors import DomainError
+from guanxi.web.deps import ServicesDep
+from guanxi.web.responses import ORJSONResponse
+from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
     prefix="/api/v1",

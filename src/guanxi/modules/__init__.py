@@ -1,20 +1,104 @@
-"""Business modules: each declares its standard objects as metadata, plus its own logic."""
+"""Business modules, and the registry the app, the CLI and the migrations are built from.
+
+A module is one package whose ``MODULE`` declares everything it brings (ADR 0014): its
+standard objects and how their shipped fields changed between its versions, what the
+demo roles may do with them, its HTTP routers, its write hooks, its scheduled jobs and
+its demo data. Nothing outside a module names its objects.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
+from fastapi import APIRouter
+
+from guanxi.platform.access.demo import DemoOrg, RoleGrants, merge_grants
 from guanxi.platform.metadata.service import ObjectDeclaration
+from guanxi.platform.metadata.upgrade import FieldChange, check_changes
+from guanxi.platform.process.schedule import ScheduledJob
+from guanxi.platform.records.context import Ctx
+from guanxi.platform.records.hooks import WriteHook
+
+__all__ = [
+    "DemoRun",
+    "FieldChange",
+    "Module",
+    "RoleGrants",
+    "ScheduledJob",
+    "WriteHook",
+    "in_dependency_order",
+    "installed",
+    "role_grants",
+]
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """What a module's demo data is made for: the demo organisation's people, a size
+    (records of its main object) and a seed, so the data is the same on every run."""
+
+    org: DemoOrg
+    size: int = 200
+    seed: int = 20261123
+
+
+# Writes through the records service; returns how many records of each object it made.
+DemoData = Callable[[Ctx, DemoRun], Mapping[str, int]]
 
 
 @dataclass(frozen=True)
 class Module:
+    """Everything one business module brings; ``version`` counts releases of ``objects``
+    that changed a shipped field, each such change listed in ``changes``."""
+
     name: str
-    objects: list[ObjectDeclaration]
+    objects: Sequence[ObjectDeclaration] = ()
+    version: int = 1
+    changes: Sequence[FieldChange] = ()
+    requires: Sequence[str] = ()  # modules whose objects this one's lookups target
+    grants: Mapping[str, RoleGrants] = field(default_factory=dict)  # by demo role
+    routers: Sequence[APIRouter] = ()
+    write_hooks: Sequence[WriteHook] = ()  # called by the records service once it is wired
+    jobs: Sequence[ScheduledJob] = ()  # run by the process engine once it lands
+    demo: DemoData | None = None
+
+    def __post_init__(self) -> None:
+        check_changes(self.name, self.version, self.objects, self.changes)
+        names = [job.name for job in self.jobs]
+        if len(names) != len(set(names)):
+            raise ValueError(f"module {self.name}: two jobs share a name")
 
 
 def installed() -> list[Module]:
-    """Modules in dependency order."""
+    """The modules this installation runs, in dependency order."""
     from guanxi.modules import customers
 
-    return [customers.MODULE]
+    return in_dependency_order([customers.MODULE])
+
+
+def in_dependency_order(modules: Iterable[Module]) -> list[Module]:
+    """Each module after the ones it requires, otherwise in the order given."""
+    pending = list(modules)
+    known = {m.name for m in pending}
+    if len(known) != len(pending):
+        raise ValueError("two modules share a name")
+    for module in pending:
+        missing = set(module.requires) - known
+        if missing:
+            raise ValueError(f"module {module.name} requires {sorted(missing)}, not installed")
+    ordered: list[Module] = []
+    placed: set[str] = set()
+    while pending:
+        ready = next((m for m in pending if set(m.requires) <= placed), None)
+        if ready is None:
+            raise ValueError(f"modules require each other: {[m.name for m in pending]}")
+        ordered.append(ready)
+        placed.add(ready.name)
+        pending.remove(ready)
+    return ordered
+
+
+def role_grants(modules: Iterable[Module]) -> dict[str, RoleGrants]:
+    """The demo roles' grants, assembled from every module's."""
+    return merge_grants(module.grants for module in modules)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from guanxi.modules import DemoRun
 from guanxi.modules.customers import fake
 from guanxi.platform.records.context import MAX_BULK, Ctx
 from guanxi.platform.records.service import create_many
@@ -93,3 +94,8 @@ def load(
     for start in range(0, len(contact_rows), MAX_BULK):
         create_many(ctx, "contact", contact_rows[start : start + MAX_BULK], return_records=False)
     return {"account": len(created), "contact": len(contact_rows)}
+
+
+def populate(ctx: Ctx, run: DemoRun) -> dict[str, int]:
+    """``guanxi demo``: ``run.size`` accounts, owned by the demo sales reps."""
+    return load(ctx, owners=run.org.sales_reps, accounts=run.size, seed=run.seed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
@@ -32,6 +33,44 @@ READ = {
 }
 
 
+@dataclass(frozen=True)
+class RoleGrants:
+    """What a module lets one demo role do with its objects: object grants (``CRUD`` or
+    ``READ`` plus a scope) and field access (``{"object.field": "hidden"}``)."""
+
+    objects: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+# The demo roles and the platform rights each holds; the modules add their object grants.
+DEMO_ROLES: dict[str, list[str]] = {
+    "CEO": ["view_audit_log"],
+    "Sales director": [],
+    "Sales rep": [],
+    "Service agent": [],
+    "Marketing": [],
+}
+
+
+def merge_grants(contributions: Iterable[Mapping[str, RoleGrants]]) -> dict[str, RoleGrants]:
+    """One ``RoleGrants`` per demo role from every module's; an unknown role or an object
+    granted twice is a mistake in a module's declaration (``ValueError``)."""
+    merged: dict[str, RoleGrants] = {}
+    for contribution in contributions:
+        for role, grants in contribution.items():
+            if role not in DEMO_ROLES:
+                raise ValueError(f"no demo role named {role!r}; the roles: {sorted(DEMO_ROLES)}")
+            have = merged.get(role, RoleGrants())
+            twice = set(have.objects) & set(grants.objects)
+            if twice:
+                raise ValueError(f"role {role!r}: {sorted(twice)} granted twice")
+            merged[role] = RoleGrants(
+                objects={**have.objects, **grants.objects},
+                fields={**have.fields, **grants.fields},
+            )
+    return merged
+
+
 @dataclass
 class DemoOrg:
     users: dict[str, UUID] = field(default_factory=dict)  # persona → user id
@@ -44,51 +83,25 @@ class DemoOrg:
         return [uid for name, uid in self.users.items() if name.startswith("rep_")]
 
 
-def customer_objects(scope: str, **overrides: bool) -> dict[str, dict[str, object]]:
-    grant = {**CRUD, **overrides, "scope": scope}
-    return {"account": dict(grant), "contact": dict(grant)}
-
-
 def load(
-    conn: Connection, snap: Snapshot, *, now: datetime, email_domain: str = "example.com"
+    conn: Connection,
+    snap: Snapshot,
+    *,
+    now: datetime,
+    grants: Mapping[str, RoleGrants],
+    email_domain: str = "example.com",
 ) -> DemoOrg:
-    """Create the demo organisation; personas sign in as <name>@<domain> / guanxi-demo."""
+    """Create the demo organisation, its roles granted what the modules give them
+    (:func:`merge_grants`); personas sign in as <name>@<domain> / guanxi-demo."""
     result = DemoOrg()
-    hide_revenue = {"account.annual_revenue": "hidden"}
-    roles: list[tuple[str, dict[str, dict[str, object]], dict[str, str], list[str]]] = [
-        ("CEO", customer_objects("all", delete=True, export=True), {}, ["view_audit_log"]),
-        (
-            "Sales director",
-            customer_objects("department_and_children", delete=True, export=True),
-            {},
-            [],
-        ),
-        (
-            "Sales rep",
-            customer_objects("own_and_subordinates"),
-            {**hide_revenue, "account.level": "read_only"},
-            [],
-        ),
-        (
-            "Service agent",
-            {"account": {**READ, "scope": "all"}, "contact": {**CRUD, "scope": "all"}},
-            hide_revenue,
-            [],
-        ),
-        (
-            "Marketing",
-            {name: {**READ, "export": True, "scope": "all"} for name in ("account", "contact")},
-            {},
-            [],
-        ),
-    ]
-    for name, objects, fields, rights in roles:
+    for name, rights in DEMO_ROLES.items():
+        given = grants.get(name, RoleGrants())
         result.roles[name] = org.create_role(
             conn,
             snap,
             name=name,
-            objects=objects,
-            fields=fields,
+            objects={obj: dict(grant) for obj, grant in given.objects.items()},
+            fields=dict(given.fields),
             rights=rights,
             require_2fa=False,
             description=None,

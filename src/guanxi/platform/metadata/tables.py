@@ -58,6 +58,17 @@ gx_field = Table(
     UniqueConstraint("object_name", "name", name="uq_gx_field_object_name"),
 )
 
+# The version of each module's declarations that the database holds: upgrading applies
+# only the field changes of later versions, once (ADR 0014).
+gx_module = Table(
+    "gx_module",
+    system_metadata,
+    Column("name", String(63), primary_key=True),
+    Column("version", Integer, nullable=False),
+    Column("installed_at", UtcDateTime, nullable=False),
+    Column("upgraded_at", UtcDateTime, nullable=False),
+)
+
 # Rows whose version is replaced by a fresh random token on every change of what they
 # stand for, so every server process notices it (a token, not a counter: a rolled-back
 # change can never be mistaken for another process's committed one). Row 1: metadata

@@ -8,8 +8,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from guanxi.api.responses import ProblemResponse
 from guanxi.kernel.errors import MESSAGES, DomainError
+from guanxi.web.responses import ProblemResponse
 
 STATUS_CODES = {
     400: "bad_request",

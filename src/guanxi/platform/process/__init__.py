@@ -1,0 +1,1 @@
+"""Process engine: scheduled jobs (and later the outbox, rules and approvals)."""
