@@ -16,7 +16,7 @@ from guanxi.api.openapi import build_openapi
 from guanxi.config import Settings
 from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
-from guanxi.modules import Module, in_dependency_order, installed
+from guanxi.modules import Module, in_dependency_order, installed, write_hooks
 from guanxi.platform.access.oidc import OidcConfig, OidcProvider
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.search.indexer import Indexer
@@ -52,6 +52,7 @@ def create_app(
             max_lag=settings.search_index_max_lag,
         ),
         oidc=_oidc(settings),
+        hooks=write_hooks(modules),
     )
 
     @asynccontextmanager

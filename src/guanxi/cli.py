@@ -68,7 +68,13 @@ def demo(
     from sqlalchemy import func, select
 
     from guanxi.bootstrap import migrate as run
-    from guanxi.modules import DemoRun, in_dependency_order, installed, role_grants
+    from guanxi.modules import (
+        DemoRun,
+        in_dependency_order,
+        installed,
+        role_grants,
+        write_hooks,
+    )
     from guanxi.platform.access import demo as demo_org
     from guanxi.platform.access.actor import Actor
     from guanxi.platform.access.tables import gx_user
@@ -106,7 +112,11 @@ def demo(
             user_id = admin_row.id
         people = demo_org.load(conn, ctx.snap, now=clock.now(), grants=role_grants(modules))
         ctx = Ctx.open(
-            conn, registry, Actor(user_id=user_id, name="Admin", is_admin=True), clock.now()
+            conn,
+            registry,
+            Actor(user_id=user_id, name="Admin", is_admin=True),
+            clock.now(),
+            hooks=write_hooks(modules),  # demo data keeps the modules' rules too
         )
         counts: dict[str, int] = {}
         for module in modules:  # in dependency order: lookups find their targets

@@ -13,7 +13,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from guanxi.kernel.errors import FieldError, ValidationFailed
 from guanxi.platform.access import sharing
-from guanxi.platform.records import context, deletion, export, reader, reads, service
+from guanxi.platform.records import context, deletion, export, reader, reads, service, updates
 from guanxi.web.deps import ActorDep, Credentials, Services, ServicesDep, inline_on_sqlite
 from guanxi.web.problems import problem
 from guanxi.web.responses import ORJSONResponse
@@ -62,7 +62,7 @@ def _version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     match = re.fullmatch(r'\s*(?:W/)?"?(\d{1,19})"?\s*', if_match)
-    if match is None or not 1 <= int(match.group(1)) <= service.MAX_VERSION:
+    if match is None or not 1 <= int(match.group(1)) <= updates.MAX_VERSION:
         raise ValidationFailed(
             "If-Match", errors=[FieldError("If-Match", 'expected "<version>"', "invalid")]
         )
@@ -197,7 +197,7 @@ def bulk_update(
     object_name: str, body: BulkIn, request: Request, services: ServicesDep, actor: ActorDep
 ) -> ORJSONResponse:
     with services.write(actor) as ctx:
-        result = service.update_many(ctx, object_name, body.records, all_or_none=body.all_or_none)
+        result = updates.update_many(ctx, object_name, body.records, all_or_none=body.all_or_none)
     status = 200 if not result.errors else (207 if result.records else 422)
     errors = [e.as_dict() for e in result.errors]
     return _bulk_answer(request, {"records": result.records, "errors": errors}, status)
@@ -250,7 +250,7 @@ def update_record(
     expected = _version(if_match)
     with services.write(actor) as ctx:
         return _record_response(
-            service.update_record(ctx, object_name, record_id, data, expected_version=expected)
+            updates.update_record(ctx, object_name, record_id, data, expected_version=expected)
         )
 
 

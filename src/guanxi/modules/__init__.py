@@ -18,7 +18,7 @@ from guanxi.platform.metadata.service import ObjectDeclaration
 from guanxi.platform.metadata.upgrade import FieldChange, check_changes
 from guanxi.platform.process.schedule import ScheduledJob
 from guanxi.platform.records.context import Ctx
-from guanxi.platform.records.hooks import WriteHook
+from guanxi.platform.records.hooks import WriteHook, WriteHooks
 
 __all__ = [
     "DemoRun",
@@ -30,6 +30,7 @@ __all__ = [
     "in_dependency_order",
     "installed",
     "role_grants",
+    "write_hooks",
 ]
 
 
@@ -59,7 +60,7 @@ class Module:
     requires: Sequence[str] = ()  # modules whose objects this one's lookups target
     grants: Mapping[str, RoleGrants] = field(default_factory=dict)  # by demo role
     routers: Sequence[APIRouter] = ()
-    write_hooks: Sequence[WriteHook] = ()  # called by the records service once it is wired
+    write_hooks: Sequence[WriteHook] = ()  # called by the records service on every write
     jobs: Sequence[ScheduledJob] = ()  # run by the process engine once it lands
     demo: DemoData | None = None
 
@@ -102,3 +103,8 @@ def in_dependency_order(modules: Iterable[Module]) -> list[Module]:
 def role_grants(modules: Iterable[Module]) -> dict[str, RoleGrants]:
     """The demo roles' grants, assembled from every module's."""
     return merge_grants(module.grants for module in modules)
+
+
+def write_hooks(modules: Iterable[Module]) -> WriteHooks:
+    """Every module's write hooks, for the records service (in dependency order)."""
+    return WriteHooks(hook for module in modules for hook in module.write_hooks)

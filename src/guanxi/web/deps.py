@@ -24,6 +24,7 @@ from guanxi.platform.access.users import authenticate_token
 from guanxi.platform.metadata.context import use_timezone
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.records.context import Ctx
+from guanxi.platform.records.hooks import NO_HOOKS, WriteHooks
 from guanxi.platform.search.indexer import Indexer
 
 SESSION_COOKIE = "gx_session"
@@ -56,6 +57,7 @@ class Services:
     clock: Clock
     indexer: Indexer
     oidc: OidcProvider | None = None
+    hooks: WriteHooks = NO_HOOKS  # every module's, assembled by create_app
 
     def _actor(self, conn: Connection, credentials: Credentials) -> Actor:
         if credentials.token is not None:
@@ -124,6 +126,7 @@ class Services:
                 self.clock.now(),
                 ip=credentials.ip,
                 user_agent=credentials.user_agent,
+                hooks=self.hooks,
             )
 
     @contextmanager

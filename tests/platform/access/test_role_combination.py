@@ -32,7 +32,7 @@ from guanxi.platform.access.users import create_user
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.metadata.schemas import FieldIn, ObjectIn
 from guanxi.platform.metadata.service import create_field, create_object
-from guanxi.platform.records import deletion, export, reads, service
+from guanxi.platform.records import deletion, export, reads, service, updates
 from guanxi.platform.records.context import Ctx
 
 NOW = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
@@ -286,7 +286,7 @@ def check_combination(
                 owner,
                 outcome(
                     conn,
-                    lambda r=record: service.update_record(
+                    lambda r=record: updates.update_record(
                         ctx, OBJECT, r, {"name": "renamed"}, expected_version=1
                     ),
                 ),
@@ -298,7 +298,7 @@ def check_combination(
                 owner,
                 outcome(
                     conn,
-                    lambda r=record, o=new_owner: service.update_record(
+                    lambda r=record, o=new_owner: updates.update_record(
                         ctx, OBJECT, r, {"owner_id": o}, expected_version=1
                     ),
                 ),
@@ -367,7 +367,7 @@ def check_combination(
             if editable:
                 got = outcome(
                     conn,
-                    lambda f=name, v=value: service.update_record(
+                    lambda f=name, v=value: updates.update_record(
                         ctx, OBJECT, editable[0], {f: v}, expected_version=1
                     ),
                 )

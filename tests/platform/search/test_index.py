@@ -28,7 +28,8 @@ from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.metadata.schemas import FieldIn, FieldPatch, ObjectIn, ObjectPatch
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.deletion import delete_record, purge_record, restore_record
-from guanxi.platform.records.service import create, create_many, update_many, update_record
+from guanxi.platform.records.service import create, create_many
+from guanxi.platform.records.updates import update_many, update_record
 from guanxi.platform.search.index import reindex
 from guanxi.platform.search.indexer import Indexer
 from guanxi.platform.search.service import search

@@ -23,10 +23,11 @@ from guanxi.platform.access import audit
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.metadata import counters
 from guanxi.platform.metadata.fieldtypes import AutoNumberType, field_type
-from guanxi.platform.metadata.model import FieldDef, ObjectDef
+from guanxi.platform.metadata.model import SYSTEM_FIELDS, FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Registry, Snapshot
 from guanxi.platform.metadata.tables import gx_sequence, sequence_key
 from guanxi.platform.records import reader
+from guanxi.platform.records.hooks import NO_HOOKS, WriteEvent, WriteHooks
 from guanxi.platform.records.tables import gx_history
 
 MAX_BULK = 5000
@@ -34,7 +35,8 @@ MAX_BULK = 5000
 
 @dataclass
 class Ctx:
-    """What every operation needs: the transaction, definitions, actor, time and origin."""
+    """What every operation needs: the transaction, definitions, actor, time and origin,
+    and the installation's write hooks."""
 
     conn: Connection
     snap: Snapshot
@@ -42,6 +44,7 @@ class Ctx:
     now: datetime
     ip: str | None = None
     user_agent: str | None = None
+    hooks: WriteHooks = NO_HOOKS
 
     @classmethod
     def open(
@@ -53,8 +56,10 @@ class Ctx:
         *,
         ip: str | None = None,
         user_agent: str | None = None,
+        hooks: WriteHooks = NO_HOOKS,
     ) -> Ctx:
-        return cls(conn, registry.snapshot(conn, actor.meta_version), actor, now, ip, user_agent)
+        snap = registry.snapshot(conn, actor.meta_version)
+        return cls(conn, snap, actor, now, ip, user_agent, hooks)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -86,6 +91,28 @@ def require(ctx: Ctx, operation: str, obj: ObjectDef) -> None:
     if operation != "read" and not ctx.actor.can_write:
         raise PermissionDenied("this token is read-only")
     reader.require(ctx.actor.policy, operation, obj)
+
+
+def record_values(obj: ObjectDef, row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A stored row as field values (a currency as its amount and code, …) beside the
+    system columns: how hooks see a record."""
+    values = {name: row[name] for name in (*SYSTEM_FIELDS, "owner_id") if name in row}
+    for f in obj.active_fields:
+        values[f.name] = field_type(f.type).from_row(f, row)
+    return values
+
+
+def refused(ctx: Ctx, event: WriteEvent) -> list[FieldError]:
+    """Run the before-write hooks of one record of a create or update: the problems they
+    refuse it with (each marked with the record's row), or none."""
+    try:
+        ctx.hooks.before(ctx, [event])
+    except ValidationFailed as error:
+        return [
+            FieldError(e.field, e.message, e.code, event.index)
+            for e in error.errors or [FieldError("record", error.detail or error.code, error.code)]
+        ]
+    return []
 
 
 def columns(obj: ObjectDef, values: Mapping[str, Any]) -> dict[str, Any]:

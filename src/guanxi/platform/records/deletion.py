@@ -24,10 +24,12 @@ from guanxi.platform.records.context import (
     Ctx,
     current,
     raise_integrity,
+    record_values,
     require,
     write_history,
     written,
 )
+from guanxi.platform.records.hooks import WriteAction, WriteEvent
 from guanxi.platform.records.validation import (
     check_unique,
 )
@@ -44,17 +46,49 @@ def _referencing(ctx: Ctx, obj: ObjectDef) -> list[tuple[ObjectDef, FieldDef]]:
     ]
 
 
+def _events(
+    ctx: Ctx, obj: ObjectDef, ids: list[UUID], action: WriteAction, cause: WriteEvent | None
+) -> list[WriteEvent]:
+    """The hook events of records a lookup's rule reaches (none when no hook watches)."""
+    if not ctx.hooks.watching(obj.name):
+        return []
+    table = ctx.snap.table(obj.name)
+    rows = ctx.conn.execute(select(table).where(table.c.id.in_(ids))).all()
+    return [
+        WriteEvent(obj.name, action, r.id, stored=record_values(obj, r._mapping), cause=cause)
+        for r in rows
+    ]
+
+
+def _asked(ctx: Ctx, obj: ObjectDef, record_id: UUID, action: WriteAction, row: Any) -> WriteEvent:
+    """The event of the write the user asked for; before hooks may refuse it."""
+    event = WriteEvent(obj.name, action, record_id, stored=record_values(obj, row._mapping))
+    ctx.hooks.before(ctx, [event])
+    return event
+
+
 def delete_record(ctx: Ctx, object_name: str, record_id: UUID) -> None:
     """Move a record to the recycle bin, applying each lookup's on-delete rule."""
     obj = ctx.snap.object(object_name)
     require(ctx, "delete", obj)
-    current(ctx, obj, record_id, action="delete")
-    _soft_delete(ctx, obj, [record_id], depth=0)
+    asked = _asked(ctx, obj, record_id, "delete", current(ctx, obj, record_id, action="delete"))
+    _soft_delete(ctx, obj, [record_id], depth=0, cause=asked, events=[asked])
 
 
-def _soft_delete(ctx: Ctx, obj: ObjectDef, ids: list[UUID], depth: int) -> None:
+def _soft_delete(
+    ctx: Ctx,
+    obj: ObjectDef,
+    ids: list[UUID],
+    depth: int,
+    *,
+    cause: WriteEvent,
+    events: list[WriteEvent] | None = None,
+) -> None:
     if depth > 10:
         raise Conflict("cascading deletes go deeper than 10 levels")
+    if events is None:
+        events = _events(ctx, obj, ids, "delete", cause)
+        ctx.hooks.before(ctx, events)
     for other, f in _referencing(ctx, obj):
         table = ctx.snap.table(other.name)
         live = and_(table.c[f.name].in_(ids), table.c.deleted_at.is_(None))
@@ -73,9 +107,9 @@ def _soft_delete(ctx: Ctx, obj: ObjectDef, ids: list[UUID], depth: int) -> None:
         elif rule == "cascade":
             children = list(ctx.conn.execute(select(table.c.id).where(live)).scalars())
             if children:
-                _soft_delete(ctx, other, children, depth + 1)
+                _soft_delete(ctx, other, children, depth + 1, cause=cause)
         else:
-            _clear_references(ctx, other, f, live)
+            _clear_references(ctx, other, f, live, cause)
     table = ctx.snap.table(obj.name)
     ctx.conn.execute(
         update(table)
@@ -88,14 +122,33 @@ def _soft_delete(ctx: Ctx, obj: ObjectDef, ids: list[UUID], depth: int) -> None:
         )
     )
     write_history(ctx, obj, [{"record_id": i, "action": "delete"} for i in ids])
+    ctx.hooks.after(ctx, events)
 
 
-def _clear_references(ctx: Ctx, other: ObjectDef, f: FieldDef, refers: ColumnElement[bool]) -> None:
-    """``set_null``: the records ``refers`` picks lose their link, as a change with history."""
+def _clear_references(
+    ctx: Ctx, other: ObjectDef, f: FieldDef, refers: ColumnElement[bool], cause: WriteEvent
+) -> None:
+    """``set_null``: the records ``refers`` picks lose their link, as a change with history
+    that their object's hooks see (and may refuse, not alter)."""
     table = ctx.snap.table(other.name)
-    affected = ctx.conn.execute(select(table.c.id, table.c[f.name]).where(refers)).all()
+    hooked = bool(ctx.hooks.watching(other.name))
+    picked = select(table) if hooked else select(table.c.id, table.c[f.name])
+    affected = ctx.conn.execute(picked.where(refers)).all()
     if not affected:
         return
+    events = [
+        WriteEvent(
+            other.name,
+            "update",
+            r.id,
+            values={f.name: None},
+            old={f.name: r._mapping[f.name]},
+            stored=record_values(other, r._mapping),
+            cause=cause,
+        )
+        for r in (affected if hooked else ())
+    ]
+    ctx.hooks.before(ctx, events)
     ctx.conn.execute(
         update(table)
         .where(refers)
@@ -112,10 +165,17 @@ def _clear_references(ctx: Ctx, other: ObjectDef, f: FieldDef, refers: ColumnEle
         ctx,
         other,
         [
-            {"record_id": r[0], "action": "update", "field": f.name, "old": str(r[1]), "new": None}
+            {
+                "record_id": r.id,
+                "action": "update",
+                "field": f.name,
+                "old": str(r._mapping[f.name]),
+                "new": None,
+            }
             for r in affected
         ],
     )
+    ctx.hooks.after(ctx, events)
 
 
 def restore_record(ctx: Ctx, object_name: str, record_id: UUID) -> dict[str, Any]:
@@ -123,17 +183,30 @@ def restore_record(ctx: Ctx, object_name: str, record_id: UUID) -> dict[str, Any
     obj = ctx.snap.object(object_name)
     require(ctx, "delete", obj)
     row = current(ctx, obj, record_id, deleted=True, action="restore")
+    asked = _asked(ctx, obj, record_id, "restore", row)
     values = {
         f.name: field_type(f.type).from_row(f, row._mapping) for f in obj.active_fields if f.unique
     }
     errors = check_unique(ctx.conn, ctx.snap, obj, [(None, values)], exclude_ids=[record_id])
     if errors:
         raise Conflict("another record now uses its unique values", errors=errors)
-    _restore(ctx, obj, [record_id], row.deleted_at, depth=0)
+    _restore(ctx, obj, [record_id], row.deleted_at, depth=0, cause=asked, events=[asked])
     return written(ctx, obj, record_id)
 
 
-def _restore(ctx: Ctx, obj: ObjectDef, ids: list[UUID], deleted_at: datetime, depth: int) -> None:
+def _restore(
+    ctx: Ctx,
+    obj: ObjectDef,
+    ids: list[UUID],
+    deleted_at: datetime,
+    depth: int,
+    *,
+    cause: WriteEvent,
+    events: list[WriteEvent] | None = None,
+) -> None:
+    if events is None:
+        events = _events(ctx, obj, ids, "restore", cause)
+        ctx.hooks.before(ctx, events)
     table = ctx.snap.table(obj.name)
     ctx.conn.execute(
         update(table)
@@ -146,6 +219,7 @@ def _restore(ctx: Ctx, obj: ObjectDef, ids: list[UUID], deleted_at: datetime, de
         )
     )
     write_history(ctx, obj, [{"record_id": i, "action": "restore"} for i in ids])
+    ctx.hooks.after(ctx, events)
     if depth > 10:
         return
     for other, f in _referencing(ctx, obj):
@@ -158,7 +232,7 @@ def _restore(ctx: Ctx, obj: ObjectDef, ids: list[UUID], deleted_at: datetime, de
             ).scalars()
         )
         if children:
-            _restore(ctx, other, children, deleted_at, depth + 1)
+            _restore(ctx, other, children, deleted_at, depth + 1, cause=cause)
 
 
 def purge_record(ctx: Ctx, object_name: str, record_id: UUID) -> None:
@@ -171,9 +245,10 @@ def purge_record(ctx: Ctx, object_name: str, record_id: UUID) -> None:
     """
     obj = ctx.snap.object(object_name)
     require(ctx, "delete", obj)
-    current(ctx, obj, record_id, deleted=True, action="purge")
+    row = current(ctx, obj, record_id, deleted=True, action="purge")
+    asked = _asked(ctx, obj, record_id, "purge", row)
     search_index.remove(ctx.conn, ctx.snap, obj, [record_id])
-    _purge(ctx, obj, [record_id], depth=0)
+    _purge(ctx, obj, [record_id], depth=0, cause=asked, events=[asked])
 
 
 def _lookups_to(ctx: Ctx, obj: ObjectDef) -> list[tuple[ObjectDef, FieldDef]]:
@@ -186,9 +261,20 @@ def _lookups_to(ctx: Ctx, obj: ObjectDef) -> list[tuple[ObjectDef, FieldDef]]:
     ]
 
 
-def _purge(ctx: Ctx, obj: ObjectDef, ids: list[UUID], depth: int) -> None:
+def _purge(
+    ctx: Ctx,
+    obj: ObjectDef,
+    ids: list[UUID],
+    depth: int,
+    *,
+    cause: WriteEvent,
+    events: list[WriteEvent] | None = None,
+) -> None:
     if depth > 10:
         raise Conflict("cascading purges go deeper than 10 levels")
+    if events is None:
+        events = _events(ctx, obj, ids, "purge", cause)
+        ctx.hooks.before(ctx, events)
     for other, f in _lookups_to(ctx, obj):
         table = ctx.snap.table(other.name)
         refers = table.c[f.name].in_(ids)
@@ -215,7 +301,7 @@ def _purge(ctx: Ctx, obj: ObjectDef, ids: list[UUID], depth: int) -> None:
                     ],
                     extra={"blocking": out_of_reach},
                 )
-            _purge(ctx, other, children, depth + 1)
+            _purge(ctx, other, children, depth + 1, cause=cause)
         elif rule == "restrict":
             if ctx.conn.execute(select(table.c.id).where(refers).limit(1)).first() is not None:
                 raise Conflict(
@@ -227,13 +313,14 @@ def _purge(ctx: Ctx, obj: ObjectDef, ids: list[UUID], depth: int) -> None:
                     ],
                 )
         else:
-            _clear_references(ctx, other, f, refers)
+            _clear_references(ctx, other, f, refers, cause)
     table = ctx.snap.table(obj.name)
     try:
         ctx.conn.execute(table.delete().where(table.c.id.in_(ids)))
     except IntegrityError as error:
         raise_integrity(error)
     write_history(ctx, obj, [{"record_id": i, "action": "purge"} for i in ids])
+    ctx.hooks.after(ctx, events)
 
 
 def delete_many(

@@ -1,31 +1,49 @@
-"""Write hooks: a module's own rules around record writes (ADR 0014).
+"""Write hooks: the one point where modules (and the process engine) see every write.
 
-A module lists its hooks in its declaration; the records service will call ``before``
-inside the write's transaction, ahead of validation (it may refuse with a domain error),
-and ``after`` once the row and its history are written, still in that transaction. Until
-the service calls them they are declared only.
+Every path of the records service that changes a record calls the hooks of its object:
+single and bulk creates (the PostgreSQL one-statement create included), updates single
+and bulk, soft deletes, restores, purges, and what a lookup's ``on_delete`` rule does to
+the records that refer to a deleted or purged one (``cascade`` deletes them, ``set_null``
+updates them). ``before`` runs inside the write's transaction ahead of the write: it may
+refuse with a domain error (``ValidationFailed`` answers 422 naming the field) or change
+``event.values`` of a create or an update. ``after`` runs once the row and its history
+are written, still in the transaction, and sees what changed and what it was before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from uuid import UUID
 
-from guanxi.platform.records.context import Ctx
+if TYPE_CHECKING:
+    from guanxi.platform.records.context import Ctx
 
-WriteAction = Literal["create", "update", "delete", "restore"]
+WriteAction = Literal["create", "update", "delete", "restore", "purge"]
+EVERY_OBJECT = "*"  # a hook watching it sees the writes of every object
 
 
-@dataclass(frozen=True)
+@dataclass
 class WriteEvent:
-    """One record being written: which object, how, and the values given."""
+    """One record being written.
+
+    - ``values``: a create's values, or the values an update writes (before hooks may
+      change them; after hooks see only the fields that changed);
+    - ``old``: after an update, the changed fields' values before it;
+    - ``stored``: the record as it was before an update, delete, restore or purge;
+    - ``cause``: for a write a lookup's ``on_delete`` rule made, the write that led to it;
+    - ``index``: the record's position in a bulk call.
+    """
 
     object: str
     action: WriteAction
     record_id: UUID | None = None
-    values: Mapping[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    old: Mapping[str, Any] = field(default_factory=dict)
+    stored: Mapping[str, Any] | None = None
+    cause: WriteEvent | None = None
+    index: int | None = None
 
 
 class WriteHook(Protocol):
@@ -33,9 +51,42 @@ class WriteHook(Protocol):
 
     @property
     def objects(self) -> Collection[str]:
-        """The objects whose writes this hook sees."""
+        """The objects whose writes this hook sees (``"*"``: all of them)."""
         ...
 
     def before(self, ctx: Ctx, event: WriteEvent) -> None: ...
 
     def after(self, ctx: Ctx, event: WriteEvent) -> None: ...
+
+
+class WriteHooks:
+    """The hooks of an installation, by the object they watch, in registration order."""
+
+    def __init__(self, hooks: Iterable[WriteHook] = ()) -> None:
+        self._all = tuple(hooks)
+        self._by_object: dict[str, tuple[WriteHook, ...]] = {}
+        everywhere = tuple(h for h in self._all if EVERY_OBJECT in h.objects)
+        self._everywhere = everywhere
+        for hook in self._all:
+            for name in hook.objects:
+                if name != EVERY_OBJECT:
+                    self._by_object[name] = (*self._by_object.get(name, ()), hook)
+
+    def watching(self, object_name: str) -> tuple[WriteHook, ...]:
+        """The hooks that see writes of ``object_name`` (empty: the service skips the
+        work of describing its writes)."""
+        own = self._by_object.get(object_name, ())
+        return (*own, *(h for h in self._everywhere if h not in own))
+
+    def before(self, ctx: Ctx, events: Iterable[WriteEvent]) -> None:
+        for event in events:
+            for hook in self.watching(event.object):
+                hook.before(ctx, event)
+
+    def after(self, ctx: Ctx, events: Iterable[WriteEvent]) -> None:
+        for event in events:
+            for hook in self.watching(event.object):
+                hook.after(ctx, event)
+
+
+NO_HOOKS = WriteHooks()

@@ -37,16 +37,22 @@ def history(ctx: Ctx, object_name: str, record_id: UUID) -> list[dict[str, Any]]
         select(gx_history)
         .where(gx_history.c.object_name == obj.name, gx_history.c.record_id == record_id)
         .order_by(gx_history.c.id)
-    )
-    first = {
-        "action": "create",
-        "field": None,
-        "old": None,
-        "new": None,
-        "changed_by": plain(created.created_by_id),
-        "changed_at": plain(created.created_at, ctx.zone),
-    }
-    return [first] + [
+    ).all()
+    # Records created before creates were written to the history have no entry of their
+    # own: their created_at and created_by_id stand in for it.
+    first: list[dict[str, Any]] = []
+    if not rows or rows[0].action != "create":
+        first = [
+            {
+                "action": "create",
+                "field": None,
+                "old": None,
+                "new": None,
+                "changed_by": plain(created.created_by_id),
+                "changed_at": plain(created.created_at, ctx.zone),
+            }
+        ]
+    return first + [
         {
             "action": r.action,
             "field": r.field,

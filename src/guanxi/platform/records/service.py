@@ -8,23 +8,16 @@ Deleting, restoring and purging live in ``deletion``; reading in ``reads``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from datetime import date
 from functools import partial
 from typing import Any
-from uuid import UUID
 
-from sqlalchemy import Insert, Table, and_, insert, select, update
+from sqlalchemy import Insert, Table, insert
 from sqlalchemy.exc import IntegrityError
 
 from guanxi.kernel.errors import (
-    Conflict,
     FieldError,
-    NotFound,
-    PermissionDenied,
-    PreconditionRequired,
     ValidationFailed,
-    VersionConflict,
 )
 from guanxi.kernel.ids import uuid7_batch
 from guanxi.platform.metadata import counters
@@ -36,27 +29,22 @@ from guanxi.platform.records.context import (
     MAX_BULK,
     BulkResult,
     Ctx,
-    columns,
-    current,
     next_numbers,
     not_object,
     raise_integrity,
+    refused,
     require,
     write_history,
-    written,
 )
+from guanxi.platform.records.hooks import WriteEvent
 from guanxi.platform.records.inserts import FieldColumns, insert_rows
 from guanxi.platform.records.validation import (
     RowCleaner,
     check_references,
     check_unique,
-    clean_row,
     field_access,
 )
-from guanxi.platform.records.values import plain
 from guanxi.platform.search import index as search_index
-
-MAX_VERSION = 2**63 - 1  # a record's version is a positive 64-bit integer
 
 
 def create_many(
@@ -82,8 +70,11 @@ def create_many(
         access=field_access(obj, ctx.actor.policy, "create"),
         policy=ctx.actor.policy,
     )
+    hooked = bool(ctx.hooks.watching(obj.name))
     for index, data in enumerate(rows):
         values, row_errors = cleaner.clean(data, index)
+        if hooked and not row_errors:  # after cleaning, so hooks see typed values
+            row_errors = refused(ctx, WriteEvent(obj.name, "create", values=values, index=index))
         errors.extend(row_errors)
         if not row_errors:
             cleaned.append((index, values))
@@ -144,8 +135,15 @@ def create_many(
         raise_integrity(error)
     if not one_statement:
         search_index.enqueue(ctx.conn, obj, ids)
-    # No history rows for creates: the record's created_at/created_by_id say it all (and
-    # history() shows them as the first entry), which halves the rows a bulk load writes.
+    write_history(ctx, obj, [{"record_id": record_id, "action": "create"} for record_id in ids])
+    if hooked:
+        ctx.hooks.after(
+            ctx,
+            (
+                WriteEvent(obj.name, "create", ids[n], values=values, index=index)
+                for n, (index, values) in enumerate(good)
+            ),
+        )
     if not return_records or not ctx.actor.policy.can("read", obj.name):
         result.records = [{"id": str(record_id), "version": 1} for record_id in ids]
     elif not any(f.type == "formula" for f in obj.active_fields):
@@ -231,178 +229,3 @@ def create(ctx: Ctx, object_name: str, data: Any) -> dict[str, Any]:
         if isinstance(data, Mapping)
         else not_object()
     )
-
-
-def update_record(
-    ctx: Ctx,
-    object_name: str,
-    record_id: UUID,
-    data: Any,
-    *,
-    expected_version: int | None,
-    index: int | None = None,
-    reindex: list[UUID] | None = None,
-) -> dict[str, Any]:
-    """Apply a partial change if ``expected_version`` is still current (optimistic locking).
-
-    A change to a searchable field queues the record for the search index, or, given
-    ``reindex``, adds its id there for the caller to queue with others in one row.
-    """
-    obj = ctx.snap.object(object_name)
-    require(ctx, "update", obj)
-    if not isinstance(data, Mapping):
-        not_object()
-    if expected_version is None and data.get("version") is not None:
-        expected_version = data["version"]
-        if (
-            isinstance(expected_version, bool)
-            or not isinstance(expected_version, int)
-            or not 1 <= expected_version <= MAX_VERSION
-        ):
-            raise ValidationFailed(
-                "version: must be an integer",
-                errors=[
-                    FieldError("version", f"must be an integer, 1 to {MAX_VERSION}", "type", index)
-                ],
-            )
-    if expected_version is None:
-        raise PreconditionRequired(
-            'send If-Match: "<version>" or a version in the body',
-            errors=[FieldError("version", "is required to update", "required", index)],
-        )
-    row = current(ctx, obj, record_id)
-    if row.version != expected_version:
-        raise VersionConflict(
-            f"record is at version {row.version}, not {expected_version}",
-            errors=[FieldError("version", f"is {row.version} now", "stale", index)],
-            extra={"current_version": row.version},
-        )
-    values, errors = clean_row(obj, data, creating=False, index=index, policy=ctx.actor.policy)
-    if not errors:
-        errors = check_references(ctx.conn, ctx.snap, obj, [(index, values)], ctx.actor.policy)
-        errors += check_unique(ctx.conn, ctx.snap, obj, [(index, values)], exclude_ids=[record_id])
-    if errors:
-        raise ValidationFailed(f"{len(errors)} values are not valid", errors=errors)
-    stored = row._mapping
-    history: list[dict[str, Any]] = []
-    changed: dict[str, Any] = {}
-    for name, new in values.items():
-        f = obj.get_field(name)
-        old = stored[name] if f is None else field_type(f.type).from_row(f, stored)
-        if plain(old) != plain(new):
-            changed[name] = new
-            history.append(
-                {
-                    "record_id": record_id,
-                    "action": "update",
-                    "field": name,
-                    "old": plain(old),
-                    "new": plain(new),
-                }
-            )
-    if changed:
-        table = ctx.snap.table(obj.name)
-        if "owner_id" in changed:
-            _may_transfer(ctx, obj, record_id, index)
-        try:
-            result = ctx.conn.execute(
-                update(table)
-                .where(and_(table.c.id == record_id, table.c.version == expected_version))
-                .values(
-                    **columns(obj, changed),
-                    version=table.c.version + 1,
-                    updated_at=ctx.now,
-                    updated_by_id=ctx.actor.user_id,
-                )
-            )
-        except IntegrityError as error:
-            raise_integrity(error)
-        if result.rowcount != 1:
-            raise VersionConflict(
-                "the record changed while it was being updated",
-                errors=[FieldError("version", "is stale", "stale", index)],
-            )
-        write_history(ctx, obj, history)
-        if reindex is None:
-            search_index.enqueue(ctx.conn, obj, [record_id], changed)
-        elif search_index.touches(obj, changed):
-            reindex.append(record_id)
-    return written(ctx, obj, record_id)
-
-
-def _may_transfer(ctx: Ctx, obj: ObjectDef, record_id: UUID, index: int | None) -> None:
-    """Changing the owner needs more than edit access (``Policy.transfer_predicate``)."""
-    table = ctx.snap.table(obj.name)
-    allowed = ctx.conn.execute(
-        select(table.c.id).where(
-            table.c.id == record_id, ctx.actor.policy.transfer_predicate(obj.name, table)
-        )
-    ).first()
-    if allowed is None:
-        raise PermissionDenied(
-            "you may edit this record but not give it to someone else",
-            errors=[
-                FieldError(
-                    "owner_id",
-                    "only its owner, a manager whose scope covers it, or someone with the "
-                    "transfer_records right may change the owner",
-                    "forbidden",
-                    index,
-                )
-            ],
-        )
-
-
-def update_many(
-    ctx: Ctx, object_name: str, rows: Sequence[Any], *, all_or_none: bool = True
-) -> BulkResult:
-    """Bulk partial updates; each row carries ``id`` and ``version``."""
-    if not 1 <= len(rows) <= MAX_BULK:
-        raise ValidationFailed(
-            "records", errors=[FieldError("records", f"send 1 to {MAX_BULK} records", "invalid")]
-        )
-    require(ctx, "update", ctx.snap.object(object_name))  # a 403 for the call, not per row
-    result = BulkResult()
-    reindex: list[UUID] = []  # one queue row for the whole call (a rolled-back row's id
-    # in it costs a needless re-index, nothing more)
-    for index, data in enumerate(rows):
-        if not isinstance(data, Mapping) or "id" not in data:
-            result.errors.append(FieldError("id", "each record needs an id", "required", index))
-            continue
-        try:
-            record_id = UUID(str(data["id"]))
-            body = {k: v for k, v in data.items() if k != "id"}
-            with nullcontext() if all_or_none else ctx.conn.begin_nested():
-                result.records.append(
-                    update_record(
-                        ctx,
-                        object_name,
-                        record_id,
-                        body,
-                        expected_version=None,
-                        index=index,
-                        reindex=reindex,
-                    )
-                )
-        except (
-            ValidationFailed,
-            VersionConflict,
-            PreconditionRequired,
-            NotFound,
-            Conflict,
-            PermissionDenied,
-        ) as error:
-            result.errors.extend(
-                [FieldError(e.field, e.message, e.code, index) for e in error.errors]
-                or [FieldError("id", error.detail or error.code, error.code, index)]
-            )
-        except ValueError:
-            result.errors.append(FieldError("id", "is not a record id", "type", index))
-    if result.errors and all_or_none:
-        raise ValidationFailed(
-            f"{len({e.index for e in result.errors})} of {len(rows)} records were not updated",
-            errors=result.errors,
-        )
-    if reindex:
-        search_index.enqueue(ctx.conn, ctx.snap.object(object_name), reindex)
-    return result
