@@ -86,7 +86,6 @@ def create_app(
     for module in modules:
         for router in module.routers:
             app.include_router(router)
-    app.state.modules = modules
 
     documents: dict[str, dict[str, Any]] = {}  # by metadata version
 
