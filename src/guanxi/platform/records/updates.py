@@ -238,9 +238,12 @@ def _validate(
         if not row_errors:
             cleaned.append((change, values))
     rows = [(change.index, values) for change, values in cleaned]
-    ids = [change.record_id for change, _ in cleaned]
+    # A record may keep its own unique values; one of the call that leaves them alone
+    # still holds them.
+    unique = {f.name for f in obj.active_fields if f.unique}
+    setting = [change.record_id for change, values in cleaned if not unique.isdisjoint(values)]
     errors += check_references(ctx.conn, ctx.snap, obj, rows, ctx.actor.policy)
-    errors += check_unique(ctx.conn, ctx.snap, obj, rows, exclude_ids=ids)
+    errors += check_unique(ctx.conn, ctx.snap, obj, rows, exclude_ids=setting)
     for change, values in cleaned:
         stored = change.row._mapping
         for name, new in values.items():
