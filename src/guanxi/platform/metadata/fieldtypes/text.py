@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import nh3
 import regex
 from sqlalchemy import String, Text
 from sqlalchemy.types import TypeEngine
 
+from guanxi.platform.metadata.context import keep_remote_images
 from guanxi.platform.metadata.fieldtypes.base import (
     TEXT_OPS,
     ConfigError,
@@ -103,4 +105,22 @@ class RichTextType(LongTextType):
     def clean(self, f: FieldDef, value: Any) -> Any:
         if not isinstance(value, str):
             raise FieldValueError("expected HTML text", "type")
-        return super().clean(f, nh3.clean(value))
+        if keep_remote_images():
+            return super().clean(f, nh3.clean(value))
+        return super().clean(f, nh3.clean(value, attribute_filter=_without_remote_images))
+
+
+# Browsers drop these from URLs (tabs, newlines) or from their ends (spaces, controls).
+_URL_NOISE = re.compile(r"[\t\n\r]")
+_URL_ENDS = "".join(chr(c) for c in range(0x21))
+
+
+def _without_remote_images(tag: str, attribute: str, value: str) -> str | None:
+    """Drop an image's ``src`` unless it is on this server: a relative URL such as the
+    file links ``/api/v1/files/…``. What nh3 lets through otherwise stays as it was."""
+    if tag != "img" or attribute != "src":
+        return value
+    url = _URL_NOISE.sub("", value).strip(_URL_ENDS).replace("\\", "/")
+    if url.startswith("//") or urlsplit(url).scheme:
+        return None
+    return value
