@@ -3,17 +3,29 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-export GUANXI_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# Exact, hash-checked versions (ADR 0013): the venv installs only what the lock says, the
+# build backend included, so the editable install downloads nothing unpinned either.
+LOCK := requirements-dev.lock
+# `make lock` keeps the locked versions it can; `make lock LOCK_FLAGS=--upgrade` takes the
+# newest allowed, `LOCK_FLAGS='--upgrade-package fastapi'` one package.
+LOCK_FLAGS ?=
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--all-build-deps --no-emit-index-url --no-emit-find-links $(LOCK_FLAGS)
 
-.PHONY: run test install lint typecheck unit migrate demo bench clean
+.PHONY: run test install lock lint typecheck unit migrate demo bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Update the lock files from pyproject.toml, deliberately (commit them with the change)
+lock: $(STAMP)
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev --output-file $(LOCK) pyproject.toml
 
 ## Create the virtualenv, migrate, load demo data and serve on http://127.0.0.1:8000
 run: $(STAMP)

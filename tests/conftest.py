@@ -1,8 +1,10 @@
 """Shared fixtures: every data-layer test runs on SQLite and on PostgreSQL, isolated.
 
 Each test gets a database of its own: a fresh SQLite file, or a fresh PostgreSQL schema
-that is dropped afterwards. PostgreSQL tests skip (with the reason) when no server is
-reachable at GUANXI_TEST_POSTGRES_URL.
+that is dropped afterwards. Without GUANXI_TEST_POSTGRES_URL the PostgreSQL tests skip,
+with that reason shown (a laptop without PostgreSQL). With it set, a server that does not
+answer is an error, never a skip: CI sets it, and a silently skipped half of the suite
+would pass as green.
 """
 
 from __future__ import annotations
@@ -31,19 +33,30 @@ PG_URL = os.environ.get("GUANXI_TEST_POSTGRES_URL", "")
 
 
 @cache
-def postgres_unavailable() -> str | None:
-    """None when PostgreSQL is reachable, else why not."""
-    if not PG_URL:
-        return "GUANXI_TEST_POSTGRES_URL is not set"
+def postgres_unreachable() -> str | None:
+    """None when the PostgreSQL at GUANXI_TEST_POSTGRES_URL answers, else why not."""
     try:
-        engine = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+        engine = create_engine(
+            PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+            connect_args={"connect_timeout": 10},
+        )
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(7461)"))
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"))
         engine.dispose()
-    except Exception as exc:  # any connection failure means: skip
-        return f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}"
+    except Exception as exc:  # any failure to connect or prepare: report it, whatever it is
+        return f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}: {exc}"
     return None
+
+
+def require_postgres() -> str:
+    """The PostgreSQL URL for this test: skips without one, fails when it does not answer."""
+    if not PG_URL:
+        pytest.skip("GUANXI_TEST_POSTGRES_URL is not set")
+    reason = postgres_unreachable()
+    if reason:
+        pytest.fail(reason, pytrace=False)
+    return PG_URL
 
 
 def _database(kind: str, tmp_path: Path) -> Iterator[Database]:
@@ -52,9 +65,7 @@ def _database(kind: str, tmp_path: Path) -> Iterator[Database]:
         yield db
         db.dispose()
         return
-    reason = postgres_unavailable()
-    if reason:
-        pytest.skip(reason)
+    require_postgres()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,6 +50,10 @@ class Settings(BaseSettings):
         default=2.0,
         ge=0,
         description="seconds the background indexer may put indexing off while writes keep coming",
+    )
+    rich_text_remote_images: Literal["strip", "keep"] = Field(
+        default="strip",
+        description="images in rich text whose source is another server (tracking pixels): strip their source, or keep it",
     )
     log_level: str = "info"
     sql_echo: bool = False

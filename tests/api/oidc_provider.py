@@ -157,22 +157,19 @@ def _b64(value: dict[str, Any]) -> str:
 
 @contextmanager
 def running_provider() -> Iterator[Provider]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    # The socket listens before the server thread starts: a request made at once waits in
+    # the listen queue until the server accepts it, so there is no start-up to poll for.
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    port = listening.getsockname()[1]
     provider = Provider(f"http://127.0.0.1:{port}")
-    server = uvicorn.Server(
-        uvicorn.Config(provider.app(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = uvicorn.Server(uvicorn.Config(provider.app(), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("test identity provider did not start")
-        time.sleep(0.02)
     try:
         yield provider
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        listening.close()

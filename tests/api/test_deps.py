@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import threading
+import asyncio
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ def test_record_requests_run_on_the_event_loop_only_on_sqlite(
 
     def spy(name: str, function: Any) -> Any:
         def run(*args: Any, **kwargs: Any) -> Any:
-            in_pool[name] = threading.current_thread().name.startswith("AnyIO worker")
+            in_pool[name] = not on_the_event_loop()
             return function(*args, **kwargs)
 
         return run
@@ -35,3 +35,12 @@ def test_record_requests_run_on_the_event_loop_only_on_sqlite(
     postgres = installed_db.dialect == "postgresql"
     # Bulk calls never hold up the event loop.
     assert in_pool == {"create": postgres, "page": postgres, "bulk": True}
+
+
+def on_the_event_loop() -> bool:
+    """Whether the caller runs in the event loop's thread (a worker thread has no loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Protocol
 
 from guanxi.kernel.errors import invalid
@@ -54,9 +54,26 @@ def check_moment(field_name: str, value: datetime) -> datetime:
     return value
 
 
+def in_zone(value: datetime, zone: tzinfo) -> datetime:
+    """``value`` in ``zone``, its offset to the minute, for RFC 3339 text.
+
+    Before standard time, zones used local mean time, offsets with seconds (Shanghai until
+    1901: +08:05:43) that RFC 3339 cannot write and ``isoformat`` writes anyway. Such an
+    offset is rounded to the nearest minute and the wall time follows it, so the text
+    names the same instant. Raises ``OverflowError`` as ``astimezone`` does.
+    """
+    local = value.astimezone(zone)
+    offset = local.utcoffset()
+    if offset is None or not offset.seconds % 60:
+        return local
+    minutes = (offset.total_seconds() + 30) // 60
+    rounded = timedelta(minutes=minutes)
+    return value.astimezone(timezone(rounded))
+
+
 def local_text(value: datetime, zone: tzinfo) -> str:
-    """``value`` in ``zone`` as ISO text, or in UTC where ``zone`` would pass year 9999."""
+    """``value`` in ``zone`` as RFC 3339 text, or in UTC where ``zone`` would pass year 9999."""
     try:
-        return value.astimezone(zone).isoformat()
+        return in_zone(value, zone).isoformat()
     except OverflowError:
         return value.astimezone(UTC).isoformat()

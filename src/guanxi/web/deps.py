@@ -21,7 +21,7 @@ from guanxi.platform.access.actor import Actor
 from guanxi.platform.access.oidc import OidcProvider
 from guanxi.platform.access.sessions import authenticate_session
 from guanxi.platform.access.users import authenticate_token
-from guanxi.platform.metadata.context import use_timezone
+from guanxi.platform.metadata.context import use_remote_images, use_timezone
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.hooks import NO_HOOKS, WriteHooks
@@ -118,7 +118,10 @@ class Services:
     @contextmanager
     def _context(self, conn: Connection, credentials: Credentials) -> Iterator[Ctx]:
         actor = self._actor(conn, credentials)
-        with use_timezone(actor.time_zone):
+        with (
+            use_timezone(actor.time_zone),
+            use_remote_images(self.settings.rich_text_remote_images),
+        ):
             yield Ctx.open(
                 conn,
                 self.registry,

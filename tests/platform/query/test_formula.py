@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from guanxi.platform.query.formula import (
     compile_formula,
     referenced_paths,
 )
+from tests.conftest import require_postgres
 
 # -- schema and data ---------------------------------------------------------------------
 
@@ -134,8 +134,6 @@ def resolve(path: tuple[str, ...]) -> Typed:
 
 # -- databases ---------------------------------------------------------------------------
 
-PG_URL = os.environ.get("GUANXI_TEST_POSTGRES_URL", "")
-
 
 @dataclass
 class Db:
@@ -143,22 +141,8 @@ class Db:
     engine: Engine
 
 
-@cache
-def _pg_unavailable() -> str | None:
-    if not PG_URL:
-        return "GUANXI_TEST_POSTGRES_URL is not set"
-    try:
-        engine = create_engine(_pg_url())
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # any failure to connect means: skip, saying why
-        return f"PostgreSQL not reachable at {PG_URL}: {type(exc).__name__}: {exc}"
-    return None
-
-
 def _pg_url() -> Any:
-    url = make_url(PG_URL)
+    url = make_url(require_postgres())
     return url.set(drivername="postgresql+psycopg") if url.drivername == "postgresql" else url
 
 
@@ -177,9 +161,7 @@ def _sqlite(tmp: Path) -> Iterator[Db]:
 
 
 def _postgres() -> Iterator[Db]:
-    reason = _pg_unavailable()
-    if reason:
-        pytest.skip(reason)
+    require_postgres()
     schema = f"formula_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(_pg_url())
     with admin.begin() as conn:

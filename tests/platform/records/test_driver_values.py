@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.sql.sqltypes import NullType
 
+from guanxi.kernel.clock import local_text
 from guanxi.kernel.db import Database
 from guanxi.kernel.sqltypes import ExactDecimal, UtcDateTime, UuidText
 from guanxi.platform.access.actor import Actor
@@ -184,10 +185,10 @@ def test_reads_select_stored_columns_without_sqlalchemy_types(
     ),
 )
 @settings(max_examples=2000, deadline=None)
-def test_local_times_show_what_astimezone_shows(moment: datetime, zone_name: str) -> None:
+def test_local_times_show_what_the_exact_path_shows(moment: datetime, zone_name: str) -> None:
     zone = ZoneInfo(zone_name)
     local = driver_values.LocalTimes(zone)
-    exact = moment.replace(tzinfo=UTC).astimezone(zone).isoformat()
+    exact = local_text(moment.replace(tzinfo=UTC), zone)
     stored = moment.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLite keeps it
     assert local.from_text(stored) == exact
     assert local.from_text(stored) == exact  # the remembered hour gives the same
@@ -202,7 +203,7 @@ def test_local_times_near_a_change_of_offset_take_the_exact_path() -> None:
     for minute in range(0, 60, 7):  # 2026-03-08 07:00 UTC: 02:00 EST becomes 03:00 EDT
         for hour in (6, 7):
             moment = datetime(2026, 3, 8, hour, minute, 30, 5)
-            exact = moment.replace(tzinfo=UTC).astimezone(zone).isoformat()
+            exact = local_text(moment.replace(tzinfo=UTC), zone)
             assert local.from_text(moment.strftime("%Y-%m-%d %H:%M:%S.%f")) == exact
 
 
@@ -247,5 +248,5 @@ def test_a_column_of_psycopg_date_times_converts_as_each_value_does(zone_name: s
     one = driver_values.converter(UtcDateTime(), "postgresql", zone)
     column = driver_values.column_converter(UtcDateTime(), "postgresql", zone)
     assert one is not None and column is not None
-    exact = [None if v is None else v.astimezone(zone).isoformat() for v in values]
+    exact = [None if v is None else local_text(v, zone) for v in values]
     assert column(values) == [None if v is None else one(v) for v in values] == exact

@@ -7,7 +7,6 @@ up first, as the search endpoint does.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,12 +15,13 @@ from uuid import UUID
 
 import pytest
 from alembic import command
+from alembic.config import Config
 from sqlalchemy import func, select
 
 from guanxi.bootstrap import migrate
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
-from guanxi.kernel.migrate import _config
+from guanxi.kernel.migrate import SCRIPTS
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.metadata import service as metadata
 from guanxi.platform.metadata.registry import Registry
@@ -35,6 +35,7 @@ from guanxi.platform.search.indexer import Indexer
 from guanxi.platform.search.service import search
 from guanxi.platform.search.tables import gx_search, gx_search_queue
 from tests.statements import count_queries
+from tests.stepping import SteppedTime
 
 ADMIN = Actor(user_id=None, name="王管理员", is_admin=True)
 
@@ -290,7 +291,8 @@ def test_migrating_a_database_made_before_the_index_indexes_its_records(
     with unit(installed, clock) as ctx:
         create(ctx, "account", {"name": "旧数据有限公司"})
     with installed.engine.connect() as conn, conn.begin():
-        cfg = _config(installed)
+        cfg = Config()
+        cfg.set_main_option("script_location", str(SCRIPTS))
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0004")
     migrate(installed, clock=clock)
@@ -347,20 +349,27 @@ def test_a_record_written_several_times_before_indexing_is_indexed_as_it_is_now(
     assert found(installed, "作废") == {}
 
 
+@contextmanager
+def indexer_thread(db: Database, **options: Any) -> Iterator[tuple[Indexer, SteppedTime]]:
+    """A running indexer thread whose looks the test calls for (``time.look()``)."""
+    time = SteppedTime()
+    indexer = Indexer(db, Registry(), monotonic=time, wait=time.wait, **options)
+    indexer.start()
+    try:
+        yield indexer, time
+    finally:
+        time.stop()
+        indexer.stop()
+
+
 def test_the_indexer_thread_indexes_new_records_without_a_search(
     installed: Database, clock: FixedClock
 ) -> None:
-    indexer = Indexer(installed, Registry(), interval=0.02)
-    indexer.start()
-    try:
+    with indexer_thread(installed) as (_, time):
         with unit(installed, clock) as ctx:
             create_many(ctx, "contact", [{"name": f"后台{i}"} for i in range(30)])
-        deadline = time.monotonic() + 10
-        while queued(installed) and time.monotonic() < deadline:
-            time.sleep(0.02)
-    finally:
-        indexer.stop()
-    assert queued(installed) == []
+        time.look()
+        assert queued(installed) == []
     assert index_rows(installed, "contact") == 30
 
 
@@ -448,9 +457,9 @@ def test_the_background_indexer_leaves_what_came_in_meanwhile_for_its_next_look(
         return done
 
     monkeypatch.setattr(indexer_module, "drain", drain_while_a_create_arrives)
-    indexer = Indexer(installed, Registry())
-    assert not indexer._drain(None, lambda: False, until_empty=False)  # the thread's way
-    assert batches == [3] and queued(installed) == [("account", 1)]
+    with indexer_thread(installed) as (_, time):
+        time.look()
+        assert batches == [3] and queued(installed) == [("account", 1)]
     assert catch_up(installed)  # a search's way: to the end
     assert batches == [3, 1] and queued(installed) == []
 
@@ -470,9 +479,11 @@ def test_the_background_indexer_stops_after_a_batch_when_a_write_is_waiting(
     for i in range(6):  # six queue rows of one record: three batches of two
         with unit(installed, clock) as ctx:
             create(ctx, "account", {"name": f"排队{i}"})
-    indexer = Indexer(installed, Registry())
-    with indexer.writing():
-        assert not indexer._drain(None, indexer._interrupted, until_empty=False)
-    assert len(queued(installed)) == 4
-    indexer._drain(None, indexer._interrupted, until_empty=False)
-    assert queued(installed) == []
+    with indexer_thread(installed, interval=0.5, max_lag=1.0) as (indexer, time):
+        with indexer.writing():
+            time.look(2)  # puts indexing off …
+            assert len(queued(installed)) == 6
+            time.look()  # … until max_lag has passed: one batch, then the write's turn
+            assert len(queued(installed)) == 4
+        time.look()  # an interval without writes
+        assert queued(installed) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -87,7 +88,7 @@ gx_sequence = Table(
     "gx_sequence",
     system_metadata,
     Column("key", String(127), primary_key=True),
-    Column("value", Integer, nullable=False),
+    Column("value", BigInteger, nullable=False),  # a load may bring numbers past 2**31
 )
 
 

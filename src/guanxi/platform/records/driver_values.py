@@ -22,7 +22,7 @@ import orjson
 from sqlalchemy import JSON, Boolean, Date, Integer, String
 from sqlalchemy.types import TypeEngine
 
-from guanxi.kernel.clock import local_text
+from guanxi.kernel.clock import in_zone, local_text
 from guanxi.kernel.sqltypes import (
     ExactDecimal,
     UtcDateTime,
@@ -110,7 +110,7 @@ def _isoformat(value: Any) -> Any:
 
 
 class LocalTimes:
-    """Stored UTC date-times as ``astimezone(zone).isoformat()`` shows them, faster.
+    """Stored UTC date-times as :func:`~guanxi.kernel.clock.local_text` shows them, faster.
 
     A zone's offset changes at a few instants a year, so it is looked up once per UTC hour
     (and the hour remembered); the local time is then the UTC time plus that offset,
@@ -154,8 +154,8 @@ class LocalTimes:
     def _remember(self, key: Any, hour: datetime) -> tuple[timedelta, str, str | None] | None:
         known = None
         try:
-            start = hour.replace(tzinfo=UTC).astimezone(self.zone)
-            end = (hour + _LAST_INSTANT).replace(tzinfo=UTC).astimezone(self.zone)
+            start = in_zone(hour.replace(tzinfo=UTC), self.zone)
+            end = in_zone((hour + _LAST_INSTANT).replace(tzinfo=UTC), self.zone)
         except OverflowError:  # the exact path copes (local_text)
             return None
         offset = start.utcoffset()

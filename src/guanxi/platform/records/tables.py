@@ -7,7 +7,12 @@ from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Uuid
 from guanxi.kernel.db import system_metadata
 from guanxi.kernel.sqltypes import JsonType, UtcDateTime
 
-# Field history: one row per changed field (and one per create/delete/restore).
+# Record history. An update writes one row per field whose value changed (``field`` names
+# it; ``old``/``new`` hold the JSON values, date-times in UTC), owner changes included, and
+# so does a delete that clears lookups pointing at the deleted record. Delete, restore and
+# purge write one row each with ``field`` NULL; purged records keep theirs (the audit
+# trail). A create writes no row: the history read starts with a "create" entry made from
+# the record's own created_at / created_by_id.
 gx_history = Table(
     "gx_history",
     system_metadata,
@@ -16,7 +21,7 @@ gx_history = Table(
     ),
     Column("object_name", String(63), nullable=False),
     Column("record_id", Uuid(), nullable=False),
-    Column("action", String(16), nullable=False),  # create, update, delete, restore
+    Column("action", String(16), nullable=False),  # update, delete, restore, purge
     Column("field", String(63), nullable=True),
     Column("old", JsonType, nullable=True),
     Column("new", JsonType, nullable=True),

@@ -8,6 +8,8 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from guanxi.kernel.clock import local_text
+
 
 def decimal_text(number: Decimal) -> str:
     """An exact decimal as plain text: ``0.00000001``, never the ``1E-8`` ``str`` gives."""
@@ -22,7 +24,7 @@ def plain(value: Any, zone: ZoneInfo | None = None) -> Any:
     if isinstance(value, Decimal):
         return decimal_text(value)
     if isinstance(value, datetime):
-        return value.astimezone(zone).isoformat() if zone else value.isoformat()
+        return local_text(value, zone) if zone else value.isoformat()
     if isinstance(value, (date, UUID)):
         return str(value) if isinstance(value, UUID) else value.isoformat()
     if isinstance(value, dict):

@@ -47,13 +47,18 @@ class Indexer:
         *,
         max_lag: float = MAX_LAG,
         monotonic: Callable[[], float] = time.monotonic,
+        wait: Callable[[float], bool] | None = None,
     ) -> None:
+        """``monotonic`` and ``wait`` are the thread's time: ``wait(seconds)`` pauses between
+        looks and returns True when the thread is to stop (by default, until :meth:`stop`).
+        Tests pass a clock they move by hand and a wait they step through, never sleeping."""
         self.db = db
         self.registry = registry
         self.interval = interval
         self.max_lag = max_lag
         self._monotonic = monotonic
         self._stop = threading.Event()
+        self._wait = wait or self._stop.wait
         self._thread: threading.Thread | None = None
         self._writes_lock = threading.Lock()
         self._writes = 0  # foreground writes in progress
@@ -143,7 +148,7 @@ class Indexer:
 
     def _run(self) -> None:
         pause = self.interval
-        while not self._stop.wait(pause):
+        while not self._wait(pause):
             if self.yielding():
                 continue
             try:
