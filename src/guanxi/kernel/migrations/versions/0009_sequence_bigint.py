@@ -4,7 +4,7 @@ A load may bring its own numbers past 2**31 - 1 (``set_last_issued``), and switc
 field to gapless carries a sequence's last number into the counter row.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06 22:30:00.000000
 """
 
@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-# 0008 is being written beside this one; whoever merges second re-chains to it.
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
