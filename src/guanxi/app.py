@@ -10,10 +10,9 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from guanxi import __version__
-from guanxi.api import admin, auth, files, meta, problems, records, search, system
+from guanxi.api import admin, auth, files, meta, openapi, problems, records, search, system
 from guanxi.api.deps import Services
 from guanxi.api.limits import BodyLimit
-from guanxi.api.openapi import build_openapi
 from guanxi.api.responses import ORJSONResponse
 from guanxi.config import Settings
 from guanxi.kernel.clock import Clock, SystemClock
@@ -74,16 +73,7 @@ def create_app(
     for module in (records, search, system, auth, admin, meta, files):
         app.include_router(module.router)
 
-    documents: dict[str, dict[str, Any]] = {}  # by metadata version
-
-    @app.get("/api/openapi.json", include_in_schema=False)
-    def openapi() -> dict[str, Any]:
-        with services.connection() as conn:
-            snap = services.registry.snapshot(conn)
-        if snap.version not in documents:
-            documents.clear()
-            documents[snap.version] = build_openapi(app, snap)
-        return documents[snap.version]
+    openapi.install(app)  # the fixed endpoints, plus what the caller may read
 
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> Any:
