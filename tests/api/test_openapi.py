@@ -7,7 +7,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from guanxi.kernel.clock import FixedClock
+from guanxi.kernel.db import Database
 from guanxi.platform.access.demo import DemoOrg
+from guanxi.platform.access.users import create_token
 from tests.api.conftest import Api, Persona
 from tests.api.test_hidden_fields import add_revenue_formulas
 
@@ -134,3 +137,17 @@ def test_the_document_lists_problem_answers_and_which_endpoints_are_public(
             assert response.status_code != 401 or path == "/api/v1/auth/login", (method, path)
         else:
             assert response.status_code == 401, (method, path, response.text)
+
+
+def test_a_read_only_token_sees_no_writes_in_the_document(
+    client: TestClient, installed_db: Database, clock: FixedClock, demo_org: DemoOrg
+) -> None:
+    with installed_db.write() as conn:
+        _, token = create_token(
+            conn, demo_org.users["director_li"], name="reader", now=clock.now(), scope="read"
+        )
+    doc = document(Api(client, token))
+    assert set(doc["paths"]["/api/v1/records/account"]) == {"get"}
+    assert set(doc["paths"]["/api/v1/records/account/{id}"]) == {"parameters", "get"}
+    assert "account.input" not in doc["components"]["schemas"]
+    assert "account.patch" not in doc["components"]["schemas"]
