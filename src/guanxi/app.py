@@ -10,9 +10,8 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from guanxi import __version__
-from guanxi.api import admin, auth, files, meta, records, search, system
+from guanxi.api import admin, auth, files, meta, openapi, records, search, system
 from guanxi.api.limits import BodyLimit
-from guanxi.api.openapi import build_openapi
 from guanxi.config import Settings
 from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
@@ -87,16 +86,7 @@ def create_app(
         for router in module.routers:
             app.include_router(router)
 
-    documents: dict[str, dict[str, Any]] = {}  # by metadata version
-
-    @app.get("/api/openapi.json", include_in_schema=False)
-    def openapi() -> dict[str, Any]:
-        with services.connection() as conn:
-            snap = services.registry.snapshot(conn)
-        if snap.version not in documents:
-            documents.clear()
-            documents[snap.version] = build_openapi(app, snap)
-        return documents[snap.version]
+    openapi.install(app)  # the fixed endpoints, plus what the caller may read
 
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> Any:

@@ -209,10 +209,10 @@ def test_delete_then_restore_returns_the_record(admin: Api) -> None:
 
 
 def test_openapi_lists_the_new_object(admin: Api) -> None:
-    before = admin.client.get("/api/openapi.json").json()
+    before = admin.client.get("/api/openapi.json", headers=admin.headers).json()
     assert "equipment" not in before["components"]["schemas"]
     make_equipment(admin)
-    doc = admin.client.get("/api/openapi.json").json()
+    doc = admin.client.get("/api/openapi.json", headers=admin.headers).json()
     schema = doc["components"]["schemas"]["equipment"]
     assert {"serial_no", "status", "price", "installed_on", "account", "price_with_vat"} <= set(
         schema["properties"]

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from guanxi.kernel.errors import NotFound, PermissionDenied
 from guanxi.platform.access.actor import Actor
+from guanxi.platform.access.fields import hidden_fields
 from guanxi.platform.metadata import service
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.schemas import CONFIG_KEYS, FieldIn, FieldPatch, ObjectIn, ObjectPatch
@@ -41,10 +42,11 @@ def _readable(ctx: Ctx, object_name: str) -> ObjectDef:
 
 
 def _visible_object(ctx: Ctx, obj: ObjectDef) -> dict[str, Any]:
-    """An object as this user sees it: fields hidden from them are absent."""
+    """An object as this user sees it: fields hidden from them, and formulas reading such
+    fields, are absent."""
     out = object_out(obj)
-    policy = ctx.actor.policy
-    out["fields"] = [f for f in out["fields"] if policy.field_visible(obj.name, f["name"])]
+    hidden = hidden_fields(ctx.snap, ctx.actor.policy)
+    out["fields"] = [f for f in out["fields"] if (obj.name, f["name"]) not in hidden]
     return out
 
 
@@ -130,12 +132,12 @@ def list_fields(
 ) -> dict[str, Any]:
     with services.read(actor) as ctx:
         obj = _readable(ctx, object_name)
-        policy = ctx.actor.policy
+        hidden = hidden_fields(ctx.snap, ctx.actor.policy)
         return {
             "fields": [
                 field_out(f)
                 for f in obj.fields
-                if f.archived == archived and policy.field_visible(obj.name, f.name)
+                if f.archived == archived and (obj.name, f.name) not in hidden
             ]
         }
 
@@ -160,7 +162,7 @@ def get_field(
     with services.read(actor) as ctx:
         obj = _readable(ctx, object_name)
         f = obj.get_field(field_name, include_archived=True)
-        if f is None or not ctx.actor.policy.field_visible(object_name, field_name):
+        if f is None or (obj.name, f.name) in hidden_fields(ctx.snap, ctx.actor.policy):
             raise NotFound(f"field {object_name}.{field_name} does not exist")
         return field_out(f)
 

@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from guanxi.kernel.errors import FieldError, ValidationFailed
+from guanxi.platform.access.fields import field_visible
 from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS, field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
@@ -122,7 +123,7 @@ class QueryScope:
             or not rest
             or f is None
             or f.type != "lookup"
-            or not self.policy.field_visible(self.obj.name, first)
+            or not field_visible(self.snap, self.policy, self.obj.name, first)
             or not self.policy.can("read", f.opt("target"))
         ):
             return None
@@ -147,7 +148,7 @@ class QueryScope:
                     path, source.c[name], SYSTEM_KINDS[name], None, name not in NOT_NULL_SYSTEM
                 )
             f = obj.get_field(name)
-            if f is None or not self.policy.field_visible(obj.name, name):
+            if f is None or not field_visible(self.snap, self.policy, obj.name, name):
                 raise self.error(path, f"{obj.name} has no field {name!r}")
             if not rest:
                 return self._field_term(path, source, obj, f)

@@ -180,10 +180,30 @@ def _from_counter_row(conn: Connection, obj: ObjectDef, f: FieldDef, count: int)
     return range(last - count + 1, last + 1)
 
 
+# The rule a change broke, by PostgreSQL SQLSTATE or SQLite extended error name.
+_BROKEN_RULES = {
+    "23505": "unique",
+    "SQLITE_CONSTRAINT_UNIQUE": "unique",
+    "SQLITE_CONSTRAINT_PRIMARYKEY": "unique",
+    "23503": "reference",
+    "SQLITE_CONSTRAINT_FOREIGNKEY": "reference",
+}
+_INTEGRITY_MESSAGES = {
+    "unique": "a unique value is already used by another record",
+    "reference": "a reference between records does not allow the change",
+}
+
+
 def raise_integrity(error: IntegrityError) -> None:
+    """409 for a change the database refused. Its own message names tables, columns and
+    values — fields hidden from the user among them — so only the kind of rule is told."""
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "sqlite_errorname", "")
+    message = _INTEGRITY_MESSAGES.get(
+        _BROKEN_RULES.get(str(code), ""), "the change conflicts with existing data"
+    )
     raise Conflict(
         "the change conflicts with existing data (a unique value or a reference)",
-        errors=[FieldError("record", str(error.orig).splitlines()[0][:200], "integrity")],
+        errors=[FieldError("record", message, "integrity")],
     ) from None
 
 

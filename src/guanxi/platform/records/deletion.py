@@ -187,7 +187,9 @@ def restore_record(ctx: Ctx, object_name: str, record_id: UUID) -> dict[str, Any
     values = {
         f.name: field_type(f.type).from_row(f, row._mapping) for f in obj.active_fields if f.unique
     }
-    errors = check_unique(ctx.conn, ctx.snap, obj, [(None, values)], exclude_ids=[record_id])
+    errors = check_unique(
+        ctx.conn, ctx.snap, obj, [(None, values)], exclude_ids=[record_id], policy=ctx.actor.policy
+    )
     if errors:
         raise Conflict("another record now uses its unique values", errors=errors)
     _restore(ctx, obj, [record_id], row.deleted_at, depth=0, cause=asked, events=[asked])

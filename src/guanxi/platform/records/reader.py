@@ -19,6 +19,7 @@ from sqlalchemy.sql.sqltypes import NULLTYPE
 from guanxi.kernel.clock import local_text
 from guanxi.kernel.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from guanxi.kernel.sqltypes import uuid_text
+from guanxi.platform.access.fields import field_visible, hidden_fields
 from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS, field_type
 from guanxi.platform.metadata.model import SYSTEM_FIELDS, FieldDef, ObjectDef
@@ -259,7 +260,8 @@ def read_plan(
     """
     if not requested and scope.alias is None:
         policy = scope.policy
-        key = (scope.dialect, policy.superuser, policy.hidden_fields, include_deleted_at, zone)
+        hidden = hidden_fields(scope.snap, policy)
+        key = (scope.dialect, policy.superuser, hidden, include_deleted_at, zone)
         shared = scope.obj.derived(
             ("read_plan", *key),
             lambda: _shared_plan(scope, zone, include_deleted_at=include_deleted_at),
@@ -302,7 +304,7 @@ def make_selection(
             paths.append(name)
             continue
         f = obj.get_field(name)
-        if f is None or not scope.policy.field_visible(obj.name, name):
+        if f is None or not field_visible(scope.snap, scope.policy, obj.name, name):
             raise ValidationFailed(
                 f"fields: unknown field {name}",
                 errors=[FieldError(name, f"{obj.name} has no field {name!r}", "unknown_field")],
@@ -315,7 +317,7 @@ def _default_fields(scope: QueryScope) -> list[FieldDef]:
     """Every field the user may see; a formula only when all it refers to is visible."""
     fields = []
     for f in scope.obj.active_fields:
-        if not scope.policy.field_visible(scope.obj.name, f.name):
+        if not field_visible(scope.snap, scope.policy, scope.obj.name, f.name):
             continue
         if f.type == "formula" and not scope.policy.superuser:
             try:
@@ -341,7 +343,7 @@ def attach_related(
     """
     for name in include or []:
         f = obj.get_field(name) if isinstance(name, str) else None
-        if f is None or f.type != "lookup" or not policy.field_visible(obj.name, name):
+        if f is None or f.type != "lookup" or not field_visible(snap, policy, obj.name, name):
             raise ValidationFailed(
                 f"include: {name}",
                 errors=[

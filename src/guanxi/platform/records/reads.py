@@ -10,6 +10,7 @@ from sqlalchemy import select
 from guanxi.kernel.errors import (
     NotFound,
 )
+from guanxi.platform.access.fields import hidden_fields
 from guanxi.platform.metadata.model import SYSTEM_FIELDS
 from guanxi.platform.records import reader
 from guanxi.platform.records.context import (
@@ -26,6 +27,7 @@ def history(ctx: Ctx, object_name: str, record_id: UUID) -> list[dict[str, Any]]
     require(ctx, "read", obj)
     table = ctx.snap.table(obj.name)
     policy = ctx.actor.policy
+    hidden = hidden_fields(ctx.snap, policy)
     created = ctx.conn.execute(
         select(table.c.created_at, table.c.created_by_id).where(
             table.c.id == record_id, policy.read_predicate(obj.name, table)
@@ -62,7 +64,7 @@ def history(ctx: Ctx, object_name: str, record_id: UUID) -> list[dict[str, Any]]
             "changed_at": plain(r.changed_at, ctx.zone),
         }
         for r in rows
-        if r.field is None or r.field in SYSTEM_FIELDS or policy.field_visible(obj.name, r.field)
+        if r.field is None or r.field in SYSTEM_FIELDS or (obj.name, r.field) not in hidden
     ]
 
 

@@ -67,7 +67,7 @@ def create_many(
     cleaner = RowCleaner(
         obj,
         creating=True,
-        access=field_access(obj, ctx.actor.policy, "create"),
+        access=field_access(obj, ctx.actor.policy, "create", ctx.snap),
         policy=ctx.actor.policy,
     )
     hooked = bool(ctx.hooks.watching(obj.name))
@@ -79,7 +79,7 @@ def create_many(
         if not row_errors:
             cleaned.append((index, values))
     errors.extend(check_references(ctx.conn, ctx.snap, obj, cleaned, ctx.actor.policy))
-    errors.extend(check_unique(ctx.conn, ctx.snap, obj, cleaned))
+    errors.extend(check_unique(ctx.conn, ctx.snap, obj, cleaned, policy=ctx.actor.policy))
     bad = {e.index for e in errors}
     if errors and all_or_none:
         raise ValidationFailed(f"{len(bad)} of {len(rows)} records are not valid", errors=errors)

@@ -217,7 +217,7 @@ def _validate(
 ) -> list[FieldError]:
     """Clean each change, let the hooks judge it, check references and unique values for
     all of them at once, and work out what each one changes."""
-    cleaner = RowCleaner(obj, creating=False, policy=ctx.actor.policy)
+    cleaner = RowCleaner(obj, creating=False, policy=ctx.actor.policy, snap=ctx.snap)
     hooked = bool(ctx.hooks.watching(obj.name))
     errors: list[FieldError] = []
     cleaned: list[tuple[_Change, dict[str, Any]]] = []
@@ -243,7 +243,9 @@ def _validate(
     unique = {f.name for f in obj.active_fields if f.unique}
     setting = [change.record_id for change, values in cleaned if not unique.isdisjoint(values)]
     errors += check_references(ctx.conn, ctx.snap, obj, rows, ctx.actor.policy)
-    errors += check_unique(ctx.conn, ctx.snap, obj, rows, exclude_ids=setting)
+    errors += check_unique(
+        ctx.conn, ctx.snap, obj, rows, exclude_ids=setting, policy=ctx.actor.policy
+    )
     for change, values in cleaned:
         stored = change.row._mapping
         for name, new in values.items():

@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlalchemy import Connection, select
 
 from guanxi.kernel.errors import FieldError
+from guanxi.platform.access.fields import hidden_fields
 from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.access.tables import gx_user
 from guanxi.platform.files.service import visible_files
@@ -27,11 +28,22 @@ READ_ONLY_SYSTEM = frozenset(
 
 
 def field_access(
-    obj: ObjectDef, policy: Policy, operation: str = "update"
+    obj: ObjectDef, policy: Policy, operation: str = "update", snap: Snapshot | None = None
 ) -> tuple[frozenset[str], frozenset[str]]:
     """(known, writable) field names of an object for a user making a write (``create`` or
-    ``update``): computed once per request. A field hidden from the user is unknown."""
-    levels = {f.name: policy.field_level(obj.name, f.name, operation) for f in obj.active_fields}
+    ``update``): computed once per request. A field hidden from the user is unknown.
+
+    With the snapshot, formulas reading a hidden field are unknown too (a write naming one
+    is then told the field does not exist, not that it is read-only); without it only the
+    fields the roles name.
+    """
+    formulas = frozenset() if snap is None else hidden_fields(snap, policy) - policy.hidden_fields
+    levels = {
+        f.name: 0
+        if (obj.name, f.name) in formulas
+        else policy.field_level(obj.name, f.name, operation)
+        for f in obj.active_fields
+    }
     visible = frozenset(name for name, level in levels.items() if level > 0)
     writable = frozenset(name for name, level in levels.items() if level == 2)
     return visible, writable
@@ -45,9 +57,11 @@ def clean_row(
     index: int | None = None,
     policy: Policy = SUPERUSER,
     access: tuple[frozenset[str], frozenset[str]] | None = None,
+    snap: Snapshot | None = None,
 ) -> tuple[dict[str, Any], list[FieldError]]:
     """Convert one input row to Python values; collect every problem instead of stopping."""
-    return RowCleaner(obj, creating=creating, policy=policy, access=access).clean(data, index)
+    cleaner = RowCleaner(obj, creating=creating, policy=policy, access=access, snap=snap)
+    return cleaner.clean(data, index)
 
 
 # What RowCleaner does with an input key.
@@ -129,8 +143,11 @@ class RowCleaner:
         creating: bool,
         policy: Policy = SUPERUSER,
         access: tuple[frozenset[str], frozenset[str]] | None = None,
+        snap: Snapshot | None = None,
     ) -> None:
-        visible, writable = access or field_access(obj, policy, "create" if creating else "update")
+        visible, writable = access or field_access(
+            obj, policy, "create" if creating else "update", snap
+        )
         self.obj = obj
         self.creating = creating
         steps, tail = obj.derived(
@@ -263,15 +280,22 @@ def check_unique(
     rows: Sequence[tuple[int | None, Mapping[str, Any]]],
     *,
     exclude_ids: Sequence[UUID] = (),
+    policy: Policy = SUPERUSER,
 ) -> list[FieldError]:
-    """Unique fields: clashes within the batch and with live records, named per row."""
+    """Unique fields: clashes within the batch and with live records, named per row.
+
+    A clash on a field hidden from the user (a restored record's, a default's) is the
+    record's, not the field's: the answer names neither the field nor its value.
+    """
     errors: list[FieldError] = []
     table = snap.table(obj.name)
+    hidden = hidden_fields(snap, policy)
     for f in obj.active_fields:
         if not f.unique:
             continue
         ftype = field_type(f.type)
         column = ftype.column_names(f)[0]
+        name = "record" if (obj.name, f.name) in hidden else f.name
         seen: dict[Any, int | None] = {}
         stored: list[tuple[int | None, Any]] = []
         for index, values in rows:
@@ -279,11 +303,10 @@ def check_unique(
                 continue
             key = ftype.to_columns(f, values[f.name])[column]
             if key in seen:
-                errors.append(
-                    FieldError(
-                        f.name, f"duplicates row {seen[key]} of this request", "duplicate", index
-                    )
-                )
+                message = f"duplicates row {seen[key]} of this request"
+                if name == "record":
+                    message = f"a unique value duplicates row {seen[key]} of this request"
+                errors.append(FieldError(name, message, "duplicate", index))
                 continue
             seen[key] = index
             stored.append((index, key))
@@ -297,7 +320,8 @@ def check_unique(
         taken = set(conn.execute(stmt).scalars())
         for index, key in stored:
             if key in taken:
-                errors.append(
-                    FieldError(f.name, "is already used by another record", "duplicate", index)
-                )
+                message = "is already used by another record"
+                if name == "record":
+                    message = "a unique value is already used by another record"
+                errors.append(FieldError(name, message, "duplicate", index))
     return errors
