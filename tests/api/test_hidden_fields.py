@@ -284,3 +284,21 @@ def test_a_clash_only_the_database_finds_shows_none_of_its_text(
                 "message": "a unique value is already used by another record",
             }
         ]
+
+
+def test_a_write_naming_a_hidden_formula_is_told_what_a_missing_field_is_told(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    add_revenue_formulas(admin)
+    account = account_of(admin, demo_org, "rep_zhang", "张伟的客户")
+    zhang = persona("rep_zhang")
+    for name in ("revenue_band", "no_such_field"):
+        created = zhang.post("/records/account", json={"name": "新客户", name: "x"})
+        changed = zhang.patch(
+            f"/records/account/{account['id']}", json={name: "x", "version": account["version"]}
+        )
+        if name == "revenue_band":
+            answers = (problem_text(created, name, "X"), problem_text(changed, name, "X"))
+        else:
+            assert answers == (problem_text(created, name, "X"), problem_text(changed, name, "X"))
+    assert created.status_code == changed.status_code == 422
