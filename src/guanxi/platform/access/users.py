@@ -145,6 +145,19 @@ def set_password(
         .where(gx_user.c.id == user_id)
         .values(password_hash=hash_password(password), updated_at=now)
     )
+    return end_credentials(conn, user_id, now=now, keep_session=keep_session, keep_token=keep_token)
+
+
+def end_credentials(
+    conn: Connection,
+    user_id: UUID,
+    *,
+    now: datetime,
+    keep_session: UUID | None = None,
+    keep_token: UUID | None = None,
+) -> dict[str, int]:
+    """End the user's live sessions and revoke their live API tokens, for good: nothing
+    that happens to the account later (a reactivation) brings them back."""
     end_sessions = update(gx_session).where(
         gx_session.c.user_id == user_id,
         gx_session.c.revoked_at.is_(None),
