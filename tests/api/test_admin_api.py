@@ -157,7 +157,15 @@ def test_changing_your_own_password_keeps_only_the_credential_in_use(
     admin: Api, client: TestClient
 ) -> None:
     admin_id = admin.ok("GET", "/auth/me")["id"]
-    script = Api(client, admin.ok("POST", "/auth/tokens", 201, json={"name": "script"})["token"])
+    script = Api(
+        client,
+        admin.ok(
+            "POST",
+            "/auth/tokens",
+            201,
+            json={"name": "script", "current_password": PERSONA_PASSWORD},
+        )["token"],
+    )
     assert login(client, "wang.admin@example.com", PERSONA_PASSWORD)[0] == 200
     session = client.cookies.get("gx_session")
 
