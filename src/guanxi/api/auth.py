@@ -163,11 +163,11 @@ def oidc_callback(
 ) -> RedirectResponse:
     """The provider sends the browser back here; on success a session starts."""
     pending = Pending.decode(request.cookies.get(OIDC_COOKIE))
-    claims = _provider(services).finish(code=code, state=state, pending=pending)
+    identity = _provider(services).finish(code=code, state=state, pending=pending)
     with services.db.write() as conn:
         result = sessions.login_sso(
             conn,
-            email=str(claims["email"]),
+            identity,
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent"),
             now=services.clock.now(),

@@ -23,13 +23,15 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from guanxi.kernel.clock import local_text
 from guanxi.kernel.errors import MESSAGES, DomainError, Unauthenticated, invalid
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.access import audit, twofactor
 from guanxi.platform.access.actor import Actor
-from guanxi.platform.access.tables import gx_api_token, gx_session, gx_user
+from guanxi.platform.access.oidc import SsoIdentity
+from guanxi.platform.access.tables import gx_api_token, gx_session, gx_user, gx_user_identity
 from guanxi.platform.access.users import ACTOR_COLUMNS, actor_for, dummy_hash, verify_password
 from guanxi.platform.metadata.state import state_versions
 
@@ -99,15 +101,95 @@ def login(
     return _start(conn, row, "login.succeeded", where, now)
 
 
+# Every refused single sign-on says the same: like password sign-in, the answer does not
+# tell a locked or deactivated account from an unknown one.
+SSO_REFUSED = "no active Guanxi user matches this sign-in"
+
+
 def login_sso(
-    conn: Connection, *, email: str, ip: str | None, user_agent: str | None, now: datetime
+    conn: Connection,
+    identity: SsoIdentity,
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime,
 ) -> LoginResult:
-    """A session for the active user whose e-mail an identity provider has verified."""
+    """A session for the user the identity provider vouches for.
+
+    The user is the one bound to the token's (issuer, subject), whatever the e-mail says
+    now. A pair never seen before is matched by the e-mail the provider verified and then
+    bound to that user — unless the user is bound to another subject of the same issuer
+    already: that is another account at the provider claiming the same address. Locked
+    and deactivated users are refused as at password sign-in, with the same audit entries
+    (``login.failed``, ``login.locked``); success is ``login.sso``.
+    """
     where: dict[str, Any] = {"ip": ip, "user_agent": user_agent}
-    row = _active_user(conn, email, where, now, failure="sso_unknown")
-    if row is None:
-        return LoginResult(False, "no active Guanxi user has this e-mail address")
-    return _start(conn, row, "login.sso", where, now)
+    about = {"issuer": identity.issuer, "subject": identity.subject}
+
+    def refuse(reason: str, row: Any = None) -> LoginResult:
+        target = row.email if row is not None else (identity.email or identity.subject)
+        audit.record(
+            conn,
+            "login.failed",
+            now=now,
+            actor_id=None if row is None else row.id,
+            target=target[:200],
+            details={"reason": reason, **about},
+            **where,
+        )
+        detail = SSO_REFUSED
+        if reason == "sso_unverified_email":
+            detail = "the identity provider did not confirm an e-mail address"
+        return LoginResult(False, detail)
+
+    bound = conn.execute(
+        select(gx_user_identity.c.user_id).where(
+            gx_user_identity.c.issuer == identity.issuer,
+            gx_user_identity.c.subject == identity.subject,
+        )
+    ).scalar()
+    row: Any
+    if bound is not None:
+        row = conn.execute(select(gx_user).where(gx_user.c.id == bound).with_for_update()).one()
+    elif identity.email is None:
+        return refuse("sso_unverified_email")
+    else:
+        row = conn.execute(
+            select(gx_user)
+            .where(gx_user.c.email == identity.email.strip().lower())
+            .with_for_update()
+        ).first()
+        if row is None:
+            return refuse("sso_unknown")
+        other = conn.execute(
+            select(gx_user_identity.c.subject).where(
+                gx_user_identity.c.user_id == row.id,
+                gx_user_identity.c.issuer == identity.issuer,
+            )
+        ).first()
+        if other is not None:
+            return refuse("sso_other_subject", row)
+    if not row.active:
+        return refuse("sso_inactive", row)
+    if row.locked_until is not None and row.locked_until > now:
+        audit.record(
+            conn, "login.locked", now=now, actor_id=row.id, target=row.email, details=about, **where
+        )
+        return LoginResult(False, SSO_REFUSED)
+    if bound is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(gx_user_identity).values(
+                        user_id=row.id,
+                        issuer=identity.issuer,
+                        subject=identity.subject,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:  # a parallel first sign-in bound the pair or the user
+            return refuse("sso_other_subject", row)
+    return _start(conn, row, "login.sso", where, now, details={**about, "bound": bound is None})
 
 
 def _active_user(
@@ -334,7 +416,13 @@ def _locked(until: datetime, zone: ZoneInfo, now: datetime) -> TooManyAttempts:
 
 
 def _start(
-    conn: Connection, row: Any, action: str, where: dict[str, Any], now: datetime
+    conn: Connection,
+    row: Any,
+    action: str,
+    where: dict[str, Any],
+    now: datetime,
+    *,
+    details: dict[str, Any] | None = None,
 ) -> LoginResult:
     secret = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
@@ -350,7 +438,7 @@ def _start(
             expires_at=now + SESSION_LIFETIME,
         )
     )
-    audit.record(conn, action, now=now, actor_id=row.id, target=row.email, **where)
+    audit.record(conn, action, now=now, actor_id=row.id, target=row.email, details=details, **where)
     return LoginResult(True, secret=secret, csrf_token=csrf, user_id=row.id)
 
 
