@@ -108,8 +108,8 @@ def test_a_user_manager_hands_out_only_the_rights_they_hold(
     # A right the role already carries is not handed out again by an unrelated change.
     user_admin.ok(
         "PATCH",
-        f"/admin/roles/{demo_org.roles['CEO']}",
-        json={"rights": ["view_audit_log"], "description": "the boss"},
+        f"/admin/roles/{helpdesk['id']}",
+        json={"rights": ["manage_users"], "description": "resets passwords"},
     )
 
     ceo_role = str(demo_org.roles["CEO"])  # carries view_audit_log
@@ -157,7 +157,15 @@ def test_changing_your_own_password_keeps_only_the_credential_in_use(
     admin: Api, client: TestClient
 ) -> None:
     admin_id = admin.ok("GET", "/auth/me")["id"]
-    script = Api(client, admin.ok("POST", "/auth/tokens", 201, json={"name": "script"})["token"])
+    script = Api(
+        client,
+        admin.ok(
+            "POST",
+            "/auth/tokens",
+            201,
+            json={"name": "script", "current_password": PERSONA_PASSWORD},
+        )["token"],
+    )
     assert login(client, "wang.admin@example.com", PERSONA_PASSWORD)[0] == 200
     session = client.cookies.get("gx_session")
 
@@ -201,3 +209,61 @@ def test_a_user_needs_a_real_e_mail_address(admin: Api) -> None:
         )
         assert answer.status_code == 422, (email, answer.text)
         assert answer.json()["errors"][0]["field"] == "email"
+
+
+def test_a_user_manager_cannot_strip_a_right_they_do_not_hold(
+    user_admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    # The CEO role carries view_audit_log, which HR lacks: taking it away, or anything
+    # else about the role, is no more HR's business than handing it out.
+    ceo_role = f"/admin/roles/{demo_org.roles['CEO']}"
+    for change in (
+        {"rights": []},
+        {"rights": ["view_audit_log"], "description": "the boss"},
+        {"objects": {}},
+        {"require_2fa": True},  # would shut the CEO out until they set up 2FA
+        {"description": "renamed by HR"},
+    ):
+        response = user_admin.patch(ceo_role, json=change)
+        assert response.status_code == 403, (change, response.text)
+        assert "view_audit_log" in response.json()["detail"]
+    # Nor may HR take the role from the one who holds it, or delete it (there is no way to
+    # delete a role over the API at all).
+    ceo_chen = f"/admin/users/{demo_org.users['ceo_chen']}"
+    stripped = user_admin.patch(ceo_chen, json={"role_ids": []})
+    assert stripped.status_code == 403 and "view_audit_log" in stripped.json()["detail"]
+    assert user_admin.delete(ceo_role).status_code == 405
+
+    ceo = persona("ceo_chen")
+    assert ceo.ok("GET", "/auth/me")["rights"] == ["view_audit_log"]
+    assert ceo.get("/admin/audit").status_code == 200
+    [role] = [r for r in user_admin.ok("GET", "/admin/roles")["roles"] if r["name"] == "CEO"]
+    assert role["description"] is None and not role["require_2fa"]
+
+    # Roles carrying only rights HR holds stay HR's to change, rights included.
+    user_admin.ok(
+        "PATCH", f"/admin/roles/{demo_org.roles['Sales rep']}", json={"description": "reps"}
+    )
+
+
+def test_reactivating_a_user_revives_none_of_their_old_sessions_or_tokens(
+    admin: Api, persona: Persona, client: TestClient, demo_org: DemoOrg
+) -> None:
+    zhang = persona("rep_zhang")
+    assert login(client, "rep.zhang@example.com", DEMO_PASSWORD)[0] == 200
+    session = client.cookies.get("gx_session")
+    zhang_id = demo_org.users["rep_zhang"]
+
+    admin.ok("PATCH", f"/admin/users/{zhang_id}", json={"active": False})
+    assert zhang.get("/auth/me").status_code == 401
+    admin.ok("PATCH", f"/admin/users/{zhang_id}", json={"active": True})
+
+    assert zhang.get("/auth/me").status_code == 401
+    use_session(client, session)
+    assert client.get("/api/v1/auth/me").status_code == 401
+    tokens = admin.ok("GET", f"/admin/users/{zhang_id}")
+    assert tokens["active"] is True
+    entry = admin.ok("GET", "/admin/audit", params={"action": "user.deactivate"})["entries"][0]
+    assert entry["details"] == {"sessions_ended": 1, "tokens_revoked": 1}
+    # Signing in again works, and gives a fresh session.
+    assert login(client, "rep.zhang@example.com", DEMO_PASSWORD)[0] == 200

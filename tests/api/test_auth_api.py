@@ -16,6 +16,8 @@ from guanxi.platform.access import sessions
 from guanxi.platform.access.demo import DEMO_PASSWORD, DemoOrg
 from tests.api.conftest import Api, Persona
 
+PERSONA_PASSWORD = "correct horse 1"  # what conftest's admin persona signs in with
+
 
 def login(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> tuple[int, dict]:
     response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
@@ -23,7 +25,9 @@ def login(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> tupl
 
 
 def test_a_revoked_token_fails_on_its_very_next_request(rep_zhang: Api) -> None:
-    created = rep_zhang.ok("POST", "/auth/tokens", 201, json={"name": "script"})
+    created = rep_zhang.ok(
+        "POST", "/auth/tokens", 201, json={"name": "script", "current_password": DEMO_PASSWORD}
+    )
     script = Api(rep_zhang.client, created["token"])
     assert script.ok("GET", "/auth/me")["email"] == "rep.zhang@example.com"
     tokens = {t["id"]: t for t in rep_zhang.ok("GET", "/auth/tokens")["tokens"]}
@@ -33,7 +37,12 @@ def test_a_revoked_token_fails_on_its_very_next_request(rep_zhang: Api) -> None:
 
 
 def test_read_only_tokens_cannot_write(rep_zhang: Api) -> None:
-    created = rep_zhang.ok("POST", "/auth/tokens", 201, json={"name": "reporting", "scope": "read"})
+    created = rep_zhang.ok(
+        "POST",
+        "/auth/tokens",
+        201,
+        json={"name": "reporting", "scope": "read", "current_password": DEMO_PASSWORD},
+    )
     reader = Api(rep_zhang.client, created["token"])
     assert reader.ok("POST", "/records/account/query", json={})["records"] == []
     assert reader.post("/records/account", json={"name": "x"}).status_code == 403
@@ -45,7 +54,7 @@ def test_five_wrong_passwords_lock_the_account_and_the_audit_log_shows_it(
     for _ in range(5):
         assert login(client, "rep.wang@example.com", "wrong-password-1")[0] == 401
     status, body = login(client, "rep.wang@example.com")
-    assert status == 401 and "try again later" in body["detail"]
+    assert status == 401 and body["detail"] == "wrong e-mail or password"
     ceo = persona("ceo_chen")
     actions = [
         e["action"] for e in ceo.ok("GET", "/admin/audit", params={"action": "login.*"})["entries"]
@@ -79,6 +88,103 @@ def test_unknown_users_and_wrong_passwords_get_the_same_answer(
         == login(client, "rep.wang@example.com", "whatever-2")[1]["detail"]
     )
     assert checked == ["whatever-1", "whatever-2"]
+
+
+def test_locked_account_and_unknown_email_answer_alike(
+    client: TestClient, demo_org: DemoOrg, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(5):
+        assert login(client, "rep.wang@example.com", "wrong-password-1")[0] == 401
+    checked: list[str] = []
+    verify = sessions.verify_password
+
+    def counted(password_hash: str | None, password: str) -> bool:
+        checked.append(password)
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(sessions, "verify_password", counted)
+    sign_in = {"password": DEMO_PASSWORD}  # rep.wang's right password changes nothing
+    locked = client.post("/api/v1/auth/login", json={**sign_in, "email": "rep.wang@example.com"})
+    unknown = client.post("/api/v1/auth/login", json={**sign_in, "email": "nobody@example.com"})
+    assert locked.status_code == unknown.status_code == 401
+    assert locked.json() == unknown.json()
+    assert locked.headers == unknown.headers
+    # The same work too, one password hash checked each, so timing tells nothing either.
+    assert checked == [DEMO_PASSWORD, DEMO_PASSWORD]
+
+
+def test_a_new_token_needs_the_current_password(rep_zhang: Api) -> None:
+    missing = rep_zhang.post("/auth/tokens", json={"name": "script"})
+    assert missing.status_code == 422
+    assert [e["field"] for e in missing.json()["errors"]] == ["current_password"]
+    wrong = rep_zhang.post(
+        "/auth/tokens", json={"name": "script", "current_password": "not-my-password-1"}
+    )
+    assert wrong.status_code == 422
+    assert [(e["field"], e["code"]) for e in wrong.json()["errors"]] == [
+        ("current_password", "wrong_password")
+    ]
+    assert [t["name"] for t in rep_zhang.ok("GET", "/auth/tokens")["tokens"]] == ["tests"]
+    rep_zhang.ok(
+        "POST", "/auth/tokens", 201, json={"name": "script", "current_password": DEMO_PASSWORD}
+    )
+
+
+def test_guessing_the_current_password_locks_the_account_like_wrong_sign_ins(
+    client: TestClient, rep_zhang: Api, persona: Persona, clock: FixedClock
+) -> None:
+    guess = {"name": "stolen", "current_password": "not-my-password-1"}
+    for _ in range(4):
+        assert rep_zhang.post("/auth/tokens", json=guess).status_code == 422
+    fifth = rep_zhang.post("/auth/tokens", json=guess)
+    assert fifth.status_code == 429 and fifth.headers["retry-after"] == str(15 * 60)
+    assert fifth.json()["code"] == "too_many_attempts"
+    assert fifth.json()["locked_until"].endswith("+08:00")
+    right = {"name": "mine", "current_password": DEMO_PASSWORD}
+    assert rep_zhang.post("/auth/tokens", json=right).status_code == 429
+    assert login(client, "rep.zhang@example.com")[0] == 401  # sign-in is locked as well
+    actions = [
+        e["action"]
+        for e in persona("ceo_chen").ok("GET", "/admin/audit", params={"action": "reauth.*"})[
+            "entries"
+        ]
+    ]
+    assert (
+        actions[:2] == ["reauth.locked", "reauth.lockout"] and actions.count("reauth.failed") == 5
+    )
+
+    clock.advance(minutes=15)
+    rep_zhang.ok("POST", "/auth/tokens", 201, json=right)
+
+
+def test_changing_your_own_e_mail_needs_the_current_password(
+    client: TestClient, rep_zhang: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    new = "zhang.wei@example.com"
+    missing = rep_zhang.patch("/auth/me", json={"email": new})
+    assert missing.status_code == 422
+    assert [e["field"] for e in missing.json()["errors"]] == ["current_password"]
+    wrong = rep_zhang.patch("/auth/me", json={"email": new, "current_password": "nope-nope-1"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["code"] == "wrong_password"
+    assert rep_zhang.ok("GET", "/auth/me")["email"] == "rep.zhang@example.com"
+    taken = rep_zhang.patch(
+        "/auth/me", json={"email": "rep.wang@example.com", "current_password": DEMO_PASSWORD}
+    )
+    assert taken.status_code == 409 and taken.json()["errors"][0]["field"] == "email"
+
+    changed = rep_zhang.ok(
+        "PATCH",
+        "/auth/me",
+        json={"email": "Zhang.Wei@example.com", "current_password": DEMO_PASSWORD},
+    )
+    assert changed["email"] == new
+    assert login(client, "rep.zhang@example.com")[0] == 401
+    assert login(client, new)[0] == 200
+    [entry] = persona("ceo_chen").ok("GET", "/admin/audit", params={"action": "user.email"})[
+        "entries"
+    ]
+    assert entry["details"] == {"from": "rep.zhang@example.com", "to": new}
+    assert entry["target"] == str(demo_org.users["rep_zhang"])
 
 
 def test_session_cookies_are_secure_when_users_come_over_https(
@@ -215,7 +321,12 @@ def test_a_read_only_token_writes_nothing_anywhere(
 ) -> None:
     """Even an administrator's read token: no tokens, users, roles, fields, shares, files,
     2FA changes or sessions ended; reads (and an export, with its audit entry) still work."""
-    created = admin.ok("POST", "/auth/tokens", 201, json={"name": "reporting", "scope": "read"})
+    created = admin.ok(
+        "POST",
+        "/auth/tokens",
+        201,
+        json={"name": "reporting", "scope": "read", "current_password": PERSONA_PASSWORD},
+    )
     reader = Api(client, created["token"])
     account = admin.ok("POST", "/records/account", 201, json={"name": "只读测试"})
     share = admin.ok(
@@ -224,14 +335,18 @@ def test_a_read_only_token_writes_nothing_anywhere(
         201,
         json={"user_id": str(demo_org.users["rep_zhang"]), "access": "read"},
     )
-    other_token = admin.ok("POST", "/auth/tokens", 201, json={"name": "other"})
+    other_token = admin.ok(
+        "POST", "/auth/tokens", 201, json={"name": "other", "current_password": PERSONA_PASSWORD}
+    )
     zhang = f"/admin/users/{demo_org.users['rep_zhang']}"
+    password = {"current_password": PERSONA_PASSWORD}
     attempts: list[tuple[str, str, dict[str, Any]]] = [
-        ("POST", "/auth/tokens", {"json": {"name": "x", "scope": "write"}}),
-        ("POST", "/auth/tokens", {"json": {"name": "x", "scope": "read"}}),
+        ("POST", "/auth/tokens", {"json": {"name": "x", "scope": "write", **password}}),
+        ("POST", "/auth/tokens", {"json": {"name": "x", "scope": "read", **password}}),
+        ("PATCH", "/auth/me", {"json": {"email": "reader@example.com", **password}}),
         ("DELETE", f"/auth/tokens/{other_token['id']}", {}),
         ("POST", "/auth/logout?everywhere=true", {}),
-        ("POST", "/auth/2fa/setup", {}),
+        ("POST", "/auth/2fa/setup", {"json": password}),
         ("POST", "/auth/2fa/enable", {"json": {"otp": "123456"}}),
         ("POST", "/auth/2fa/disable", {"json": {"otp": "123456"}}),
         ("POST", "/admin/users", {"json": {"email": "x@example.com", "name": "X"}}),

@@ -116,7 +116,10 @@ def test_an_audit_page_at_the_edges_is_answered(admin: Api) -> None:
     "expires_at", ["9999-12-31T23:59:59-12:00", "4001-01-01T00:00:00Z", "2030-01-01T00:00:00"]
 )
 def test_a_token_expiry_outside_what_is_stored_is_named(admin: Api, expires_at: str) -> None:
-    response = admin.post("/auth/tokens", json={"name": "far", "expires_at": expires_at})
+    response = admin.post(
+        "/auth/tokens",
+        json={"name": "far", "expires_at": expires_at, "current_password": "correct horse 1"},
+    )
     assert fields_of(response) == ["expires_at"]
     assert [t["name"] for t in admin.ok("GET", "/auth/tokens")["tokens"]] == ["tests"]
 
@@ -125,7 +128,14 @@ def test_a_stored_far_future_expiry_is_listed_in_utc(
     admin: Api, installed_db: Database, clock: FixedClock
 ) -> None:
     admin.ok(
-        "POST", "/auth/tokens", 201, json={"name": "later", "expires_at": "4000-12-31T00:00:00Z"}
+        "POST",
+        "/auth/tokens",
+        201,
+        json={
+            "name": "later",
+            "expires_at": "4000-12-31T00:00:00Z",
+            "current_password": "correct horse 1",  # the admin persona's
+        },
     )
     [me] = [t for t in admin.ok("GET", "/auth/tokens")["tokens"] if t["name"] == "tests"]
     with installed_db.write() as conn:  # stored before expiries were checked

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -16,7 +17,8 @@ from guanxi.app import create_app
 from guanxi.config import Settings
 from guanxi.kernel.clock import SystemClock
 from guanxi.kernel.db import Database
-from guanxi.platform.access.demo import DemoOrg
+from guanxi.platform.access import audit, org
+from guanxi.platform.access.demo import DEMO_PASSWORD, DemoOrg
 from tests.api.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, new_key, running_provider
 
 
@@ -73,6 +75,90 @@ def test_an_unknown_e_mail_is_refused(sso_client: TestClient, provider: Provider
     provider.email = "stranger@elsewhere.com"
     assert sign_in(sso_client).status_code == 401
     assert sso_client.get("/api/v1/auth/me").status_code == 401
+
+
+def audit_log(db: Database, action: str) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        return audit.entries(
+            conn,
+            action=action,
+            actor_id=None,
+            since=None,
+            before_id=None,
+            limit=100,
+            zone=ZoneInfo("Asia/Shanghai"),
+        )
+
+
+def signed_in_as(client: TestClient) -> str | None:
+    me = client.get("/api/v1/auth/me")
+    return me.json()["email"] if me.status_code == 200 else None
+
+
+def test_a_provider_account_signs_in_its_user_even_after_an_e_mail_change(
+    sso_client: TestClient, provider: Provider, installed_db: Database
+) -> None:
+    provider.claims = {"sub": "zhang-wei-0001"}
+    assert sign_in(sso_client).status_code == 302  # matched by e-mail, and bound
+    assert signed_in_as(sso_client) == "rep.zhang@example.com"
+    [bound] = audit_log(installed_db, "login.sso")
+    assert bound["details"]["bound"] is True and bound["details"]["subject"] == "zhang-wei-0001"
+
+    # The address changes at the provider, and in Guanxi: the account is still the same.
+    provider.email = "zhang.wei@newco.example"
+    sso_client.cookies.clear()
+    assert sign_in(sso_client).status_code == 302
+    assert signed_in_as(sso_client) == "rep.zhang@example.com"
+    csrf = sso_client.get("/api/v1/auth/me").json()["csrf_token"]
+    sso_client.patch(
+        "/api/v1/auth/me",
+        json={"email": "zhang.wei@example.com", "current_password": DEMO_PASSWORD},
+        headers={"X-CSRF-Token": csrf},
+    ).raise_for_status()
+    sso_client.cookies.clear()
+    assert sign_in(sso_client).status_code == 302
+    assert signed_in_as(sso_client) == "zhang.wei@example.com"
+
+
+def test_another_provider_account_claiming_a_bound_users_e_mail_is_refused(
+    sso_client: TestClient, provider: Provider, installed_db: Database
+) -> None:
+    provider.claims = {"sub": "zhang-wei-0001"}
+    assert sign_in(sso_client).status_code == 302
+    sso_client.cookies.clear()
+    # A second account at the provider (a recycled address, an admin's mistake) with the
+    # same, verified e-mail is somebody else.
+    provider.claims = {"sub": "impostor-0002"}
+    assert_refused(sso_client, sign_in(sso_client), "no active Guanxi user")
+    [failed] = audit_log(installed_db, "login.failed")
+    assert failed["details"]["reason"] == "sso_other_subject"
+    assert failed["details"]["subject"] == "impostor-0002"
+    provider.claims = {"sub": "zhang-wei-0001"}
+    assert sign_in(sso_client).status_code == 302
+
+
+def test_single_sign_on_respects_deactivation_and_lockout(
+    sso_client: TestClient, provider: Provider, installed_db: Database, demo_org: DemoOrg
+) -> None:
+    provider.claims = {"sub": "zhang-wei-0001"}
+    assert sign_in(sso_client).status_code == 302  # bound while all was well
+    sso_client.cookies.clear()
+    zhang = demo_org.users["rep_zhang"]
+    with installed_db.write() as conn:
+        org.set_active(conn, zhang, False, now=SystemClock().now())
+    assert_refused(sso_client, sign_in(sso_client), "no active Guanxi user")
+    assert audit_log(installed_db, "login.failed")[0]["details"]["reason"] == "sso_inactive"
+
+    with installed_db.write() as conn:
+        org.set_active(conn, zhang, True, now=SystemClock().now())
+    for _ in range(5):
+        wrong = {"email": "rep.zhang@example.com", "password": "wrong-password-1"}
+        assert sso_client.post("/api/v1/auth/login", json=wrong).status_code == 401
+    assert_refused(sso_client, sign_in(sso_client), "no active Guanxi user")
+    [locked] = audit_log(installed_db, "login.locked")
+    assert locked["target"] == "rep.zhang@example.com"
+    assert locked["details"]["subject"] == "zhang-wei-0001"
+    assert len(audit_log(installed_db, "login.sso")) == 1  # the first sign-in only
 
 
 def test_a_forged_state_is_refused(sso_client: TestClient) -> None:
@@ -176,7 +262,9 @@ def test_a_provider_that_never_vouches_for_e_mails_can_be_allowed(
     settings = sso_settings(provider, tmp_path, oidc_allow_unverified_email=True)
     with TestClient(create_app(settings, db=installed_db, clock=SystemClock())) as client:
         assert sign_in(client).status_code == 302
-        provider.claims = {"email_verified": False}  # an explicit "no" is still refused
+        # An explicit "no" still binds no one (张伟 is bound now; 王芳 is not).
+        provider.email = "rep.wang@example.com"
+        provider.claims = {"email_verified": False}
         client.cookies.clear()
         assert_refused(client, sign_in(client), "e-mail")
 

@@ -30,7 +30,7 @@ def wrong_code(secret: str, clock: FixedClock) -> str:
 
 
 def enable(api: Api, clock: FixedClock) -> tuple[str, list[str]]:
-    setup = api.ok("POST", "/auth/2fa/setup")
+    setup = api.ok("POST", "/auth/2fa/setup", json={"current_password": DEMO_PASSWORD})
     assert setup["otpauth_uri"].startswith("otpauth://totp/")
     assert setup["current_otp_required"] is False
     wrong = api.post("/auth/2fa/enable", json={"otp": wrong_code(setup["secret"], clock)})
@@ -56,6 +56,23 @@ def test_sign_in_needs_the_code_once_two_factor_is_on(
     assert client.get("/api/v1/auth/me").json()["two_factor"] is True
     assert login(client, recovery[0]).status_code == 200
     assert login(client, recovery[0]).status_code == 401  # used up
+
+
+def test_turning_on_two_factor_needs_the_current_password(
+    persona: Persona, clock: FixedClock, demo_org: DemoOrg
+) -> None:
+    # Set-up hands out the secret: a stolen session or token must not get one to confirm.
+    zhao = persona("rep_zhao")
+    missing = zhao.post("/auth/2fa/setup", json={})
+    assert missing.status_code == 422
+    assert [e["field"] for e in missing.json()["errors"]] == ["current_password"]
+    wrong = zhao.post("/auth/2fa/setup", json={"current_password": "not-my-password-1"})
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["code"] == "wrong_password"
+    assert "secret" not in wrong.json()
+    no_setup = zhao.post("/auth/2fa/enable", json={"otp": "123456"})
+    assert no_setup.status_code == 409
+    assert zhao.ok("GET", "/auth/me")["two_factor"] is False
+    enable(zhao, clock)
 
 
 def test_a_code_is_accepted_only_once(
@@ -84,7 +101,7 @@ def test_re_enrolment_needs_the_current_authenticator_or_a_recovery_code(
     zhao = persona("rep_zhao")
     old_secret, old_recovery = enable(zhao, clock)
     clock.advance(seconds=30)
-    setup = zhao.ok("POST", "/auth/2fa/setup")
+    setup = zhao.ok("POST", "/auth/2fa/setup", json={"current_password": DEMO_PASSWORD})
     assert setup["current_otp_required"] is True
     new_code = code(setup["secret"], clock)
     missing = zhao.post("/auth/2fa/enable", json={"otp": new_code})
@@ -116,7 +133,7 @@ def test_re_enrolment_needs_the_current_authenticator_or_a_recovery_code(
     assert login(client, code(setup["secret"], clock)).status_code == 200
 
     # Lost phone: an unused recovery code stands in for the current authenticator.
-    again = zhao.ok("POST", "/auth/2fa/setup")
+    again = zhao.ok("POST", "/auth/2fa/setup", json={"current_password": DEMO_PASSWORD})
     zhao.ok(
         "POST",
         "/auth/2fa/enable",
@@ -135,19 +152,24 @@ def test_five_wrong_codes_lock_code_checks_for_fifteen_minutes(
     bad = wrong_code(secret, clock)
     for _ in range(4):
         assert zhao.post("/auth/2fa/disable", json={"otp": bad}).status_code == 422
-    setup = zhao.ok("POST", "/auth/2fa/setup")
+    setup = zhao.ok("POST", "/auth/2fa/setup", json={"current_password": DEMO_PASSWORD})
     fifth = zhao.post(
         "/auth/2fa/enable", json={"otp": code(setup["secret"], clock), "current_otp": bad}
     )
-    assert fifth.status_code == 401
+    # Too many attempts, not a bad credential: 429, and when to come back.
+    assert fifth.status_code == 429
     assert fifth.headers["content-type"].startswith("application/problem+json")
+    assert fifth.headers["retry-after"] == str(15 * 60)
     body = fifth.json()
+    assert body["code"] == "too_many_attempts"
     assert body["otp_locked"] is True and "try again" in body["detail"]
     assert datetime.fromisoformat(body["locked_until"]) == clock.now() + timedelta(minutes=15)
 
     # Locked: even the right code or a recovery code is refused, wherever it is checked.
+    clock.advance(minutes=5)
     right = zhao.post("/auth/2fa/disable", json={"otp": code(secret, clock)})
-    assert right.status_code == 401 and right.json()["otp_locked"] is True
+    assert right.status_code == 429 and right.json()["otp_locked"] is True
+    assert right.headers["retry-after"] == str(10 * 60)
     assert login(client, recovery[0]).status_code == 401
     assert zhao.ok("GET", "/auth/me")["two_factor"] is True
 
@@ -158,7 +180,7 @@ def test_five_wrong_codes_lock_code_checks_for_fifteen_minutes(
     assert actions.count("2fa.failed") == 5
     assert "2fa.lockout" in actions and "2fa.locked" in actions
 
-    clock.advance(minutes=15)
+    clock.advance(minutes=10)
     assert login(client, code(secret, clock)).status_code == 200
     clock.advance(seconds=30)
     assert zhao.ok("POST", "/auth/2fa/disable", json={"otp": code(secret, clock)}) == {

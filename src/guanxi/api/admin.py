@@ -173,8 +173,10 @@ def update_user(
             org.set_roles(ctx.conn, user_id, body.role_ids)
             ctx.audit("user.roles", str(user_id), {"role_ids": [str(r) for r in body.role_ids]})
         if body.active is not None:
-            org.set_active(ctx.conn, user_id, body.active, now=ctx.now)
-            ctx.audit("user.activate" if body.active else "user.deactivate", str(user_id))
+            ended = org.set_active(ctx.conn, user_id, body.active, now=ctx.now)
+            ctx.audit(
+                "user.activate" if body.active else "user.deactivate", str(user_id), ended or None
+            )
         if body.password is not None:
             # The user's sessions end and their tokens are revoked; changing one's own
             # password keeps the credential making the request, so it does not sign out.
@@ -228,6 +230,7 @@ def update_role(
         for name in ("objects", "fields", "rights", "require_2fa"):
             if name in changes and changes[name] is None:  # only a description can be cleared
                 raise invalid(name, "must not be null; leave it out to keep it")
+        org.check_may_change_role(ctx.conn, ctx.actor, role_id)  # nor strip what it carries
         if body.rights is not None:  # only rights the role does not carry yet are granted
             org.check_may_grant(ctx.actor, set(body.rights) - org.role_rights(ctx.conn, [role_id]))
         org.update_role(ctx.conn, ctx.snap, role_id, changes, now=ctx.now)

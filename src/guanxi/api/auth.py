@@ -8,13 +8,19 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from guanxi.kernel.clock import check_moment
-from guanxi.kernel.errors import NotFound, PermissionDenied, Unauthenticated, invalid
+from guanxi.kernel.errors import DomainError, NotFound, PermissionDenied, Unauthenticated, invalid
 from guanxi.platform.access import sessions, twofactor
 from guanxi.platform.access.oidc import OidcProvider, Pending
-from guanxi.platform.access.users import check_token_scope, create_token, describe_user
+from guanxi.platform.access.users import (
+    change_email,
+    check_token_scope,
+    create_token,
+    describe_user,
+)
+from guanxi.platform.records.context import Ctx
 from guanxi.web.deps import (
     READ_ONLY,
     SESSION_COOKIE,
@@ -42,12 +48,45 @@ class LoginIn(BaseModel):
     otp: str | None = Field(default=None, max_length=32)
 
 
+# Changes that could lock the owner out of their account need the current password, so
+# that a stolen session or token cannot make them (see sessions.confirm_password).
+CurrentPassword = Field(max_length=1000)
+
+
 class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=120)
     scope: Literal["read", "write"] = "write"
     expires_at: datetime | None = None
+    current_password: str = CurrentPassword
+
+
+class MePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr = Field(max_length=254)
+    current_password: str = CurrentPassword
+
+
+class SetupIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = CurrentPassword
+
+
+def _confirm_password(ctx: Ctx, password: str) -> DomainError | None:
+    """The refusal to raise once the transaction (with the failure count) has committed."""
+    assert ctx.actor.user_id is not None
+    return sessions.confirm_password(
+        ctx.conn,
+        ctx.actor.user_id,
+        password,
+        ip=ctx.ip,
+        user_agent=ctx.user_agent,
+        zone=ctx.zone,
+        now=ctx.now,
+    )
 
 
 @router.post("/login")
@@ -124,11 +163,11 @@ def oidc_callback(
 ) -> RedirectResponse:
     """The provider sends the browser back here; on success a session starts."""
     pending = Pending.decode(request.cookies.get(OIDC_COOKIE))
-    claims = _provider(services).finish(code=code, state=state, pending=pending)
+    identity = _provider(services).finish(code=code, state=state, pending=pending)
     with services.db.write() as conn:
         result = sessions.login_sso(
             conn,
-            email=str(claims["email"]),
+            identity,
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent"),
             now=services.clock.now(),
@@ -177,6 +216,22 @@ def me(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
         return out
 
 
+@router.patch("/me")
+def update_me(body: MePatch, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    """Change your own e-mail address (what you sign in with); needs ``current_password``."""
+    with services.write(actor) as ctx:
+        user_id = ctx.actor.user_id
+        assert user_id is not None
+        refusal = _confirm_password(ctx, body.current_password)
+        if refusal is None:
+            old = change_email(ctx.conn, user_id, body.email, now=ctx.now)
+            ctx.audit("user.email", str(user_id), {"from": old, "to": body.email.lower()})
+            out = describe_user(ctx.conn, user_id, ctx.zone)
+    if refusal is not None:  # the failure count and audit entry are committed by now
+        raise refusal
+    return out
+
+
 @router.get("/tokens")
 def list_tokens(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     with services.read(actor) as ctx:
@@ -195,15 +250,21 @@ def new_token(body: TokenIn, services: ServicesDep, actor: ActorDep) -> dict[str
             check_moment("expires_at", body.expires_at)
         if body.expires_at is not None and body.expires_at <= ctx.now:
             raise invalid("expires_at", "must be in the future")
-        token_id, secret = create_token(
-            ctx.conn,
-            user_id,
-            name=body.name,
-            now=ctx.now,
-            scope=body.scope,
-            expires_at=body.expires_at,
-        )
-        ctx.audit("token.create", str(token_id), details={"scope": body.scope})
+        # A token outlives the session that makes it: without the password, a stolen
+        # session would turn into lasting access that survives signing it out.
+        refusal = _confirm_password(ctx, body.current_password)
+        if refusal is None:
+            token_id, secret = create_token(
+                ctx.conn,
+                user_id,
+                name=body.name,
+                now=ctx.now,
+                scope=body.scope,
+                expires_at=body.expires_at,
+            )
+            ctx.audit("token.create", str(token_id), details={"scope": body.scope})
+    if refusal is not None:  # the failure count and audit entry are committed by now
+        raise refusal
     return {"id": str(token_id), "token": secret, "name": body.name, "scope": body.scope}
 
 
@@ -237,14 +298,22 @@ class EnableIn(OtpIn):
 
 
 @router.post("/2fa/setup")
-def two_factor_setup(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+def two_factor_setup(body: SetupIn, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """Start two-factor set-up: scan ``otpauth_uri`` (or type ``secret``), then confirm a code.
 
-    ``current_otp_required``: two-factor sign-in is on already, so confirming needs a code
-    from the current authenticator (or a recovery code) as well."""
+    Needs ``current_password``: set-up hands out the secret that ``enable`` then confirms,
+    so asking here keeps a stolen session or token from putting its own authenticator on
+    the account (and locking the owner out). ``current_otp_required``: two-factor sign-in
+    is on already, so confirming needs a code from the current authenticator (or a
+    recovery code) as well."""
     with services.write(actor) as ctx:
         assert ctx.actor.user_id is not None
-        return twofactor.begin(ctx.conn, ctx.actor.user_id, ctx.actor.email)
+        refusal = _confirm_password(ctx, body.current_password)
+        if refusal is None:
+            started = twofactor.begin(ctx.conn, ctx.actor.user_id, ctx.actor.email)
+    if refusal is not None:  # the failure count and audit entry are committed by now
+        raise refusal
+    return started
 
 
 @router.post("/2fa/enable")

@@ -62,7 +62,7 @@ def _pydantic_location(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> ProblemResponse:
-        return problem(
+        response = problem(
             request,
             status=exc.status,
             code=exc.code,
@@ -70,6 +70,10 @@ def install(app: FastAPI) -> None:
             errors=[e.as_dict() for e in exc.errors],
             **exc.extra,
         )
+        retry_after = getattr(exc, "retry_after", None)  # 429: when to try again (seconds)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> ProblemResponse:

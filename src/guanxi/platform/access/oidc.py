@@ -1,7 +1,10 @@
 """OpenID Connect single sign-on (authorisation code flow with PKCE).
 
-Only existing, active users sign in this way: the verified e-mail in the ID token is
-matched to a Guanxi user, whose roles then apply as for any other sign-in.
+Only existing, active users sign in this way. A user is known to the provider by the
+ID token's (issuer, subject) pair: the first time a pair is seen, the e-mail the provider
+verified is matched to a Guanxi user and the pair is recorded for that user; afterwards
+the pair alone signs them in (see ``sessions.login_sso``). The user's roles then apply as
+for any other sign-in.
 
 The provider is spoken to with plain httpx (discovery, keys, the code exchange); the ID
 token is verified with joserfc (ADR 0005).
@@ -51,6 +54,21 @@ ID_TOKEN_ALGORITHMS = (
 _ID_TOKEN_JWS = JWSRegistry(algorithms=ID_TOKEN_ALGORITHMS, strict_check_header=False)
 
 
+# OpenID Connect Core §2: sub is at most 255 ASCII characters (and so fits the column).
+MAX_SUBJECT = 255
+
+
+@dataclass(frozen=True)
+class SsoIdentity:
+    """Who the identity provider says signed in."""
+
+    issuer: str
+    subject: str
+    # The e-mail address, when the provider vouches for it (or is allowed not to, see
+    # OidcConfig.allow_unverified_email); None otherwise. Only a first sign-in needs it.
+    email: str | None
+
+
 @dataclass(frozen=True)
 class OidcConfig:
     issuer: str
@@ -58,8 +76,8 @@ class OidcConfig:
     client_secret: str
     redirect_uri: str
     scope: str = "openid email profile"
-    # Users are matched by e-mail, so by default only an e-mail the provider says it
-    # verified (email_verified: true) signs anyone in. Some providers never send the claim.
+    # A first sign-in is matched by e-mail, so by default only an e-mail the provider says
+    # it verified (email_verified: true) binds anyone. Some providers never send the claim.
     allow_unverified_email: bool = False
 
 
@@ -137,8 +155,8 @@ class OidcProvider:
         )
         return url, pending
 
-    def finish(self, *, code: str, state: str, pending: Pending) -> dict[str, Any]:
-        """Exchange the code and return the verified ID-token claims."""
+    def finish(self, *, code: str, state: str, pending: Pending) -> SsoIdentity:
+        """Exchange the code; who the verified ID token says signed in."""
         if not secrets.compare_digest(state, pending.state):
             raise Unauthenticated("the sign-in attempt does not match; start again")
         meta = self.metadata()
@@ -154,11 +172,15 @@ class OidcProvider:
         except JoseError as exc:
             raise Unauthenticated(f"the ID token is not valid: {_explain(exc)}") from None
         verified = claims.get("email_verified")
-        if not claims.get("email") or not (
+        email = claims.get("email")
+        vouched = isinstance(email, str) and (
             verified is True or (verified is None and self.config.allow_unverified_email)
-        ):
-            raise Unauthenticated("the identity provider did not confirm an e-mail address")
-        return claims
+        )
+        return SsoIdentity(
+            issuer=str(claims["iss"]),
+            subject=str(claims["sub"]),
+            email=email if vouched and isinstance(email, str) else None,
+        )
 
     def _exchange(self, token_endpoint: str, *, code: str, verifier: str) -> dict[str, Any]:
         """The token request (RFC 6749 §4.1.3 with the PKCE verifier, client_secret_basic)."""
@@ -229,11 +251,15 @@ def validate_id_token_claims(
     jwt.JWTClaimsRegistry(
         leeway=LEEWAY_SECONDS,
         iss={"essential": True, "value": issuer},
-        sub={"essential": True},
+        sub={"essential": True},  # the user's identifier at the provider
         aud={"essential": True, "value": client_id},  # a string, or a list that includes it
         exp={"essential": True},
         iat={"essential": True},
     ).validate(claims)  # also: exp not past, iat and nbf not in the future (with leeway)
+
+    sub = claims["sub"]
+    if not isinstance(sub, str) or not 1 <= len(sub) <= MAX_SUBJECT:
+        raise InvalidClaimError("sub")
 
     if "nonce" not in claims:
         raise MissingClaimError("nonce")

@@ -29,6 +29,7 @@ from guanxi.platform.access.tables import (
     gx_user,
     gx_user_role,
 )
+from guanxi.platform.access.users import end_credentials
 from guanxi.platform.metadata.registry import Snapshot
 from guanxi.platform.metadata.state import bump_version
 from guanxi.platform.metadata.tables import ACCESS_STATE
@@ -272,6 +273,17 @@ def check_may_grant(actor: Actor, rights: Iterable[str]) -> None:
         raise PermissionDenied(f"you may not grant rights you do not hold: {', '.join(lacking)}")
 
 
+def check_may_change_role(conn: Connection, actor: Actor, role_id: UUID) -> None:
+    """Changing a role in any way (rights, objects, fields, the 2FA demand, description) is
+    for someone holding every right it carries: a user manager may no more take a right
+    away from its holders, or make the role unusable to them, than hand it out."""
+    lacking = sorted(r for r in role_rights(conn, [role_id]) if not actor.has_right(r))
+    if lacking:
+        raise PermissionDenied(
+            f"you may not change a role carrying rights you do not hold: {', '.join(lacking)}"
+        )
+
+
 def check_may_manage(conn: Connection, actor: Actor, user_id: UUID) -> None:
     """Changing a user (placement, roles, activation, password) is for someone who holds
     every right they hold: taking their account over must give nothing new. Only a
@@ -320,8 +332,14 @@ def set_team_members(conn: Connection, team_id: UUID, member_ids: list[UUID]) ->
         )
 
 
-def set_active(conn: Connection, user_id: UUID, active: bool, *, now: datetime) -> None:
-    """Deactivated users cannot sign in and their tokens and sessions stop working."""
+def set_active(conn: Connection, user_id: UUID, active: bool, *, now: datetime) -> dict[str, int]:
+    """Deactivated users cannot sign in. Deactivation ends their sessions and revokes their
+    API tokens rather than merely suspending them, so reactivating the account later does
+    not bring back credentials that may have leaked meanwhile: the user signs in afresh
+    and makes new tokens. Returns what deactivation ended (nothing on reactivation)."""
     conn.execute(
         update(gx_user).where(gx_user.c.id == user_id).values(active=active, updated_at=now)
     )
+    if active:
+        return {}
+    return end_credentials(conn, user_id, now=now)

@@ -189,6 +189,21 @@ gx_audit = Table(
     Column("details", JsonType, nullable=True),
 )
 
+# Single sign-on: the identity provider's (issuer, subject) pair that signs a user in,
+# recorded at their first SSO sign-in. E-mail addresses change and may be reassigned at
+# the provider; the subject identifies the account there for good.
+gx_user_identity = Table(
+    "gx_user_identity",
+    system_metadata,
+    Column("issuer", String(1000), primary_key=True),
+    Column("subject", String(255), primary_key=True),
+    Column("user_id", Uuid(), ForeignKey("gx_user.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    # One account per provider and user: another subject claiming the user's e-mail is not
+    # the same person.
+    UniqueConstraint("user_id", "issuer", name="uq_gx_user_identity_user"),
+)
+
 # One-time recovery codes for two-factor sign-in, stored hashed.
 gx_recovery_code = Table(
     "gx_recovery_code",

@@ -119,6 +119,27 @@ def create_user(
     return user_id
 
 
+def change_email(conn: Connection, user_id: UUID, email: str, *, now: datetime) -> str:
+    """Give the user a new e-mail address (they sign in with it); returns the old one.
+
+    The caller has checked the current password: whoever controls the address can reset
+    access to the account, so a stolen session or token must not change it."""
+    old = conn.execute(select(gx_user.c.email).where(gx_user.c.id == user_id)).scalar_one()
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                update(gx_user)
+                .where(gx_user.c.id == user_id)
+                .values(email=email.strip().lower(), updated_at=now)
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"a user with e-mail {email} exists",
+            errors=[FieldError("email", "is already taken", "duplicate")],
+        ) from None
+    return str(old)
+
+
 def user_by_email(conn: Connection, email: str) -> Any:
     row = conn.execute(select(gx_user).where(gx_user.c.email == email.strip().lower())).first()
     if row is None:
@@ -145,6 +166,19 @@ def set_password(
         .where(gx_user.c.id == user_id)
         .values(password_hash=hash_password(password), updated_at=now)
     )
+    return end_credentials(conn, user_id, now=now, keep_session=keep_session, keep_token=keep_token)
+
+
+def end_credentials(
+    conn: Connection,
+    user_id: UUID,
+    *,
+    now: datetime,
+    keep_session: UUID | None = None,
+    keep_token: UUID | None = None,
+) -> dict[str, int]:
+    """End the user's live sessions and revoke their live API tokens, for good: nothing
+    that happens to the account later (a reactivation) brings them back."""
     end_sessions = update(gx_session).where(
         gx_session.c.user_id == user_id,
         gx_session.c.revoked_at.is_(None),
