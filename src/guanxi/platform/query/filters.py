@@ -214,6 +214,7 @@ class FilterCompiler:
         """The condition as a correlated EXISTS on the related record (see the module doc)."""
         lookup, target = hop
         outer = self.scope
+        outer.budget.take(outer, path)  # the subquery's own table
         self._aliases[0] += 1
         inner = QueryScope(
             outer.snap,
@@ -222,6 +223,7 @@ class FilterCompiler:
             outer.policy,
             alias=f"e{self._aliases[0]}",
             path_prefix=f"{outer.path_prefix}{lookup.name}.",
+            budget=outer.budget,
         )
         sub = FilterCompiler(inner, self.now, aliases=self._aliases)
         sub.values = self.values
