@@ -28,7 +28,10 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings()
     database = db or Database(
-        settings.database_url, schema=settings.database_schema, echo=settings.sql_echo
+        settings.database_url,
+        schema=settings.database_schema,
+        echo=settings.sql_echo,
+        query_timeout=settings.query_timeout,
     )
     registry = Registry()
     services = Services(

@@ -50,5 +50,13 @@ class Settings(BaseSettings):
         ge=0,
         description="seconds the background indexer may put indexing off while writes keep coming",
     )
+    query_timeout: float = Field(
+        default=30.0,
+        ge=0,
+        description=(
+            "seconds of database work a request may take: each statement on PostgreSQL"
+            " (statement_timeout), each transaction on SQLite; 0 turns it off"
+        ),
+    )
     log_level: str = "info"
     sql_echo: bool = False

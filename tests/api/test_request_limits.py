@@ -7,10 +7,17 @@ and queries that could hold a SQLite server's event loop for as long as they ran
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from guanxi.app import create_app
+from guanxi.config import Settings
+from guanxi.kernel.clock import FixedClock
+from guanxi.kernel.db import Database
 from tests.api.conftest import Api
 
 
@@ -128,3 +135,34 @@ def test_a_handful_of_conditions_through_lookups_is_fine(chain: Api) -> None:
     flt = {"or": [cond("account.parent.parent.name", "eq", f"n{i}") for i in range(10)]}
     flt["or"].append(cond("account.parent.parent.name", "eq", "集团"))
     assert len(chain.ok("POST", "/records/contact/query", json={"filter": flt})["records"]) == 1
+
+
+# -- the database's time limit -----------------------------------------------------------
+
+
+@pytest.fixture
+def hurried(admin: Api, installed_db: Database, clock: FixedClock, tmp_path: Path) -> Iterator[Api]:
+    """Admin Wang on a second app over the same database whose query time limit is 50 ms,
+    with 2,000 contacts to search through."""
+    for start in range(0, 2000, 1000):
+        rows = [{"name": f"联系人 {i}"} for i in range(start, start + 1000)]
+        admin.ok("POST", "/records/contact/bulk", 201, json={"records": rows})
+    url = installed_db.url.render_as_string(hide_password=False)
+    db = Database(url, schema=installed_db.schema, query_timeout=0.05)
+    settings = Settings(files_dir=tmp_path / "files", search_index_interval=0)
+    with TestClient(create_app(settings, db=db, clock=clock)) as client:
+        yield Api(client, admin.headers["Authorization"].removeprefix("Bearer "))
+    db.dispose()
+
+
+def test_a_request_past_the_query_time_limit_answers_503_and_the_server_goes_on(
+    hurried: Api,
+) -> None:
+    # 499 substring conditions on each of 2,000 records, counted: a million comparisons.
+    costly = {"or": [cond("name", "contains", f"不存在{i}") for i in range(499)]}
+    response = hurried.post("/records/contact/query", json={"filter": costly, "with_total": True})
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "query_timeout"
+    # The next request on the same server (and, on SQLite, the same event loop) is served.
+    assert hurried.ok("GET", "/records/contact?limit=1")["records"]
