@@ -19,6 +19,7 @@ from guanxi.config import Settings
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
 from tests.api.conftest import Api
+from tests.statements import count_queries
 
 
 def cond(path: str, op: str = "eq", value: Any = "x") -> dict[str, Any]:
@@ -135,6 +136,16 @@ def test_a_handful_of_conditions_through_lookups_is_fine(chain: Api) -> None:
     flt = {"or": [cond("account.parent.parent.name", "eq", f"n{i}") for i in range(10)]}
     flt["or"].append(cond("account.parent.parent.name", "eq", "集团"))
     assert len(chain.ok("POST", "/records/contact/query", json={"filter": flt})["records"]) == 1
+
+
+def test_naming_a_lookup_to_include_many_times_embeds_it_with_one_query(
+    chain: Api, installed_db: Database
+) -> None:
+    body = {"include": ["account"] * 1000, "fields": ["name", "account"]}
+    with count_queries(installed_db) as statements:
+        page = chain.ok("POST", "/records/contact/query", json=body)
+    assert page["records"][0]["_related"]["account"]["name"] == "上海"
+    assert sum("o_account" in s for s in statements) == 1
 
 
 # -- the database's time limit -----------------------------------------------------------
