@@ -311,7 +311,7 @@ class FilterCompiler:
 
             if op == "contains":  # has every given value
                 return col.op("@>")(func.to_jsonb(array(values)))
-            has_any = col.op("?|")(array(values))
+            has_any = col.op("?|", is_comparison=True)(array(values))
             return has_any if op == "in" else or_(not_(has_any), col.is_(None))
         each = func.json_each(col).table_valued("value")
         if op == "contains":  # has every given value: as many distinct matches as values
