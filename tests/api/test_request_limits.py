@@ -114,6 +114,13 @@ def test_a_formula_cannot_carry_a_filter_past_three_lookups(chain: Api) -> None:
         )["records"][0]["name"]
         == "李雷"
     )
+    too_deep = {"name": "far", "type": "formula", "label": {"en": "Far"}}
+    response = chain.post(
+        "/meta/objects/contact/fields",
+        json={**too_deep, "expression": "account.parent.parent.parent.name"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "expression"
     # account.parent.group_name is account.parent.parent.parent.name: four lookups.
     for flt in (cond("account.parent.group_name"), {"not": cond("account.parent.group_name")}):
         response = query(chain, {"filter": flt})
