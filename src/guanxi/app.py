@@ -36,7 +36,10 @@ def create_app(
     settings = settings or Settings()
     modules = in_dependency_order(installed() if modules is None else modules)
     database = db or Database(
-        settings.database_url, schema=settings.database_schema, echo=settings.sql_echo
+        settings.database_url,
+        schema=settings.database_schema,
+        echo=settings.sql_echo,
+        query_timeout=settings.query_timeout,
     )
     registry = Registry()
     services = Services(

@@ -55,5 +55,13 @@ class Settings(BaseSettings):
         default="strip",
         description="images in rich text whose source is another server (tracking pixels): strip their source, or keep it",
     )
+    query_timeout: float = Field(
+        default=30.0,
+        ge=0,
+        description=(
+            "seconds of database work a request may take: each statement on PostgreSQL"
+            " (statement_timeout), each transaction on SQLite; 0 turns it off"
+        ),
+    )
     log_level: str = "info"
     sql_echo: bool = False

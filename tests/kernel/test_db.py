@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from sqlalchemy import JSON, Column, Integer, MetaData, Table, func, insert, select
+from sqlalchemy import JSON, Column, Integer, MetaData, Table, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
 from guanxi.kernel.db import Database
+from guanxi.kernel.errors import QueryTimeout
 
 
 def counter(db: Database) -> Table:
@@ -54,3 +57,46 @@ def test_json_columns_read_back_exactly(empty_db: Database) -> None:
         conn.execute(insert(table), [{"id": i, "doc": d} for i, d in enumerate(docs)])
     with empty_db.read() as conn:
         assert list(conn.execute(select(table.c.doc).order_by(table.c.id)).scalars()) == docs
+
+
+# Three million rows from a recursive CTE: seconds of work on either database, far past a
+# budget of a twentieth of a second (and still short enough should the limit fail).
+SLOW = text(
+    "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 3000000)"
+    " SELECT count(*) FROM c"
+)
+
+
+@pytest.fixture
+def hurried(empty_db: Database) -> Iterator[Database]:
+    """The same database with a query time limit of 50 ms."""
+    url = empty_db.url.render_as_string(hide_password=False)
+    db = Database(url, schema=empty_db.schema, query_timeout=0.05)
+    yield db
+    db.dispose()
+
+
+def test_a_statement_past_the_time_limit_is_cut_off_and_its_transaction_rolls_back(
+    empty_db: Database, hurried: Database
+) -> None:
+    table = counter(empty_db)
+    with pytest.raises(QueryTimeout) as raised, hurried.write() as conn:
+        conn.execute(insert(table).values(id=3))
+        conn.execute(SLOW)
+    assert raised.value.status == 503
+    with hurried.read() as conn:  # the insert before it was rolled back with it
+        assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 2
+
+
+def test_each_transaction_gets_the_whole_time_limit_again(
+    empty_db: Database, hurried: Database
+) -> None:
+    table = counter(empty_db)
+    for _ in range(3):  # the same pooled connection, cut off and reused
+        with pytest.raises(QueryTimeout), hurried.read() as conn:
+            conn.execute(SLOW)
+        with hurried.write() as conn:  # quick work on it is not held to the last deadline
+            conn.execute(select(func.count()).select_from(table)).scalar_one()
+    with pytest.raises(QueryTimeout), hurried.read() as conn:
+        conn.execute(select(func.count()).select_from(table)).scalar_one()
+        conn.execute(SLOW)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +13,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from guanxi.kernel.errors import QueryTimeout
 
 # System tables (metadata, users, history …) register themselves on this MetaData.
 system_metadata = MetaData()
@@ -26,9 +31,47 @@ def json_loads(text: str | bytes) -> Any:
         return json.loads(text)
 
 
-def _prepare_sqlite(engine: Engine) -> None:
+# SQLite calls the budget's check every this many virtual-machine instructions: a few
+# hundred microseconds of work, so an expired budget stops a statement within about a
+# millisecond, at a cost too small to measure on a page read.
+PROGRESS_STEPS = 10_000
+
+
+class _Budget:
+    """A SQLite connection's time budget for its current transaction (its progress handler).
+
+    SQLite requests may run on the event loop (ADR 0009): one slow statement would stop the
+    whole process answering, so each transaction gets ``seconds`` of work at most."""
+
+    __slots__ = ("deadline", "seconds")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = math.inf
+
+    def start(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+
+    def __call__(self) -> int:
+        if time.monotonic() < self.deadline:
+            return 0
+        # Interrupt once: the ROLLBACK that follows must not be interrupted in turn.
+        self.deadline = math.inf
+        return 1
+
+
+def _cut_off(error: DBAPIError) -> bool:
+    """Whether the database stopped a statement at the query time limit."""
+    orig = error.orig
+    return (
+        getattr(orig, "sqlstate", None) == "57014"  # PostgreSQL: query_canceled
+        or getattr(orig, "sqlite_errorname", None) == "SQLITE_INTERRUPT"
+    )
+
+
+def _prepare_sqlite(engine: Engine, query_timeout: float | None) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: Any, record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, control BEGIN so DDL is transactional too.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -39,9 +82,16 @@ def _prepare_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA cache_size=-65536")
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
+        if query_timeout:
+            budget = _Budget(query_timeout)
+            dbapi_connection.set_progress_handler(budget, PROGRESS_STEPS)
+            record.info["gx_budget"] = budget
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
+        budget = conn.info.get("gx_budget")
+        if budget is not None:
+            budget.start()
         # Writers take the lock up front: a deferred transaction that upgrades to a
         # write lock fails with SQLITE_BUSY instead of waiting.
         mode = conn.get_execution_options().get("sqlite_begin", "")
@@ -49,9 +99,21 @@ def _prepare_sqlite(engine: Engine) -> None:
 
 
 class Database:
-    """One database: an engine plus read and write transaction boundaries."""
+    """One database: an engine plus read and write transaction boundaries.
 
-    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+    ``query_timeout`` (seconds; None or 0: none) bounds the work of each statement on
+    PostgreSQL (``statement_timeout``) and of each transaction on SQLite (a progress
+    handler); work cut off by it rolls back and raises :class:`QueryTimeout` (ADR 0012).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        schema: str | None = None,
+        echo: bool = False,
+        query_timeout: float | None = None,
+    ) -> None:
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         connect_args: dict[str, Any] = {}
@@ -65,14 +127,21 @@ class Database:
         elif self.dialect == "postgresql":
             if parsed.drivername == "postgresql":
                 parsed = parsed.set(drivername="postgresql+psycopg")
+            options = []
             if schema:
-                connect_args["options"] = f"-c search_path={schema},public"
+                options.append(f"-c search_path={schema},public")
+            if query_timeout:
+                # Per connection, not SET LOCAL per transaction: no extra round trip.
+                options.append(f"-c statement_timeout={max(1, round(query_timeout * 1000))}")
+            if options:
+                connect_args["options"] = " ".join(options)
             kwargs["pool_size"] = 10
             kwargs["max_overflow"] = 20
         else:
             raise ValueError(f"unsupported database: {self.dialect}")
         self.url = parsed
         self.schema = schema
+        self.query_timeout = query_timeout or None
         self.engine = create_engine(
             parsed,
             echo=echo,
@@ -86,7 +155,7 @@ class Database:
             **kwargs,
         )
         if self.dialect == "sqlite":
-            _prepare_sqlite(self.engine)
+            _prepare_sqlite(self.engine, self.query_timeout)
 
     @property
     def is_sqlite(self) -> bool:
@@ -98,7 +167,7 @@ class Database:
         with self.engine.connect() as conn:
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
+            with self._timed(), conn.begin():
                 yield conn
 
     @contextmanager
@@ -113,8 +182,23 @@ class Database:
         with self.engine.connect() as conn:
             if self.dialect == "postgresql":
                 conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-            with conn.begin():
+            with self._timed(), conn.begin():
                 yield conn
+
+    @contextmanager
+    def _timed(self) -> Iterator[None]:
+        """A statement stopped at the query time limit as :class:`QueryTimeout`, raised
+        after the transaction has rolled back."""
+        try:
+            yield
+        except DBAPIError as error:
+            if not _cut_off(error):
+                raise
+            raise QueryTimeout(
+                f"the database stopped this request's work after {self.query_timeout:g} s"
+                if self.query_timeout
+                else "the database stopped this request's work"
+            ) from error
 
     def dispose(self) -> None:
         self.engine.dispose()

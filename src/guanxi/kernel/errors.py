@@ -37,6 +37,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "permission_denied": {"en": "You may not do this.", "zh-CN": "您没有执行此操作的权限。"},
     "bad_request": {"en": "The request is malformed.", "zh-CN": "请求格式不正确。"},
     "too_large": {"en": "The request is too large.", "zh-CN": "请求体过大。"},
+    "query_timeout": {
+        "en": "The request took longer than the server allows; narrow it or try again later.",
+        "zh-CN": "请求耗时超过服务器允许的上限,请缩小查询范围或稍后重试。",
+    },
     "bad_gateway": {
         "en": "A service Guanxi depends on did not answer as expected; try again later.",
         "zh-CN": "Guanxi 依赖的外部服务未正常响应,请稍后重试。",
@@ -129,6 +133,15 @@ class BadGateway(DomainError):
     status = 502
 
 
+class QueryTimeout(DomainError):
+    """The database cut a request's work off at the query time limit (ADR 0012); its
+    transaction was rolled back. 503: the server cannot tell a costly request from a busy
+    or locked database, and either way nothing was done."""
+
+    code = "query_timeout"
+    status = 503
+
+
 ALL_ERRORS: tuple[type[DomainError], ...] = (
     BadRequest,
     ValidationFailed,
@@ -140,6 +153,7 @@ ALL_ERRORS: tuple[type[DomainError], ...] = (
     Unauthenticated,
     PermissionDenied,
     BadGateway,
+    QueryTimeout,
 )
 
 

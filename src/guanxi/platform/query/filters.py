@@ -214,6 +214,7 @@ class FilterCompiler:
         """The condition as a correlated EXISTS on the related record (see the module doc)."""
         lookup, target = hop
         outer = self.scope
+        outer.budget.take(outer, path)  # the subquery's own table
         self._aliases[0] += 1
         inner = QueryScope(
             outer.snap,
@@ -222,6 +223,7 @@ class FilterCompiler:
             outer.policy,
             alias=f"e{self._aliases[0]}",
             path_prefix=f"{outer.path_prefix}{lookup.name}.",
+            budget=outer.budget,
         )
         sub = FilterCompiler(inner, self.now, aliases=self._aliases)
         sub.values = self.values
@@ -309,7 +311,7 @@ class FilterCompiler:
 
             if op == "contains":  # has every given value
                 return col.op("@>")(func.to_jsonb(array(values)))
-            has_any = col.op("?|")(array(values))
+            has_any = col.op("?|", is_comparison=True)(array(values))
             return has_any if op == "in" else or_(not_(has_any), col.is_(None))
         each = func.json_each(col).table_valued("value")
         if op == "contains":  # has every given value: as many distinct matches as values

@@ -5,6 +5,12 @@ lookup adds a LEFT OUTER JOIN to the target table (once per distinct path), so f
 sorting, field selection and formulas all share the same joins. A filter condition that
 only needs a related record's value can instead run in a correlated subquery on a scope of
 its own (see :meth:`QueryScope.lookup_hop` and ``filters``), rooted at an aliased target.
+
+Every path of every kind (filters, sorting, ``fields``, formulas) is resolved here, so the
+limits on what one statement may reach are kept here too (ADR 0012): a path goes through
+at most :data:`MAX_LOOKUPS` lookups, counted from the query's own object even inside a
+subquery, and all the scopes of one statement together join or probe at most
+:data:`MAX_JOINS` related tables (a :class:`JoinBudget` they share).
 """
 
 from __future__ import annotations
@@ -24,7 +30,12 @@ from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot
 from guanxi.platform.query import formula
 
-MAX_DEPTH = 3
+MAX_LOOKUPS = 3  # lookups one path may go through: account.parent.owner_account.name
+# Related tables one statement may join or probe (LEFT JOINs for paths, and each related
+# condition's subquery with its own joins). Unbounded, an OR of conditions through lookups
+# made one PostgreSQL backend plan thousands of subqueries and grow past 19 GB; SQLite
+# refuses more than 64 tables in one SELECT.
+MAX_JOINS = 50
 
 # Kinds of the system columns, for value conversion and allowed operators.
 SYSTEM_KINDS: dict[str, str] = {
@@ -62,6 +73,23 @@ def _formula_kind(result: str) -> str:
 
 
 @dataclass
+class JoinBudget:
+    """Related tables one statement has joined or probed so far, shared by its scopes."""
+
+    used: int = 0
+
+    def take(self, scope: QueryScope, path: str) -> None:
+        self.used += 1
+        if self.used > MAX_JOINS:
+            raise scope.error(
+                path,
+                f"the query reaches more than {MAX_JOINS} related tables"
+                " (each lookup path and each condition on a related record counts)",
+                "too_many_joins",
+            )
+
+
+@dataclass
 class QueryScope:
     """Resolves paths for one query rooted at ``obj`` and collects the joins it needs."""
 
@@ -71,6 +99,7 @@ class QueryScope:
     policy: Policy = SUPERUSER
     alias: str | None = None  # alias the base table (a scope inside a subquery)
     path_prefix: str = ""  # paths arrive with this prefix (``account.``) and report it
+    budget: JoinBudget = field(default_factory=JoinBudget)  # shared with sub-scopes
     base: FromClause = field(init=False)
     _joins: dict[tuple[str, ...], tuple[FromClause, ObjectDef]] = field(
         default_factory=dict, init=False
@@ -90,12 +119,26 @@ class QueryScope:
         )
 
     # -- joins ------------------------------------------------------------------------
+    @property
+    def prefix_lookups(self) -> int:
+        """Lookups the scope's own object lies behind (a subquery's ``account.``: one)."""
+        return self.path_prefix.count(".")
+
+    def too_deep(self, path: str) -> ValidationFailed:
+        return self.error(
+            path,
+            f"goes through more than {MAX_LOOKUPS} lookups (a path may go through at most"
+            f" {MAX_LOOKUPS})",
+            "too_many_lookups",
+        )
+
     def _joined(
-        self, prefix: tuple[str, ...], source: FromClause, lookup: FieldDef
+        self, path: str, prefix: tuple[str, ...], source: FromClause, lookup: FieldDef
     ) -> tuple[FromClause, ObjectDef]:
         found = self._joins.get(prefix)
         if found is not None:
             return found
+        self.budget.take(self, path)
         target = self.snap.object(lookup.opt("target"))
         alias = self.snap.alias(target.name, f"{self.alias or ''}j{len(self._joins) + 1}")
         # Records the user may not read join as NULL: their values never leak into
@@ -119,7 +162,8 @@ class QueryScope:
         first, dot, rest = path[len(self.path_prefix) :].partition(".")
         f = self.obj.get_field(first)
         if (
-            not dot
+            self.prefix_lookups >= MAX_LOOKUPS
+            or not dot
             or not rest
             or f is None
             or f.type != "lookup"
@@ -137,8 +181,11 @@ class QueryScope:
         if not path.startswith(self.path_prefix):
             raise self.error(path, "is not a field path")
         parts = tuple(path[len(self.path_prefix) :].split("."))
-        if len(parts) > MAX_DEPTH + 1:
-            raise self.error(path, f"reaches through more than {MAX_DEPTH} lookups")
+        lookups = self.prefix_lookups
+        # Lookups, a field and at most one part of it (address.city): judged by the count
+        # alone, before any name is looked up, so it tells nothing about hidden fields.
+        if lookups + len(parts) > MAX_LOOKUPS + 2:
+            raise self.too_deep(path)
         source: FromClause = self.base
         obj = self.obj
         for depth, name in enumerate(parts):
@@ -157,7 +204,10 @@ class QueryScope:
                     raise self.error(
                         path, f"{obj.name} has no field {'.'.join(parts[: depth + 2])!r}"
                     )
-                source, obj = self._joined(parts[: depth + 1], source, f)
+                lookups += 1
+                if lookups > MAX_LOOKUPS:
+                    raise self.too_deep(path)
+                source, obj = self._joined(path, parts[: depth + 1], source, f)
                 continue
             if f.type == "address" and len(rest) == 1 and rest[0] in ADDRESS_PARTS:
                 return Term(path, source.c[f"{f.name}__{rest[0]}"], "text")

@@ -341,7 +341,8 @@ def attach_related(
 
     A record the user may not read shows only that it exists: ``{"id", "accessible": false}``.
     """
-    for name in include or []:
+    # Once per lookup however often it is named: each one costs a query.
+    for name in dict.fromkeys(include or []):
         f = obj.get_field(name) if isinstance(name, str) else None
         if f is None or f.type != "lookup" or not field_visible(snap, policy, obj.name, name):
             raise ValidationFailed(
