@@ -160,6 +160,8 @@ class Policy:
         operation = ACTION_OPERATION.get(action, action)
         grant = self.grants.get(object_name)
         scopes = grant.scopes.get(operation, frozenset()) if grant is not None else frozenset()
+        if not scopes:  # shares open records to operations a role grants, never add one
+            return false()
         if "all" in scopes:
             return true()
         # CTE names must differ within a statement: a read and an export predicate may meet.
