@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# make test always tests PostgreSQL too: an unreachable server fails the run, it never skips
+# (set it empty, `GUANXI_TEST_POSTGRES_URL= make test`, to test SQLite alone on purpose).
+export GUANXI_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # Exact, hash-checked versions (ADR 0013): the venv installs only what the lock says, the
 # build backend included, so the editable install downloads nothing unpinned either.
 LOCK := requirements-dev.lock

@@ -11,8 +11,8 @@ from guanxi.kernel.sqltypes import JsonType, UtcDateTime
 # it; ``old``/``new`` hold the JSON values, date-times in UTC), owner changes included, and
 # so does a delete that clears lookups pointing at the deleted record. Delete, restore and
 # purge write one row each with ``field`` NULL; purged records keep theirs (the audit
-# trail). A create writes no row: the history read starts with a "create" entry made from
-# the record's own created_at / created_by_id.
+# trail). A create writes one row too (since 2026-12-06, ADR 0017); for records created
+# before, the history read makes their "create" entry from created_at / created_by_id.
 gx_history = Table(
     "gx_history",
     system_metadata,
