@@ -32,6 +32,7 @@ from guanxi.platform.records.context import (
     next_numbers,
     not_object,
     raise_integrity,
+    read_many,
     refused,
     require,
     write_history,
@@ -156,20 +157,7 @@ def create_many(
             [[same if i is None else row[i] for i, same in picks] for row in inserts]
         )
     else:
-        read: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ids), reader.MAX_LIMIT):
-            chunk = ids[start : start + reader.MAX_LIMIT]
-            page = reader.query(
-                ctx.conn,
-                ctx.snap,
-                obj,
-                ctx.zone,
-                ctx.now,
-                limit=len(chunk),
-                extra_where=[table.c.id.in_(chunk)],
-                policy=ctx.actor.policy,
-            )
-            read.update((r["id"], r) for r in page.records)
+        read = read_many(ctx, obj, ids)
         # A record given to an owner outside the creator's data scope is not read back:
         # its id and version are all the creator may see of it.
         result.records = [

@@ -27,7 +27,6 @@ from guanxi.kernel.errors import (
 )
 from guanxi.platform.metadata.fieldtypes import field_type
 from guanxi.platform.metadata.model import ObjectDef
-from guanxi.platform.records import reader
 from guanxi.platform.records.context import (
     MAX_BULK,
     BulkResult,
@@ -36,6 +35,7 @@ from guanxi.platform.records.context import (
     current,
     not_object,
     raise_integrity,
+    read_many,
     record_values,
     refused,
     require,
@@ -376,18 +376,5 @@ def _read_back(ctx: Ctx, obj: ObjectDef, ids: list[UUID]) -> list[dict[str, Any]
             ctx.conn.execute(select(table.c.id, table.c.version).where(table.c.id.in_(ids))).all()
         )
         return [{"id": str(i), "version": versions[i]} for i in ids]
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), reader.MAX_LIMIT):
-        chunk = ids[start : start + reader.MAX_LIMIT]
-        page = reader.query(
-            ctx.conn,
-            ctx.snap,
-            obj,
-            ctx.zone,
-            ctx.now,
-            limit=len(chunk),
-            extra_where=[table.c.id.in_(chunk)],
-            policy=ctx.actor.policy,
-        )
-        found.update((record["id"], record) for record in page.records)
+    found = read_many(ctx, obj, ids)
     return [found.get(str(i)) or written(ctx, obj, i) for i in ids]
