@@ -110,3 +110,19 @@ def test_each_row_of_a_partial_bulk_update_is_judged_alone(
         ]
         assert reads.get_record(ctx, "shop", UUID(a["id"]))["seats"] == 5
         assert reads.get_record(ctx, "shop", UUID(c["id"]))["code"] == "c"
+
+
+def test_a_create_is_in_the_history_and_on_postgresql_still_one_statement(
+    shops: tuple[Database, Registry],
+) -> None:
+    db, registry = shops
+    with db.write() as conn:
+        ctx = Ctx.open(conn, registry, SYSTEM, NOW)
+        with count_queries(db) as statements:
+            shop = service.create(ctx, "shop", {"name": "静安店"})
+    if db.engine.dialect.name == "postgresql":
+        assert len(statements) == 1, statements  # the record, its queue row, its history
+    with db.read() as conn:
+        entries = reads.history(Ctx.open(conn, registry, SYSTEM, NOW), "shop", UUID(shop["id"]))
+    assert [e["action"] for e in entries] == ["create"]
+    assert entries[0]["changed_at"].startswith("2026-12-06T10:00:00")
