@@ -171,3 +171,9 @@ def test_the_transfer_right_lets_an_editor_change_any_owner_it_may_edit() -> Non
     assert sql(mover.transfer_predicate("deal", DEALS)) == sql(
         mover.predicate("update", "deal", DEALS)
     )
+
+
+def test_no_field_is_writable_by_an_operation_no_role_grants() -> None:
+    reader = compile_roles(USER, [role("all", "read")])
+    assert reader.field_level("deal", "budget", "update") == READ_ONLY
+    assert not reader.field_writable("deal", "budget", "create")

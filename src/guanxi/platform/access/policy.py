@@ -124,7 +124,7 @@ class Policy:
             return EDIT
         read = self.field_levels.get((object_name, field_name), EDIT)
         write = self.write_levels.get((operation, object_name, field_name), EDIT)
-        if write == EDIT:
+        if write == EDIT and self.can(operation, object_name):
             return EDIT
         # Not writable: read-only where a read role shows it, else it does not exist.
         return READ_ONLY if read > HIDDEN else HIDDEN
