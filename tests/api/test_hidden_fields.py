@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from guanxi.platform.access.demo import DemoOrg
-from guanxi.platform.records import service
+from guanxi.platform.records import service, updates
 from tests.api.conftest import Api, Persona
 
 
@@ -249,7 +249,8 @@ def test_restoring_a_record_whose_hidden_unique_value_is_taken_names_neither(
 def concurrent_writer(monkeypatch: pytest.MonkeyPatch) -> None:
     """As if another request wrote the same unique value between the check and the write:
     only the database's unique index catches the clash."""
-    monkeypatch.setattr(service, "check_unique", lambda *args, **kwargs: [])
+    for writes in (service, updates):
+        monkeypatch.setattr(writes, "check_unique", lambda *args, **kwargs: [])
 
 
 def test_a_clash_only_the_database_finds_shows_none_of_its_text(
