@@ -161,11 +161,16 @@ def postgres_blocker(server: Server, table: str) -> Iterator[Callable[[], bool]]
 
         def waiting() -> bool:
             with engine.connect() as look:
-                pids = look.execute(
-                    text("SELECT pid FROM pg_stat_activity WHERE :me = ANY(pg_blocking_pids(pid))"),
+                rows = look.execute(
+                    text(
+                        "SELECT pid, backend_xid IS NOT NULL AS wrote FROM pg_stat_activity"
+                        " WHERE :me = ANY(pg_blocking_pids(pid))"
+                    ),
                     {"me": me},
-                ).scalars()
-                blocked.update(pids)
+                ).all()
+                # A transaction id is only given at the first write: the call is midway.
+                assert all(row.wrote for row in rows), "blocked before writing anything"
+                blocked.update(row.pid for row in rows)
             return bool(blocked)
 
         yield waiting
