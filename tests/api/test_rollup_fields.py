@@ -239,3 +239,26 @@ def test_a_rollup_over_a_lookup_to_another_object_is_refused(admin: Api) -> None
     assert response.status_code == 422, response.text
     error = response.json()["errors"][0]
     assert error["field"] == "rollup.lookup" and "not contact" in error["message"]
+
+
+def test_a_rep_who_may_not_read_deals_sees_no_deal_rollup(
+    admin: Api, accounts: list[str], persona: Any
+) -> None:
+    zhang = persona("rep_zhang")  # the demo roles grant nothing on the new deal object
+    mine = zhang.ok("POST", "/records/account", 201, json={"name": "Zhang's"})
+    assert "open_amount" not in mine
+    record = zhang.ok("GET", f"/records/account/{mine['id']}")
+    assert "open_amount" not in record and "deal_count" not in record
+    response = zhang.post(
+        "/records/account/query", json={"filter": {"field": "deal_count", "op": "gt", "value": 0}}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["code"] == "unknown_field"
+
+
+def test_archiving_the_deals_lookup_leaves_the_rollup_out_instead_of_failing_reads(
+    admin: Api, accounts: list[str]
+) -> None:
+    admin.ok("DELETE", "/meta/objects/deal/fields/account", 204)
+    record = admin.ok("GET", f"/records/account/{accounts[0]}")
+    assert record["name"] == "Alpha" and "deal_count" not in record
