@@ -262,3 +262,12 @@ def test_archiving_the_deals_lookup_leaves_the_rollup_out_instead_of_failing_rea
     admin.ok("DELETE", "/meta/objects/deal/fields/account", 204)
     record = admin.ok("GET", f"/records/account/{accounts[0]}")
     assert record["name"] == "Alpha" and "deal_count" not in record
+
+
+def test_the_openapi_document_shows_a_rollup_as_read_only(admin: Api, accounts: list[str]) -> None:
+    response = admin.client.get("/api/openapi.json", headers=admin.headers)
+    assert response.status_code == 200, response.text
+    doc = response.json()
+    count = doc["components"]["schemas"]["account"]["properties"]["deal_count"]
+    assert count["readOnly"] is True
+    assert count["anyOf"][0] == {"type": "integer", "description": "count of deal.id by account"}
