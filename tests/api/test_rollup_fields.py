@@ -271,3 +271,19 @@ def test_the_openapi_document_shows_a_rollup_as_read_only(admin: Api, accounts: 
     count = doc["components"]["schemas"]["account"]["properties"]["deal_count"]
     assert count["readOnly"] is True
     assert count["anyOf"][0] == {"type": "integer", "description": "count of deal.id by account"}
+
+
+def test_contacts_filter_and_show_their_accounts_rollup(admin: Api, accounts: list[str]) -> None:
+    alpha, beta, _ = accounts
+    deal(admin, alpha, "7.00", 1)
+    for name, account in (("Ann", alpha), ("Bob", beta)):
+        admin.ok("POST", "/records/contact", 201, json={"name": name, "account": account})
+    page = admin.ok(
+        "POST",
+        "/records/contact/query",
+        json={
+            "filter": {"field": "account.deal_count", "op": "gte", "value": 1},
+            "fields": ["name", "account.open_amount"],
+        },
+    )["records"]
+    assert [(r["name"], r["account.open_amount"]) for r in page] == [("Ann", "7.00")]
