@@ -287,3 +287,37 @@ def test_contacts_filter_and_show_their_accounts_rollup(admin: Api, accounts: li
         },
     )["records"]
     assert [(r["name"], r["account.open_amount"]) for r in page] == [("Ann", "7.00")]
+
+
+def test_a_rollup_filter_through_another_lookup_holds_inside_a_related_condition(
+    admin: Api, accounts: list[str]
+) -> None:
+    """The roll-up's own filter reaches account through deal.partner while the outer
+    query reaches account through contact.account: the two must not be one table alias."""
+    alpha, beta, _ = accounts
+    admin.ok(
+        "POST",
+        "/meta/objects/deal/fields",
+        201,
+        json={"name": "partner", "type": "lookup", "label": "Partner", "target": "account"},
+    )
+    add_rollup(
+        admin,
+        "beta_partnered",
+        {
+            "object": "deal",
+            "lookup": "account",
+            "op": "count",
+            "filter": {"field": "partner.name", "op": "eq", "value": "Beta"},
+        },
+    )
+    made = deal(admin, alpha, "1.00", 1)
+    admin.ok("PATCH", f"/records/deal/{made['id']}", json={"partner": beta, "version": 1})
+    assert admin.ok("GET", f"/records/account/{alpha}")["beta_partnered"] == 1
+    admin.ok("POST", "/records/contact", 201, json={"name": "Ann", "account": alpha})
+    page = admin.ok(
+        "POST",
+        "/records/contact/query",
+        json={"filter": {"field": "account.beta_partnered", "op": "eq", "value": 1}},
+    )["records"]
+    assert [r["name"] for r in page] == ["Ann"]

@@ -287,7 +287,13 @@ class QueryScope:
 
             # Relative dates are refused when the field is defined (query.check): ``now``
             # only anchors the compiler.
-            compiler = FilterCompiler(inner, datetime.now(UTC))
+            # Its related conditions' aliases (``e…``) are numbered apart from the outer
+            # filter's: Snapshot.alias hands out one object per name, and two subqueries
+            # sharing one could be correlated to each other. A statement takes at most
+            # MAX_JOINS tables, so each roll-up's block of numbers is its own.
+            compiler = FilterCompiler(
+                inner, datetime.now(UTC), aliases=[self.budget.used * (MAX_JOINS + 1)]
+            )
             conditions.append(compiler.compile(spec["filter"], f"{f.name}.rollup.filter"))
         kind, result = _rollup_result(f, op, measured)
         if op == "count":
