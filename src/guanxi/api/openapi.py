@@ -126,6 +126,16 @@ def field_schema(f: FieldDef, *, definitions: bool = True, readable: bool = True
         schema = {"type": "array", "items": {"type": "string"}}
     elif t == "auto_number":
         schema = {"type": "string", "readOnly": True}
+    elif t == "rollup":
+        spec = f.opt("rollup", {})
+        counted = {"type": "integer"} if spec.get("op") == "count" else {}
+        described = (
+            f"{spec.get('op')} of {spec.get('object')}.{spec.get('field', 'id')}"
+            f" by {spec.get('lookup')}"
+            if definitions
+            else "computed from related records"
+        )
+        schema = {**counted, "readOnly": True, "description": described}
     else:  # formula
         result = {
             "number": DECIMAL_SCHEMA,

@@ -55,6 +55,7 @@ FieldTypeName = Literal[
     "formula",
     "file",
     "tags",
+    "rollup",
 ]
 assert set(FieldTypeName.__args__) == set(FIELD_TYPES)  # type: ignore[attr-defined]
 
@@ -79,6 +80,7 @@ CONFIG_KEYS = (
     "gapless",
     "currency",
     "region",
+    "rollup",
 )
 
 
@@ -153,6 +155,8 @@ class FieldSettings(BaseModel):
     gapless: bool | None = None
     currency: str | None = None
     region: str | None = None
+    # {object, lookup, op, field?, filter?}: checked by the rollup field type
+    rollup: dict[str, Any] | None = None
 
     @field_validator("label", "help", "related_label")
     @classmethod

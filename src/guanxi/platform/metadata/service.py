@@ -22,7 +22,12 @@ from guanxi.kernel.errors import (
     invalid,
 )
 from guanxi.platform.metadata import counters, ddl, typechange
-from guanxi.platform.metadata.fieldtypes import ConfigError, FieldValueError, field_type
+from guanxi.platform.metadata.fieldtypes import (
+    ConfigError,
+    FieldValueError,
+    RollupType,
+    field_type,
+)
 from guanxi.platform.metadata.model import FieldDef, ObjectDef, table_name_for
 from guanxi.platform.metadata.registry import Registry, Snapshot
 from guanxi.platform.metadata.schemas import FieldIn, FieldPatch, ObjectIn, ObjectPatch
@@ -30,7 +35,8 @@ from guanxi.platform.metadata.state import bump_version
 from guanxi.platform.metadata.tables import gx_field, gx_object
 from guanxi.platform.search import index as search_index
 
-# Checks a formula field against the object it belongs to; supplied by the query engine.
+# Checks a formula (its result type) or roll-up field (its filter) against the object it
+# belongs to; supplied by the query engine.
 FormulaCheck = Callable[[Snapshot, ObjectDef, FieldDef], str]
 
 
@@ -117,6 +123,11 @@ def _config_error(error: ConfigError) -> ValidationFailed:
     )
 
 
+def _stand_in(object_name: str, config: dict[str, Any]) -> FieldDef:
+    """A stand-in field of ``object_name`` with ``config``, for checks before it exists."""
+    return FieldDef(object_name=object_name, name="", type="rollup", label={}, config=config)
+
+
 def _check_default(f: FieldDef) -> Any:
     if f.default is None:
         return None
@@ -168,6 +179,8 @@ def create_field(
     ftype = field_type(spec.type)
     try:
         config = ftype.check_config(spec.config(), snap.objects)
+        if spec.type == "rollup":
+            RollupType.check_parent(_stand_in(object_name, config), snap.objects)
     except ConfigError as error:
         raise _config_error(error) from None
     position = spec.position
@@ -198,6 +211,8 @@ def create_field(
         if formula_check is not None:
             result = formula_check(snap, replace(obj, fields=(*obj.fields, f)), f)
             f = replace(f, config={**f.config, "result_type": result})
+    if f.type == "rollup" and formula_check is not None:  # compiles its filter
+        formula_check(snap, replace(obj, fields=(*obj.fields, f)), f)
     conn.execute(
         insert(gx_field).values(
             object_name=object_name,
@@ -266,6 +281,8 @@ def update_field(
     ftype = field_type(new_type)
     try:
         config = ftype.check_config(merged_config, snap.objects)
+        if new_type == "rollup":
+            RollupType.check_parent(_stand_in(object_name, config), snap.objects)
     except ConfigError as error:
         raise _config_error(error) from None
     if old.type == "lookup" and config.get("target") != old.opt("target"):
@@ -305,6 +322,8 @@ def update_field(
         )
         new = replace(new, config={**new.config, "result_type": result})
     new_obj = replace(obj, fields=tuple(new if f.name == new.name else f for f in obj.fields))
+    if new.type == "rollup" and formula_check is not None:
+        formula_check(snap, new_obj, new)
     typechange.apply(conn, obj, old, new)  # raises UnsafeTypeChange for lossy changes
     if old.type == new.type == "auto_number":
         counters.switch_source(conn, old, new)

@@ -16,16 +16,18 @@ subquery, and all the scopes of one statement together join or probe at most
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, cast
+from sqlalchemy import BigInteger, Float, and_, cast, func, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
 
 from guanxi.kernel.errors import FieldError, ValidationFailed
+from guanxi.kernel.sqltypes import MAX_SQLITE_PRECISION
 from guanxi.platform.access.fields import field_visible
 from guanxi.platform.access.policy import SUPERUSER, Policy
-from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS, field_type
+from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS, ROLLUP_OPS, field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot
 from guanxi.platform.query import formula
@@ -108,6 +110,8 @@ class QueryScope:
         default_factory=list, init=False
     )
     _formula_stack: set[tuple[str, str]] = field(default_factory=set, init=False)
+    _rollups: dict[tuple[FromClause, str, str], Term] = field(default_factory=dict, init=False)
+    _rollup_count: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
         name = self.obj.name
@@ -222,6 +226,8 @@ class QueryScope:
         if f.type == "formula":
             typed = self._formula(source, obj, f)
             return Term(path, typed.expr, _formula_kind(typed.type), f)
+        if f.type == "rollup":
+            return self._rollup(path, source, f)
         if not field_type(f.type).stored:
             raise self.error(path, "cannot be queried")
         if f.type == "address":
@@ -229,6 +235,94 @@ class QueryScope:
         if f.type == "currency":  # compares and sorts by amount (field.currency for the code)
             return Term(path, source.c[f.name], "decimal", f)
         return Term(path, source.c[f.name], f.type, f)
+
+    # -- roll-ups ---------------------------------------------------------------------
+    def _rollup(self, path: str, source: FromClause, f: FieldDef) -> Term:
+        """The aggregate over the child records as a correlated scalar subquery (ADR 0018).
+
+        All live children count, whoever reads the parent: the value belongs to the parent
+        record, as a Salesforce roll-up summary does. A user who may not read the child
+        object, or its measured field, is not shown the roll-up at all.
+        """
+        key = (source, f.object_name, f.name)
+        found = self._rollups.get(key)
+        if found is not None:
+            return Term(path, found.expr, found.kind, found.field, found.nullable)
+        spec = f.opt("rollup") or {}
+        child = self.snap.objects.get(spec.get("object", ""))
+        lookup = child.get_field(spec.get("lookup", "")) if child else None
+        op = spec.get("op")
+        measured = child.get_field(spec["field"]) if child and spec.get("field") else None
+        if (
+            child is None
+            or lookup is None
+            or lookup.type != "lookup"
+            or lookup.opt("target") != f.object_name
+            or op not in ROLLUP_OPS
+            or (op != "count" and measured is None)
+        ):
+            raise self.error(path, "the roll-up's child object or fields no longer exist", "rollup")
+        if not self.policy.can("read", child.name) or (
+            measured is not None
+            and not field_visible(self.snap, self.policy, child.name, measured.name)
+        ):
+            raise self.error(path, f"{f.object_name} has no field {f.name!r}")
+        self.budget.take(self, path)
+        self._rollup_count += 1
+        inner = QueryScope(
+            self.snap,
+            child,
+            self.dialect,
+            SUPERUSER,
+            alias=f"{self.alias or ''}r{self._rollup_count}",
+            budget=self.budget,
+        )
+        children = inner.base
+        conditions: list[ColumnElement[bool]] = [
+            children.c[lookup.name] == source.c.id,
+            children.c.deleted_at.is_(None),
+        ]
+        if spec.get("filter"):
+            from guanxi.platform.query.filters import FilterCompiler  # imports this module
+
+            # Relative dates are refused when the field is defined (query.check): ``now``
+            # only anchors the compiler.
+            # Its related conditions' aliases (``e…``) are numbered apart from the outer
+            # filter's: Snapshot.alias hands out one object per name, and two subqueries
+            # sharing one could be correlated to each other. A statement takes at most
+            # MAX_JOINS tables, so each roll-up's block of numbers is its own.
+            compiler = FilterCompiler(
+                inner, datetime.now(UTC), aliases=[self.budget.used * (MAX_JOINS + 1)]
+            )
+            conditions.append(compiler.compile(spec["filter"], f"{f.name}.rollup.filter"))
+        kind, result = _rollup_result(f, op, measured)
+        if op == "count":
+            aggregate: ColumnElement[Any] = func.count()
+        else:
+            assert measured is not None
+            column = inner.resolve(measured.name).expr
+            aggregate = (
+                func.sum(column)
+                if op == "sum"
+                else func.min(column)
+                if op == "min"
+                else func.max(column)
+            )
+        value: ColumnElement[Any] = (
+            select(aggregate)
+            .select_from(inner.from_clause())
+            .where(*conditions)
+            .correlate(source)
+            .scalar_subquery()
+        )
+        if op == "sum":  # no children: 0, not NULL
+            value = func.coalesce(value, 0)
+        if kind == "integer":  # PostgreSQL's SUM(bigint) is NUMERIC
+            value = cast(value, BigInteger)
+        typed = type_coerce(value, field_type(kind).sql_type(result))
+        term = Term(path, typed, kind, result, op in {"min", "max"})
+        self._rollups[key] = term
+        return term
 
     # -- formulas ---------------------------------------------------------------------
     def _formula(self, source: FromClause, obj: ObjectDef, f: FieldDef) -> formula.Typed:
@@ -270,6 +364,20 @@ class QueryScope:
         }:
             return formula.Typed(term.expr, "text")
         raise formula.FormulaError(f"{term.path} ({kind}) cannot be used in a formula")
+
+
+def _rollup_result(f: FieldDef, op: str, measured: FieldDef | None) -> tuple[str, FieldDef]:
+    if op == "count" or measured is None:
+        kind, config = "integer", {}
+    elif measured.type in {"decimal", "percent", "currency"}:
+        # A sum may pass the child's precision: the widest exact decimal, same scale.
+        kind = "percent" if measured.type == "percent" else "decimal"
+        config = {"precision": MAX_SQLITE_PRECISION, "scale": measured.opt("scale", 2)}
+    else:
+        kind, config = measured.type, {}
+    return kind, FieldDef(
+        object_name=f.object_name, name=f.name, type=kind, label=f.label, config=config
+    )
 
 
 @dataclass

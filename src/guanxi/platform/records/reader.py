@@ -102,7 +102,7 @@ class Selection:
 
         outputs = [stored(name, SYSTEM_KINDS[name]) for name in self._system()]
         for f in self.fields:
-            if f.type == "formula":
+            if not field_type(f.type).stored:  # formulas and roll-ups: computed in SQL
                 outputs.append((f.name, self.scope.resolve(f.name).expr, False))
             else:
                 outputs.extend(stored(name, f.type) for name in field_type(f.type).column_names(f))
@@ -150,9 +150,10 @@ class Selection:
             columns.append(_column(position, convert(position, SYSTEM_KINDS[name])))
             position += 1
         for f in self.fields:
-            width = 1 if f.type == "formula" else len(field_type(f.type).column_names(f))
+            ftype = field_type(f.type)
+            width = len(ftype.column_names(f)) if ftype.stored else 1
             keys.append(f.name)
-            columns.append(self._field_column(f, position, convert))
+            columns.append(self._field_column(f, position, convert, selected))
             position += width
         for path in self.paths:
             kind = self.scope.resolve(path).kind
@@ -170,7 +171,11 @@ class Selection:
         return render
 
     def _field_column(
-        self, f: FieldDef, index: int, convert: Callable[[int, str], ConvertColumn | None]
+        self,
+        f: FieldDef,
+        index: int,
+        convert: Callable[[int, str], ConvertColumn | None],
+        selected: bool,
     ) -> ColumnBuilder:
         if f.type == "currency":
             amounts_text = convert(index, "decimal") or driver_values.each(decimal_text)
@@ -197,6 +202,21 @@ class Selection:
                 ]
 
             return address
+        if f.type == "rollup":
+            term = self.scope.resolve(f.name)
+            shown = convert(index, term.kind)
+            if selected or term.nullable:
+                return _column(index, shown)
+            # A record just created (the only rows a write renders) has no children yet:
+            # its count or sum is 0, as a read would say.
+            zero: Any = 0
+            if term.kind != "integer" and term.field is not None:
+                zero = decimal_text(Decimal(0).scaleb(-term.field.opt("scale", 2)))
+
+            def nothing(stored: Sequence[Sequence[Any]]) -> list[Any]:
+                return [zero] * len(stored[index])
+
+            return nothing
         if f.type == "formula" and self.scope.resolve(f.name).kind == "formula_number":
             scale = f.opt("scale")
             return _column(index, driver_values.each(lambda value: formula_number(value, scale)))
@@ -319,7 +339,9 @@ def _default_fields(scope: QueryScope) -> list[FieldDef]:
     for f in scope.obj.active_fields:
         if not field_visible(scope.snap, scope.policy, scope.obj.name, f.name):
             continue
-        if f.type == "formula" and not scope.policy.superuser:
+        # A roll-up over children the user may not read, or whose child object or fields
+        # are gone, is left out rather than failing the whole read.
+        if f.type == "rollup" or (f.type == "formula" and not scope.policy.superuser):
             try:
                 scope.resolve(f.name)
             except ValidationFailed:

@@ -34,6 +34,7 @@ from guanxi.platform.metadata.fieldtypes.numbers import (
     PercentType,
 )
 from guanxi.platform.metadata.fieldtypes.references import FileType, LookupType, UserType
+from guanxi.platform.metadata.fieldtypes.rollup import ROLLUP_OPS, RollupType
 from guanxi.platform.metadata.fieldtypes.text import (
     PATTERN_TIMEOUT,
     LongTextType,
@@ -49,6 +50,7 @@ __all__ = [
     "MAX_START",
     "ORDERED_OPS",
     "PATTERN_TIMEOUT",
+    "ROLLUP_OPS",
     "SET_OPS",
     "TEXT_OPS",
     "AddressType",
@@ -72,6 +74,7 @@ __all__ = [
     "PhoneType",
     "PicklistType",
     "RichTextType",
+    "RollupType",
     "TagsType",
     "TextType",
     "UrlType",
@@ -105,6 +108,7 @@ FIELD_TYPES: dict[str, FieldType] = {
         FormulaType(),
         FileType(),
         TagsType(),
+        RollupType(),
     )
 }
 
