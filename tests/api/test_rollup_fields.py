@@ -254,6 +254,10 @@ def test_a_rep_who_may_not_read_deals_sees_no_deal_rollup(
     )
     assert response.status_code == 422, response.text
     assert response.json()["errors"][0]["code"] == "unknown_field"
+    described = zhang.ok("GET", "/meta/objects/account")
+    assert not {"open_amount", "deal_count"} & {f["name"] for f in described["fields"]}
+    spec = zhang.client.get("/api/openapi.json", headers=zhang.headers)
+    assert spec.status_code == 200 and "open_amount" not in spec.text
 
 
 def test_archiving_the_deals_lookup_leaves_the_rollup_out_instead_of_failing_reads(

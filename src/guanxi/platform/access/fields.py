@@ -5,7 +5,8 @@ reads it — directly, through another formula, or through a lookup (``account.
 annual_revenue`` on a contact) — would show the hidden value, or enough of it
 (``IF(annual_revenue > 1000000, 'big', 'small')``), so it is hidden too. So is a formula
 that reads through a lookup to an object the user may not read: it could never be
-computed for them. Records, lists, filters, sorting, history, metadata, the OpenAPI
+computed for them. A roll-up over children the user may not read, or measuring a field
+hidden from them, is hidden likewise (ADR 0018). Records, lists, filters, sorting, history, metadata, the OpenAPI
 document, exports and error messages all ask :func:`hidden_fields` (or
 :func:`field_visible`), so a field is either there for a user everywhere or nowhere.
 """
@@ -83,6 +84,20 @@ def _work_out(
         verdicts[key] = verdict
         return verdict
 
+    def rollup_hidden(obj: ObjectDef, f: FieldDef) -> bool:
+        key = (obj.name, f.name)
+        if key in verdicts:
+            return verdicts[key]
+        verdicts[key] = False  # a roll-up that measures itself fails for everyone anyway
+        spec = f.opt("rollup") or {}
+        child = snap.objects.get(spec.get("object", ""))
+        measured = spec.get("field")
+        verdict = child is not None and (
+            child.name not in readable or bool(measured and path_hidden(child, (measured,)))
+        )
+        verdicts[key] = verdict
+        return verdict
+
     def path_hidden(obj: ObjectDef, path: tuple[str, ...]) -> bool:
         for depth, name in enumerate(path):
             f = obj.get_field(name)
@@ -92,6 +107,8 @@ def _work_out(
                 return True
             if f.type == "formula":
                 return formula_hidden(obj, f)
+            if f.type == "rollup":
+                return rollup_hidden(obj, f)
             if f.type != "lookup" or depth == len(path) - 1:
                 return False
             target = f.opt("target")
@@ -106,7 +123,9 @@ def _work_out(
     found = set(hidden)
     for obj in snap.objects.values():
         for f in obj.fields:  # archived ones too: metadata lists them on request
-            if f.type == "formula" and formula_hidden(obj, f):
+            if (f.type == "formula" and formula_hidden(obj, f)) or (
+                f.type == "rollup" and rollup_hidden(obj, f)
+            ):
                 found.add((obj.name, f.name))
     return frozenset(found)
 
