@@ -24,6 +24,7 @@ from bench.scenarios import (
 from bench.timing import Timing
 
 NOTES = Path(__file__).with_name("notes.md")  # maintainers' reading of the targets, kept
+FAULTS = Path(__file__).with_name("faults.md")  # the fault tests' figures (tests/faults), kept
 TARGET_PAGE_RATIO = 3.0
 TARGET_PAGE_MS = 25.0
 TARGET_CREATES = 500.0
@@ -185,6 +186,8 @@ def render(results: list[DbResults], budget: Budget, quick: bool, command: str) 
     lines += _search(results)
     lines += _method(budget)
     lines += _plans(results)
+    if FAULTS.exists():
+        lines += ["", FAULTS.read_text(encoding="utf-8").strip()]
     return "\n".join(lines) + "\n"
 
 
