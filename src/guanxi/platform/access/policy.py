@@ -158,18 +158,12 @@ class Policy:
         if self.superuser:
             return true()
         operation = ACTION_OPERATION.get(action, action)
-        grant = self.grants.get(object_name)
-        scopes = grant.scopes.get(operation, frozenset()) if grant is not None else frozenset()
+        scopes = self._scopes(operation, object_name)
         if not scopes:  # shares open records to operations a role grants, never add one
             return false()
         if "all" in scopes:
             return true()
-        # CTE names must differ within a statement: a read and an export predicate may meet.
-        label = f"{getattr(table, 'name', 't')}_{operation}"
-        terms: list[ColumnElement[bool]] = [
-            table.c.owner_id.in_(owner_ids_in_scope(self.user_id, scope, label=label))
-            for scope in sorted(scopes)
-        ]
+        terms = self._owned(scopes, table, operation)
         share_access = () if action != operation else SHARE_ACCESS.get(operation, ())
         if share_access:
             teams = select(gx_team_member.c.team_id).where(gx_team_member.c.user_id == self.user_id)
@@ -179,7 +173,7 @@ class Policy:
                 or_(gx_share.c.user_id == self.user_id, gx_share.c.team_id.in_(teams)),
             )
             terms.append(table.c.id.in_(shared))
-        return or_(*terms) if terms else false()
+        return or_(*terms)
 
     def transfer_predicate(self, object_name: str, table: FromClause) -> ColumnElement[bool]:
         """Rows whose owner the user may change: their own, those an update role's scope
@@ -187,17 +181,26 @@ class Policy:
         ``transfer_records`` right."""
         if self.superuser or self.has_right("transfer_records"):
             return self.edit_predicate(object_name, table)
-        grant = self.grants.get(object_name)
-        scopes = grant.scopes.get("update", frozenset()) if grant is not None else frozenset()
+        scopes = self._scopes("update", object_name)
         if "all" in scopes:
             return true()
-        label = f"{getattr(table, 'name', 't')}_transfer"
-        terms: list[ColumnElement[bool]] = [table.c.owner_id == self.user_id]
-        terms += [
+        return or_(table.c.owner_id == self.user_id, *self._owned(scopes, table, "transfer"))
+
+    def _scopes(self, operation: str, object_name: str) -> frozenset[str]:
+        """The scopes of the roles that grant ``operation`` on the object."""
+        grant = self.grants.get(object_name)
+        return grant.scopes.get(operation, frozenset()) if grant is not None else frozenset()
+
+    def _owned(
+        self, scopes: Iterable[str], table: FromClause, purpose: str
+    ) -> list[ColumnElement[bool]]:
+        """``owner_id IN (<scope>)`` for each scope. CTE names carry ``purpose``: they must
+        differ within a statement, where a read and an export predicate may meet."""
+        label = f"{getattr(table, 'name', 't')}_{purpose}"
+        return [
             table.c.owner_id.in_(owner_ids_in_scope(self.user_id, scope, label=label))
             for scope in sorted(scopes)
         ]
-        return or_(*terms)
 
 
 def owner_ids_in_scope(user_id: UUID | None, scope: str, label: str = "t") -> Any:

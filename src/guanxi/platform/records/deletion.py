@@ -36,12 +36,16 @@ from guanxi.platform.records.validation import (
 from guanxi.platform.search import index as search_index
 
 
-def _referencing(ctx: Ctx, obj: ObjectDef) -> list[tuple[ObjectDef, FieldDef]]:
+def _lookups_to(
+    ctx: Ctx, obj: ObjectDef, *, archived: bool = False
+) -> list[tuple[ObjectDef, FieldDef]]:
+    """The lookups to ``obj`` of live objects; with ``archived``, every one (archived
+    objects and fields keep their foreign keys, which a purge must clear first)."""
     return [
         (other, f)
         for other in ctx.snap.objects.values()
-        if not other.archived
-        for f in other.active_fields
+        if archived or not other.archived
+        for f in (other.fields if archived else other.active_fields)
         if f.type == "lookup" and f.opt("target") == obj.name
     ]
 
@@ -89,7 +93,7 @@ def _soft_delete(
     if events is None:
         events = _events(ctx, obj, ids, "delete", cause)
         ctx.hooks.before(ctx, events)
-    for other, f in _referencing(ctx, obj):
+    for other, f in _lookups_to(ctx, obj):
         table = ctx.snap.table(other.name)
         live = and_(table.c[f.name].in_(ids), table.c.deleted_at.is_(None))
         rule = f.opt("on_delete", "set_null")
@@ -224,7 +228,7 @@ def _restore(
     ctx.hooks.after(ctx, events)
     if depth > 10:
         return
-    for other, f in _referencing(ctx, obj):
+    for other, f in _lookups_to(ctx, obj):
         if f.opt("on_delete") != "cascade":
             continue
         child = ctx.snap.table(other.name)
@@ -253,16 +257,6 @@ def purge_record(ctx: Ctx, object_name: str, record_id: UUID) -> None:
     _purge(ctx, obj, [record_id], depth=0, cause=asked, events=[asked])
 
 
-def _lookups_to(ctx: Ctx, obj: ObjectDef) -> list[tuple[ObjectDef, FieldDef]]:
-    """Every lookup to ``obj``, archived ones included: they keep their foreign keys."""
-    return [
-        (other, f)
-        for other in ctx.snap.objects.values()
-        for f in other.fields
-        if f.type == "lookup" and f.opt("target") == obj.name
-    ]
-
-
 def _purge(
     ctx: Ctx,
     obj: ObjectDef,
@@ -277,7 +271,7 @@ def _purge(
     if events is None:
         events = _events(ctx, obj, ids, "purge", cause)
         ctx.hooks.before(ctx, events)
-    for other, f in _lookups_to(ctx, obj):
+    for other, f in _lookups_to(ctx, obj, archived=True):
         table = ctx.snap.table(other.name)
         refers = table.c[f.name].in_(ids)
         rule = f.opt("on_delete", "set_null")

@@ -63,11 +63,10 @@ class WriteHooks:
     """The hooks of an installation, by the object they watch, in registration order."""
 
     def __init__(self, hooks: Iterable[WriteHook] = ()) -> None:
-        self._all = tuple(hooks)
+        every = tuple(hooks)
         self._by_object: dict[str, tuple[WriteHook, ...]] = {}
-        everywhere = tuple(h for h in self._all if EVERY_OBJECT in h.objects)
-        self._everywhere = everywhere
-        for hook in self._all:
+        self._everywhere = tuple(h for h in every if EVERY_OBJECT in h.objects)
+        for hook in every:
             for name in hook.objects:
                 if name != EVERY_OBJECT:
                     self._by_object[name] = (*self._by_object.get(name, ()), hook)
@@ -76,6 +75,8 @@ class WriteHooks:
         """The hooks that see writes of ``object_name`` (empty: the service skips the
         work of describing its writes)."""
         own = self._by_object.get(object_name, ())
+        if not self._everywhere:  # the common case, on every write: no tuple to build
+            return own
         return (*own, *(h for h in self._everywhere if h not in own))
 
     def before(self, ctx: Ctx, events: Iterable[WriteEvent]) -> None:
