@@ -42,6 +42,8 @@ from guanxi.bootstrap import migrate
 from guanxi.kernel.db import Database
 from guanxi.kernel.ids import uuid7
 from guanxi.modules.customers import demo, fake
+from guanxi.modules.customers.roles import GRANTS
+from guanxi.platform.access import org
 from guanxi.platform.access.tables import gx_api_token
 from guanxi.platform.access.users import create_user
 from guanxi.platform.metadata import counters
@@ -55,7 +57,9 @@ from guanxi.platform.search.index import record_grams, searchable_fields
 from guanxi.platform.search.tables import FTS_TABLE, gx_search, gx_search_queue
 
 DEFAULT_SEED = 20261123
-DATA_VERSION = 2  # part of the data set fingerprint (see fingerprint()); 2: gx_search
+DATA_VERSION = 3  # part of the data set fingerprint (see fingerprint()); 2: gx_search; 3: owners
+MANAGERS = 10  # team leads under the sales director
+REPS_PER_MANAGER = 10
 ADMIN_EMAIL = "bench-admin@example.com"
 HISTORY = timedelta(days=730)  # created_at is spread over the two years before the cutoff
 CHUNK = 5_000  # accounts (and their contacts) per load transaction
@@ -158,6 +162,43 @@ class Target:
 
 
 @dataclass(frozen=True)
+class People:
+    """Who owns the records: a sales director over ``MANAGERS`` team leads, each over
+    ``REPS_PER_MANAGER`` reps. Leads and reps hold the customers module's "Sales rep" role
+    (scope "own and subordinates", annual revenue hidden); the director holds "Sales
+    director" (the sales department and its children). Records go round-robin to the leads
+    and reps, so a lead's scope covers 1 / ``MANAGERS`` of them and a rep's 1 / owners."""
+
+    director: UUID
+    leads: list[UUID]
+    reps: list[UUID]  # team by team: reps[i * REPS_PER_MANAGER:(i + 1) * …] report to leads[i]
+
+    @property
+    def owners(self) -> list[UUID]:
+        return self.reps + self.leads
+
+    def team(self, lead: int = 0) -> list[UUID]:
+        """The user ids a lead's "own and subordinates" scope covers (the lead first)."""
+        first = lead * REPS_PER_MANAGER
+        return [self.leads[lead], *self.reps[first : first + REPS_PER_MANAGER]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "director": str(self.director),
+            "leads": [str(u) for u in self.leads],
+            "reps": [str(u) for u in self.reps],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> People:
+        return cls(
+            director=UUID(data["director"]),
+            leads=[UUID(u) for u in data["leads"]],
+            reps=[UUID(u) for u in data["reps"]],
+        )
+
+
+@dataclass(frozen=True)
 class Dataset:
     """A generated data set, as recorded in its marker file."""
 
@@ -169,6 +210,7 @@ class Dataset:
     load_seconds: float
     size_bytes: int
     indexes: str = ""  # fingerprint of the index definitions the data set carries
+    people: People | None = None  # the sales organisation that owns the records
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -181,6 +223,7 @@ class Dataset:
             "load_seconds": self.load_seconds,
             "size_bytes": self.size_bytes,
             "indexes": self.indexes,
+            "people": self.people.to_json() if self.people else None,
         }
 
     @classmethod
@@ -194,6 +237,7 @@ class Dataset:
             load_seconds=float(data["load_seconds"]),
             size_bytes=int(data["size_bytes"]),
             indexes=str(data.get("indexes", "")),
+            people=People.from_json(data["people"]) if data.get("people") else None,
         )
 
 
@@ -426,7 +470,7 @@ class Batch:
 
 
 def generate_batches(
-    spec: Spec, cutoff: datetime, owner_id: UUID, accounts: RowBuilder, contacts: RowBuilder
+    spec: Spec, cutoff: datetime, owners: list[UUID], accounts: RowBuilder, contacts: RowBuilder
 ) -> Iterator[Batch]:
     """All rows of the data set, ``CHUNK`` accounts (with their contacts) at a time."""
     rng = random.Random(spec.seed)
@@ -443,6 +487,7 @@ def generate_batches(
             if serial % CHECK_EVERY == 1:
                 accounts.check(payload, values)
             account_id = uuid7()
+            owner_id = owners[serial % len(owners)]  # a contact has its account's owner
             account_row = accounts.row(
                 values,
                 record_id=account_id,
@@ -490,9 +535,11 @@ def _fresh_database(target: Target) -> None:
         conn.execute(f"CREATE SCHEMA {_quote(target.schema)}")
 
 
-def _prepare(target: Target, cutoff: datetime) -> tuple[UUID, RowBuilder, RowBuilder]:
-    """Migrate the empty database as the app does; create the bench administrator."""
+def _prepare(target: Target, cutoff: datetime) -> tuple[UUID, People, RowBuilder, RowBuilder]:
+    """Migrate the empty database as the app does; create the bench administrator and the
+    sales organisation that owns the records (:class:`People`)."""
     db = target.database()
+    at = cutoff - HISTORY - timedelta(days=1)
     try:
         migrate(db)
         with db.write() as conn:
@@ -501,11 +548,47 @@ def _prepare(target: Target, cutoff: datetime) -> tuple[UUID, RowBuilder, RowBui
                 email=ADMIN_EMAIL,
                 name="基准管理员 Bench Admin",
                 password=None,
-                now=cutoff - HISTORY - timedelta(days=1),
+                now=at,
                 is_admin=True,
             )
             snap = Registry().snapshot(conn)
-        return admin_id, RowBuilder(snap, "account"), RowBuilder(snap, "contact")
+            roles = {
+                name: org.create_role(
+                    conn,
+                    snap,
+                    name=name,
+                    objects={o: dict(g) for o, g in GRANTS[name].objects.items()},
+                    fields=dict(GRANTS[name].fields),
+                    rights=[],
+                    require_2fa=False,
+                    description=None,
+                    now=at,
+                )
+                for name in ("Sales rep", "Sales director")
+            }
+            sales = org.create_department(
+                conn, name="销售中心 Sales", parent_id=None, head_id=None, now=at
+            )
+
+            def person(email: str, role: str, manager: UUID | None) -> UUID:
+                user_id = create_user(
+                    conn, email=email, name=email.split("@")[0], password=None, now=at
+                )
+                org.set_placement(conn, user_id, department_id=sales, manager_id=manager, now=at)
+                org.set_roles(conn, user_id, [roles[role]])
+                return user_id
+
+            director = person("director@bench.example.com", "Sales director", None)
+            leads = [
+                person(f"lead{m}@bench.example.com", "Sales rep", director) for m in range(MANAGERS)
+            ]
+            reps = [
+                person(f"rep{m}.{r}@bench.example.com", "Sales rep", leads[m])
+                for m in range(MANAGERS)
+                for r in range(REPS_PER_MANAGER)
+            ]
+        people = People(director=director, leads=leads, reps=reps)
+        return admin_id, people, RowBuilder(snap, "account"), RowBuilder(snap, "contact")
     finally:
         db.dispose()
 
@@ -690,8 +773,8 @@ def generate(target: Target, spec: Spec, data_dir: Path, log: Log = log_stderr) 
     marker.unlink(missing_ok=True)
     _fresh_database(target)
     cutoff = datetime.now(UTC).replace(microsecond=0)
-    admin_id, accounts, contacts = _prepare(target, cutoff)
-    batches = generate_batches(spec, cutoff, admin_id, accounts, contacts)
+    admin_id, people, accounts, contacts = _prepare(target, cutoff)
+    batches = generate_batches(spec, cutoff, people.owners, accounts, contacts)
     loader = _load_sqlite if target.kind == "sqlite" else _load_pg
     loader(target, spec, batches, [accounts, contacts], log)
     db = target.database()
@@ -711,6 +794,7 @@ def generate(target: Target, spec: Spec, data_dir: Path, log: Log = log_stderr) 
         load_seconds=round(time.perf_counter() - started, 1),
         size_bytes=database_size(target),
         indexes=index_fingerprint(app_indexes(target)),
+        people=people,
     )
     marker.write_text(json.dumps(dataset.to_json(), indent=2) + "\n")
     log(f"  done in {dataset.load_seconds:,.0f} s, {dataset.size_bytes / 2**20:,.0f} MiB")

@@ -27,6 +27,7 @@ from bench.scenarios import (
     measure_pages,
     measure_scaled_creates,
     measure_search,
+    measure_totals,
 )
 from bench.server import running_server
 from bench.timing import cpu_speed_ms
@@ -37,7 +38,7 @@ QUICK_ACCOUNTS = 20_000
 DBS = ("sqlite", "postgresql")
 
 
-SCENARIOS = ("pages", "search", "creates", "bulk")
+SCENARIOS = ("pages", "totals", "search", "creates", "bulk")
 INDEXER_OFF = {"GUANXI_SEARCH_INDEX_INTERVAL": "0"}  # the bulk insert path on its own
 
 
@@ -164,6 +165,7 @@ def measure(args: argparse.Namespace, budget: Budget) -> list[DbResults]:
             with running_server(dataset, data_dir) as server:
                 health = measure_health(server, budget)
                 pages = measure_pages(server, dataset, budget, log)
+                totals = measure_totals(server, dataset, budget, log)
                 searches = measure_search(server, dataset, budget, log)
                 creates = measure_creates(server, dataset, budget, log)
                 bulk = measure_bulk(server, dataset, budget, log)
@@ -190,6 +192,7 @@ def measure(args: argparse.Namespace, budget: Budget) -> list[DbResults]:
                 load=(load_before, os.getloadavg()[0]),
                 measured_at=measured_at,
                 cpu_speed=(speed_before, cpu_speed_ms()),
+                totals=totals,
             )
         )
     return results
@@ -209,11 +212,20 @@ def focus(args: argparse.Namespace, budget: Budget) -> None:
         try:
             with running_server(dataset, args.data_dir) as server:
                 if "pages" in args.only:
+                    health = measure_health(server, budget).median_ms
                     for page in measure_pages(server, dataset, budget, log_stderr):
+                        budget_ms = page.raw.median_ms + health + 1.0
                         print(
                             f"{label} page {page.query.key}: API {page.api.median_ms:.2f} ms,"
-                            f" raw {page.raw.median_ms:.2f} ms,"
-                            f" {page.api.median_ms / page.raw.median_ms:.1f}x"
+                            f" raw {page.raw.median_ms:.2f} ms, /health {health:.2f} ms,"
+                            f" budget {budget_ms:.2f} ms"
+                        )
+                if "totals" in args.only:
+                    for t in measure_totals(server, dataset, budget, log_stderr):
+                        print(
+                            f"{label} total {t.key}: {t.alone.median_ms:.2f} ms alone,"
+                            f" {t.counted.median_ms:.2f} ms counted ({t.ratio:.2f}x),"
+                            f" total {t.relation} {t.total} ~{t.estimate}"
                         )
                 if "search" in args.only:
                     for found in measure_search(server, dataset, budget, log_stderr):

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -34,10 +34,13 @@ from bench.generate import (
     insert_sql,
     to_params,
 )
-from bench.server import Reply, Server
+from bench.server import Reply, Server, make_token
 from bench.timing import Timing, concurrently, repeat
 from guanxi.kernel.ids import uuid7
 from guanxi.modules.customers import fake
+from guanxi.platform.access.fields import hidden_fields
+from guanxi.platform.access.policy import SUPERUSER, Policy, load_policy
+from guanxi.platform.metadata.fieldtypes import field_type
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.records import reader
 from guanxi.platform.search.index import pending
@@ -103,6 +106,10 @@ class Raw:
     def mark(self) -> str:
         return "?" if self.sqlite else "%s"
 
+    def uuid(self, value: UUID) -> Any:
+        """A uuid as the table stores it (32 hex digits on SQLite)."""
+        return value.hex if self.sqlite else value
+
     def fetch(self, sql: str, params: Any) -> list[Any]:
         if self.sqlite:
             return self.sqlite.execute(sql, params).fetchall()
@@ -140,71 +147,100 @@ def _ids(rows: list[Any]) -> list[str]:
 # -- (a) filtered, sorted list pages --------------------------------------------------------
 
 
+Persona = Literal["rep", "admin"]
+
+
 @dataclass(frozen=True)
 class PageQuery:
     key: str
     title: str
     object_name: str
     body: dict[str, Any]
-    raw_sql: Callable[[Raw, list[str]], tuple[str, list[Any]]]  # (raw, column names) → SQL
+    # (raw, column names, the owners the persona's scope covers or None for all) → SQL
+    raw_sql: Callable[[Raw, list[str], list[UUID] | None], tuple[str, list[Any]]]
+    persona: Persona = "admin"
 
 
-def _accounts_sql(raw: Raw, columns: list[str]) -> tuple[str, list[Any]]:
+def _owned(raw: Raw, column: str, owners: list[UUID] | None) -> tuple[str, list[Any]]:
+    """`` AND <column> IN (…)`` for a rep's team (the ids a careful engineer would pass)."""
+    if owners is None:
+        return "", []
+    marks = ", ".join(raw.mark for _ in owners)
+    return f" AND {column} IN ({marks})", [raw.uuid(u) for u in owners]
+
+
+def _accounts_sql(raw: Raw, columns: list[str], owners: list[UUID] | None) -> tuple[str, list[Any]]:
     m = raw.mark
     cols = ", ".join(columns)
+    scope, ids = _owned(raw, "owner_id", owners)
     sql = (
         f"SELECT {cols} FROM o_account"
-        f" WHERE deleted_at IS NULL AND industry = {m} AND level = {m}"
+        f" WHERE deleted_at IS NULL{scope} AND industry = {m} AND level = {m}"
         f" ORDER BY created_at DESC, id DESC LIMIT {PAGE}"
     )
-    return sql, ["it", "key"]
+    return sql, [*ids, "it", "key"]
 
 
-def _contacts_sql(raw: Raw, columns: list[str]) -> tuple[str, list[Any]]:
+def _contacts_sql(raw: Raw, columns: list[str], owners: list[UUID] | None) -> tuple[str, list[Any]]:
     m = raw.mark
     cols = ", ".join(f"c.{c}" for c in columns)
     # The app's order: NULLs first (ADR 0004), SQLite's native order; PostgreSQL must say so.
     nulls = " NULLS FIRST" if raw.pg else ""
+    # A rep may filter only through accounts they may read, so the account side is scoped too.
+    scope, ids = _owned(raw, "c.owner_id", owners)
+    account_scope, account_ids = _owned(raw, "a.owner_id", owners)
     # A semi-join, as a careful engineer writes it: with a plain JOIN SQLite starts from the
     # account side and sorts every match (333 ms on 1M accounts, 2026-11-23).
     sql = (
         f"SELECT {cols} FROM o_contact c"
-        f" WHERE c.deleted_at IS NULL AND EXISTS (SELECT 1 FROM o_account a"
-        f" WHERE a.id = c.account AND a.industry = {m})"
+        f" WHERE c.deleted_at IS NULL{scope} AND EXISTS (SELECT 1 FROM o_account a"
+        f" WHERE a.id = c.account{account_scope} AND a.industry = {m})"
         f" ORDER BY c.name{nulls}, c.id LIMIT {PAGE}"
     )
-    return sql, ["healthcare"]
+    return sql, [*ids, *account_ids, "healthcare"]
 
 
-PAGE_QUERIES = [
-    PageQuery(
-        key="accounts",
-        title="Accounts: industry = it AND level = key, newest first",
-        object_name="account",
-        body={
-            "filter": {
-                "and": [
-                    {"field": "industry", "op": "eq", "value": "it"},
-                    {"field": "level", "op": "eq", "value": "key"},
-                ]
-            },
-            "sort": [{"field": "created_at", "direction": "desc"}],
-            "limit": PAGE,
-        },
-        raw_sql=_accounts_sql,
-    ),
-    PageQuery(
-        key="contacts",
-        title="Contacts whose account.industry = healthcare, by name",
-        object_name="contact",
-        body={
-            "filter": {"field": "account.industry", "op": "eq", "value": "healthcare"},
-            "sort": [{"field": "name", "direction": "asc"}],
-            "limit": PAGE,
-        },
-        raw_sql=_contacts_sql,
-    ),
-]
+ACCOUNTS_FILTER: dict[str, Any] = {
+    "and": [
+        {"field": "industry", "op": "eq", "value": "it"},
+        {"field": "level", "op": "eq", "value": "key"},
+    ]
+}
+NEWEST: list[dict[str, Any]] = [{"field": "created_at", "direction": "desc"}]
+REP = "a rep (Sales rep role: own and subordinates, annual revenue hidden) leading a team of 10"
+
+
+def _page_queries() -> list[PageQuery]:
+    """The rep's pages first (the headline), then the same pages as the administrator."""
+    queries = []
+    for persona in ("rep", "admin"):
+        who = REP if persona == "rep" else "the administrator"
+        queries += [
+            PageQuery(
+                key=f"{persona} accounts",
+                title=f"Accounts: industry = it AND level = key, newest first, as {who}",
+                object_name="account",
+                body={"filter": ACCOUNTS_FILTER, "sort": NEWEST, "limit": PAGE},
+                raw_sql=_accounts_sql,
+                persona=persona,
+            ),
+            PageQuery(
+                key=f"{persona} contacts",
+                title=f"Contacts whose account.industry = healthcare, by name, as {who}",
+                object_name="contact",
+                body={
+                    "filter": {"field": "account.industry", "op": "eq", "value": "healthcare"},
+                    "sort": [{"field": "name", "direction": "asc"}],
+                    "limit": PAGE,
+                },
+                raw_sql=_contacts_sql,
+                persona=persona,
+            ),
+        ]
+    return queries
+
+
+PAGE_QUERIES = _page_queries()
 
 
 @dataclass
@@ -236,7 +272,13 @@ class InProcess:
         if self.capturing:
             self.statements.append((statement, parameters))
 
-    def query(self, q: PageQuery) -> list[dict[str, Any]]:
+    def policy(self, user_id: UUID | None) -> Policy:
+        if user_id is None:
+            return SUPERUSER
+        with self.db.read() as conn:
+            return load_policy(conn, user_id, superuser=False)
+
+    def query(self, q: PageQuery, policy: Policy = SUPERUSER) -> list[dict[str, Any]]:
         with self.db.read() as conn:
             snap = self.registry.snapshot(conn)
             page = reader.query(
@@ -248,15 +290,38 @@ class InProcess:
                 filter=q.body["filter"],
                 sort=q.body["sort"],
                 limit=q.body["limit"],
+                policy=policy,
             )
         return page.records
 
-    def app_sql(self, q: PageQuery, table_name: str) -> tuple[str, Any]:
+    def columns(self, q: PageQuery, policy: Policy) -> tuple[list[str], set[str]]:
+        """The table's columns the API shows this user (all but ``deleted_at`` and the
+        columns of fields hidden from them), and the hidden fields' names."""
+        with self.db.read() as conn:
+            snap = self.registry.snapshot(conn)
+        obj = snap.object(q.object_name)
+        hidden = {
+            name for object_name, name in hidden_fields(snap, policy) if object_name == obj.name
+        }
+        hidden_columns = {
+            column
+            for name in hidden
+            if (f := obj.get_field(name)) is not None
+            for column in field_type(f.type).column_names(f)
+        }
+        columns = [
+            c.name
+            for c in snap.table(q.object_name).columns
+            if c.name != "deleted_at" and c.name not in hidden_columns
+        ]
+        return columns, hidden
+
+    def app_sql(self, q: PageQuery, table_name: str, policy: Policy) -> tuple[str, Any]:
         """The SQL the records service runs for the page (captured from the engine)."""
         self.statements.clear()
         self.capturing = True
         try:
-            self.query(q)
+            self.query(q, policy)
         finally:
             self.capturing = False
         found = [(s, p) for s, p in self.statements if table_name in s and "LIMIT" in s]
@@ -267,31 +332,56 @@ class InProcess:
         self.db.dispose()
 
 
+def persona_user(dataset: Dataset, persona: Persona) -> UUID | None:
+    """The user a persona signs in as (None: the administrator, a superuser)."""
+    if persona == "admin":
+        return None
+    assert dataset.people, "the data set predates its sales organisation: regenerate it"
+    return dataset.people.leads[0]
+
+
+def persona_owners(dataset: Dataset, persona: Persona) -> list[UUID] | None:
+    if persona == "admin":
+        return None
+    assert dataset.people
+    return dataset.people.team(0)
+
+
 def measure_pages(
     server: Server, dataset: Dataset, budget: Budget, log: Callable[[str], None]
 ) -> list[PageResult]:
     results = []
     raw = Raw(dataset.target)
     local = InProcess(dataset.target)
+    tokens = {
+        persona: make_token(dataset, persona_user(dataset, persona)) for persona in ("rep", "admin")
+    }
     try:
-        with server.client() as client:
-            for q in PAGE_QUERIES:
-                log(f"  page: {q.key}")
-                with local.db.read() as conn:
-                    table = local.registry.snapshot(conn).table(q.object_name)
-                columns = [c.name for c in table.columns if c.name != "deleted_at"]
-                sql, params = q.raw_sql(raw, columns)
-                app_sql, app_params = local.app_sql(q, table.name)
-                payload = orjson.dumps(q.body)
-                url = f"/api/v1/records/{q.object_name}/query"
+        for q in PAGE_QUERIES:
+            log(f"  page: {q.key}")
+            policy = local.policy(persona_user(dataset, q.persona))
+            with local.db.read() as conn:
+                table = local.registry.snapshot(conn).table(q.object_name)
+            columns, hidden = local.columns(q, policy)
+            sql, params = q.raw_sql(raw, columns, persona_owners(dataset, q.persona))
+            app_sql, app_params = local.app_sql(q, table.name, policy)
+            payload = orjson.dumps(q.body)
+            url = f"/api/v1/records/{q.object_name}/query"
+            with server.client(token=tokens[q.persona]) as client:
 
                 def api_call(_: int, url: str = url, payload: bytes = payload) -> Any:
                     return _check(client.post(url, content=payload, headers=JSON), 200)
 
-                api_ids = [r["id"] for r in api_call(0).json()["records"]]
+                api_records = api_call(0).json()["records"]
+                api_ids = [r["id"] for r in api_records]
                 raw_ids = _ids(raw.fetch(sql, params))
-                service_ids = [r["id"] for r in local.query(q)]
-                same = api_ids == raw_ids == service_ids and len(raw_ids) == PAGE
+                service_ids = [r["id"] for r in local.query(q, policy)]
+                # The same records, and none of the fields hidden from the user.
+                same = (
+                    api_ids == raw_ids == service_ids
+                    and len(raw_ids) == PAGE
+                    and not any(name in r for r in api_records for name in hidden)
+                )
 
                 def raw_call(_: int, sql: str = sql, params: Any = params) -> Any:
                     return raw.fetch(sql, params)
@@ -299,8 +389,8 @@ def measure_pages(
                 def app_sql_call(_: int, sql: str = app_sql, params: Any = app_params) -> Any:
                     return raw.fetch(sql, params)
 
-                def service_call(_: int, q: PageQuery = q) -> Any:
-                    return local.query(q)
+                def service_call(_: int, q: PageQuery = q, policy: Policy = policy) -> Any:
+                    return local.query(q, policy)
 
                 n, limit = budget.page_requests, budget.max_seconds
                 results.append(
@@ -322,6 +412,69 @@ def measure_pages(
     finally:
         local.close()
         raw.close()
+    return results
+
+
+# -- (a') a page with its total count ------------------------------------------------------
+
+
+@dataclass
+class TotalResult:
+    key: str
+    title: str
+    persona: Persona
+    alone: Timing  # the page without its count
+    counted: Timing  # the same page with ``"with_total": true``
+    total: int | None
+    relation: str | None  # "eq" (exact) or "gte" (at least ``total``; see ADR 0019)
+    estimate: int | None
+
+    @property
+    def ratio(self) -> float:
+        return self.counted.median_ms / self.alone.median_ms
+
+
+def measure_totals(
+    server: Server, dataset: Dataset, budget: Budget, log: Callable[[str], None]
+) -> list[TotalResult]:
+    """The accounts list page with and without its total count, filtered and unfiltered, as
+    the rep and as the administrator, the two timed alternately request by request."""
+    results = []
+    for persona in ("rep", "admin"):
+        token = make_token(dataset, persona_user(dataset, persona))
+        for key, title, body in (
+            ("unfiltered", "all accounts, newest first", {"sort": NEWEST, "limit": PAGE}),
+            (
+                "filtered",
+                "industry = it AND level = key, newest first",
+                {"filter": ACCOUNTS_FILTER, "sort": NEWEST, "limit": PAGE},
+            ),
+        ):
+            log(f"  total: {persona} {key}")
+            alone = orjson.dumps(body)
+            counted = orjson.dumps({**body, "with_total": True})
+            with server.client(token=token) as client:
+                url = "/api/v1/records/account/query"
+                first = _check(client.post(url, content=counted, headers=JSON), 200).json()
+                samples: dict[bytes, list[float]] = {alone: [], counted: []}
+                for i in range(budget.page_requests + 10):
+                    for payload in (alone, counted) if i % 2 else (counted, alone):
+                        t0 = time.perf_counter()
+                        _check(client.post(url, content=payload, headers=JSON), 200)
+                        if i >= 10:
+                            samples[payload].append(time.perf_counter() - t0)
+            results.append(
+                TotalResult(
+                    key=f"{persona} {key}",
+                    title=title,
+                    persona=persona,
+                    alone=Timing(tuple(samples[alone]), sum(samples[alone])),
+                    counted=Timing(tuple(samples[counted]), sum(samples[counted])),
+                    total=first.get("total"),
+                    relation=first.get("total_relation"),
+                    estimate=first.get("total_estimate"),
+                )
+            )
     return results
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
+from uuid import UUID
 
 import httpx
 import orjson
@@ -34,9 +35,10 @@ class Server:
     pid: int
     log_path: Path
 
-    def client(self, timeout: float = 120.0) -> Client:
-        """A keep-alive client authenticated with the bench token."""
-        return Client(self.base_url, {"Authorization": f"Bearer {self.token}"}, timeout)
+    def client(self, timeout: float = 120.0, token: str | None = None) -> Client:
+        """A keep-alive client authenticated with the bench token (or another user's)."""
+        bearer = token or self.token
+        return Client(self.base_url, {"Authorization": f"Bearer {bearer}"}, timeout)
 
 
 @dataclass(frozen=True)
@@ -116,13 +118,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def make_token(dataset: Dataset) -> str:
-    """A new API token for the data set's administrator (removed again by ``reset``)."""
+def make_token(dataset: Dataset, user_id: UUID | None = None) -> str:
+    """A new API token for a user, by default the data set's administrator (removed again
+    by ``reset``)."""
     db = dataset.target.database()
     try:
         with db.write() as conn:
-            user = user_by_email(conn, ADMIN_EMAIL)
-            _, secret = create_token(conn, user.id, name="bench", now=datetime.now(UTC))
+            if user_id is None:
+                user_id = user_by_email(conn, ADMIN_EMAIL).id
+            _, secret = create_token(conn, user_id, name="bench", now=datetime.now(UTC))
     finally:
         db.dispose()
     return secret
