@@ -105,6 +105,12 @@ class Policy:
     write_levels: dict[tuple[str, str, str], int] = field(default_factory=dict)
     rights: frozenset[str] = frozenset()
     require_2fa: bool = False
+    # Built predicates by (action, object, id(table)), with the table kept alive beside them:
+    # the policy is cached per user (``POLICIES``) and the tables per metadata snapshot, so a
+    # user's next page reuses the expression instead of building the scope's subqueries again.
+    _predicates: dict[tuple[str, str, int], tuple[FromClause, ColumnElement[bool]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     # -- operations -------------------------------------------------------------------
     def can(self, operation: str, object_name: str) -> bool:
@@ -157,6 +163,19 @@ class Policy:
         the action needs, plus the shares that extend that operation."""
         if self.superuser:
             return true()
+        key = (action, object_name, id(table))
+        cached = self._predicates.get(key)
+        if cached is not None and cached[0] is table:
+            return cached[1]
+        built = self._build_predicate(action, object_name, table)
+        if len(self._predicates) >= PREDICATES_KEPT:  # snapshots come and go; stay small
+            self._predicates.clear()
+        self._predicates[key] = (table, built)
+        return built
+
+    def _build_predicate(
+        self, action: str, object_name: str, table: FromClause
+    ) -> ColumnElement[bool]:
         operation = ACTION_OPERATION.get(action, action)
         scopes = self._scopes(operation, object_name)
         if not scopes:  # shares open records to operations a role grants, never add one
@@ -238,6 +257,7 @@ def owner_ids_in_scope(user_id: UUID | None, scope: str, label: str = "t") -> An
     )
 
 
+PREDICATES_KEPT = 64  # per policy
 SUPERUSER = Policy(user_id=None, superuser=True)
 
 
