@@ -10,9 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from pydantic import ValidationError
 
-from guanxi.config import Settings
 from guanxi.kernel.db import Database
 from guanxi.platform.access import org
 from guanxi.platform.access.actor import SYSTEM, Actor
@@ -24,7 +22,6 @@ from guanxi.platform.metadata.service import create_field, create_object
 from guanxi.platform.records import deletion, reads, service
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.reader import Page
-from guanxi.platform.records.totals import DEFAULT_COUNT_LIMIT
 
 NOW = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 
@@ -206,9 +203,3 @@ def test_without_a_total_nothing_is_counted(
     with _as(db, registry, None) as ctx:
         page = reads.list_records(ctx, "visit", count_limit=1)
     assert (page.total, page.total_relation, page.total_estimate) == (None, None, None)
-
-
-def test_the_count_limit_defaults_to_ten_thousand_and_is_at_least_one() -> None:
-    assert Settings().count_limit == DEFAULT_COUNT_LIMIT == 10_000
-    with pytest.raises(ValidationError, match="count_limit"):
-        Settings(count_limit=0)
