@@ -63,5 +63,13 @@ class Settings(BaseSettings):
             " (statement_timeout), each transaction on SQLite; 0 turns it off"
         ),
     )
+    count_limit: int = Field(
+        default=10_000,
+        ge=1,
+        description=(
+            "a list's with_total counts exactly up to this many matches; beyond it the total"
+            " is this number with total_relation 'gte' (at least)"
+        ),
+    )
     log_level: str = "info"
     sql_echo: bool = False

@@ -233,6 +233,8 @@ def object_paths(
             "records": {"type": "array", "items": record},
             "next_cursor": {"type": ["string", "null"]},
             "total": {"type": ["integer", "null"]},
+            "total_relation": {"type": ["string", "null"], "enum": ["eq", "gte", None]},
+            "total_estimate": {"type": ["integer", "null"]},
         },
     }
     id_param = [{"name": "id", "in": "path", "required": True, "schema": UUID_SCHEMA}]

@@ -140,12 +140,19 @@ def _page(
             limit=body.limit,
             cursor=body.cursor,
             with_total=body.with_total,
+            count_limit=services.settings.count_limit,
             fields=body.fields,
             include=body.include,
         )
     # A Response skips FastAPI's jsonable_encoder pass over every value (orjson is enough).
     return ORJSONResponse(
-        {"records": page.records, "next_cursor": page.next_cursor, "total": page.total}
+        {
+            "records": page.records,
+            "next_cursor": page.next_cursor,
+            "total": page.total,
+            "total_relation": page.total_relation,
+            "total_estimate": page.total_estimate,
+        }
     )
 
 

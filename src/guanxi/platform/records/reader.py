@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, func, select, type_coerce
+from sqlalchemy import Connection, Select, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.sqltypes import NULLTYPE
 
@@ -29,6 +29,7 @@ from guanxi.platform.query.paths import SYSTEM_KINDS, QueryScope
 from guanxi.platform.query.sorting import after, decode_cursor, encode_cursor, order_by, parse_sort
 from guanxi.platform.records import driver_values
 from guanxi.platform.records.driver_values import ConvertColumn
+from guanxi.platform.records.totals import DEFAULT_COUNT_LIMIT, Relation, count_matches
 from guanxi.platform.records.values import decimal_text, plain
 
 MAX_LIMIT = 1000
@@ -439,9 +440,18 @@ def require(policy: Policy, operation: str, obj: ObjectDef) -> None:
 
 @dataclass
 class Page:
+    """One page of a list; with a total, ``total_relation`` says whether it is exact.
+
+    ``total_relation`` is "eq" (exactly ``total`` matches) or "gte" (at least ``total``,
+    the count limit); ``total_estimate`` is PostgreSQL's guess when "gte" (ADR 0019).
+    All three are None when no total was asked for.
+    """
+
     records: list[dict[str, Any]]
     next_cursor: str | None
     total: int | None
+    total_relation: Relation | None = None
+    total_estimate: int | None = None
 
 
 def query(
@@ -456,13 +466,18 @@ def query(
     limit: int = 50,
     cursor: str | None = None,
     with_total: bool = False,
+    count_limit: int = DEFAULT_COUNT_LIMIT,
     fields: list[str] | None = None,
     include: list[str] | None = None,
     deleted: bool = False,
     extra_where: list[ColumnElement[bool]] | None = None,
     policy: Policy = SUPERUSER,
 ) -> Page:
-    """One page of the records the user may read that match a filter tree, with a cursor."""
+    """One page of the records the user may read that match a filter tree, with a cursor.
+
+    ``with_total`` also counts every match (not only those after the cursor), exactly up
+    to ``count_limit`` and as "at least ``count_limit``" beyond it.
+    """
     require(policy, "read", obj)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise ValidationFailed(
@@ -511,8 +526,9 @@ def query(
         next_cursor = encode_cursor(keys, values, filter)
     total = None
     if with_total:
-        count = select(func.count()).select_from(scope.from_clause()).where(*conditions)
-        total = int(conn.execute(count).scalar() or 0)
+        total = count_matches(conn, scope.from_clause(), conditions, limit=count_limit)
     if include:
         attach_related(conn, snap, obj, records, include, zone, policy)
-    return Page(records, next_cursor, total)
+    if total is None:
+        return Page(records, next_cursor, None)
+    return Page(records, next_cursor, total.count, total.relation, total.estimate)
