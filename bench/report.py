@@ -330,7 +330,7 @@ def _totals(results: list[DbResults]) -> list[str]:
         "",
         '`POST /api/v1/records/account/query` with and without `"with_total": true`, the two'
         " alternating request by request (median / p95 ms). Totals are exact up to"
-        ' `GUANXI_COUNT_LIMIT` (10,000) matches; above it the answer says `"total_relation":'
+        ' `GUANXI_COUNT_LIMIT` (1,000) matches; above it the answer says `"total_relation":'
         ' "gte"` and, on PostgreSQL, gives the planner\'s estimate (ADR 0019).',
         "",
         "| page | | " + " | ".join(labels) + " |",

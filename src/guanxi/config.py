@@ -64,7 +64,7 @@ class Settings(BaseSettings):
         ),
     )
     count_limit: int = Field(
-        default=10_000,
+        default=1_000,
         ge=1,
         description=(
             "a list's with_total counts exactly up to this many matches; beyond it the total"

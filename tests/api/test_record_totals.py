@@ -107,6 +107,6 @@ def test_the_document_describes_the_totals_fields(admin: Api) -> None:
 
 
 def test_the_count_limit_defaults_to_ten_thousand_and_is_at_least_one() -> None:
-    assert Settings(_env_file=None).count_limit == 10_000
+    assert Settings(_env_file=None).count_limit == 1_000
     with pytest.raises(ValueError, match="count_limit"):
         Settings(_env_file=None, count_limit=0)

@@ -22,9 +22,12 @@ from functools import cached_property
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, and_, false, literal, or_, select, true
+from sqlalchemy import Boolean, Connection, Select, and_, false, literal, or_, select, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import FromClause
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from guanxi.platform.access.tables import (
     gx_department,
@@ -191,7 +194,7 @@ class Policy:
                 gx_share.c.access.in_(list(share_access)),
                 or_(gx_share.c.user_id == self.user_id, gx_share.c.team_id.in_(teams)),
             )
-            terms.append(table.c.id.in_(shared))
+            terms.append(InSubquery(table.c.id, shared))
         return or_(*terms)
 
     def transfer_predicate(self, object_name: str, table: FromClause) -> ColumnElement[bool]:
@@ -217,7 +220,7 @@ class Policy:
         differ within a statement, where a read and an export predicate may meet."""
         label = f"{getattr(table, 'name', 't')}_{purpose}"
         return [
-            table.c.owner_id.in_(owner_ids_in_scope(self.user_id, scope, label=label))
+            InSubquery(table.c.owner_id, owner_ids_in_scope(self.user_id, scope, label=label))
             for scope in sorted(scopes)
         ]
 
@@ -258,6 +261,43 @@ def owner_ids_in_scope(user_id: UUID | None, scope: str, label: str = "t") -> An
 
 
 PREDICATES_KEPT = 64  # per policy
+
+
+class InSubquery(ColumnElement[bool]):
+    """``column IN (subquery)``, written for PostgreSQL as ``column = ANY(ARRAY(subquery))``.
+
+    PostgreSQL runs an ``IN`` subquery that is OR-ed with another (scope OR shares) as a
+    hashed filter over every row of the table; the ``ARRAY(…)`` form is computed once and
+    its result compared through the column's index, so a rep's page or count reads the
+    rep's records, not the table (measured 2026-12-07 on 200k accounts: a rep's bounded
+    count 52 → 10 ms; bench/notes.md). SQLite already evaluates the list once.
+    """
+
+    __visit_name__ = "in_subquery"
+    inherit_cache = True
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's own class attribute
+        ("column", InternalTraversal.dp_clauseelement),
+        ("query", InternalTraversal.dp_clauseelement),
+    ]
+    type = Boolean()
+
+    def __init__(self, column: ColumnElement[Any], query: Select[Any]) -> None:
+        self.column = column
+        self.query = query
+
+
+@compiles(InSubquery)
+def _in_subquery(element: InSubquery, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"({column} IN ({compiler.process(element.query, **kw)}))"
+
+
+@compiles(InSubquery, "postgresql")
+def _any_of_array(element: InSubquery, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"({column} = ANY(ARRAY({compiler.process(element.query, **kw)})))"
+
+
 SUPERUSER = Policy(user_id=None, superuser=True)
 
 

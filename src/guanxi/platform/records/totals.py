@@ -12,7 +12,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
-DEFAULT_COUNT_LIMIT = 10_000
+DEFAULT_COUNT_LIMIT = 1_000
 
 Relation = Literal["eq", "gte"]
 
