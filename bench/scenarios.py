@@ -187,7 +187,10 @@ def _contacts_sql(raw: Raw, columns: list[str], owners: list[UUID] | None) -> tu
     # The app's order: NULLs first (ADR 0004), SQLite's native order; PostgreSQL must say so.
     nulls = " NULLS FIRST" if raw.pg else ""
     # A rep may filter only through accounts they may read, so the account side is scoped too.
-    scope, ids = _owned(raw, "c.owner_id", owners)
+    # On SQLite the owner list is kept off its index (unary +): with it SQLite reads the
+    # team's 200,000 contacts and sorts them (1.4 s on 1M accounts, 2026-12-07) instead of
+    # walking the name index.
+    scope, ids = _owned(raw, "+c.owner_id" if raw.sqlite else "c.owner_id", owners)
     account_scope, account_ids = _owned(raw, "a.owner_id", owners)
     # A semi-join, as a careful engineer writes it: with a plain JOIN SQLite starts from the
     # account side and sorts every match (333 ms on 1M accounts, 2026-11-23).
