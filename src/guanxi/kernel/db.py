@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,22 @@ def _prepare_sqlite(engine: Engine, query_timeout: float | None) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+AFTER_COMMIT = "gx_after_commit"
+
+
+def after_commit(conn: Connection, work: Callable[[], None]) -> bool:
+    """Run ``work`` after the :meth:`Database.write` transaction of ``conn`` commits.
+
+    For what must not run inside a transaction (PostgreSQL's CREATE INDEX CONCURRENTLY).
+    False, and nothing registered, when ``conn`` is not in such a transaction: the caller
+    then leaves the work to whatever finishes it otherwise."""
+    pending = conn.info.get(AFTER_COMMIT)
+    if pending is None:
+        return False
+    pending.append(work)
+    return True
+
+
 class Database:
     """One database: an engine plus read and write transaction boundaries.
 
@@ -163,12 +179,25 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One write transaction: committed when the block ends, rolled back on error."""
+        """One write transaction: committed when the block ends, rolled back on error.
+
+        Work registered with :func:`after_commit` runs once the commit is done, on
+        connections of its own, before the block's caller goes on; its errors are raised
+        to that caller. A rolled-back transaction drops it."""
         with self.engine.connect() as conn:
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with self._timed(), conn.begin():
-                yield conn
+            conn.info[AFTER_COMMIT] = []
+            try:
+                with self._timed(), conn.begin():
+                    yield conn
+                work: list[Callable[[], None]] = conn.info[AFTER_COMMIT]
+            finally:
+                # The info dict lives with the pooled DBAPI connection: never let work
+                # leak into the next transaction that borrows it.
+                del conn.info[AFTER_COMMIT]
+        for job in work:
+            job()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
