@@ -41,6 +41,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy import create_engine, text
 
+import guanxi as guanxi_package
 from bench.server import Client, free_port
 from guanxi.bootstrap import migrate
 from guanxi.kernel.db import Database
@@ -192,7 +193,11 @@ def serve(url: str, workdir: Path) -> Iterator[str]:
     """``guanxi serve`` on the bench schema; yields its base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GUANXI_")}
+    # The server runs this script's guanxi (a worktree's, say), not whichever one is
+    # installed: the path must not be relative, as the server starts in ``workdir``.
+    source = str(Path(guanxi_package.__file__).resolve().parents[1])
     env |= {
+        "PYTHONPATH": os.pathsep.join([source, env.get("PYTHONPATH", "")]),
         "GUANXI_DATABASE_URL": url,
         "GUANXI_DATABASE_SCHEMA": SCHEMA,
         "GUANXI_LOG_LEVEL": "warning",

@@ -221,10 +221,10 @@ def postgres_index_build_held(server: Server) -> Iterator[Callable[[], bool]]:
             with engine.connect() as look:
                 rows = look.execute(
                     text(
-                        "SELECT pid FROM pg_stat_activity WHERE :me = ANY(pg_blocking_pids(pid))"
-                        " AND query ILIKE 'CREATE UNIQUE INDEX CONCURRENTLY%'"
+                        "SELECT pid FROM pg_stat_progress_create_index"
+                        " WHERE relid = to_regclass(:table) AND :me = ANY(pg_blocking_pids(pid))"
                     ),
-                    {"me": me},
+                    {"me": me, "table": TABLE},
                 ).all()
                 blocked.update(row.pid for row in rows)
             return bool(blocked)

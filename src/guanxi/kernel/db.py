@@ -7,6 +7,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,22 @@ def _prepare_sqlite(engine: Engine, query_timeout: float | None) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-AFTER_COMMIT = "gx_after_commit"
+TRANSACTION = "gx_transaction"
+
+
+@dataclass
+class TransactionNotes:
+    """What a :meth:`Database.write` transaction carries besides its SQL: work to run after
+    its commit, and names of what it created (tables others cannot see until then)."""
+
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    created: set[str] = field(default_factory=set)
+
+
+def transaction_notes(conn: Connection) -> TransactionNotes | None:
+    """The notes of ``conn``'s :meth:`Database.write` transaction; None outside one."""
+    notes: TransactionNotes | None = conn.info.get(TRANSACTION)
+    return notes
 
 
 def after_commit(conn: Connection, work: Callable[[], None]) -> bool:
@@ -107,10 +123,10 @@ def after_commit(conn: Connection, work: Callable[[], None]) -> bool:
     For what must not run inside a transaction (PostgreSQL's CREATE INDEX CONCURRENTLY).
     False, and nothing registered, when ``conn`` is not in such a transaction: the caller
     then leaves the work to whatever finishes it otherwise."""
-    pending = conn.info.get(AFTER_COMMIT)
-    if pending is None:
+    notes = transaction_notes(conn)
+    if notes is None:
         return False
-    pending.append(work)
+    notes.after_commit.append(work)
     return True
 
 
@@ -187,16 +203,15 @@ class Database:
         with self.engine.connect() as conn:
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            conn.info[AFTER_COMMIT] = []
+            notes = conn.info[TRANSACTION] = TransactionNotes()
             try:
                 with self._timed(), conn.begin():
                     yield conn
-                work: list[Callable[[], None]] = conn.info[AFTER_COMMIT]
             finally:
-                # The info dict lives with the pooled DBAPI connection: never let work
+                # The info dict lives with the pooled DBAPI connection: never let notes
                 # leak into the next transaction that borrows it.
-                del conn.info[AFTER_COMMIT]
-        for job in work:
+                del conn.info[TRANSACTION]
+        for job in notes.after_commit:
             job()
 
     @contextmanager

@@ -310,10 +310,11 @@ def test_the_table_takes_writes_and_reads_while_a_field_index_builds(
             def building() -> bool:
                 rows = look.execute(
                     text(
-                        "SELECT pid FROM pg_stat_activity WHERE query ILIKE 'CREATE UNIQUE INDEX"
-                        " CONCURRENTLY%' AND :holder = ANY(pg_blocking_pids(pid))"
+                        "SELECT pid FROM pg_stat_progress_create_index"
+                        " WHERE relid = to_regclass(:table)"
+                        " AND :holder = ANY(pg_blocking_pids(pid))"
                     ),
-                    {"holder": holder_pid},
+                    {"holder": holder_pid, "table": TABLE},
                 ).all()
                 look.rollback()
                 return bool(rows)
@@ -356,3 +357,30 @@ def test_a_field_added_to_a_table_in_use_gives_up_instead_of_stalling_its_reader
     finally:
         engine.dispose()
     assert field_row(gadget, "serial") is None and "serial" not in columns(gadget)
+
+
+def test_a_table_made_in_the_same_transaction_gets_its_indexes_in_it(
+    db: Database, clock: FixedClock
+) -> None:
+    """No one else sees the table before the commit: nothing to build concurrently."""
+    with db.write() as conn:
+        service.create_object(
+            conn, Registry(), ObjectIn(name=OBJECT, label={"en": "Gadget"}), now=clock.now()
+        )
+        add_field(conn, clock, "serial", unique=True)
+        if not db.is_sqlite:
+            assert conn.execute(select(gx_pending_index.c.index_name)).all() == []
+    assert indexes(db) == {UX_SERIAL: True}
+
+
+def test_an_index_for_a_table_others_use_waits_for_the_commit_on_postgresql(
+    gadget: Database, clock: FixedClock
+) -> None:
+    with gadget.write() as conn:
+        add_field(conn, clock, "serial", unique=True)
+        if not gadget.is_sqlite:
+            assert list(conn.execute(select(gx_pending_index.c.index_name)).scalars()) == [
+                UX_SERIAL
+            ]
+            assert UX_SERIAL not in {str(ix["name"]) for ix in inspect(conn).get_indexes(TABLE)}
+    assert indexes(gadget)[UX_SERIAL] is True

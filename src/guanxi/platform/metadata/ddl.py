@@ -19,6 +19,7 @@ from sqlalchemy import Column, Connection, Index, MetaData, Table, delete, exc, 
 from sqlalchemy.schema import CreateColumn, CreateIndex
 
 from guanxi.kernel.clock import SystemClock
+from guanxi.kernel.db import transaction_notes
 from guanxi.kernel.errors import FieldError, TableBusy
 from guanxi.platform.metadata.fieldtypes import field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef, table_name_for
@@ -64,6 +65,9 @@ def create_object_table(conn: Connection, obj: ObjectDef) -> None:
     _reflect_targets(conn, obj, metadata)
     table = build_table(obj, metadata, conn.dialect.name)
     table.create(conn)
+    notes = transaction_notes(conn)
+    if notes is not None:  # no one else sees it before the commit: index it right here
+        notes.created.add(obj.table_name)
 
 
 def _reflect_targets(conn: Connection, obj: ObjectDef, metadata: MetaData) -> None:
@@ -139,7 +143,12 @@ def sync_field_indexes(
     ftype = field_type(f.type)
     if not ftype.stored:
         return []
-    concurrently = concurrently and builds_concurrently(conn)
+    notes = transaction_notes(conn)
+    concurrently = (
+        concurrently
+        and builds_concurrently(conn)
+        and not (notes is not None and obj.table_name in notes.created)
+    )
     table = build_table(obj, MetaData(), conn.dialect.name)
     first = ftype.column_names(f)[0]
     candidates = {index_name(obj.table_name, first), index_name(obj.table_name, first, unique=True)}
