@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Connection, create_engine, insert, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
+from guanxi.app import create_app
+from guanxi.config import Settings
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database, after_commit
 from guanxi.kernel.errors import Conflict, TableBusy
@@ -383,4 +386,16 @@ def test_an_index_for_a_table_others_use_waits_for_the_commit_on_postgresql(
                 UX_SERIAL
             ]
             assert UX_SERIAL not in {str(ix["name"]) for ix in inspect(conn).get_indexes(TABLE)}
+    assert indexes(gadget)[UX_SERIAL] is True
+
+
+def test_the_app_finishes_pending_indexes_when_it_starts(
+    gadget: Database, clock: FixedClock
+) -> None:
+    require_pg(gadget)
+    with gadget.engine.begin() as conn:
+        add_field(conn, clock, "serial", unique=True)
+    assert pending(gadget) == [UX_SERIAL]
+    with TestClient(create_app(Settings(search_index_interval=0), db=gadget, clock=clock)):
+        assert pending(gadget) == []
     assert indexes(gadget)[UX_SERIAL] is True
