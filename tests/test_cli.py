@@ -1,5 +1,7 @@
-"""The `guanxi` command line, as an operator uses it (SQLite in a temporary folder)."""
+"""The `guanxi` command line, as an operator uses it (SQLite in a temporary folder; the
+field-index check also on PostgreSQL)."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -7,6 +9,11 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from guanxi.cli import app
+from guanxi.kernel.clock import FixedClock
+from guanxi.kernel.db import Database
+from guanxi.platform.metadata import service
+from guanxi.platform.metadata.registry import Registry
+from guanxi.platform.metadata.schemas import FieldIn, ObjectIn
 
 
 @pytest.fixture
@@ -147,3 +154,27 @@ def test_doctor_names_a_module_whose_upgrade_is_pending(
         "module customers: upgraded from version 1 to 2"
     )
     assert env.invoke(app, ["doctor"]).exit_code == 0
+
+
+def test_doctor_finishes_a_field_index_a_killed_process_left_pending(
+    empty_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """PostgreSQL (ADR 0020): a field committed without its index is reported and built."""
+    if empty_db.is_sqlite:
+        pytest.skip("SQLite builds a field's indexes inside its transaction")
+    monkeypatch.setenv("GUANXI_DATABASE_URL", empty_db.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("GUANXI_DATABASE_SCHEMA", str(empty_db.schema))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"]).exit_code == 0
+    now = FixedClock(datetime(2026, 12, 7, tzinfo=UTC)).now()
+    with empty_db.write() as conn:
+        service.create_object(conn, Registry(), ObjectIn(name="kit", label={"en": "Kit"}), now=now)
+    with empty_db.engine.begin() as conn:  # not Database.write: nothing builds after it
+        spec = FieldIn(name="serial", type="text", label={"en": "Serial"}, unique=True)
+        service.create_field(conn, Registry(), "kit", spec, now=now)
+    doctor = runner.invoke(app, ["doctor"])
+    assert doctor.exit_code == 0, doctor.output
+    assert "field index ux_o_kit_serial: was pending, now built" in doctor.output
+    again = runner.invoke(app, ["doctor"])
+    assert "field indexes: none pending" in again.output

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from guanxi import __version__
@@ -17,6 +18,7 @@ from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
 from guanxi.modules import Module, in_dependency_order, installed, write_hooks
 from guanxi.platform.access.oidc import OidcConfig, OidcProvider
+from guanxi.platform.metadata.online_index import finish_pending
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.search.indexer import Indexer
 from guanxi.web import problems
@@ -59,6 +61,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Indexes a killed process left half-built (ADR 0020); the other processes
+        # starting at the same time skip the ones this one is building.
+        await run_in_threadpool(finish_pending, database.engine)
         if settings.search_index_interval > 0:
             services.indexer.start()
         try:

@@ -10,6 +10,7 @@ from guanxi.kernel.migrate import upgrade
 from guanxi.modules import Module, in_dependency_order, installed
 from guanxi.platform.metadata.counters import ensure_sequences
 from guanxi.platform.metadata.ddl import sync_table_indexes
+from guanxi.platform.metadata.online_index import finish_pending
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.metadata.upgrade import Installed, install
 from guanxi.platform.query.check import check_formula
@@ -56,4 +57,5 @@ def migrate(
         if SEARCH_INDEX_REVISION in applied:
             for name in snap.objects:
                 reindex(conn, snap, name)
+    finish_pending(db.engine)  # indexes a killed process left half-built (ADR 0020)
     return done

@@ -296,6 +296,7 @@ def doctor() -> None:
         if current == head:
             typer.echo(f"  migrations: up to date ({head})")
             ok = _doctor_modules(db)
+            ok = _doctor_indexes(db) and ok
         else:
             ok = False
             typer.echo(
@@ -328,6 +329,25 @@ def _doctor_modules(db: Database) -> bool:
                 f"  module {module.name}: PENDING (at {have}, newest {module.version})"
                 " — run `guanxi migrate`"
             )
+    return ok
+
+
+def _doctor_indexes(db: Database) -> bool:
+    """Finishes the field indexes a killed process left half-built (ADR 0020)."""
+    from guanxi.platform.metadata.online_index import Outcome, finish_pending, pending_names
+
+    if not pending_names(db.engine):
+        typer.echo("  field indexes: none pending")
+        return True
+    ok = True
+    for name, outcome in finish_pending(db.engine).items():
+        if outcome is Outcome.BUILT:
+            typer.echo(f"  field index {name}: was pending, now built")
+        elif outcome is Outcome.UNDONE:
+            typer.echo(f"  field index {name}: duplicates found, its field change undone")
+        else:
+            ok = False
+            typer.echo(f"  field index {name}: PENDING, being built by another process")
     return ok
 
 

@@ -8,12 +8,21 @@ all there or none are, never part of them.
 
 Landing in the middle, without guessing at sleeps:
 
-* PostgreSQL: before the call the test locks, ``IN EXCLUSIVE MODE`` (reads still pass), a
-  system table the call writes only after its main work: the search queue (bulk create,
-  after the 5,000 rows are inserted), the history (bulk update, after the 5,000 rows are
-  updated) or ``gx_meta_state`` (metadata change, after the column, the index and the field
-  row). It waits until the server's backend is blocked by that lock, kills the server, then
-  lets go of the lock and waits for the orphaned backend to end before it counts.
+* PostgreSQL, records: before the call the test locks, ``IN EXCLUSIVE MODE`` (reads still
+  pass), a system table the call writes only after its main work: the search queue (bulk
+  create, after the 5,000 rows are inserted) or the history (bulk update, after the 5,000
+  rows are updated). It waits until the server's backend is blocked by that lock, kills the
+  server, then lets go of the lock and waits for the orphaned backend to end before it
+  counts.
+* PostgreSQL, metadata: the field's column and row commit first, then the same call builds
+  its unique index with CREATE INDEX CONCURRENTLY (ADR 0020), the longest part. Before the
+  call the test opens a transaction holding a snapshot (of nothing in the object's table),
+  which such a build waits for before it marks its index valid. It waits until the build
+  is blocked by it, kills the server, ends the orphaned backend (else it would go on to
+  finish the build once let go: what a database restart or a dead connection's check
+  would stop), then lets go. The field is then there with an INVALID index and its row in
+  ``gx_pending_index``; the recovery run at start-up (``finish_pending``) must leave it
+  whole.
 * SQLite: one writer at a time; nothing outside the process can hold the call halfway. A
   first call of the same kind is let finish, timing how long it holds the write lock; the
   next call is killed a third of that time after its lock is seen (a second connection's
@@ -29,7 +38,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +47,9 @@ import pytest
 from sqlalchemy import Connection, create_engine, func, inspect, select, text
 
 from guanxi.platform.metadata.model import table_name_for
-from guanxi.platform.metadata.tables import gx_field
+from guanxi.platform.metadata.online_index import finish_pending
+from guanxi.platform.metadata.registry import index_name
+from guanxi.platform.metadata.tables import gx_field, gx_pending_index
 from guanxi.platform.records.tables import gx_history
 from tests.conftest import PG_URL
 from tests.faults.conftest import Server
@@ -192,6 +203,52 @@ def postgres_blocker(server: Server, table: str) -> Iterator[Callable[[], bool]]
         assert not blocked, f"orphaned backends {blocked} still running after {WAIT} s"
 
 
+@contextmanager
+def postgres_index_build_held(server: Server) -> Iterator[Callable[[], bool]]:
+    """Holds a snapshot open in the server's database; yields "is a concurrent index build
+    waiting on it" and, on leaving, ends those (by then orphaned) builds and lets go."""
+    engine = create_engine(
+        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+        connect_args={"options": f"-c search_path={server.schema},public"},
+    )
+    conn = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    blocked: set[int] = set()
+    try:
+        conn.execute(text("SELECT 1"))  # takes the snapshot, locks nothing
+        me = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+        def waiting() -> bool:
+            with engine.connect() as look:
+                rows = look.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_progress_create_index"
+                        " WHERE relid = to_regclass(:table) AND :me = ANY(pg_blocking_pids(pid))"
+                    ),
+                    {"me": me, "table": TABLE},
+                ).all()
+                blocked.update(row.pid for row in rows)
+            return bool(blocked)
+
+        yield waiting
+    finally:
+        with engine.connect() as look:
+            for pid in blocked:
+                look.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            deadline = time.monotonic() + WAIT
+            while blocked and time.monotonic() < deadline:
+                alive = look.execute(
+                    text("SELECT pid FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                    {"pids": list(blocked)},
+                ).scalars()
+                blocked = set(alive)
+                look.rollback()
+                time.sleep(POLL)
+        conn.rollback()
+        conn.close()
+        engine.dispose()
+        assert not blocked, f"orphaned backends {blocked} still running after {WAIT} s"
+
+
 @dataclass
 class Kill:
     attempt: int  # the killed call's number; the ones before it ran to their end
@@ -205,16 +262,18 @@ def call_and_kill(
     path: str,
     body: Callable[[int], dict[str, Any]],
     *,
-    blocker: str,
+    blocker: str | Callable[[Server], AbstractContextManager[Callable[[], bool]]],
 ) -> Kill:
     """Sends ``body(n)``, kills the server while its transaction is open, and returns when
     the database is as the kill left it (on PostgreSQL: the orphaned backend ended).
+    ``blocker`` is the system table to lock on PostgreSQL, or what holds the call there.
 
     On SQLite ``body(0)`` is let finish, to time its write lock; the next calls are killed
     a third of that time after their lock is seen. A call whose lock is gone by then ran
     to its end: the next number is tried, a few times at most."""
     if server.kind == "postgresql":
-        with postgres_blocker(server, blocker) as waiting:
+        held = postgres_blocker(server, blocker) if isinstance(blocker, str) else blocker(server)
+        with held as waiting:
             started = time.monotonic()
             call = send(server, method, path, body(0))
             wait_for(waiting, "the server's transaction was held", call)
@@ -313,7 +372,7 @@ def test_a_bulk_update_killed_midway_changes_no_record_or_all_5000(server: Serve
 
 
 def field_state(conn: Connection, name: str) -> tuple[bool, bool, bool]:
-    """Whether the field's metadata row, its column and a unique index on it exist."""
+    """Whether the field's metadata row, its column and a valid unique index on it exist."""
     row = conn.execute(
         select(func.count())
         .select_from(gx_field)
@@ -324,7 +383,20 @@ def field_state(conn: Connection, name: str) -> tuple[bool, bool, bool]:
     unique = any(
         index["column_names"] == [name] and index["unique"] for index in look.get_indexes(TABLE)
     ) or any(c["column_names"] == [name] for c in look.get_unique_constraints(TABLE))
+    if unique and conn.dialect.name == "postgresql":  # a build cut short leaves it INVALID
+        unique = bool(
+            conn.execute(
+                text("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(:ix)"),
+                {"ix": index_name(TABLE, name, unique=True)},
+            ).scalar()
+        )
     return bool(row), name in columns, unique
+
+
+def pending_indexes(conn: Connection) -> list[str]:
+    if conn.dialect.name != "postgresql":
+        return []
+    return list(conn.execute(select(gx_pending_index.c.index_name)).scalars())
 
 
 def test_a_field_added_to_5000_records_killed_midway_is_wholly_there_or_absent(
@@ -340,14 +412,25 @@ def test_a_field_added_to_5000_records_killed_midway_is_wholly_there_or_absent(
         "POST",
         f"/meta/objects/{OBJECT}/fields",
         lambda n: field(f"code_{n}"),
-        blocker="gx_meta_state",
+        blocker=postgres_index_build_held,
     )
     name = f"code_{kill.attempt}"
     finished = [f"code_{n}" for n in range(kill.attempt)]
     with server.db.read() as conn:
+        killed = field_state(conn, name)
+        left_pending = pending_indexes(conn)
+    # Never a field without its index and nothing to finish it.
+    assert killed in ((True, True, True), (False, False, False)) or left_pending == [
+        index_name(TABLE, name, unique=True)
+    ], (killed, left_pending)
+    if server.kind == "postgresql":  # the kill landed in the build: recovery is tested
+        assert killed == (True, True, False) and left_pending, (killed, left_pending)
+    finish_pending(server.db.engine)  # what the next start-up runs
+    with server.db.read() as conn:
         state = field_state(conn, name)
         count = count_rows(conn)
+        assert pending_indexes(conn) == []
         assert all(field_state(conn, done) == (True, True, True) for done in finished)
-    figures(server, kill, row_column_index=state, records=count)
+    figures(server, kill, row_column_index=state, after_kill=killed, records=count)
     assert state in ((True, True, True), (False, False, False))
     assert count == RECORDS

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import JSON, Column, Integer, MetaData, Table, func, insert, select, text
 from sqlalchemy.exc import DBAPIError
 
-from guanxi.kernel.db import Database
+from guanxi.kernel.db import Database, after_commit
 from guanxi.kernel.errors import QueryTimeout
 
 
@@ -100,3 +100,28 @@ def test_each_transaction_gets_the_whole_time_limit_again(
     with pytest.raises(QueryTimeout), hurried.read() as conn:
         conn.execute(select(func.count()).select_from(table)).scalar_one()
         conn.execute(SLOW)
+
+
+def test_work_after_commit_sees_the_commit_and_a_rollback_drops_it(empty_db: Database) -> None:
+    table = counter(empty_db)
+    count = select(func.count()).select_from(table)
+    seen: list[int] = []
+
+    def look() -> None:  # on a connection of its own: it sees only committed rows
+        with empty_db.read() as other:
+            seen.append(other.execute(count).scalar_one())
+
+    with empty_db.write() as conn:
+        conn.execute(insert(table).values(id=3))
+        assert after_commit(conn, look)
+        assert seen == []
+    assert seen == [3]
+    with pytest.raises(RuntimeError), empty_db.write() as conn:
+        after_commit(conn, look)
+        raise RuntimeError("rolled back")
+    with empty_db.write() as conn:  # the same pooled connection: nothing was left over
+        conn.execute(insert(table).values(id=4))
+    assert seen == [3]
+    with empty_db.engine.begin() as conn:  # not a Database.write transaction
+        assert not after_commit(conn, look)
+    assert seen == [3]

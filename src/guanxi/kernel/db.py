@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,37 @@ def _prepare_sqlite(engine: Engine, query_timeout: float | None) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+TRANSACTION = "gx_transaction"
+
+
+@dataclass
+class TransactionNotes:
+    """What a :meth:`Database.write` transaction carries besides its SQL: work to run after
+    its commit, and names of what it created (tables others cannot see until then)."""
+
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    created: set[str] = field(default_factory=set)
+
+
+def transaction_notes(conn: Connection) -> TransactionNotes | None:
+    """The notes of ``conn``'s :meth:`Database.write` transaction; None outside one."""
+    notes: TransactionNotes | None = conn.info.get(TRANSACTION)
+    return notes
+
+
+def after_commit(conn: Connection, work: Callable[[], None]) -> bool:
+    """Run ``work`` after the :meth:`Database.write` transaction of ``conn`` commits.
+
+    For what must not run inside a transaction (PostgreSQL's CREATE INDEX CONCURRENTLY).
+    False, and nothing registered, when ``conn`` is not in such a transaction: the caller
+    then leaves the work to whatever finishes it otherwise."""
+    notes = transaction_notes(conn)
+    if notes is None:
+        return False
+    notes.after_commit.append(work)
+    return True
+
+
 class Database:
     """One database: an engine plus read and write transaction boundaries.
 
@@ -163,12 +195,24 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One write transaction: committed when the block ends, rolled back on error."""
+        """One write transaction: committed when the block ends, rolled back on error.
+
+        Work registered with :func:`after_commit` runs once the commit is done, on
+        connections of its own, before the block's caller goes on; its errors are raised
+        to that caller. A rolled-back transaction drops it."""
         with self.engine.connect() as conn:
             if self.is_sqlite:
                 conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with self._timed(), conn.begin():
-                yield conn
+            notes = conn.info[TRANSACTION] = TransactionNotes()
+            try:
+                with self._timed(), conn.begin():
+                    yield conn
+            finally:
+                # The info dict lives with the pooled DBAPI connection: never let notes
+                # leak into the next transaction that borrows it.
+                del conn.info[TRANSACTION]
+        for job in notes.after_commit:
+            job()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -41,6 +41,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The request took longer than the server allows; narrow it or try again later.",
         "zh-CN": "请求耗时超过服务器允许的上限,请缩小查询范围或稍后重试。",
     },
+    "table_busy": {
+        "en": "The object's records are being changed by other work; try again in a moment.",
+        "zh-CN": "该对象的记录正被其他操作占用,请稍后重试。",
+    },
     "bad_gateway": {
         "en": "A service Guanxi depends on did not answer as expected; try again later.",
         "zh-CN": "Guanxi 依赖的外部服务未正常响应,请稍后重试。",
@@ -142,6 +146,15 @@ class QueryTimeout(DomainError):
     status = 503
 
 
+class TableBusy(DomainError):
+    """A metadata change could not lock an object's table within a few seconds (other
+    transactions use it) and gave up rather than make every reader queue behind it;
+    nothing was changed."""
+
+    code = "table_busy"
+    status = 503
+
+
 ALL_ERRORS: tuple[type[DomainError], ...] = (
     BadRequest,
     ValidationFailed,
@@ -154,6 +167,7 @@ ALL_ERRORS: tuple[type[DomainError], ...] = (
     PermissionDenied,
     BadGateway,
     QueryTimeout,
+    TableBusy,
 )
 
 

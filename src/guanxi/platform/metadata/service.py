@@ -1,7 +1,10 @@
 """Define and change objects and fields while the server runs.
 
 Each function runs inside the caller's write transaction: the system-table rows, the DDL
-and the metadata version bump commit together or not at all.
+and the metadata version bump commit together or not at all. On PostgreSQL a field's new
+indexes are the exception: they are built just after the commit, concurrently, before the
+caller's ``Database.write`` block returns, and a unique one meeting duplicates undoes the
+change (ADR 0020, ``online_index``).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, exc, insert, select, update
+from sqlalchemy import Connection, column, exc, func, insert, select, table, update
 
 from guanxi.kernel.errors import (
     Conflict,
@@ -21,7 +24,7 @@ from guanxi.kernel.errors import (
     ValidationFailed,
     invalid,
 )
-from guanxi.platform.metadata import counters, ddl, typechange
+from guanxi.platform.metadata import counters, ddl, online_index, typechange
 from guanxi.platform.metadata.fieldtypes import (
     ConfigError,
     FieldValueError,
@@ -237,12 +240,13 @@ def create_field(
         counters.create_counter(conn, f)
     new_obj = replace(obj, fields=(*obj.fields, f))
     try:
-        ddl.add_field_columns(conn, new_obj, f)
+        with ddl.brief_table_locks(conn, f.name):
+            pending = ddl.add_field_columns(
+                conn, new_obj, f, concurrently=True, undo={"action": "create"}, now=now
+            )
     except exc.IntegrityError:
-        raise Conflict(
-            "existing records have duplicate values",
-            errors=[FieldError("unique", "existing records have duplicate values", "duplicate")],
-        ) from None
+        raise online_index.duplicate_values() from None
+    online_index.build_after_commit(conn, pending)
     if obj.name_field is None and f.type in {"text", "auto_number"}:
         conn.execute(
             update(gx_object).where(gx_object.c.name == object_name).values(name_field=f.name)
@@ -324,23 +328,54 @@ def update_field(
     new_obj = replace(obj, fields=tuple(new if f.name == new.name else f for f in obj.fields))
     if new.type == "rollup" and formula_check is not None:
         formula_check(snap, new_obj, new)
-    typechange.apply(conn, obj, old, new)  # raises UnsafeTypeChange for lossy changes
-    if old.type == new.type == "auto_number":
-        counters.switch_source(conn, old, new)
-    if (old.unique, old.indexed, old.searchable) != (new.unique, new.indexed, new.searchable):
-        try:
-            ddl.sync_field_indexes(conn, new_obj, new)
-        except exc.IntegrityError:
-            raise Conflict(
-                "existing records have duplicate values",
-                errors=[
-                    FieldError("unique", "existing records have duplicate values", "duplicate")
-                ],
-            ) from None
+    if new.unique and not old.unique and ddl.builds_concurrently(conn):
+        # Checked here, so that the likely refusal commits nothing; duplicates written
+        # after this check make the concurrent build fail and undo the change instead.
+        _refuse_duplicates(conn, obj, new)
+    with ddl.brief_table_locks(conn, new.name):
+        # raises UnsafeTypeChange for lossy changes
+        rewritten = typechange.apply(conn, obj, old, new)
+        if old.type == new.type == "auto_number":
+            counters.switch_source(conn, old, new)
+        pending: list[str] = []
+        if (old.unique, old.indexed, old.searchable) != (new.unique, new.indexed, new.searchable):
+            try:
+                # A table just rewritten by a type change was locked throughout anyway:
+                # its indexes are built in the transaction, as before.
+                pending = ddl.sync_field_indexes(
+                    conn,
+                    new_obj,
+                    new,
+                    concurrently=not rewritten,
+                    undo={"action": "update", "before": online_index.field_row(old)},
+                    now=now,
+                )
+            except exc.IntegrityError:
+                raise online_index.duplicate_values() from None
+    online_index.build_after_commit(conn, pending)
     _write_field(conn, new, now)
     _reindex_if_searchable_changed(conn, obj, new_obj)
     bump_version(conn)
     return new
+
+
+def _refuse_duplicates(conn: Connection, obj: ObjectDef, f: FieldDef) -> None:
+    """Raise the duplicate-values conflict if two live records share a value of ``f``."""
+    ftype = field_type(f.type)
+    if not ftype.stored:
+        return
+    name = ftype.column_names(f)[0]
+    rows = table(obj.table_name, column(name), column("deleted_at"))
+    value = rows.c[name]
+    shared = (
+        select(value)
+        .where(value.is_not(None), rows.c.deleted_at.is_(None))
+        .group_by(value)
+        .having(func.count() > 1)
+        .limit(1)
+    )
+    if conn.execute(select(shared.exists())).scalar():
+        raise online_index.duplicate_values()
 
 
 def _write_field(conn: Connection, f: FieldDef, now: datetime) -> None:

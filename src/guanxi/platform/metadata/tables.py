@@ -10,6 +10,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -94,3 +95,22 @@ gx_sequence = Table(
 
 def sequence_key(object_name: str, field_name: str) -> str:
     return f"{object_name}.{field_name}"
+
+
+# PostgreSQL: a field's index that its metadata change committed without, to be built
+# with CREATE INDEX CONCURRENTLY (ADR 0020). A row outlives the build only when the
+# process building it died: start-up and `guanxi doctor` finish it.
+gx_pending_index = Table(
+    "gx_pending_index",
+    system_metadata,
+    Column("index_name", String(63), primary_key=True),
+    Column("table_name", String(63), nullable=False),
+    Column("object_name", String(63), nullable=False),
+    Column("field_name", String(63), nullable=False),
+    Column("ddl", Text, nullable=False),  # CREATE [UNIQUE] INDEX CONCURRENTLY …
+    Column("is_unique", Boolean, nullable=False),
+    # What undoes the metadata change if a unique index meets duplicates:
+    # {"action": "create"} or {"action": "update", "before": <the field's row before>}.
+    Column("undo", JsonType, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

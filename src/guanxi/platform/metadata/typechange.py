@@ -32,14 +32,17 @@ def _refuse(old: FieldDef, new: FieldDef, why: str) -> UnsafeTypeChange:
     )
 
 
-def apply(conn: Connection, obj: ObjectDef, old: FieldDef, new: FieldDef) -> None:
-    """Convert stored values for a type or size change, or refuse it if data could be lost."""
+def apply(conn: Connection, obj: ObjectDef, old: FieldDef, new: FieldDef) -> bool:
+    """Convert stored values for a type or size change, or refuse it if data could be lost.
+
+    True when PostgreSQL altered the column's type (which locks and may rewrite the
+    table until commit)."""
     if old.type == new.type and old.config == new.config:
-        return
+        return False
     if old.type != new.type and (old.type, new.type) not in LOSSLESS:
         raise _refuse(old, new, f"changing {old.type} to {new.type} could lose data")
     if not field_type(new.type).stored:
-        return
+        return False
     quote = conn.dialect.identifier_preparer.quote
     table, column = quote(obj.table_name), quote(old.name)
     pg = conn.dialect.name == "postgresql"
@@ -59,7 +62,7 @@ def apply(conn: Connection, obj: ObjectDef, old: FieldDef, new: FieldDef) -> Non
             if new.type in {"email", "phone", "url"}:
                 sql_type = str(field_type(new.type).sql_type(new).compile(dialect=conn.dialect))
             conn.exec_driver_sql(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {sql_type}")
-        return
+        return pg
 
     if new.type in {"decimal", "percent"}:
         old_scale = old.opt("scale", 0) if old.type != "integer" else 0
@@ -89,7 +92,7 @@ def apply(conn: Connection, obj: ObjectDef, old: FieldDef, new: FieldDef) -> Non
             conn.exec_driver_sql(
                 f"UPDATE {table} SET {column} = {column} * {10 ** (new_scale - old_scale)}"
             )
-        return
+        return pg
 
     if (old.type, new.type) == ("picklist", "multi_picklist"):
         if pg:
@@ -101,3 +104,5 @@ def apply(conn: Connection, obj: ObjectDef, old: FieldDef, new: FieldDef) -> Non
             conn.exec_driver_sql(
                 f"UPDATE {table} SET {column} = json_array({column}) WHERE {column} IS NOT NULL"
             )
+        return pg
+    return False
