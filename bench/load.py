@@ -4,8 +4,9 @@
 
 Each simulated user signs in with its own API token as one of the data set's people
 (:class:`bench.generate.People`) — reps (own records), team leads and the sales director
-(their teams, the whole sales department) and administrators — and, after a think time of
-0.5–2.5 s (a person reading the screen), does one of: list the newest accounts, query
+(their teams, the whole sales department) and administrators — and, after a think time
+(a person reading the screen: 5–15 s by default, ``--think 0.5,2.5`` for a frantic one),
+does one of: list the newest accounts, query
 accounts or contacts with a filter, search, open a record, create an account, or open one of
 the accounts it created and change it (``If-Match``; only its own, so a ``412`` would be a
 lost-update bug, not a race between two simulated people). Every request's latency and
@@ -45,8 +46,9 @@ from guanxi.modules.customers import fake
 from guanxi.modules.customers.roles import GRANTS
 
 OUTPUT = Path(__file__).with_name("load.md")
+HEADING = "## Load test\n\n"
 INDUSTRIES = ("it", "manufacturing", "retail", "finance", "healthcare", "education")
-THINK_S = (0.5, 2.5)  # seconds between one user's actions, uniform
+THINK_S = (5.0, 15.0)  # seconds between one user's actions, uniform (--think)
 RAMP_S = 10.0  # users start spread over this many seconds; samples count from its end
 TARGET_P95_MS = 200.0
 # Action → weight (how often a user does it).
@@ -193,16 +195,23 @@ class User:
             if done:
                 self.mine[record_id] = done["version"]
 
-    async def run(self, start: float, record_from: float, stop: float) -> None:
+    async def run(
+        self, start: float, record_from: float, stop: float, think: tuple[float, float]
+    ) -> None:
         actions, weights = list(MIX), list(MIX.values())
         await asyncio.sleep(max(0.0, start - time.monotonic()))
         while time.monotonic() < stop:
             self.recording = time.monotonic() >= record_from
             await self.act(self.rng.choices(actions, weights)[0])
-            await asyncio.sleep(self.rng.uniform(*THINK_S))
+            await asyncio.sleep(self.rng.uniform(*think))
 
 
-async def drive(base_url: str, tokens: list[tuple[Persona, str]], duration: float) -> Tally:
+async def drive(
+    base_url: str,
+    tokens: list[tuple[Persona, str]],
+    duration: float,
+    think: tuple[float, float] = THINK_S,
+) -> Tally:
     tally = Tally()
     began = time.monotonic()
     record_from = began + RAMP_S
@@ -224,7 +233,7 @@ async def drive(base_url: str, tokens: list[tuple[Persona, str]], duration: floa
     try:
         await asyncio.gather(
             *(
-                u.run(began + RAMP_S * n / len(users), record_from, stop)
+                u.run(began + RAMP_S * n / len(users), record_from, stop, think)
                 for n, u in enumerate(users)
             )
         )
@@ -253,6 +262,7 @@ def render(
     accounts: int,
     load: tuple[float, float],
     when: datetime,
+    think: tuple[float, float],
 ) -> str:
     kinds = Counter(p.kind for p in users)
     commit = subprocess.run(
@@ -267,7 +277,7 @@ def render(
     )
     p95 = percentile(all_samples, 0.95)
     lines = [
-        "## Load test",
+        f"### {len(users)} users, {think[0]:g}–{think[1]:g} s between actions",
         "",
         f"Measured {when:%Y-%m-%d %H:%M} UTC at commit {commit} with `python -m bench.load`"
         f" ([`bench/load.py`](../bench/load.py)): {len(users)} simulated users"
@@ -276,7 +286,7 @@ def render(
         f" {duration:.0f} s after a {RAMP_S:.0f} s ramp-up, against `guanxi serve --workers"
         f" {workers}` on {label} ({server_version}) with {accounts:,} accounts and"
         f" {2 * accounts:,} contacts; {machine()}. Each user waits"
-        f" {THINK_S[0]}–{THINK_S[1]} s between actions. Load average (1 min) before → after:"
+        f" {think[0]:g}–{think[1]:g} s between actions. Load average (1 min) before → after:"
         f" {load[0]:.1f} → {load[1]:.1f}.",
         "",
         f"**p95 {p95:,.0f} ms {'≤' if p95 <= TARGET_P95_MS else '>'} {TARGET_P95_MS:.0f} ms"
@@ -317,7 +327,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "data")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--output", type=Path, default=OUTPUT)
+    parser.add_argument(
+        "--think", default=",".join(f"{t:g}" for t in THINK_S), help="min,max seconds"
+    )
+    parser.add_argument("--append", action="store_true", help="add to --output, keep what is there")
     args = parser.parse_args(argv)
+    low, high = (float(t) for t in args.think.split(","))
     spec = Spec(args.accounts)
     target = (
         Target.postgresql(args.pg_url, args.pg_schema)
@@ -334,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with running_server(dataset, args.data_dir, workers=args.workers) as server:
             log_stderr(f"{len(users)} users for {args.duration:.0f} s against {server.base_url}")
-            tally = asyncio.run(drive(server.base_url, tokens, args.duration))
+            tally = asyncio.run(drive(server.base_url, tokens, args.duration, (low, high)))
     finally:
         reset(dataset)
     report = render(
@@ -347,9 +362,11 @@ def main(argv: list[str] | None = None) -> int:
         accounts=args.accounts,
         load=(load_before, os.getloadavg()[0]),
         when=when,
+        think=(low, high),
     )
     print(report)
-    args.output.write_text(report, encoding="utf-8")
+    kept = args.output.read_text(encoding="utf-8") if args.append and args.output.exists() else ""
+    args.output.write_text(kept + ("\n" if kept else HEADING) + report, encoding="utf-8")
     log_stderr(f"written to {args.output}")
     return 0
 

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from sqlalchemy import event
 
 from guanxi.kernel.db import Database
 from guanxi.platform.access import org
@@ -203,3 +204,25 @@ def test_without_a_total_nothing_is_counted(
     with _as(db, registry, None) as ctx:
         page = reads.list_records(ctx, "visit", count_limit=1)
     assert (page.total, page.total_relation, page.total_estimate) == (None, None, None)
+
+
+def test_a_first_page_holding_every_match_is_its_own_total(
+    visits: tuple[Database, Registry, dict[str, UUID]],
+) -> None:
+    db, registry, users = visits
+    _add(db, registry, users["rep_zhang"], 3)
+    _add(db, registry, users["rep_liu"], 4)
+    counts: list[str] = []
+
+    def seen(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
+        if "count(" in statement.lower():
+            counts.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        with _as(db, registry, users["rep_zhang"]) as ctx:
+            page = reads.list_records(ctx, "visit", with_total=True, limit=10)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert (len(page.records), page.total, page.total_relation) == (3, 3, "eq")
+    assert counts == []  # the page's own rows were the count

@@ -29,7 +29,7 @@ from guanxi.platform.query.paths import SYSTEM_KINDS, QueryScope
 from guanxi.platform.query.sorting import after, decode_cursor, encode_cursor, order_by, parse_sort
 from guanxi.platform.records import driver_values
 from guanxi.platform.records.driver_values import ConvertColumn
-from guanxi.platform.records.totals import DEFAULT_COUNT_LIMIT, Relation, count_matches
+from guanxi.platform.records.totals import DEFAULT_COUNT_LIMIT, Relation, Total, count_matches
 from guanxi.platform.records.values import decimal_text, plain
 
 MAX_LIMIT = 1000
@@ -525,7 +525,9 @@ def query(
         ]
         next_cursor = encode_cursor(keys, values, filter)
     total = None
-    if with_total:
+    if with_total and not cursor and not more and len(rows) <= count_limit:
+        total = Total(len(rows), "eq")  # the first page holds every match: nothing to count
+    elif with_total:
         total = count_matches(conn, scope.from_clause(), conditions, limit=count_limit)
     if include:
         attach_related(conn, snap, obj, records, include, zone, policy)
