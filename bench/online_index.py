@@ -317,7 +317,7 @@ def main() -> None:
     print(report)
     if args.write:
         args.write.write_text(
-            "# Adding indexed and unique fields to a big PostgreSQL table (ADR 0020)\n\n"
+            "## Adding indexed and unique fields to a big PostgreSQL table (ADR 0020)\n\n"
             f"`python -m bench.online_index --rows {args.rows}` on "
             f"{datetime.now(UTC):%Y-%m-%d} at commit `{commit()}`: one server worker, a "
             f"reader (GET one record) and a writer (POST one record), each sending a request "
