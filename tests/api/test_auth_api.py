@@ -392,3 +392,35 @@ def test_a_read_only_token_writes_nothing_anywhere(
     # Ending its own credential gives nothing away: a read token may revoke itself.
     reader.ok("DELETE", f"/auth/tokens/{created['id']}", 204)
     assert reader.get("/auth/me").status_code == 401
+
+
+def test_your_preferences_change_without_a_password_and_bad_ones_name_their_field(
+    rep_zhang: Api,
+) -> None:
+    me = rep_zhang.ok("GET", "/auth/me")
+    assert (me["locale"], me["time_zone"], me["list_density"]) == (
+        "zh-CN",
+        "Asia/Shanghai",
+        "comfortable",
+    )
+    changed = rep_zhang.ok(
+        "PATCH",
+        "/auth/me",
+        json={"locale": "en", "time_zone": "Europe/Berlin", "list_density": "compact"},
+    )
+    assert (changed["locale"], changed["time_zone"], changed["list_density"]) == (
+        "en",
+        "Europe/Berlin",
+        "compact",
+    )
+    assert rep_zhang.ok("GET", "/auth/me")["time_zone"] == "Europe/Berlin"
+    for body, field in (
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"list_density": "cosy"}, "list_density"),
+        ({"locale": "fr"}, "locale"),
+    ):
+        response = rep_zhang.patch("/auth/me", json=body)
+        assert response.status_code == 422, body
+        assert [e["field"] for e in response.json()["errors"]] == [field]
+    # Nothing of a refused change was kept.
+    assert rep_zhang.ok("GET", "/auth/me")["list_density"] == "compact"

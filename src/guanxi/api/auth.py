@@ -19,6 +19,7 @@ from guanxi.platform.access.users import (
     check_token_scope,
     create_token,
     describe_user,
+    set_preferences,
 )
 from guanxi.platform.records.context import Ctx
 from guanxi.web.deps import (
@@ -63,10 +64,16 @@ class TokenIn(BaseModel):
 
 
 class MePatch(BaseModel):
+    """Your own settings: preferences freely, the e-mail (what you sign in with) only with
+    ``current_password``."""
+
     model_config = ConfigDict(extra="forbid")
 
-    email: EmailStr = Field(max_length=254)
-    current_password: str = CurrentPassword
+    email: EmailStr | None = Field(default=None, max_length=254)
+    current_password: str | None = Field(default=None, max_length=1000)
+    locale: str | None = Field(default=None, pattern="^(zh-CN|en)$")
+    time_zone: str | None = Field(default=None, max_length=64)
+    list_density: str | None = Field(default=None, max_length=16)
 
 
 class SetupIn(BaseModel):
@@ -218,14 +225,28 @@ def me(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
 
 @router.patch("/me")
 def update_me(body: MePatch, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
-    """Change your own e-mail address (what you sign in with); needs ``current_password``."""
+    """Change your preferences (language, time zone, list density) and your e-mail address
+    (what you sign in with; that needs ``current_password``)."""
+    if body.email is not None and body.current_password is None:
+        raise invalid("current_password", "is required to change the e-mail", "required")
     with services.write(actor) as ctx:
         user_id = ctx.actor.user_id
         assert user_id is not None
-        refusal = _confirm_password(ctx, body.current_password)
+        refusal = None
+        if body.email is not None:
+            refusal = _confirm_password(ctx, body.current_password or "")
         if refusal is None:
-            old = change_email(ctx.conn, user_id, body.email, now=ctx.now)
-            ctx.audit("user.email", str(user_id), {"from": old, "to": body.email.lower()})
+            set_preferences(
+                ctx.conn,
+                user_id,
+                locale=body.locale,
+                time_zone=body.time_zone,
+                list_density=body.list_density,
+                now=ctx.now,
+            )
+            if body.email is not None:
+                old = change_email(ctx.conn, user_id, body.email, now=ctx.now)
+                ctx.audit("user.email", str(user_id), {"from": old, "to": body.email.lower()})
             out = describe_user(ctx.conn, user_id, ctx.zone)
     if refusal is not None:  # the failure count and audit entry are committed by now
         raise refusal

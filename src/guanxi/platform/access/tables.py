@@ -45,6 +45,14 @@ gx_user = Table(
     Column("password_hash", String(255), nullable=True),
     Column("locale", String(8), nullable=False, default="zh-CN"),
     Column("time_zone", String(64), nullable=False, default="Asia/Shanghai"),
+    # How dense the user's lists are: "comfortable" or "compact" (a preference of the web app).
+    Column(
+        "list_density",
+        String(16),
+        nullable=False,
+        default="comfortable",
+        server_default="comfortable",
+    ),
     Column("is_admin", Boolean, nullable=False, default=False),  # superuser: every right
     Column("active", Boolean, nullable=False, default=True),
     Column(

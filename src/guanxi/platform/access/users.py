@@ -140,6 +140,39 @@ def change_email(conn: Connection, user_id: UUID, email: str, *, now: datetime) 
     return str(old)
 
 
+LIST_DENSITIES = ("comfortable", "compact")
+
+
+def set_preferences(
+    conn: Connection,
+    user_id: UUID,
+    *,
+    locale: str | None = None,
+    time_zone: str | None = None,
+    list_density: str | None = None,
+    now: datetime,
+) -> dict[str, str]:
+    """Change the user's own preferences (what is None stays); returns what changed."""
+    values: dict[str, str] = {}
+    if locale is not None:
+        values["locale"] = locale
+    if time_zone is not None:
+        try:
+            ZoneInfo(time_zone)
+        except (ValueError, KeyError):
+            raise invalid("time_zone", "is not an IANA time zone such as Asia/Shanghai") from None
+        values["time_zone"] = time_zone
+    if list_density is not None:
+        if list_density not in LIST_DENSITIES:
+            raise invalid("list_density", f"is one of {', '.join(LIST_DENSITIES)}")
+        values["list_density"] = list_density
+    if values:
+        conn.execute(
+            update(gx_user).where(gx_user.c.id == user_id).values(**values, updated_at=now)
+        )
+    return values
+
+
 def user_by_email(conn: Connection, email: str) -> Any:
     row = conn.execute(select(gx_user).where(gx_user.c.email == email.strip().lower())).first()
     if row is None:
@@ -317,6 +350,7 @@ def describe_user(conn: Connection, user_id: UUID, zone: ZoneInfo) -> dict[str, 
         "phone": row.phone,
         "locale": row.locale,
         "time_zone": row.time_zone,
+        "list_density": row.list_density,
         "active": row.active,
         "is_admin": row.is_admin,
         "department_id": None if row.department_id is None else str(row.department_id),
