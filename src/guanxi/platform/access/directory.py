@@ -7,15 +7,14 @@ sign-in state), so it needs no right beyond being signed in.
 
 from __future__ import annotations
 
-import base64
 import unicodedata
 from typing import Any
 from uuid import UUID
 
-import orjson
 from sqlalchemy import Connection, and_, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from guanxi.kernel import cursors
 from guanxi.kernel.errors import invalid
 from guanxi.platform.access.tables import gx_department, gx_user
 
@@ -39,23 +38,12 @@ def _is_cjk(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
-def _cursor(name: str, user_id: UUID) -> str:
-    raw = orjson.dumps([name, str(user_id)])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def _after(cursor: str) -> tuple[str, UUID]:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        name, user_id = orjson.loads(base64.urlsafe_b64decode(padded))
+        name, user_id = cursors.unpack(cursor)
         return str(name), UUID(str(user_id))
     except (ValueError, TypeError) as exc:
         raise invalid("cursor", "is not a cursor this list gave", "invalid_cursor") from exc
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def list_users(
@@ -74,7 +62,7 @@ def list_users(
         raise invalid("ids", f"at most {MAX_IDS} ids at a time", "too_many")
     conditions: list[ColumnElement[bool]] = []
     if q:
-        conditions.append(func.lower(gx_user.c.name).like(_like(q.lower()), escape="\\"))
+        conditions.append(func.lower(gx_user.c.name).contains(q.lower(), autoescape=True))
     if ids is not None:
         conditions.append(gx_user.c.id.in_(ids))
     if active is not None:
@@ -110,5 +98,5 @@ def list_users(
     more = len(rows) > limit
     return {
         "users": users,
-        "next_cursor": _cursor(page[-1].name, page[-1].id) if more and page else None,
+        "next_cursor": cursors.pack([page[-1].name, str(page[-1].id)]) if more and page else None,
     }

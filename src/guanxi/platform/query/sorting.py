@@ -7,7 +7,6 @@ exactly one place and a cursor never skips or repeats a row.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import math
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import orjson
 from sqlalchemy import Boolean, and_, false, literal, or_
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
+from guanxi.kernel import cursors
 from guanxi.kernel.clock import in_range
 from guanxi.kernel.errors import FieldError, ValidationFailed
 from guanxi.platform.metadata.fieldtypes import field_type
@@ -125,17 +125,16 @@ def _plain(value: Any) -> Any:
 
 
 def encode_cursor(keys: list[SortKey], values: list[Any], context: Any = None) -> str:
-    payload = orjson.dumps({"k": _fingerprint(keys, context), "v": [_plain(v) for v in values]})
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return cursors.pack({"k": _fingerprint(keys, context), "v": [_plain(v) for v in values]})
 
 
 def decode_cursor(keys: list[SortKey], cursor: str, context: Any = None) -> list[Any]:
     try:
-        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        payload = cursors.unpack(cursor)
         if payload["k"] != _fingerprint(keys, context) or len(payload["v"]) != len(keys):
             raise ValueError("cursor belongs to another sort order")
         return [_revive(k.term, v) for k, v in zip(keys, payload["v"], strict=True)]
-    except (ValueError, KeyError, TypeError, ArithmeticError, orjson.JSONDecodeError):
+    except (ValueError, KeyError, TypeError, ArithmeticError):
         raise ValidationFailed(
             "cursor: not a cursor of this query",
             errors=[FieldError("cursor", "is not a cursor of this query", "invalid_cursor")],
