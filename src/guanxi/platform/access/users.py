@@ -89,10 +89,7 @@ def create_user(
     time_zone: str = "Asia/Shanghai",
     phone: str | None = None,
 ) -> UUID:
-    try:
-        ZoneInfo(time_zone)
-    except (ValueError, KeyError):
-        raise invalid("time_zone", "is not an IANA time zone such as Asia/Shanghai") from None
+    _check_zone(time_zone)
     user_id = uuid7()
     try:
         with conn.begin_nested():
@@ -143,6 +140,13 @@ def change_email(conn: Connection, user_id: UUID, email: str, *, now: datetime) 
 LIST_DENSITIES = ("comfortable", "compact")
 
 
+def _check_zone(time_zone: str) -> None:
+    try:
+        ZoneInfo(time_zone)
+    except (ValueError, KeyError):
+        raise invalid("time_zone", "is not an IANA time zone such as Asia/Shanghai") from None
+
+
 def set_preferences(
     conn: Connection,
     user_id: UUID,
@@ -157,10 +161,7 @@ def set_preferences(
     if locale is not None:
         values["locale"] = locale
     if time_zone is not None:
-        try:
-            ZoneInfo(time_zone)
-        except (ValueError, KeyError):
-            raise invalid("time_zone", "is not an IANA time zone such as Asia/Shanghai") from None
+        _check_zone(time_zone)
         values["time_zone"] = time_zone
     if list_density is not None:
         if list_density not in LIST_DENSITIES:
