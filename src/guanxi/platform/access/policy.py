@@ -269,8 +269,7 @@ class InSubquery(ColumnElement[bool]):
     PostgreSQL runs an ``IN`` subquery that is OR-ed with another (scope OR shares) as a
     hashed filter over every row of the table; the ``ARRAY(…)`` form is computed once and
     its result compared through the column's index, so a rep's page or count reads the
-    rep's records, not the table (measured 2026-12-07 on 200k accounts: a rep's bounded
-    count 52 → 10 ms; bench/notes.md). SQLite already evaluates the list once.
+    rep's records, not the table (bench/notes.md). SQLite already evaluates the list once.
     """
 
     __visit_name__ = "in_subquery"
