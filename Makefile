@@ -15,7 +15,15 @@ LOCK_FLAGS ?=
 PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--all-build-deps --no-emit-index-url --no-emit-find-links $(LOCK_FLAGS)
 
-.PHONY: run test install lock lint typecheck unit migrate demo bench clean
+.PHONY: run test install lock lint typecheck unit migrate demo bench clean web web-lint web-unit e2e
+
+# The web app (web/): installed from its lock file, built into the Python package when the
+# build is missing or older than its sources. Built files are never committed.
+WEB_STAMP := web/node_modules/.installed
+WEB_BUILD := src/guanxi/web/dist/index.html
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
+	web/tsconfig.json web/scripts/compress.mjs
+CHROMIUM ?= /usr/bin/chromium
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -25,19 +33,30 @@ $(STAMP): pyproject.toml $(LOCK)
 
 install: $(STAMP)
 
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+$(WEB_BUILD): $(WEB_STAMP) $(WEB_SOURCES)
+	cd web && npm run --silent build
+
+## Build the web app (make run does it when needed)
+web: $(WEB_BUILD)
+
 ## Update the lock files from pyproject.toml, deliberately (commit them with the change)
 lock: $(STAMP)
 	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
 	$(PIP_COMPILE) --extra dev --output-file $(LOCK) pyproject.toml
 
 ## Create the virtualenv, migrate, load demo data and serve on http://127.0.0.1:8000
-run: $(STAMP)
+run: $(STAMP) $(WEB_BUILD)
 	$(BIN)/guanxi migrate
 	$(BIN)/guanxi demo
 	$(BIN)/guanxi serve
 
-## Every check: lint, types, layer rules and all tests (SQLite and PostgreSQL)
-test: $(STAMP) lint typecheck unit
+## Every check: lint, types, layer rules and all tests (SQLite and PostgreSQL), then the
+## web app's lint, types, component tests and the end-to-end suite in Chromium
+test: $(STAMP) lint typecheck unit web-lint web-unit e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -50,6 +69,17 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -n auto -q
 
+web-lint: $(WEB_STAMP)
+	cd web && npx tsc --noEmit -p tsconfig.json && npx eslint . --max-warnings 0
+
+web-unit: $(WEB_STAMP)
+	cd web && npx vitest run
+
+# Debian's chromium (.ci/run installs it when missing); a real server with the demo data.
+e2e: $(STAMP) $(WEB_BUILD)
+	@test -x $(CHROMIUM) || { echo "e2e needs Chromium at $(CHROMIUM): apt-get install chromium fonts-noto-cjk (.ci/run does)" >&2; exit 1; }
+	cd web && CHROMIUM_PATH=$(CHROMIUM) npx vitest run --config vitest.e2e.config.ts
+
 migrate: $(STAMP)
 	$(BIN)/guanxi migrate
 
@@ -61,4 +91,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache web/node_modules src/guanxi/web/dist

@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse
 
 from guanxi import __version__
 from guanxi.api import admin, auth, directory, files, meta, openapi, records, search, system
@@ -21,7 +20,7 @@ from guanxi.platform.access.oidc import OidcConfig, OidcProvider
 from guanxi.platform.metadata.online_index import finish_pending
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.search.indexer import Indexer
-from guanxi.web import problems
+from guanxi.web import problems, spa
 from guanxi.web.deps import Services
 from guanxi.web.responses import ORJSONResponse
 
@@ -102,10 +101,7 @@ def create_app(
 
         return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Guanxi API")
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/api/docs")
-
+    spa.install(app)  # last: its catch-all serves index.html for the app's deep links
     return app
 
 

@@ -424,3 +424,9 @@ def test_your_preferences_change_without_a_password_and_bad_ones_name_their_fiel
         assert [e["field"] for e in response.json()["errors"]] == [field]
     # Nothing of a refused change was kept.
     assert rep_zhang.ok("GET", "/auth/me")["list_density"] == "compact"
+
+
+def test_the_sign_in_page_learns_whether_single_sign_on_is_offered(client: TestClient) -> None:
+    answer = client.get("/api/v1/auth/options")
+    assert answer.status_code == 200
+    assert answer.json() == {"sso": {"enabled": False, "login_url": None}}

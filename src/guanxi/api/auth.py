@@ -147,6 +147,14 @@ def _provider(services: Services) -> OidcProvider:
     return services.oidc
 
 
+@router.get("/options")
+def sign_in_options(services: ServicesDep) -> dict[str, Any]:
+    """How one may sign in, for the sign-in page before anyone has: password always,
+    single sign-on when an identity provider is configured."""
+    enabled = services.oidc is not None
+    return {"sso": {"enabled": enabled, "login_url": f"{OIDC_PATH}/login" if enabled else None}}
+
+
 @router.get("/oidc/login")
 def oidc_login(request: Request, services: ServicesDep) -> RedirectResponse:
     """Send the browser to the company's identity provider."""

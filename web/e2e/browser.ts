@@ -1,0 +1,102 @@
+/** Driving Debian's Chromium with playwright-core: pages, sign-in, screenshots, axe. */
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { inject } from "vitest";
+
+export const DESKTOP = { width: 1440, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+export const PASSWORD = "guanxi-demo";
+
+const screenshots = resolve(import.meta.dirname, "..", "..", "docs", "screenshots");
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+export function baseUrl(): string {
+  return inject("baseUrl");
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    // As root in a container, without a GPU or network beyond localhost.
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+export async function openPage(
+  browser: Browser,
+  options: { viewport?: { width: number; height: number }; language?: "zh-CN" | "en" } = {},
+): Promise<Page> {
+  const language = options.language ?? "en";
+  const context = await browser.newContext({
+    baseURL: baseUrl(),
+    viewport: options.viewport ?? DESKTOP,
+    locale: language,
+    timezoneId: "Asia/Shanghai",
+  });
+  const page = await context.newPage();
+  // The app's language before anyone signs in: the browser's, unless one was chosen here.
+  await page.addInitScript((lang) => {
+    if (!localStorage.getItem("guanxi.language")) localStorage.setItem("guanxi.language", lang);
+  }, language);
+  return page;
+}
+
+/** Sign in through the form, as a person would. The user's saved language then applies. */
+export async function signIn(page: Page, email: string): Promise<void> {
+  await page.goto("/login");
+  await page.locator("#email").fill(email);
+  await page.locator("#password").fill(PASSWORD);
+  await page.locator("button[type=submit]").click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+  await page.locator("nav").first().waitFor();
+}
+
+/** Set the signed-in user's language through the switch (saved on the user). */
+export async function chooseLanguage(page: Page, language: "zh-CN" | "en"): Promise<void> {
+  const name = language === "zh-CN" ? "简体中文" : "English";
+  const current = await page.evaluate(() => document.documentElement.lang);
+  if (current === language) return;
+  await page.getByRole("button", { name: /Language|语言/ }).first().click();
+  await page.getByRole("menuitem", { name }).click();
+  await page.waitForFunction((lang) => document.documentElement.lang === lang, language);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(screenshots, { recursive: true });
+  const size = page.viewportSize();
+  const file = join(screenshots, `${name}-${String(size?.width ?? 0)}x${String(size?.height ?? 0)}.png`);
+  mkdirSync(dirname(file), { recursive: true });
+  await page.screenshot({ path: file });
+}
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core's serious and critical violations on the current page. */
+export async function accessibilityProblems(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: object, options: object) => Promise<{ violations: unknown[] }> } }).axe;
+    // Ant Design's tables keep an aria-hidden row of zero height to measure column widths;
+    // it holds no content a person can reach, so it is left out of the check.
+    const result = await axe.run({ exclude: [[".ant-table-measure-row"]] }, { resultTypes: ["violations"] });
+    return result.violations;
+  });
+  return (violations as AxeViolation[])
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact ?? ""}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+}

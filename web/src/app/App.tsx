@@ -1,0 +1,42 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { App as AntApp, ConfigProvider } from "antd";
+import enUS from "antd/locale/en_US";
+import zhCN from "antd/locale/zh_CN";
+import dayjs from "dayjs";
+import "dayjs/locale/zh-cn";
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { RouterProvider } from "react-router-dom";
+import { ApiError } from "../lib/api";
+import { router } from "./routes";
+import { theme } from "./theme";
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // A refusal (403, 404, 422) will not change on retry; a network hiccup may.
+      retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+      refetchOnWindowFocus: false,
+    },
+  },
+});
+
+export function App() {
+  const { i18n } = useTranslation();
+  const [language, setLanguage] = useState(i18n.language);
+  useEffect(() => {
+    const changed = (next: string) => setLanguage(next);
+    i18n.on("languageChanged", changed);
+    return () => i18n.off("languageChanged", changed);
+  }, [i18n]);
+  dayjs.locale(language === "zh-CN" ? "zh-cn" : "en");
+  return (
+    <ConfigProvider locale={language === "zh-CN" ? zhCN : enUS} theme={theme}>
+      <AntApp>
+        <QueryClientProvider client={queryClient}>
+          <RouterProvider router={router} />
+        </QueryClientProvider>
+      </AntApp>
+    </ConfigProvider>
+  );
+}

@@ -1,0 +1,31 @@
+import { lazy, Suspense, type ReactNode } from "react";
+import { createBrowserRouter } from "react-router-dom";
+import { PageSkeleton } from "../components/PageSkeleton";
+import { Shell } from "../features/shell/Shell";
+import { SignIn } from "../features/auth/SignIn";
+
+// Each screen is its own chunk: the first load carries the shell and sign-in only.
+const Home = lazy(() => import("../features/home/Home"));
+const ListPage = lazy(() => import("../features/records/ListPage"));
+const RecordPage = lazy(() => import("../features/records/RecordPage"));
+const NewRecordPage = lazy(() => import("../features/records/NewRecordPage"));
+const NotFound = lazy(() => import("../features/shell/NotFound"));
+
+function page(element: ReactNode) {
+  return <Suspense fallback={<PageSkeleton />}>{element}</Suspense>;
+}
+
+export const router = createBrowserRouter([
+  { path: "/login", element: <SignIn /> },
+  {
+    path: "/",
+    element: <Shell />,
+    children: [
+      { index: true, element: page(<Home />) },
+      { path: "o/:object", element: page(<ListPage />) },
+      { path: "o/:object/new", element: page(<NewRecordPage />) },
+      { path: "o/:object/:id", element: page(<RecordPage />) },
+      { path: "*", element: page(<NotFound />) },
+    ],
+  },
+]);

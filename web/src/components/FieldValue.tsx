@@ -1,0 +1,130 @@
+import { Avatar, Space, Tag, Typography } from "antd";
+import type { CSSProperties, ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router-dom";
+import { formatDate, formatDateTime, formatMoney, formatPhone, groupDecimal } from "../lib/format";
+import { label, type FieldDef } from "../lib/meta";
+import type { RecordData } from "../lib/records";
+import type { DirectoryUser } from "../lib/users";
+
+// Colours for options an administrator left without one. The option's colour marks a
+// dot and tints the background; the text stays dark, so every colour passes contrast.
+const PRESETS = ["#1d4ed8", "#15803d", "#b45309", "#7e22ce", "#0e7490", "#be185d", "#c2410c", "#4338ca", "#4d7c0f", "#ea580c"];
+
+export function optionColor(field: FieldDef, value: string): string {
+  const options = field.options ?? [];
+  const index = options.findIndex((o) => o.value === value);
+  const option = options[index];
+  return option?.color ?? PRESETS[(index < 0 ? 0 : index) % PRESETS.length] ?? "#1d4ed8";
+}
+
+export function OptionTag({ color, children }: { color: string; children: ReactNode }) {
+  return (
+    <span className="gx-option" style={{ "--gx-option": color } as CSSProperties}>
+      <span className="gx-option-dot" aria-hidden="true" />
+      {children}
+    </span>
+  );
+}
+
+export function UserChip({ user }: { user: DirectoryUser | undefined }) {
+  if (!user) return null;
+  return (
+    <Space size={6}>
+      <Avatar size={22} style={{ background: "#475569", fontSize: 11 }}>
+        {user.initials.slice(0, 2)}
+      </Avatar>
+      <span className="gx-ellipsis">{user.name}</span>
+    </Space>
+  );
+}
+
+interface Props {
+  field: FieldDef;
+  value: unknown;
+  record?: RecordData;
+  users?: Map<string, DirectoryUser>;
+}
+
+/** A field's value as lists and record pages show it. */
+export function FieldValue({ field, value, record, users }: Props) {
+  const { t, i18n } = useTranslation();
+  if (value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0)) {
+    return <Typography.Text type="secondary">—</Typography.Text>;
+  }
+  switch (field.type) {
+    case "currency": {
+      const money = value as { amount: string; currency: string | null };
+      return <span className="gx-amount">{formatMoney(money.amount, money.currency ?? field.currency, field.scale ?? 2)}</span>;
+    }
+    case "decimal":
+      return <span className="gx-amount">{groupDecimal(String(value), field.scale)}</span>;
+    case "integer":
+      return <span className="gx-amount">{groupDecimal(String(value))}</span>;
+    case "percent":
+      return <span className="gx-amount">{groupDecimal(String(value), field.scale)}%</span>;
+    case "date":
+      return <span>{formatDate(String(value))}</span>;
+    case "datetime":
+      return <span>{formatDateTime(String(value))}</span>;
+    case "boolean":
+      return <span>{value ? t("common.yes") : t("common.no")}</span>;
+    case "picklist": {
+      const option = field.options?.find((o) => o.value === value);
+      return <OptionTag color={optionColor(field, String(value))}>{option ? label(option.label, i18n.language) : String(value)}</OptionTag>;
+    }
+    case "multi_picklist":
+      return (
+        <>
+          {(value as string[]).map((v) => {
+            const option = field.options?.find((o) => o.value === v);
+            return (
+              <OptionTag key={v} color={optionColor(field, v)}>
+                {option ? label(option.label, i18n.language) : v}
+              </OptionTag>
+            );
+          })}
+        </>
+      );
+    case "tags":
+      return (
+        <>
+          {(value as string[]).map((v) => (
+            <Tag key={v}>{v}</Tag>
+          ))}
+        </>
+      );
+    case "phone":
+      return <a href={`tel:${String(value)}`}>{formatPhone(String(value))}</a>;
+    case "email":
+      return <a href={`mailto:${String(value)}`}>{String(value)}</a>;
+    case "url": {
+      const href = String(value);
+      return /^https?:\/\//i.test(href) ? (
+        <a href={href} target="_blank" rel="noreferrer noopener" className="gx-ellipsis">
+          {href.replace(/^https?:\/\//i, "")}
+        </a>
+      ) : (
+        <span>{href}</span>
+      );
+    }
+    case "user":
+      return <UserChip user={users?.get(String(value))} />;
+    case "lookup": {
+      const related = record?._related?.[field.name];
+      const title = related ? String(related.name ?? related.id) : String(value).slice(0, 8);
+      return field.target ? <Link to={`/o/${field.target}/${String(value)}`}>{title}</Link> : <span>{title}</span>;
+    }
+    case "address": {
+      const a = value as Record<string, string | null>;
+      return <span>{[a.province, a.city, a.district, a.street].filter(Boolean).join(" ")}</span>;
+    }
+    case "rich_text":
+      // Sanitised by the server (nh3); shown as text in lists, as HTML on the record page.
+      return <span className="gx-ellipsis">{String(value).replace(/<[^>]*>/g, " ")}</span>;
+    case "file":
+      return <span>{t("common.file")}</span>;
+    default:
+      return <span className="gx-ellipsis">{typeof value === "object" ? JSON.stringify(value) : String(value)}</span>;
+  }
+}

@@ -1,0 +1,321 @@
+import {
+  DeleteOutlined,
+  DownloadOutlined,
+  FilterOutlined,
+  PlusOutlined,
+  SettingOutlined,
+  SwapOutlined,
+} from "@ant-design/icons";
+import { useQueryClient } from "@tanstack/react-query";
+import {
+  App,
+  Badge,
+  Button,
+  Checkbox,
+  Empty,
+  Input,
+  Popover,
+  Result,
+  Skeleton,
+  Space,
+  Table,
+  Tag,
+  Typography,
+} from "antd";
+import type { TableColumnsType, TableProps } from "antd";
+import { useMemo, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { FieldValue } from "../../components/FieldValue";
+import { ApiError, api, download } from "../../lib/api";
+import { formatCount } from "../../lib/format";
+import { label, useObject, useObjects, type FieldDef, type ObjectDef } from "../../lib/meta";
+import { recordsKey, useRecordPages, type FilterTree, type RecordData } from "../../lib/records";
+import { can, useMe } from "../../lib/session";
+import { useUsers } from "../../lib/users";
+import { chosenColumns, listableFields, saveColumns } from "./columns";
+import { FilterBuilder } from "./FilterBuilder";
+import { toTree, type FilterModel } from "./filters";
+import { TransferOwner } from "./TransferOwner";
+import styles from "./ListPage.module.css";
+
+const SORTABLE = new Set([
+  "text", "email", "phone", "url", "integer", "decimal", "percent", "currency", "date", "datetime",
+  "boolean", "picklist", "auto_number", "lookup", "user",
+]);
+
+export default function ListPage() {
+  const { object: name = "" } = useParams();
+  const object = useObject(name);
+  const { t } = useTranslation();
+  if (object.isLoading) return <Skeleton active />;
+  if (!object.data) return <Result status="404" title={t("records.noSuchObject")} />;
+  return <RecordList key={name} object={object.data} />;
+}
+
+function RecordList({ object }: { object: ObjectDef }) {
+  const { t, i18n } = useTranslation();
+  const { message, modal } = App.useApp();
+  const navigate = useNavigate();
+  const client = useQueryClient();
+  const me = useMe();
+  const objects = useObjects();
+  const [columns, setColumns] = useState(() => chosenColumns(object));
+  const [sort, setSort] = useState<string[]>([]);
+  const [search, setSearch] = useState("");
+  const [filter, setFilter] = useState<FilterModel>({ join: "and", conditions: [] });
+  const [selected, setSelected] = useState<string[]>([]);
+  const [transferring, setTransferring] = useState(false);
+  const [exporting, setExporting] = useState(false);
+  const compact = me.data?.list_density === "compact";
+
+  const fields = useMemo(() => new Map(listableFields(object).map((f) => [f.name, f])), [object]);
+  const lookups = columns.filter((c) => fields.get(c)?.type === "lookup");
+  const tree = useMemo<FilterTree | null>(() => {
+    const parts: FilterTree[] = [];
+    const built = toTree(filter);
+    if (built) parts.push(built);
+    if (search.trim() && object.name_field) {
+      parts.push({ field: object.name_field, op: "contains", value: search.trim() });
+    }
+    return parts.length === 0 ? null : parts.length === 1 ? (parts[0] ?? null) : { and: parts };
+  }, [filter, search, object.name_field]);
+
+  const params = { filter: tree, sort, limit: 50, include: lookups };
+  const pages = useRecordPages(object.name, params);
+  const rows = useMemo(() => pages.data?.pages.flatMap((p) => p.records) ?? [], [pages.data]);
+  const first = pages.data?.pages[0];
+  const users = useUsers(rows.map((r) => r.owner_id));
+  const objectLabel = label(object.plural_label, i18n.language);
+  const mayCreate = can(me.data, "create", object.name);
+  const activeFilters = toTree(filter) ? filter.conditions.length : 0;
+
+  const tableColumns: TableColumnsType<RecordData> = columns
+    .map((name) => fields.get(name))
+    .filter((f): f is FieldDef => !!f)
+    .map((field) => ({
+      key: field.name,
+      dataIndex: field.name,
+      title: label(field.label, i18n.language),
+      ellipsis: true,
+      width: field.name === object.name_field ? 260 : 160,
+      align: ["integer", "decimal", "percent", "currency"].includes(field.type) ? ("right" as const) : undefined,
+      sorter: SORTABLE.has(field.type),
+      sortOrder: sort[0] === field.name ? "ascend" : sort[0] === `-${field.name}` ? "descend" : null,
+      render: (_: unknown, record: RecordData) =>
+        field.name === object.name_field ? (
+          <Link to={`/o/${object.name}/${record.id}`} className={styles.name}>
+            {String(record[field.name] ?? "") || t("common.untitled")}
+          </Link>
+        ) : (
+          <FieldValue field={field} value={record[field.name]} record={record} users={users.data} />
+        ),
+    }));
+
+  const onTableChange: TableProps<RecordData>["onChange"] = (_p, _f, sorter) => {
+    const one = Array.isArray(sorter) ? sorter[0] : sorter;
+    if (!one?.order || !one.columnKey) setSort([]);
+    else setSort([`${one.order === "descend" ? "-" : ""}${String(one.columnKey)}`]);
+  };
+
+  const refresh = () => client.invalidateQueries({ queryKey: recordsKey(object.name) });
+
+  const deleteSelected = () =>
+    modal.confirm({
+      title: t("records.deleteSelected", { count: selected.length }),
+      content: t("records.deleteHint"),
+      okText: t("common.delete"),
+      okButtonProps: { danger: true },
+      cancelText: t("common.cancel"),
+      onOk: async () => {
+        try {
+          const result = await api.post<{ deleted: number }>(`/records/${object.name}/bulk-delete`, {
+            ids: selected,
+            all_or_none: false,
+          });
+          void message.success(t("records.deleted", { count: result.deleted }));
+        } catch (error) {
+          void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+        }
+        setSelected([]);
+        await refresh();
+      },
+    });
+
+  const exportCsv = async () => {
+    setExporting(true);
+    try {
+      await download(
+        `/records/${object.name}/export`,
+        {
+          filter: selected.length ? { field: "id", op: "in", value: selected } : tree,
+          sort: sort.length ? sort : undefined,
+          fields: columns,
+        },
+        `${object.name}.csv`,
+      );
+    } catch {
+      void message.error(t("records.exportFailed"));
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const columnChooser = (
+    <Checkbox.Group
+      className={styles.columnList}
+      value={columns}
+      onChange={(values) => {
+        const next = listableFields(object).map((f) => f.name).filter((n) => values.includes(n));
+        setColumns(next);
+        saveColumns(object.name, next);
+      }}
+      options={listableFields(object).map((f) => ({ value: f.name, label: label(f.label, i18n.language) }))}
+    />
+  );
+
+  return (
+    <div className={styles.page}>
+      <div className={styles.header}>
+        <Space align="baseline" size={12} wrap>
+          <Typography.Title level={2} className={styles.title}>
+            {objectLabel}
+          </Typography.Title>
+          {first?.total !== null && first?.total !== undefined && (
+            <Typography.Text type="secondary" data-testid="total">
+              {t("records.count", { count: first.total, formatted: formatCount(first.total, first.total_relation === "gte") })}
+            </Typography.Text>
+          )}
+        </Space>
+        {mayCreate && (
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate(`/o/${object.name}/new`)}>
+            {t("records.new")}
+          </Button>
+        )}
+      </div>
+
+      {selected.length > 0 ? (
+        <div className={styles.toolbar} role="toolbar" aria-label={t("records.bulkActions")}>
+          <Typography.Text strong>{t("records.selected", { count: selected.length })}</Typography.Text>
+          <Button icon={<SwapOutlined />} onClick={() => setTransferring(true)}>
+            {t("records.changeOwner")}
+          </Button>
+          <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => void exportCsv()}>
+            {t("records.export")}
+          </Button>
+          {can(me.data, "delete", object.name) && (
+            <Button danger icon={<DeleteOutlined />} onClick={deleteSelected}>
+              {t("common.delete")}
+            </Button>
+          )}
+          <Button type="link" onClick={() => setSelected([])}>
+            {t("records.clearSelection")}
+          </Button>
+        </div>
+      ) : (
+        <div className={styles.toolbar}>
+          <Input.Search
+            allowClear
+            className={styles.search}
+            placeholder={t("records.searchPlaceholder", { object: objectLabel })}
+            aria-label={t("records.quickSearch")}
+            onSearch={(v) => setSearch(v)}
+          />
+          <Popover
+            trigger="click"
+            placement="bottomLeft"
+            title={t("filter.title")}
+            content={<FilterBuilder object={object} objects={objects.data ?? []} value={filter} onChange={setFilter} />}
+          >
+            <Badge count={activeFilters} size="small">
+              <Button icon={<FilterOutlined />}>{t("filter.button")}</Button>
+            </Badge>
+          </Popover>
+          <Popover trigger="click" placement="bottomLeft" title={t("records.columns")} content={columnChooser}>
+            <Button icon={<SettingOutlined />} aria-label={t("records.columns")}>
+              <span className={styles.hideOnPhone}>{t("records.columns")}</span>
+            </Button>
+          </Popover>
+          <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => void exportCsv()} aria-label={t("records.export")}>
+            <span className={styles.hideOnPhone}>{t("records.export")}</span>
+          </Button>
+        </div>
+      )}
+
+      {activeFilters > 0 && (
+        <div className={styles.chips}>
+          {filter.conditions.map((c) => {
+            const [head, tail] = c.field.split(".");
+            const f = fields.get(head ?? "");
+            const target = tail && f?.target ? objects.data?.find((o) => o.name === f.target)?.fields.find((x) => x.name === tail) : undefined;
+            const name = target ? `${label(f?.label, i18n.language)} › ${label(target.label, i18n.language)}` : label(f?.label, i18n.language);
+            return (
+              <Tag
+                key={c.key}
+                closable
+                onClose={() => setFilter({ ...filter, conditions: filter.conditions.filter((x) => x.key !== c.key) })}
+              >
+                {name} {t(`filter.op.${c.op}`)} {c.op === "is_null" ? "" : Array.isArray(c.value) ? c.value.join(", ") : String(c.value ?? "")}
+              </Tag>
+            );
+          })}
+        </div>
+      )}
+
+      {pages.error ? (
+        <Result
+          status="warning"
+          title={pages.error instanceof ApiError ? pages.error.message : t("common.serverError")}
+          extra={<Button onClick={() => setFilter({ join: "and", conditions: [] })}>{t("filter.clear")}</Button>}
+        />
+      ) : (
+        <Table<RecordData>
+          rowKey="id"
+          size={compact ? "small" : "middle"}
+          columns={tableColumns}
+          dataSource={rows}
+          loading={pages.isFetching && !pages.isFetchingNextPage && rows.length > 0}
+          pagination={false}
+          sticky
+          scroll={{ x: "max-content" }}
+          onChange={onTableChange}
+          rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys.map(String)) }}
+          locale={{
+            emptyText: pages.isLoading ? (
+              <Skeleton active paragraph={{ rows: 6 }} title={false} />
+            ) : (
+              <Empty
+                description={tree ? t("records.noMatches") : t("records.emptyObject", { object: objectLabel })}
+              >
+                {!tree && mayCreate && (
+                  <Button type="primary" onClick={() => navigate(`/o/${object.name}/new`)}>
+                    {t("records.createFirst")}
+                  </Button>
+                )}
+              </Empty>
+            ),
+          }}
+        />
+      )}
+      {pages.hasNextPage && (
+        <div className={styles.more}>
+          <Button onClick={() => void pages.fetchNextPage()} loading={pages.isFetchingNextPage}>
+            {t("records.loadMore")}
+          </Button>
+          <Typography.Text type="secondary">{t("records.shown", { count: rows.length })}</Typography.Text>
+        </div>
+      )}
+      <TransferOwner
+        object={object.name}
+        records={transferring ? rows.filter((r) => selected.includes(r.id)) : []}
+        onClose={(done) => {
+          setTransferring(false);
+          if (done) {
+            setSelected([]);
+            void refresh();
+          }
+        }}
+      />
+    </div>
+  );
+}

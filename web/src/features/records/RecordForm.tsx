@@ -1,0 +1,159 @@
+import { App, Button, Card, Col, Form, Modal, Row, Space, Typography } from "antd";
+import type { Rule } from "antd/es/form";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { ApiError, api } from "../../lib/api";
+import { label, type FieldDef, type ObjectDef } from "../../lib/meta";
+import { ifMatch, type RecordData } from "../../lib/records";
+import { FieldInput } from "./FieldInput";
+import { changedValues, differences, editableFields, recordToForm, type FormValues } from "./formValues";
+import styles from "./RecordForm.module.css";
+
+interface Props {
+  object: ObjectDef;
+  /** The record being edited, or null to create one. */
+  record: RecordData | null;
+  onSaved: (record: RecordData, again?: boolean) => void;
+  onCancel: () => void;
+}
+
+function rules(field: FieldDef, t: (key: string, options?: Record<string, unknown>) => string): Rule[] {
+  const out: Rule[] = [];
+  if (field.required && field.type !== "boolean") out.push({ required: true, message: t("form.required") });
+  if (field.max_length) out.push({ max: field.max_length, message: t("form.tooLong", { max: field.max_length }) });
+  if (field.type === "email") out.push({ type: "email", message: t("form.email") });
+  if (field.type === "url") out.push({ pattern: /^https?:\/\/\S+$/i, message: t("form.url") });
+  if (field.type === "phone") out.push({ pattern: /^\+?[\d\s()-]{5,20}$/, message: t("form.phone") });
+  return out;
+}
+
+/** The form for any object's record, generated from its fields; server refusals land on
+ * their fields, and a version conflict offers to reload and re-apply the user's changes. */
+export function RecordForm({ object, record, onSaved, onCancel }: Props) {
+  const { t, i18n } = useTranslation();
+  const { message } = App.useApp();
+  const operation = record ? "update" : "create";
+  const fields = editableFields(object.fields, operation);
+  const [base, setBase] = useState<RecordData | null>(record);
+  const [form] = Form.useForm<FormValues>();
+  const [busy, setBusy] = useState(false);
+  const [conflict, setConflict] = useState<{ fresh: RecordData; changed: FieldDef[] } | null>(null);
+
+  const save = async (again = false) => {
+    let values: FormValues;
+    try {
+      values = await form.validateFields();
+    } catch {
+      return;
+    }
+    const changes = changedValues(fields, values, base);
+    if (base && Object.keys(changes).length === 0) {
+      onSaved(base);
+      return;
+    }
+    setBusy(true);
+    try {
+      const saved = base
+        ? await api.patch<RecordData>(`/records/${object.name}/${base.id}`, changes, ifMatch(base.version))
+        : await api.post<RecordData>(`/records/${object.name}`, changes);
+      void message.success(t("form.saved"));
+      if (again) form.resetFields();
+      onSaved(saved, again);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 412 && base) {
+        const fresh = await api.get<RecordData>(`/records/${object.name}/${base.id}`);
+        setConflict({ fresh, changed: differences(object.fields, base, fresh) });
+      } else if (error instanceof ApiError && error.problem.errors?.length) {
+        const known = new Set(fields.map((f) => f.name));
+        const placed = error.problem.errors.filter((e) => known.has(e.field.split(".")[0] ?? ""));
+        form.setFields(placed.map((e) => ({ name: e.field.split(".")[0] ?? e.field, errors: [e.message] })));
+        const others = error.problem.errors.filter((e) => !placed.includes(e));
+        void message.error(others.length ? others.map((e) => `${e.field}: ${e.message}`).join("; ") : t("form.fixErrors"));
+      } else {
+        void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  /** Take the other person's version as the base and put the user's own changes on top. */
+  const reapply = () => {
+    if (!conflict || !base) return;
+    const mine = changedValues(fields, form.getFieldsValue(true), base);
+    const next = recordToForm(fields, conflict.fresh);
+    const overlay = recordToForm(fields, { ...conflict.fresh, ...mine });
+    for (const name of Object.keys(mine)) next[name] = overlay[name];
+    setBase(conflict.fresh);
+    form.setFieldsValue(next);
+    setConflict(null);
+    void message.info(t("form.reapplied"));
+  };
+
+  const related = record?._related ?? {};
+  return (
+    <>
+      <Form<FormValues>
+        form={form}
+        layout="vertical"
+        initialValues={recordToForm(fields, record)}
+        onFinish={() => void save()}
+        scrollToFirstError
+        className={styles.form}
+      >
+        <Card size="small" title={t("form.details")} className={styles.section}>
+          <Row gutter={24}>
+            {fields.map((field) => (
+              <Col key={field.name} xs={24} md={["long_text", "rich_text", "address"].includes(field.type) ? 24 : 12}>
+                <Form.Item
+                  name={field.name}
+                  label={label(field.label, i18n.language)}
+                  tooltip={field.help ? label(field.help, i18n.language) : undefined}
+                  rules={rules(field, t)}
+                  valuePropName={field.type === "boolean" ? "value" : undefined}
+                >
+                  <FieldInput field={field} currentTitle={related[field.name] ? String(related[field.name]?.name ?? "") : undefined} />
+                </Form.Item>
+              </Col>
+            ))}
+          </Row>
+        </Card>
+        <div className={styles.footer}>
+          <Space>
+            <Button type="primary" htmlType="submit" loading={busy}>
+              {t("common.save")}
+            </Button>
+            {!record && (
+              <Button onClick={() => void save(true)} disabled={busy}>
+                {t("form.saveAndNew")}
+              </Button>
+            )}
+            <Button onClick={onCancel}>{t("common.cancel")}</Button>
+          </Space>
+        </div>
+      </Form>
+      <Modal
+        open={!!conflict}
+        title={t("form.conflictTitle")}
+        onCancel={() => setConflict(null)}
+        footer={[
+          <Button key="discard" onClick={() => conflict && onSaved(conflict.fresh)}>
+            {t("form.discardMine")}
+          </Button>,
+          <Button key="reapply" type="primary" onClick={reapply}>
+            {t("form.reapply")}
+          </Button>,
+        ]}
+      >
+        <Typography.Paragraph>{t("form.conflictText")}</Typography.Paragraph>
+        {conflict && conflict.changed.length > 0 && (
+          <ul data-testid="conflict-fields">
+            {conflict.changed.map((f) => (
+              <li key={f.name}>{label(f.label, i18n.language)}</li>
+            ))}
+          </ul>
+        )}
+      </Modal>
+    </>
+  );
+}

@@ -1,0 +1,290 @@
+import { DeleteOutlined, EditOutlined } from "@ant-design/icons";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { App, Breadcrumb, Button, Card, Col, Descriptions, Empty, List, Result, Row, Skeleton, Space, Table, Tabs, Typography } from "antd";
+import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useNavigate, useParams } from "react-router-dom";
+import { FieldValue, UserChip } from "../../components/FieldValue";
+import { ApiError, api } from "../../lib/api";
+import { formatDateTime } from "../../lib/format";
+import { label, useObject, useObjects, type FieldDef, type ObjectDef } from "../../lib/meta";
+import { recordsKey, useRecord, type Page, type RecordData } from "../../lib/records";
+import { rememberRecent } from "../../lib/recent";
+import { can, useMe } from "../../lib/session";
+import { useUsers } from "../../lib/users";
+import { OWNER } from "./columns";
+import { RecordForm } from "./RecordForm";
+import styles from "./RecordPage.module.css";
+
+export default function RecordPage() {
+  const { object: name = "", id } = useParams();
+  const { t } = useTranslation();
+  const object = useObject(name);
+  if (object.isLoading) return <Skeleton active />;
+  if (!object.data) return <Result status="404" title={t("records.noSuchObject")} />;
+  return <RecordView key={`${name}/${id ?? ""}`} object={object.data} id={id ?? ""} />;
+}
+
+function RecordView({ object, id }: { object: ObjectDef; id: string }) {
+  const { t, i18n } = useTranslation();
+  const { modal, message } = App.useApp();
+  const navigate = useNavigate();
+  const client = useQueryClient();
+  const me = useMe();
+  const lookups = object.fields.filter((f) => f.type === "lookup" && !f.archived).map((f) => f.name);
+  const record = useRecord(object.name, id, lookups);
+  const [editing, setEditing] = useState(false);
+  const data = record.data;
+  const title = data && object.name_field ? String(data[object.name_field] ?? "") : "";
+  const users = useUsers([data?.owner_id, data?.created_by_id, data?.updated_by_id]);
+
+  useEffect(() => {
+    if (data && me.data) rememberRecent(me.data.id, { object: object.name, id: data.id, title });
+  }, [data, me.data, object.name, title]);
+
+  if (record.isLoading) return <Skeleton active paragraph={{ rows: 10 }} />;
+  if (record.error || !data) {
+    const missing = record.error instanceof ApiError && record.error.status === 404;
+    return <Result status={missing ? "404" : "error"} title={missing ? t("records.notFound") : t("common.serverError")} />;
+  }
+
+  const mayUpdate = data._access ? data._access.update : can(me.data, "update", object.name);
+  const mayDelete = data._access ? data._access.delete : can(me.data, "delete", object.name);
+  const visible = object.fields.filter((f) => !f.archived && f.name !== object.name_field);
+  const highlights = visible.filter((f) => !["long_text", "rich_text", "address", "file"].includes(f.type)).slice(0, 4);
+
+  const remove = () =>
+    modal.confirm({
+      title: t("records.deleteOne", { title }),
+      content: t("records.deleteHint"),
+      okText: t("common.delete"),
+      okButtonProps: { danger: true },
+      cancelText: t("common.cancel"),
+      onOk: async () => {
+        try {
+          await api.delete(`/records/${object.name}/${data.id}`);
+          void message.success(t("records.deleted", { count: 1 }));
+          void client.invalidateQueries({ queryKey: recordsKey(object.name) });
+          navigate(`/o/${object.name}`);
+        } catch (error) {
+          void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+        }
+      },
+    });
+
+  const onSaved = (saved: RecordData) => {
+    client.setQueryData(["records", object.name, "one", id, lookups], { ...data, ...saved, _related: data._related });
+    void client.invalidateQueries({ queryKey: recordsKey(object.name) });
+    void record.refetch();
+    setEditing(false);
+  };
+
+  return (
+    <div className={styles.page}>
+      <Breadcrumb items={[{ title: <Link to={`/o/${object.name}`}>{label(object.plural_label, i18n.language)}</Link> }, { title: title || t("common.untitled") }]} />
+      <Card className={styles.header} variant="borderless">
+        <div className={styles.headerTop}>
+          <div className={styles.titleBlock}>
+            <Typography.Text type="secondary">{label(object.label, i18n.language)}</Typography.Text>
+            <Typography.Title level={2} className={styles.title}>
+              {title || t("common.untitled")}
+            </Typography.Title>
+          </div>
+          <Space wrap>
+            {mayUpdate && !editing && (
+              <Button type="primary" icon={<EditOutlined />} onClick={() => setEditing(true)}>
+                {t("common.edit")}
+              </Button>
+            )}
+            {mayDelete && (
+              <Button danger icon={<DeleteOutlined />} onClick={remove}>
+                {t("common.delete")}
+              </Button>
+            )}
+          </Space>
+        </div>
+        <div className={styles.highlights}>
+          {highlights.map((f) => (
+            <div key={f.name} className={styles.highlight}>
+              <Typography.Text type="secondary" className={styles.highlightLabel}>
+                {label(f.label, i18n.language)}
+              </Typography.Text>
+              <div>
+                <FieldValue field={f} value={data[f.name]} record={data} users={users.data} />
+              </div>
+            </div>
+          ))}
+          <div className={styles.highlight}>
+            <Typography.Text type="secondary" className={styles.highlightLabel}>
+              {label(OWNER.label, i18n.language)}
+            </Typography.Text>
+            <div>
+              <UserChip user={users.data?.get(data.owner_id ?? "")} />
+            </div>
+          </div>
+        </div>
+      </Card>
+      {editing ? (
+        <RecordForm object={object} record={data} onSaved={onSaved} onCancel={() => setEditing(false)} />
+      ) : (
+        <Row gutter={[16, 16]}>
+          <Col xs={24} xl={16}>
+            <Card variant="borderless">
+              <Tabs
+                items={[
+                  {
+                    key: "details",
+                    label: t("records.details"),
+                    children: <Details fields={visible} record={data} users={users.data} />,
+                  },
+                  {
+                    key: "related",
+                    label: t("records.related"),
+                    children: <RelatedLists object={object} id={data.id} />,
+                  },
+                ]}
+              />
+            </Card>
+          </Col>
+          <Col xs={24} xl={8}>
+            <Card variant="borderless" title={t("records.history")}>
+              <History object={object} id={data.id} />
+            </Card>
+          </Col>
+        </Row>
+      )}
+    </div>
+  );
+}
+
+function Details({ fields, record, users }: { fields: FieldDef[]; record: RecordData; users: ReturnType<typeof useUsers>["data"] }) {
+  const { i18n } = useTranslation();
+  return (
+    <Descriptions
+      column={{ xs: 1, sm: 1, md: 2 }}
+      size="small"
+      colon={false}
+      layout="vertical"
+      items={fields.map((f) => ({
+        key: f.name,
+        label: label(f.label, i18n.language),
+        span: ["long_text", "rich_text", "address"].includes(f.type) ? ("filled" as const) : 1,
+        children: <FieldValue field={f} value={record[f.name]} record={record} users={users} />,
+      }))}
+    />
+  );
+}
+
+/** Records of other objects whose lookup points at this one. */
+function RelatedLists({ object, id }: { object: ObjectDef; id: string }) {
+  const { t } = useTranslation();
+  const objects = useObjects();
+  const me = useMe();
+  const sources = (objects.data ?? []).flatMap((o) =>
+    o.fields
+      .filter((f) => f.type === "lookup" && f.target === object.name && !f.archived && can(me.data, "read", o.name))
+      .map((f) => ({ source: o, field: f })),
+  );
+  if (sources.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("records.noRelated")} />;
+  return (
+    <Space direction="vertical" style={{ width: "100%" }} size={16}>
+      {sources.map(({ source, field }) => (
+        <RelatedList key={`${source.name}.${field.name}`} source={source} field={field} id={id} />
+      ))}
+    </Space>
+  );
+}
+
+function RelatedList({ source, field, id }: { source: ObjectDef; field: FieldDef; id: string }) {
+  const { t, i18n } = useTranslation();
+  const columns = source.fields.filter((f) => !f.archived && f.name !== field.name && !["long_text", "rich_text", "address", "file"].includes(f.type)).slice(0, 3);
+  const page = useQuery({
+    queryKey: ["records", source.name, "related", field.name, id],
+    queryFn: () =>
+      api.post<Page>(`/records/${source.name}/query`, {
+        filter: { field: field.name, op: "eq", value: id },
+        limit: 5,
+        with_total: true,
+        sort: ["-updated_at"],
+      }),
+  });
+  const name = source.name_field;
+  return (
+    <div>
+      <Typography.Title level={5}>
+        {label(source.plural_label, i18n.language)} {page.data?.total !== null && page.data?.total !== undefined ? `(${String(page.data.total)})` : ""}
+      </Typography.Title>
+      <Table<RecordData>
+        size="small"
+        rowKey="id"
+        loading={page.isLoading}
+        pagination={false}
+        dataSource={page.data?.records ?? []}
+        scroll={{ x: "max-content" }}
+        locale={{ emptyText: t("records.noneYet") }}
+        columns={[
+          ...(name
+            ? [{ key: name, title: label(source.fields.find((f) => f.name === name)?.label, i18n.language), render: (_: unknown, r: RecordData) => <Link to={`/o/${source.name}/${r.id}`}>{String(r[name] ?? t("common.untitled"))}</Link> }]
+            : []),
+          ...columns
+            .filter((c) => c.name !== name)
+            .map((c) => ({ key: c.name, title: label(c.label, i18n.language), render: (_: unknown, r: RecordData) => <FieldValue field={c} value={r[c.name]} record={r} /> })),
+        ]}
+      />
+    </div>
+  );
+}
+
+interface HistoryEntry {
+  action: string;
+  field: string | null;
+  old: unknown;
+  new: unknown;
+  changed_by: string | null;
+  changed_at: string;
+}
+
+function History({ object, id }: { object: ObjectDef; id: string }) {
+  const { t, i18n } = useTranslation();
+  const history = useQuery({
+    queryKey: ["records", object.name, "history", id],
+    queryFn: ({ signal }) => api.get<{ entries: HistoryEntry[] }>(`/records/${object.name}/${id}/history`, signal),
+  });
+  const entries = [...(history.data?.entries ?? [])].reverse();
+  const users = useUsers(entries.map((e) => e.changed_by));
+  const fields = new Map(object.fields.map((f) => [f.name, f]));
+  if (history.isLoading) return <Skeleton active />;
+  if (entries.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />;
+  return (
+    <List
+      size="small"
+      dataSource={entries}
+      renderItem={(e) => {
+        const f = e.field ? fields.get(e.field) : undefined;
+        return (
+          <List.Item>
+            <List.Item.Meta
+              title={
+                <Space size={4} wrap>
+                  <UserChip user={users.data?.get(e.changed_by ?? "")} />
+                  <Typography.Text type="secondary">{t(`history.${e.action}`, { defaultValue: e.action })}</Typography.Text>
+                  {f && <Typography.Text strong>{label(f.label, i18n.language)}</Typography.Text>}
+                </Space>
+              }
+              description={
+                <Space direction="vertical" size={2}>
+                  {f && (
+                    <span>
+                      <FieldValue field={f} value={e.old} /> → <FieldValue field={f} value={e.new} />
+                    </span>
+                  )}
+                  <Typography.Text type="secondary">{formatDateTime(e.changed_at)}</Typography.Text>
+                </Space>
+              }
+            />
+          </List.Item>
+        );
+      }}
+    />
+  );
+}

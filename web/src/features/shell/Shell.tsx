@@ -1,0 +1,199 @@
+import {
+  HomeOutlined,
+  LogoutOutlined,
+  MenuFoldOutlined,
+  MenuOutlined,
+  MenuUnfoldOutlined,
+  SearchOutlined,
+  UserOutlined,
+} from "@ant-design/icons";
+import { Avatar, Button, Drawer, Dropdown, Grid, Layout, Menu, Result, Spin, Typography } from "antd";
+import type { MenuProps } from "antd";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router-dom";
+import { ApiError, onUnauthenticated } from "../../lib/api";
+import { rememberLanguage } from "../../lib/i18n";
+import { label, useObjects } from "../../lib/meta";
+import { can, useMe, useSignOut } from "../../lib/session";
+import { objectIcon } from "./icons";
+import { LanguageSwitch } from "./LanguageSwitch";
+import styles from "./Shell.module.css";
+
+const { Header, Sider, Content } = Layout;
+
+export function Shell() {
+  const { t, i18n } = useTranslation();
+  const me = useMe();
+  const objects = useObjects();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const signOut = useSignOut();
+  const screens = Grid.useBreakpoint();
+  const phone = screens.md === false;
+  const [collapsed, setCollapsed] = useState(false);
+  const [drawer, setDrawer] = useState(false);
+  const appliedLocale = useRef(false);
+
+  // The saved language wins once per sign-in; the switch changes both afterwards.
+  useEffect(() => {
+    if (me.data && !appliedLocale.current) {
+      appliedLocale.current = true;
+      if (me.data.locale !== i18n.language) {
+        rememberLanguage(me.data.locale);
+        void i18n.changeLanguage(me.data.locale);
+      }
+    }
+  }, [me.data, i18n]);
+
+  useEffect(
+    () => onUnauthenticated(() => navigate("/login", { state: { from: location.pathname } })),
+    [navigate, location.pathname],
+  );
+
+  const readable = useMemo(
+    () => (objects.data ?? []).filter((o) => can(me.data, "read", o.name)),
+    [objects.data, me.data],
+  );
+
+  if (me.error instanceof ApiError && me.error.status === 401) {
+    return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  }
+  if (me.error || objects.error) {
+    return <Result status="error" title={t("common.serverError")} extra={<Button onClick={() => window.location.reload()}>{t("common.retry")}</Button>} />;
+  }
+  if (!me.data || !objects.data) {
+    return (
+      <div className={styles.loading}>
+        <Spin size="large" />
+      </div>
+    );
+  }
+
+  const current = location.pathname.split("/")[2] ?? "";
+  const items: MenuProps["items"] = [
+    { key: "home", icon: <HomeOutlined />, label: <Link to="/">{t("shell.home")}</Link> },
+    {
+      type: "group",
+      key: "objects",
+      label: collapsed && !phone ? null : t("shell.records"),
+      children: readable.map((o) => ({
+        key: o.name,
+        icon: objectIcon(o.name),
+        label: <Link to={`/o/${o.name}`}>{label(o.plural_label, i18n.language)}</Link>,
+      })),
+    },
+  ];
+  const selected = location.pathname === "/" ? "home" : current;
+  const navigation = (
+    <Menu
+      theme="dark"
+      mode="inline"
+      selectedKeys={[selected]}
+      items={items}
+      onClick={() => setDrawer(false)}
+      aria-label={t("shell.navigation")}
+    />
+  );
+  const brand = (
+    <Link to="/" className={styles.brand} aria-label={collapsed && !phone ? t("app.name") : undefined}>
+      <span className={styles.logo} aria-hidden="true">
+        关
+      </span>
+      {(!collapsed || phone) && <span className={styles.brandName}>{t("app.name")}</span>}
+    </Link>
+  );
+  const initials = me.data.name.slice(0, 1);
+
+  return (
+    <Layout className={styles.root}>
+      {!phone && (
+        <Sider collapsible collapsed={collapsed} trigger={null} width={224} className={styles.sider}>
+          {brand}
+          <nav>{navigation}</nav>
+        </Sider>
+      )}
+      {phone && (
+        <Drawer
+          open={drawer}
+          onClose={() => setDrawer(false)}
+          placement="left"
+          width={264}
+          styles={{ body: { padding: 0, background: "#0f1b33" }, header: { display: "none" } }}
+        >
+          {brand}
+          <nav>{navigation}</nav>
+        </Drawer>
+      )}
+      <Layout>
+        <Header className={styles.header}>
+          <Button
+            type="text"
+            aria-label={phone ? t("shell.openMenu") : collapsed ? t("shell.expand") : t("shell.collapse")}
+            icon={phone ? <MenuOutlined /> : collapsed ? <MenuUnfoldOutlined /> : <MenuFoldOutlined />}
+            onClick={() => (phone ? setDrawer(true) : setCollapsed(!collapsed))}
+          />
+          <Button
+            className={styles.search}
+            icon={<SearchOutlined />}
+            onClick={() => window.dispatchEvent(new CustomEvent("guanxi:search"))}
+            aria-label={phone ? t("shell.search") : undefined}
+          >
+            {!phone && (
+              <>
+                <span className={styles.searchText}>{t("shell.search")}</span>
+                <kbd className={styles.kbd}>Ctrl K</kbd>
+              </>
+            )}
+          </Button>
+          <div className={styles.spacer} />
+          <LanguageSwitch signedIn />
+          <Dropdown
+            trigger={["click"]}
+            menu={{
+              items: [
+                {
+                  key: "who",
+                  disabled: true,
+                  label: (
+                    <div>
+                      <Typography.Text strong>{me.data.name}</Typography.Text>
+                      <br />
+                      <Typography.Text type="secondary">{me.data.email}</Typography.Text>
+                    </div>
+                  ),
+                },
+                { type: "divider" },
+                { key: "signout", icon: <LogoutOutlined />, label: t("shell.signOut"), onClick: () => void signOut() },
+              ],
+            }}
+          >
+            <Button type="text" className={styles.user} aria-label={phone ? t("shell.userMenu") : undefined}>
+              <Avatar size="small" style={{ background: "#1f5eff" }} icon={initials ? undefined : <UserOutlined />}>
+                {initials}
+              </Avatar>
+              {!phone && <span className={styles.userName}>{me.data.name}</span>}
+            </Button>
+          </Dropdown>
+        </Header>
+        <Content className={phone ? styles.contentPhone : styles.content}>
+          <Outlet />
+        </Content>
+        {phone && (
+          <nav className={styles.bottomBar} aria-label={t("shell.quickNavigation")}>
+            <Link to="/" className={selected === "home" ? styles.active : undefined}>
+              <HomeOutlined />
+              <span>{t("shell.home")}</span>
+            </Link>
+            {readable.slice(0, 3).map((o) => (
+              <Link key={o.name} to={`/o/${o.name}`} className={selected === o.name ? styles.active : undefined}>
+                {objectIcon(o.name)}
+                <span>{label(o.plural_label, i18n.language)}</span>
+              </Link>
+            ))}
+          </nav>
+        )}
+      </Layout>
+    </Layout>
+  );
+}

@@ -1,0 +1,78 @@
+/** Record reads and writes through the records API, cached by TanStack Query. */
+import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { api, query } from "./api";
+
+export interface RecordAccess {
+  update: boolean;
+  delete: boolean;
+  share: boolean;
+}
+
+export interface RecordData {
+  id: string;
+  version: number;
+  created_at: string;
+  created_by_id: string | null;
+  updated_at: string;
+  updated_by_id: string | null;
+  owner_id: string | null;
+  _access?: RecordAccess;
+  _related?: Record<string, RecordData | null>;
+  [field: string]: unknown;
+}
+
+export interface Page {
+  records: RecordData[];
+  next_cursor: string | null;
+  total: number | null;
+  total_relation: "eq" | "gte" | null;
+  total_estimate: number | null;
+}
+
+export type FilterTree =
+  | { and: FilterTree[] }
+  | { or: FilterTree[] }
+  | { not: FilterTree }
+  | { field: string; op: string; value?: unknown };
+
+export interface ListParams {
+  filter: FilterTree | null;
+  sort: string[];
+  limit: number;
+  include: string[];
+}
+
+export function recordsKey(object: string, params?: ListParams) {
+  return params ? (["records", object, "list", params] as const) : (["records", object] as const);
+}
+
+export function useRecordPages(object: string, params: ListParams) {
+  return useInfiniteQuery({
+    queryKey: recordsKey(object, params),
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) =>
+      api.post<Page>(`/records/${object}/query`, {
+        filter: params.filter,
+        sort: params.sort.length ? params.sort : undefined,
+        limit: params.limit,
+        include: params.include.length ? params.include : undefined,
+        cursor: pageParam ?? undefined,
+        with_total: pageParam === null,
+      }),
+    getNextPageParam: (last) => last.next_cursor,
+    staleTime: 10_000,
+  });
+}
+
+export function useRecord(object: string, id: string | undefined, include: string[] = []) {
+  return useQuery({
+    queryKey: ["records", object, "one", id, include],
+    queryFn: ({ signal }) =>
+      api.get<RecordData>(`/records/${object}/${id ?? ""}${query({ include })}`, signal),
+    enabled: !!id,
+  });
+}
+
+export function ifMatch(version: number): Record<string, string> {
+  return { "If-Match": `"${String(version)}"` };
+}
