@@ -69,3 +69,139 @@ describe("list view", () => {
     await page.context().close();
   });
 });
+
+describe("record page and form", () => {
+  test("create an account, find it, edit it in place", async () => {
+    const page = await admin();
+    await page.goto("/o/account/new");
+    await page.getByLabel("Account name").fill("Guanxi E2E 测试有限公司");
+    await page.getByLabel("Employees").fill("120");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.waitForURL(/\/o\/account\/[0-9a-f-]{36}$/);
+    await page.getByRole("heading", { name: "Guanxi E2E 测试有限公司" }).waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await screenshot(page, "record-page");
+
+    await page.goto("/o/account");
+    await page.getByRole("searchbox", { name: "Quick search" }).fill("E2E 测试");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.getByTestId("total").textContent()).toMatch(/^1 record$/);
+    await page.getByRole("link", { name: "Guanxi E2E 测试有限公司" }).click();
+
+    await page.getByRole("button", { name: "Edit" }).click();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await screenshot(page, "form");
+    await page.getByLabel("Employees").fill("150");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("button", { name: "Edit" }).waitFor();
+    await expect.poll(() => page.locator("main, .ant-layout-content").first().textContent()).toContain("150");
+    await page.context().close();
+  });
+
+  test("a conflicting edit is reported and the user's change re-applied", async () => {
+    const mine = await admin();
+    const theirs = await admin();
+    await mine.goto("/o/account");
+    const first = mine.locator(".ant-table-row a").first();
+    const href = (await first.getAttribute("href")) ?? "";
+    await mine.goto(href);
+    await mine.getByRole("button", { name: "Edit" }).click();
+    await mine.getByLabel("Employees").fill("777");
+
+    // Someone else saves the same record meanwhile.
+    await theirs.goto(href);
+    await theirs.getByRole("button", { name: "Edit" }).click();
+    await theirs.getByLabel("Website").fill("https://changed-meanwhile.example.com");
+    await theirs.getByRole("button", { name: "Save", exact: true }).click();
+    await theirs.getByRole("button", { name: "Edit" }).waitFor();
+
+    await mine.getByRole("button", { name: "Save", exact: true }).click();
+    const dialog = mine.getByRole("dialog", { name: "Someone else changed this record" });
+    await dialog.waitFor();
+    expect(await dialog.getByTestId("conflict-fields").textContent()).toContain("Website");
+    await dialog.getByRole("button", { name: "Reload and re-apply my changes" }).click();
+    expect(await mine.getByLabel("Employees").inputValue()).toBe("777");
+    expect(await mine.getByLabel("Website").inputValue()).toBe("https://changed-meanwhile.example.com");
+    await mine.getByRole("button", { name: "Save", exact: true }).click();
+    await mine.getByRole("button", { name: "Edit" }).waitFor();
+    const text = (await mine.locator(".ant-layout-content").textContent()) ?? "";
+    expect(text).toContain("777");
+    expect(text).toContain("changed-meanwhile.example.com");
+    await mine.context().close();
+    await theirs.context().close();
+  });
+});
+
+describe("languages", () => {
+  test("switching to Chinese shows the screens in Chinese, and it is remembered", async () => {
+    const page = await admin();
+    await page.goto("/o/account");
+    await chooseLanguage(page, "zh-CN");
+    await page.getByRole("heading", { name: "客户" }).waitFor();
+    const headers = await page.locator(".ant-table-thead th").allTextContents();
+    expect(headers.join(" ")).toContain("客户名称");
+    const chrome = [
+      ...(await page.locator("nav").first().allTextContents()),
+      ...(await page.locator("button").allTextContents()),
+      ...headers,
+    ].join(" ");
+    for (const english of ["Home", "Filter", "Columns", "Export", "New", "Accounts", "Account name", "Owner", "Search"]) {
+      expect(chrome).not.toContain(english);
+    }
+    await page.locator(".ant-dropdown:not(.ant-dropdown-hidden)").waitFor({ state: "detached" }).catch(() => undefined);
+    await page.waitForTimeout(300); // the menu's closing animation
+    await screenshot(page, "list-zh");
+    // Saved on the user: a new sign-in elsewhere opens in Chinese.
+    const again = await openPage(browser, { language: "en" });
+    await signIn(again, "admin@example.com");
+    await again.waitForFunction(() => document.documentElement.lang === "zh-CN");
+    await chooseLanguage(again, "en");
+    await page.context().close();
+    await again.context().close();
+  });
+});
+
+describe("a sales rep", () => {
+  test("sees only their own accounts and never the hidden revenue", async () => {
+    const page = await openPage(browser);
+    await signIn(page, "rep.zhang@example.com");
+    await chooseLanguage(page, "en");
+    const me = await page.evaluate(async () => (await (await fetch("/api/v1/auth/me")).json()) as { id: string });
+    await page.goto("/o/account");
+    await page.locator(".ant-table-row").first().waitFor();
+    const total = Number(((await page.getByTestId("total").textContent()) ?? "").replace(/\D/g, ""));
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThan(200);
+    // Every row is theirs: the owner column shows only their name.
+    const owners = new Set(await page.locator(".ant-table-row td:last-child").allTextContents());
+    expect(owners.size).toBe(1);
+
+    await page.getByRole("button", { name: "Columns" }).click();
+    const choices = await page.locator(".ant-popover .ant-checkbox-wrapper").allTextContents();
+    expect(choices).toContain("Industry");
+    expect(choices).not.toContain("Annual revenue");
+    await page.keyboard.press("Escape");
+
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByRole("button", { name: "Add condition" }).click();
+    await page.getByLabel("Field").click();
+    const options = await page.locator(".ant-select-dropdown .ant-select-item-option").allTextContents();
+    expect(options.length).toBeGreaterThan(3);
+    expect(options.join("|")).not.toContain("Annual revenue");
+    await page.keyboard.press("Escape");
+
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export" }).click();
+    const file = await (await download).path();
+    const { readFileSync } = await import("node:fs");
+    const csv = readFileSync(file, "utf8");
+    expect(csv).not.toContain("annual_revenue");
+    expect(csv.split("\n").filter((l) => l.trim()).length - 1).toBe(total);
+
+    await page.locator(".ant-table-row a").first().click();
+    await page.getByRole("tab", { name: "Details" }).waitFor();
+    expect(await page.locator(".ant-layout-content").textContent()).not.toContain("Annual revenue");
+    expect(me.id).toBeTruthy();
+    await page.context().close();
+  });
+});

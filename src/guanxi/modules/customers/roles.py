@@ -17,8 +17,9 @@ GRANTS = {
     "Sales director": RoleGrants(
         objects=_both("department_and_children", delete=True, export=True)
     ),
+    # Reps may export their own customers (their scope, without the hidden revenue).
     "Sales rep": RoleGrants(
-        objects=_both("own_and_subordinates"),
+        objects=_both("own_and_subordinates", export=True),
         fields={**HIDE_REVENUE, "account.level": "read_only"},
     ),
     "Service agent": RoleGrants(

@@ -88,6 +88,7 @@ function RecordList({ object }: { object: ObjectDef }) {
   const users = useUsers(rows.map((r) => r.owner_id));
   const objectLabel = label(object.plural_label, i18n.language);
   const mayCreate = can(me.data, "create", object.name);
+  const mayExport = can(me.data, "export", object.name);
   const activeFilters = toTree(filter) ? filter.conditions.length : 0;
 
   const tableColumns: TableColumnsType<RecordData> = columns
@@ -200,9 +201,11 @@ function RecordList({ object }: { object: ObjectDef }) {
           <Button icon={<SwapOutlined />} onClick={() => setTransferring(true)}>
             {t("records.changeOwner")}
           </Button>
-          <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => void exportCsv()}>
-            {t("records.export")}
-          </Button>
+          {mayExport && (
+            <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => void exportCsv()}>
+              {t("records.export")}
+            </Button>
+          )}
           {can(me.data, "delete", object.name) && (
             <Button danger icon={<DeleteOutlined />} onClick={deleteSelected}>
               {t("common.delete")}
@@ -236,9 +239,11 @@ function RecordList({ object }: { object: ObjectDef }) {
               <span className={styles.hideOnPhone}>{t("records.columns")}</span>
             </Button>
           </Popover>
-          <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => void exportCsv()} aria-label={t("records.export")}>
-            <span className={styles.hideOnPhone}>{t("records.export")}</span>
-          </Button>
+          {mayExport && (
+            <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => void exportCsv()} aria-label={t("records.export")}>
+              <span className={styles.hideOnPhone}>{t("records.export")}</span>
+            </Button>
+          )}
         </div>
       )}
 
