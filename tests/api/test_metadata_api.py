@@ -194,3 +194,46 @@ def test_requests_without_a_valid_token_are_refused(client: TestClient) -> None:
     assert bad.status_code == 401
     assert bad.json()["code"] == "unauthenticated"
     assert client.get("/api/v1/health").json()["status"] == "ok"
+
+
+def test_an_object_keeps_the_icon_chosen_for_it(admin: Api) -> None:
+    created = admin.ok(
+        "POST",
+        "/meta/objects",
+        201,
+        json={"name": "project", "label": {"en": "Project", "zh-CN": "项目"}, "icon": "rocket"},
+    )
+    assert created["icon"] == "rocket"
+    admin.ok("PATCH", "/meta/objects/project", json={"icon": "flag"})
+    assert admin.ok("GET", "/meta/objects/project")["icon"] == "flag"
+    refused = admin.request("PATCH", "/meta/objects/project", json={"icon": "<script>"})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "icon"
+
+
+def test_the_formula_editor_learns_the_result_type_or_the_error_as_one_types(
+    admin: Api, rep_zhang: Api
+) -> None:
+    answer = admin.ok(
+        "POST", "/meta/objects/account/formula-check", json={"expression": "employees * 2"}
+    )
+    assert answer == {"result_type": "number"}
+    refused = admin.request(
+        "POST", "/meta/objects/account/formula-check", json={"expression": "employees * "}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "expression"
+    unknown = admin.request(
+        "POST", "/meta/objects/account/formula-check", json={"expression": "no_such_field + 1"}
+    )
+    assert unknown.status_code == 422 and "no_such_field" in unknown.json()["errors"][0]["message"]
+    # Defining objects is an administrator's work: so is trying their formulas.
+    assert (
+        rep_zhang.request(
+            "POST", "/meta/objects/account/formula-check", json={"expression": "1"}
+        ).status_code
+        == 403
+    )
+    # Nothing was created by trying.
+    fields = admin.ok("GET", "/meta/objects/account/fields")["fields"]
+    assert "formula_probe" not in {f["name"] for f in fields}

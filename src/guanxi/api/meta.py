@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from guanxi.kernel.errors import NotFound, PermissionDenied
 from guanxi.platform.access.actor import Actor
@@ -76,6 +77,7 @@ def object_out(obj: ObjectDef, *, with_fields: bool = True) -> dict[str, Any]:
         "plural_label": obj.plural_label,
         "description": obj.description,
         "name_field": obj.name_field,
+        "icon": obj.icon,
         "standard": obj.module is not None,
         "module": obj.module,
     }
@@ -153,6 +155,33 @@ def create_field(
         )
         ctx.audit("metadata.field.create", f"{object_name}.{f.name}", {"type": f.type})
         return field_out(f)
+
+
+class FormulaTry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    expression: str = Field(min_length=1, max_length=4000)
+    result_type: Literal["text", "number", "boolean", "date", "datetime"] | None = None
+    scale: int | None = Field(default=None, ge=0, le=10)
+
+
+@router.post("/objects/{object_name}/formula-check")
+def check_formula_expression(
+    object_name: str, body: FormulaTry, services: ServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    """Whether a formula compiles on the object, and what it gives: the builder's formula
+    editor asks as the user types. A bad one is refused as creating the field would be."""
+    with services.read(actor) as ctx:
+        _admin(ctx.actor)
+        kind = service.try_formula(
+            ctx.snap,
+            object_name,
+            body.expression,
+            result_type=body.result_type,
+            scale=body.scale,
+            formula_check=check_formula,
+        )
+        return {"result_type": kind}
 
 
 @router.get("/objects/{object_name}/fields/{field_name}")

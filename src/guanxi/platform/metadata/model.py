@@ -63,6 +63,7 @@ class ObjectDef:
     name_field: str | None = None
     archived: bool = False
     fields: tuple[FieldDef, ...] = ()
+    icon: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})

@@ -164,6 +164,7 @@ def load_snapshot(conn: Connection, version: str) -> Snapshot:
             module=row.module,
             name_field=row.name_field,
             archived=row.archived,
+            icon=row.icon,
             fields=tuple(fields_by_object.get(row.name, ())),
         )
     metadata = MetaData()

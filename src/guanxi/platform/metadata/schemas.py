@@ -94,6 +94,9 @@ def _check_name(value: str) -> str:
     return value
 
 
+ICON_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"  # a name from the web app's icon set
+
+
 class ObjectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -102,6 +105,7 @@ class ObjectIn(BaseModel):
     plural_label: LabelIn | None = None
     description: LabelIn | None = None
     name_field: str | None = None
+    icon: str | None = Field(default=None, pattern=ICON_PATTERN)
 
     _name = field_validator("name")(_check_name)
 
@@ -118,6 +122,7 @@ class ObjectPatch(BaseModel):
     plural_label: LabelIn | None = None
     description: LabelIn | None = None
     name_field: str | None = None
+    icon: str | None = Field(default=None, pattern=ICON_PATTERN)
 
     @field_validator("label", "plural_label", "description")
     @classmethod

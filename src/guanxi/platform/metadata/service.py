@@ -75,6 +75,7 @@ def create_object(
         description=spec.description,
         module=module,
         name_field=None,
+        icon=spec.icon,
     )
     conn.execute(
         insert(gx_object).values(
@@ -85,6 +86,7 @@ def create_object(
             description=obj.description,
             module=module,
             name_field=None,
+            icon=spec.icon,
             archived=False,
             created_at=now,
             updated_at=now,
@@ -102,7 +104,7 @@ def update_object(
     """Change labels or the title field; the API name never changes."""
     obj = registry.snapshot(conn).object(name)
     values: dict[str, Any] = {"updated_at": now}
-    for key in ("label", "plural_label", "description"):
+    for key in ("label", "plural_label", "description", "icon"):
         if getattr(patch, key) is not None:
             values[key] = getattr(patch, key)
     if patch.name_field is not None:
@@ -157,6 +159,39 @@ def _check_flags(f: FieldDef) -> None:
         raise invalid(
             "required", f"a {f.type} field is filled by the system and cannot be required"
         )
+
+
+PROBE = "formula_probe"
+
+
+def try_formula(
+    snap: Snapshot,
+    object_name: str,
+    expression: str,
+    *,
+    result_type: str | None,
+    scale: int | None,
+    formula_check: FormulaCheck,
+) -> str:
+    """The result type a formula field with this expression would have, or the
+    ``ValidationFailed`` creating it would raise: the builder checks as the user types."""
+    obj = snap.object(object_name)
+    settings = {"expression": expression, "result_type": result_type, "scale": scale}
+    try:
+        config = field_type("formula").check_config(
+            {k: v for k, v in settings.items() if v is not None}, snap.objects
+        )
+    except ConfigError as error:
+        raise _config_error(error) from None
+    probe = FieldDef(
+        object_name=object_name,
+        name=PROBE,
+        type="formula",
+        label={"en": PROBE},
+        config=config,
+        position=1 + max((f.position for f in obj.fields), default=0),
+    )
+    return formula_check(snap, replace(obj, fields=(*obj.fields, probe)), probe)
 
 
 def create_field(

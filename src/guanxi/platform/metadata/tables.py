@@ -27,6 +27,7 @@ gx_object = Table(
     Column("description", JsonType, nullable=True),
     Column("module", String(63), nullable=True),  # declaring module; NULL for custom objects
     Column("name_field", String(63), nullable=True),  # field used as the record's title
+    Column("icon", String(40), nullable=True),  # a name from the web app's icon set
     Column("archived", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
