@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { FIELD_TYPES } from "../features/builder/FieldDrawer";
 import { operatorsFor, RELATIVE_DATES } from "../features/records/filters";
 import en from "../locales/en.json";
 import zhCN from "../locales/zh-CN.json";
@@ -46,6 +47,8 @@ describe("the i18n catalogues", () => {
     );
     for (const op of allOps) used.add(`filter.op.${op}`);
     for (const token of RELATIVE_DATES) used.add(`filter.date.${token}`);
+    for (const type of [...FIELD_TYPES, "rollup"]) used.add(`builder.type.${type}`);
+    for (const kind of ["text", "number", "boolean", "date", "datetime"]) used.add(`builder.result.${kind}`);
     expect(used.size).toBeGreaterThan(100);
     const missing = [...used].filter((key) => !english.has(key) || !chinese.has(key));
     expect(missing).toEqual([]);

@@ -59,7 +59,7 @@ export default function Home() {
             {creatable.map((o) => (
               <Link key={o.name} to={`/o/${o.name}/new`}>
                 <Button icon={<PlusOutlined />}>
-                  {objectIcon(o.name)} {label(o.label, i18n.language)}
+                  {objectIcon(o.name, o.icon)} {label(o.label, i18n.language)}
                 </Button>
               </Link>
             ))}
@@ -80,7 +80,7 @@ export default function Home() {
                   return (
                     <List.Item extra={<Typography.Text type="secondary">{formatDateTime(item.at.replace("Z", ""))}</Typography.Text>}>
                       <Space>
-                        {objectIcon(item.object)}
+                        {objectIcon(item.object, byName.get(item.object)?.icon)}
                         <Link to={`/o/${item.object}/${item.id}`} className="gx-ellipsis">
                           {item.title || t("common.untitled")}
                         </Link>
@@ -106,7 +106,7 @@ export default function Home() {
                 renderItem={({ object, record }) => (
                   <List.Item extra={<Typography.Text type="secondary">{formatDateTime(record.updated_at)}</Typography.Text>}>
                     <Space>
-                      {objectIcon(object.name)}
+                      {objectIcon(object.name, object.icon)}
                       <Link to={`/o/${object.name}/${record.id}`} className="gx-ellipsis">
                         {String((object.name_field && record[object.name_field]) || t("common.untitled"))}
                       </Link>

@@ -1,4 +1,5 @@
 import {
+  ApartmentOutlined,
   HomeOutlined,
   LogoutOutlined,
   MenuFoldOutlined,
@@ -15,7 +16,7 @@ import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router-d
 import { ApiError, onUnauthenticated } from "../../lib/api";
 import { rememberLanguage } from "../../lib/i18n";
 import { label, useObjects } from "../../lib/meta";
-import { can, useMe, useSignOut } from "../../lib/session";
+import { can, hasRight, useMe, useSignOut } from "../../lib/session";
 import { objectIcon } from "./icons";
 import { LanguageSwitch } from "./LanguageSwitch";
 import styles from "./Shell.module.css";
@@ -79,12 +80,21 @@ export function Shell() {
       label: collapsed && !phone ? null : t("shell.records"),
       children: readable.map((o) => ({
         key: o.name,
-        icon: objectIcon(o.name),
+        icon: objectIcon(o.name, o.icon),
         label: <Link to={`/o/${o.name}`}>{label(o.plural_label, i18n.language)}</Link>,
       })),
     },
   ];
-  const selected = location.pathname === "/" ? "home" : current;
+  if (hasRight(me.data, "manage_metadata")) {
+    items.push({
+      type: "group",
+      key: "settings",
+      label: collapsed && !phone ? null : t("shell.settings"),
+      children: [{ key: "admin-objects", icon: <ApartmentOutlined />, label: <Link to="/admin/objects">{t("builder.objects")}</Link> }],
+    });
+  }
+  const section = location.pathname.split("/")[1] ?? "";
+  const selected = location.pathname === "/" ? "home" : section === "admin" ? `admin-${current}` : current;
   const navigation = (
     <Menu
       theme="dark"
@@ -187,7 +197,7 @@ export function Shell() {
             </Link>
             {readable.slice(0, 3).map((o) => (
               <Link key={o.name} to={`/o/${o.name}`} className={selected === o.name ? styles.active : undefined}>
-                {objectIcon(o.name)}
+                {objectIcon(o.name, o.icon)}
                 <span>{label(o.plural_label, i18n.language)}</span>
               </Link>
             ))}

@@ -1,29 +1,69 @@
 import {
   AppstoreOutlined,
   BankOutlined,
+  BookOutlined,
+  CalendarOutlined,
+  CarOutlined,
   ContactsOutlined,
+  CustomerServiceOutlined,
   DollarOutlined,
   FileTextOutlined,
   FlagOutlined,
+  GiftOutlined,
+  HomeOutlined,
+  PhoneOutlined,
+  ProjectOutlined,
+  RocketOutlined,
+  ShopOutlined,
   ShoppingOutlined,
+  StarOutlined,
+  TagsOutlined,
   TeamOutlined,
+  ToolOutlined,
+  TrophyOutlined,
   UserAddOutlined,
 } from "@ant-design/icons";
 import type { ReactNode } from "react";
 
-// Icons by object name until objects carry one of their own (the builder sets it).
-const BY_NAME: Record<string, ReactNode> = {
-  account: <BankOutlined />,
-  contact: <ContactsOutlined />,
-  lead: <UserAddOutlined />,
-  opportunity: <FlagOutlined />,
-  quote: <FileTextOutlined />,
-  contract: <FileTextOutlined />,
-  payment: <DollarOutlined />,
+/** The icons an administrator may give an object (the names the API stores). */
+export const ICONS: Record<string, ReactNode> = {
+  app: <AppstoreOutlined />,
+  bank: <BankOutlined />,
+  book: <BookOutlined />,
+  calendar: <CalendarOutlined />,
+  car: <CarOutlined />,
+  contacts: <ContactsOutlined />,
+  service: <CustomerServiceOutlined />,
+  money: <DollarOutlined />,
+  document: <FileTextOutlined />,
+  flag: <FlagOutlined />,
+  gift: <GiftOutlined />,
+  home: <HomeOutlined />,
+  phone: <PhoneOutlined />,
+  project: <ProjectOutlined />,
+  rocket: <RocketOutlined />,
+  shop: <ShopOutlined />,
   product: <ShoppingOutlined />,
+  star: <StarOutlined />,
+  tags: <TagsOutlined />,
   team: <TeamOutlined />,
+  tool: <ToolOutlined />,
+  trophy: <TrophyOutlined />,
+  lead: <UserAddOutlined />,
 };
 
-export function objectIcon(name: string): ReactNode {
-  return BY_NAME[name] ?? <AppstoreOutlined />;
+// Standard objects declared before objects had icons.
+const BY_NAME: Record<string, string> = {
+  account: "bank",
+  contact: "contacts",
+  lead: "lead",
+  opportunity: "flag",
+  quote: "document",
+  contract: "document",
+  payment: "money",
+  product: "product",
+};
+
+export function objectIcon(name: string, icon?: string | null): ReactNode {
+  return ICONS[icon ?? BY_NAME[name] ?? "app"] ?? ICONS.app;
 }
