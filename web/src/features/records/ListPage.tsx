@@ -1,4 +1,6 @@
 import {
+  AppstoreOutlined,
+  BarsOutlined,
   DeleteOutlined,
   DownloadOutlined,
   FilterOutlined,
@@ -16,6 +18,8 @@ import {
   Input,
   Popover,
   Result,
+  Segmented,
+  Select,
   Skeleton,
   Space,
   Table,
@@ -35,6 +39,7 @@ import { can, useMe } from "../../lib/session";
 import { useUsers } from "../../lib/users";
 import { chosenColumns, listableFields, saveColumns } from "./columns";
 import { FilterBuilder } from "./FilterBuilder";
+import { Kanban } from "./Kanban";
 import { toTree, type FilterModel } from "./filters";
 import { TransferOwner } from "./TransferOwner";
 import styles from "./ListPage.module.css";
@@ -67,6 +72,9 @@ function RecordList({ object }: { object: ObjectDef }) {
   const [selected, setSelected] = useState<string[]>([]);
   const [transferring, setTransferring] = useState(false);
   const [exporting, setExporting] = useState(false);
+  const picklists = object.fields.filter((f) => f.type === "picklist" && !f.archived);
+  const [mode, setMode] = useState<"table" | "kanban">("table");
+  const [kanbanField, setKanbanField] = useState(picklists[0]?.name ?? "");
   const compact = me.data?.list_density === "compact";
 
   const fields = useMemo(() => new Map(listableFields(object).map((f) => [f.name, f])), [object]);
@@ -234,6 +242,26 @@ function RecordList({ object }: { object: ObjectDef }) {
               <Button icon={<FilterOutlined />}>{t("filter.button")}</Button>
             </Badge>
           </Popover>
+          {picklists.length > 0 && (
+            <Segmented
+              value={mode}
+              onChange={(value) => setMode(value as "table" | "kanban")}
+              options={[
+                { value: "table", icon: <BarsOutlined />, label: t("records.table") },
+                { value: "kanban", icon: <AppstoreOutlined />, label: t("records.kanban") },
+              ]}
+              aria-label={t("records.viewMode")}
+            />
+          )}
+          {mode === "kanban" && (
+            <Select
+              value={kanbanField}
+              onChange={setKanbanField}
+              aria-label={t("records.kanbanField")}
+              options={picklists.map((f) => ({ value: f.name, label: label(f.label, i18n.language) }))}
+              style={{ minWidth: 140 }}
+            />
+          )}
           <Popover trigger="click" placement="bottomLeft" title={t("records.columns")} content={columnChooser}>
             <Button icon={<SettingOutlined />} aria-label={t("records.columns")}>
               <span className={styles.hideOnPhone}>{t("records.columns")}</span>
@@ -267,7 +295,14 @@ function RecordList({ object }: { object: ObjectDef }) {
         </div>
       )}
 
-      {pages.error ? (
+      {mode === "kanban" && fields.get(kanbanField) ? (
+        <Kanban
+          object={object}
+          field={fields.get(kanbanField) as FieldDef}
+          filter={tree}
+          mayUpdate={can(me.data, "update", object.name)}
+        />
+      ) : pages.error ? (
         <Result
           status="warning"
           title={pages.error instanceof ApiError ? pages.error.message : t("common.serverError")}
@@ -302,7 +337,7 @@ function RecordList({ object }: { object: ObjectDef }) {
           }}
         />
       )}
-      {pages.hasNextPage && (
+      {mode === "table" && pages.hasNextPage && (
         <div className={styles.more}>
           <Button onClick={() => void pages.fetchNextPage()} loading={pages.isFetchingNextPage}>
             {t("records.loadMore")}
