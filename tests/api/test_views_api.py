@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from guanxi.kernel.db import Database
 from guanxi.platform.access.demo import DemoOrg
 from tests.api.conftest import Api, Persona
+from tests.statements import count_queries
 
 VIEWS = "/views/account"
 
@@ -223,3 +225,22 @@ def test_views_are_of_objects_the_user_may_read(admin: Api, rep_zhang: Api) -> N
     assert rep_zhang.post("/views/payroll", json={"name": "x"}).status_code == 403
     assert rep_zhang.get("/views/nothing").status_code == 404
     assert admin.ok("POST", "/views/payroll", 201, json={"name": "x"})["columns"] == []
+
+
+def test_listing_views_costs_the_same_statements_however_many_there_are(
+    admin: Api, installed_db: Database, demo_org: DemoOrg
+) -> None:
+    reps = str(demo_org.roles["Sales rep"])
+
+    def listed() -> int:
+        with count_queries(installed_db) as statements:
+            admin.ok("GET", VIEWS)
+        return len(statements)
+
+    admin.ok("POST", VIEWS, 201, json=view_body(visibility="roles", role_ids=[reps]))
+    one = listed()
+    for _ in range(5):
+        admin.ok("POST", VIEWS, 201, json=view_body(visibility="roles", role_ids=[reps]))
+        admin.ok("POST", VIEWS, 201, json=view_body())
+    assert len(admin.ok("GET", VIEWS)["views"]) == 11
+    assert listed() == one
