@@ -10,7 +10,19 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from guanxi import __version__
-from guanxi.api import admin, auth, directory, files, meta, openapi, records, search, system
+from guanxi.api import (
+    admin,
+    auth,
+    directory,
+    files,
+    layouts,
+    meta,
+    openapi,
+    records,
+    search,
+    system,
+    views,
+)
 from guanxi.api.limits import BodyLimit
 from guanxi.config import Settings
 from guanxi.kernel.clock import Clock, SystemClock
@@ -87,7 +99,7 @@ def create_app(
     app.state.services = services
     problems.install(app)
     # Most requests are record reads and writes: their routes are matched first.
-    for endpoints in (records, search, system, auth, admin, directory, meta, files):
+    for endpoints in (records, search, system, auth, admin, directory, meta, layouts, views, files):
         app.include_router(endpoints.router)
     for module in modules:
         for router in module.routers:

@@ -14,7 +14,11 @@ from guanxi.platform.access.users import create_token
 from tests.api.conftest import Api, Persona
 from tests.api.test_hidden_fields import add_revenue_formulas
 
-PUBLIC = {("get", "/api/v1/health"), ("post", "/api/v1/auth/login")}
+PUBLIC = {
+    ("get", "/api/v1/health"),
+    ("get", "/api/v1/auth/options"),
+    ("post", "/api/v1/auth/login"),
+}
 
 
 def document(api: Api) -> dict[str, Any]:
@@ -123,15 +127,34 @@ def test_the_document_lists_problem_answers_and_which_endpoints_are_public(
                 assert "413" in problems, (method, path)
         update = doc["paths"]["/api/v1/records/{object_name}/{record_id}"]["patch"]["responses"]
         assert {"409", "412", "428"} <= set(update)
+        # Layouts and saved views change against the version read, as records do.
+        layout = doc["paths"]["/api/v1/meta/objects/{object_name}/layouts/{kind}"]
+        assert set(layout) == {"get", "put", "delete"}
+        assert {"403", "404", "412", "422", "428"} <= set(layout["put"]["responses"])
+        assert layout["put"]["requestBody"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/LayoutIn"
+        }
+        assert {"get", "post"} == set(doc["paths"]["/api/v1/views/{object_name}"])
+        view = doc["paths"]["/api/v1/views/{object_name}/{view_id}"]
+        assert set(view) == {"get", "patch", "delete"}
+        assert {"412", "428"} <= set(view["patch"]["responses"])
 
     # What the document says is what the server does: public endpoints answer without
     # credentials, every other one asks for them.
     doc = client.get("/api/openapi.json").json()
     for method, path, op in operations(doc):
         url = path.replace("{object_name}", "account")
-        for name in ("record_id", "share_id", "token_id", "user_id", "role_id", "file_id"):
+        for name in (
+            "record_id",
+            "share_id",
+            "token_id",
+            "user_id",
+            "role_id",
+            "file_id",
+            "view_id",
+        ):
             url = url.replace("{" + name + "}", "0190a4c2-0000-7000-8000-000000000000")
-        url = url.replace("{field_name}", "name")
+        url = url.replace("{field_name}", "name").replace("{kind}", "detail")
         response = client.request(method.upper(), url)
         if op.get("security") == []:
             assert response.status_code != 401 or path == "/api/v1/auth/login", (method, path)

@@ -10,6 +10,7 @@ from typing import Any
 PUBLIC_OPERATIONS = frozenset(
     {
         ("get", "/api/v1/health"),
+        ("get", "/api/v1/auth/options"),
         ("post", "/api/v1/auth/login"),
         ("get", "/api/v1/auth/oidc/login"),
         ("get", "/api/v1/auth/oidc/callback"),
@@ -77,9 +78,23 @@ def _problems_of(method: str, path: str, op: Mapping[str, Any], public: bool) ->
         codes.append("409")
     if op.get("requestBody"):
         codes.append("413")
-    if method == "patch" and path.startswith("/api/v1/records/") and not path.endswith("/bulk"):
+    if _versioned(method, path):
         codes += ["412", "428"]
     return sorted(codes)
+
+
+# Changes made against a version read (optimistic locking): stale → 412, none → 428;
+# besides a record's update (any object's path).
+_VERSIONED = (
+    ("put", "/api/v1/meta/objects/{object_name}/layouts/{kind}"),
+    ("patch", "/api/v1/views/{object_name}/{view_id}"),
+)
+
+
+def _versioned(method: str, path: str) -> bool:
+    if method == "patch" and path.startswith("/api/v1/records/"):
+        return not path.endswith("/bulk")
+    return (method, path) in _VERSIONED
 
 
 def add_problems(path: str, item: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    Uuid,
 )
 
 from guanxi.kernel.db import system_metadata
@@ -114,4 +115,25 @@ gx_pending_index = Table(
     # {"action": "create"} or {"action": "update", "before": <the field's row before>}.
     Column("undo", JsonType, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Page layouts: how an object's record page ("detail") and its create/edit form ("form")
+# arrange its fields in sections, plus the detail page's related lists and highlights.
+# No row: the layout is derived from the fields (``layouts.default_layout``). Read per
+# request (a row or two), so a saved layout is live for every process at once.
+gx_layout = Table(
+    "gx_layout",
+    system_metadata,
+    Column(
+        "object_name",
+        String(63),
+        ForeignKey("gx_object.name", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(16), primary_key=True),  # detail | form
+    # {"sections": [...], "related_lists": [...], "highlights": [...]}
+    Column("definition", JsonType, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by_id", Uuid(), nullable=True),
 )

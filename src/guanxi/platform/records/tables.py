@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Table, Uuid
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Table, Uuid
 
 from guanxi.kernel.db import system_metadata
 from guanxi.kernel.sqltypes import JsonType, UtcDateTime
@@ -28,4 +28,46 @@ gx_history = Table(
     Column("changed_by", Uuid(), nullable=True),
     Column("changed_at", UtcDateTime, nullable=False),
     Index("ix_gx_history_record", "object_name", "record_id", "id"),
+)
+
+# Saved list views: a name, a filter tree, columns, sort, page size and an optional kanban
+# field for one object. Personal (only the owner sees it), shared with everyone, or shared
+# with the roles listed in ``gx_view_role`` (platform.records.views).
+gx_view = Table(
+    "gx_view",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("object_name", String(63), nullable=False),
+    Column("name", JsonType, nullable=False),  # {"en": …, "zh-CN": …}
+    # {"filter", "columns", "sort", "page_size", "kanban_field"}
+    Column("definition", JsonType, nullable=False),
+    Column("visibility", String(16), nullable=False),  # personal | everyone | roles
+    Column(
+        "owner_id",
+        Uuid(),
+        ForeignKey("gx_user.id", ondelete="CASCADE", name="fk_gx_view_owner"),
+        nullable=False,
+    ),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_gx_view_object_owner", "object_name", "owner_id"),
+)
+
+gx_view_role = Table(
+    "gx_view_role",
+    system_metadata,
+    Column(
+        "view_id",
+        Uuid(),
+        ForeignKey("gx_view.id", ondelete="CASCADE", name="fk_gx_view_role_view"),
+        primary_key=True,
+    ),
+    Column(
+        "role_id",
+        Uuid(),
+        ForeignKey("gx_role.id", ondelete="CASCADE", name="fk_gx_view_role_role"),
+        primary_key=True,
+        index=True,
+    ),
 )
