@@ -70,7 +70,9 @@ describe("the no-code builder", () => {
 
     // The new object is in everyone's navigation and works like any other.
     await page.getByRole("link", { name: "Projects" }).first().click();
-    await page.getByRole("button", { name: "New" }).click();
+    await page.waitForURL("**/o/project");
+    await page.getByRole("button", { name: /^(plus )?New$/ }).click();
+    await page.waitForURL("**/o/project/new");
     await page.getByLabel("Project name").fill("华东仓储系统升级");
     await page.getByLabel("Budget").fill("1250000");
     await page.getByLabel("Stage").click();

@@ -5,6 +5,8 @@ import { useTranslation } from "react-i18next";
 import { ApiError, api } from "../../lib/api";
 import { label, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { ifMatch, type RecordData } from "../../lib/records";
+import { FieldValue } from "../../components/FieldValue";
+import { useLayout, type LayoutSection } from "../../lib/layouts";
 import { FieldInput } from "./FieldInput";
 import { changedValues, differences, editableFields, recordToForm, type FormValues } from "./formValues";
 import styles from "./RecordForm.module.css";
@@ -16,6 +18,8 @@ interface Props {
   onSaved: (record: RecordData, again?: boolean) => void;
   onCancel: () => void;
 }
+
+const WIDE = new Set(["long_text", "rich_text", "address"]);
 
 function rules(field: FieldDef, t: (key: string, options?: Record<string, unknown>) => string): Rule[] {
   const out: Rule[] = [];
@@ -34,6 +38,13 @@ export function RecordForm({ object, record, onSaved, onCancel }: Props) {
   const { message } = App.useApp();
   const operation = record ? "update" : "create";
   const fields = editableFields(object.fields, operation);
+  const writable = new Map(fields.map((f) => [f.name, f]));
+  const shown = new Map(object.fields.filter((f) => !f.archived).map((f) => [f.name, f]));
+  const layout = useLayout(object.name, "form");
+  // Until the layout arrives (or if it cannot), one section with every writable field.
+  const sections: LayoutSection[] = layout.data?.sections ?? [
+    { key: "details", title: { en: "Details", "zh-CN": "详细信息" }, columns: 2, fields: fields.map((f) => f.name) },
+  ];
   const [base, setBase] = useState<RecordData | null>(record);
   const [form] = Form.useForm<FormValues>();
   const [busy, setBusy] = useState(false);
@@ -101,23 +112,37 @@ export function RecordForm({ object, record, onSaved, onCancel }: Props) {
         scrollToFirstError
         className={styles.form}
       >
-        <Card size="small" title={t("form.details")} className={styles.section}>
-          <Row gutter={24}>
-            {fields.map((field) => (
-              <Col key={field.name} xs={24} md={["long_text", "rich_text", "address"].includes(field.type) ? 24 : 12}>
-                <Form.Item
-                  name={field.name}
-                  label={label(field.label, i18n.language)}
-                  tooltip={field.help ? label(field.help, i18n.language) : undefined}
-                  rules={rules(field, t)}
-                  valuePropName={field.type === "boolean" ? "value" : undefined}
-                >
-                  <FieldInput field={field} currentTitle={related[field.name] ? String(related[field.name]?.name ?? "") : undefined} />
-                </Form.Item>
-              </Col>
-            ))}
-          </Row>
-        </Card>
+        {sections.map((section) => (
+          <Card key={section.key} size="small" title={label(section.title, i18n.language)} className={styles.section}>
+            <Row gutter={24}>
+              {section.fields
+                .map((name) => writable.get(name) ?? shown.get(name))
+                .filter((f): f is FieldDef => !!f)
+                .map((field) => (
+                  <Col
+                    key={field.name}
+                    xs={24}
+                    md={WIDE.has(field.type) ? 24 : 24 / section.columns}
+                  >
+                    {writable.has(field.name) ? (
+                      <Form.Item
+                        name={field.name}
+                        label={label(field.label, i18n.language)}
+                        tooltip={field.help ? label(field.help, i18n.language) : undefined}
+                        rules={rules(field, t)}
+                      >
+                        <FieldInput field={field} currentTitle={related[field.name] ? String(related[field.name]?.name ?? "") : undefined} />
+                      </Form.Item>
+                    ) : (
+                      <Form.Item label={label(field.label, i18n.language)} tooltip={t("form.readOnly")}>
+                        <FieldValue field={field} value={base?.[field.name]} record={base ?? undefined} />
+                      </Form.Item>
+                    )}
+                  </Col>
+                ))}
+            </Row>
+          </Card>
+        ))}
         <div className={styles.footer}>
           <Space>
             <Button type="primary" htmlType="submit" loading={busy}>

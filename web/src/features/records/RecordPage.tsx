@@ -8,11 +8,12 @@ import { FieldValue, UserChip } from "../../components/FieldValue";
 import { ApiError, api } from "../../lib/api";
 import { formatDateTime } from "../../lib/format";
 import { label, useObject, useObjects, type FieldDef, type ObjectDef } from "../../lib/meta";
+import { useLayout, type LayoutSection, type RelatedList as RelatedListDef } from "../../lib/layouts";
 import { recordsKey, useRecord, type Page, type RecordData } from "../../lib/records";
 import { rememberRecent } from "../../lib/recent";
 import { can, useMe } from "../../lib/session";
 import { useUsers } from "../../lib/users";
-import { OWNER } from "./columns";
+import { layoutFields, OWNER } from "./columns";
 import { RecordForm } from "./RecordForm";
 import styles from "./RecordPage.module.css";
 
@@ -34,6 +35,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   const lookups = object.fields.filter((f) => f.type === "lookup" && !f.archived).map((f) => f.name);
   const record = useRecord(object.name, id, lookups);
   const [editing, setEditing] = useState(false);
+  const layout = useLayout(object.name, "detail");
   const data = record.data;
   const title = data && object.name_field ? String(data[object.name_field] ?? "") : "";
   const users = useUsers([data?.owner_id, data?.created_by_id, data?.updated_by_id]);
@@ -50,8 +52,8 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
 
   const mayUpdate = data._access ? data._access.update : can(me.data, "update", object.name);
   const mayDelete = data._access ? data._access.delete : can(me.data, "delete", object.name);
-  const visible = object.fields.filter((f) => !f.archived && f.name !== object.name_field);
-  const highlights = visible.filter((f) => !["long_text", "rich_text", "address", "file"].includes(f.type)).slice(0, 4);
+  const byName = layoutFields(object);
+  const highlights = (layout.data?.highlights ?? []).map((n) => byName.get(n)).filter((f): f is FieldDef => !!f && f.name !== "owner_id");
 
   const remove = () =>
     modal.confirm({
@@ -135,12 +137,16 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
                   {
                     key: "details",
                     label: t("records.details"),
-                    children: <Details fields={visible} record={data} users={users.data} />,
+                    children: layout.data ? (
+                      <Details sections={layout.data.sections} fields={byName} record={data} users={users.data} />
+                    ) : (
+                      <Skeleton active />
+                    ),
                   },
                   {
                     key: "related",
                     label: t("records.related"),
-                    children: <RelatedLists object={object} id={data.id} />,
+                    children: <RelatedLists lists={layout.data?.related_lists ?? []} id={data.id} />,
                   },
                 ]}
               />
@@ -157,62 +163,78 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   );
 }
 
-function Details({ fields, record, users }: { fields: FieldDef[]; record: RecordData; users: ReturnType<typeof useUsers>["data"] }) {
+function Details({
+  sections,
+  fields,
+  record,
+  users,
+}: {
+  sections: LayoutSection[];
+  fields: Map<string, FieldDef>;
+  record: RecordData;
+  users: ReturnType<typeof useUsers>["data"];
+}) {
   const { i18n } = useTranslation();
   return (
-    <Descriptions
-      column={{ xs: 1, sm: 1, md: 2 }}
-      size="small"
-      colon={false}
-      layout="vertical"
-      items={fields.map((f) => ({
-        key: f.name,
-        label: label(f.label, i18n.language),
-        span: ["long_text", "rich_text", "address"].includes(f.type) ? ("filled" as const) : 1,
-        children: <FieldValue field={f} value={record[f.name]} record={record} users={users} />,
-      }))}
-    />
-  );
-}
-
-/** Records of other objects whose lookup points at this one. */
-function RelatedLists({ object, id }: { object: ObjectDef; id: string }) {
-  const { t } = useTranslation();
-  const objects = useObjects();
-  const me = useMe();
-  const sources = (objects.data ?? []).flatMap((o) =>
-    o.fields
-      .filter((f) => f.type === "lookup" && f.target === object.name && !f.archived && can(me.data, "read", o.name))
-      .map((f) => ({ source: o, field: f })),
-  );
-  if (sources.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("records.noRelated")} />;
-  return (
-    <Space direction="vertical" style={{ width: "100%" }} size={16}>
-      {sources.map(({ source, field }) => (
-        <RelatedList key={`${source.name}.${field.name}`} source={source} field={field} id={id} />
+    <Space direction="vertical" size={20} style={{ width: "100%" }}>
+      {sections.map((section) => (
+        <Descriptions
+          key={section.key}
+          title={label(section.title, i18n.language)}
+          column={{ xs: 1, sm: 1, md: section.columns, lg: section.columns, xl: section.columns, xxl: section.columns }}
+          size="small"
+          colon={false}
+          layout="vertical"
+          items={section.fields
+            .map((name) => fields.get(name))
+            .filter((f): f is FieldDef => !!f)
+            .map((f) => ({
+              key: f.name,
+              label: label(f.label, i18n.language),
+              children: <FieldValue field={f} value={record[f.name]} record={record} users={users} />,
+            }))}
+        />
       ))}
     </Space>
   );
 }
 
-function RelatedList({ source, field, id }: { source: ObjectDef; field: FieldDef; id: string }) {
+/** Records of other objects whose lookup points at this one, as the layout lists them. */
+function RelatedLists({ lists, id }: { lists: RelatedListDef[]; id: string }) {
+  const { t } = useTranslation();
+  const objects = useObjects();
+  if (lists.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("records.noRelated")} />;
+  return (
+    <Space direction="vertical" style={{ width: "100%" }} size={16}>
+      {lists.map((list) => {
+        const source = objects.data?.find((o) => o.name === list.object);
+        return source ? <RelatedList key={`${list.object}.${list.field}`} source={source} list={list} id={id} /> : null;
+      })}
+    </Space>
+  );
+}
+
+function RelatedList({ source, list, id }: { source: ObjectDef; list: RelatedListDef; id: string }) {
   const { t, i18n } = useTranslation();
-  const columns = source.fields.filter((f) => !f.archived && f.name !== field.name && !["long_text", "rich_text", "address", "file"].includes(f.type)).slice(0, 3);
+  const fields = layoutFields(source);
+  const name = source.name_field;
+  const columns = list.columns.map((c) => fields.get(c)).filter((f): f is FieldDef => !!f);
   const page = useQuery({
-    queryKey: ["records", source.name, "related", field.name, id],
+    queryKey: ["records", source.name, "related", list.field, id],
     queryFn: () =>
       api.post<Page>(`/records/${source.name}/query`, {
-        filter: { field: field.name, op: "eq", value: id },
+        filter: { field: list.field, op: "eq", value: id },
         limit: 5,
         with_total: true,
         sort: ["-updated_at"],
       }),
   });
-  const name = source.name_field;
+  const users = useUsers((page.data?.records ?? []).map((r) => r.owner_id));
+  const total = page.data?.total;
   return (
     <div>
       <Typography.Title level={5}>
-        {label(source.plural_label, i18n.language)} {page.data?.total !== null && page.data?.total !== undefined ? `(${String(page.data.total)})` : ""}
+        {label(list.title ?? source.plural_label, i18n.language)} {total !== null && total !== undefined ? `(${String(total)})` : ""}
       </Typography.Title>
       <Table<RecordData>
         size="small"
@@ -222,15 +244,20 @@ function RelatedList({ source, field, id }: { source: ObjectDef; field: FieldDef
         dataSource={page.data?.records ?? []}
         scroll={{ x: "max-content" }}
         locale={{ emptyText: t("records.noneYet") }}
-        columns={[
-          ...(name
-            ? [{ key: name, title: label(source.fields.find((f) => f.name === name)?.label, i18n.language), render: (_: unknown, r: RecordData) => <Link to={`/o/${source.name}/${r.id}`}>{String(r[name] ?? t("common.untitled"))}</Link> }]
-            : []),
-          ...columns
-            .filter((c) => c.name !== name)
-            .map((c) => ({ key: c.name, title: label(c.label, i18n.language), render: (_: unknown, r: RecordData) => <FieldValue field={c} value={r[c.name]} record={r} /> })),
-        ]}
+        columns={columns.map((c) => ({
+          key: c.name,
+          title: label(c.label, i18n.language),
+          render: (_: unknown, r: RecordData) =>
+            c.name === name ? (
+              <Link to={`/o/${source.name}/${r.id}`}>{String(r[c.name] ?? t("common.untitled"))}</Link>
+            ) : (
+              <FieldValue field={c} value={r[c.name]} record={r} users={users.data} />
+            ),
+        }))}
       />
+      {total !== null && total !== undefined && total > 5 && (
+        <Link to={`/o/${source.name}`}>{t("records.viewAll")}</Link>
+      )}
     </div>
   );
 }

@@ -31,6 +31,14 @@ export const CREATED_AT: FieldDef = {
   position: 10_002,
 };
 
+export const CREATED_BY: FieldDef = { ...OWNER, name: "created_by_id", label: { en: "Created by", "zh-CN": "创建人" } };
+export const UPDATED_BY: FieldDef = { ...OWNER, name: "updated_by_id", label: { en: "Last modified by", "zh-CN": "最后修改人" } };
+
+/** Every field a layout may place: the object's own and the record's system fields. */
+export function layoutFields(object: ObjectDef): Map<string, FieldDef> {
+  return new Map([...object.fields, OWNER, CREATED_BY, CREATED_AT, UPDATED_BY, UPDATED_AT].map((f) => [f.name, f]));
+}
+
 /** The object's fields a list may show, then owner and the record's times. */
 export function listableFields(object: ObjectDef): FieldDef[] {
   return [
