@@ -205,3 +205,49 @@ describe("a sales rep", () => {
     await page.context().close();
   });
 });
+
+describe("saved views", () => {
+  test("build a filtered view, save it, and reopen it later", async () => {
+    const page = await admin();
+    await page.goto("/o/account");
+    await expect.poll(() => page.getByTestId("total").textContent()).toMatch(/records/);
+    const all = (await page.getByTestId("total").textContent()) ?? "";
+
+    await page.getByRole("button", { name: /Filter/ }).click();
+    await page.getByRole("button", { name: "Add condition" }).click();
+    const condition = page.getByTestId("filter-condition").first();
+    await condition.getByLabel("Field").click();
+    await page.keyboard.type("Industry");
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: /^Industry$/ }).click();
+    await condition.getByLabel("Value").click();
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "IT & software" }).click();
+    await page.keyboard.press("Escape");
+    await page.locator("h2").click(); // close the filter popover
+    await expect.poll(() => page.getByTestId("total").textContent()).not.toBe(all);
+    const filtered = (await page.getByTestId("total").textContent()) ?? "";
+
+    await page.getByRole("button", { name: /Save as new view/ }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Name (Chinese)").fill("IT 行业客户");
+    await dialog.getByLabel("Name (English)").fill("IT accounts");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await page.waitForURL(/view=/);
+    await page.getByRole("heading", { name: /IT accounts/ }).waitFor();
+    const link = page.url();
+
+    // Later: the list opens on all records; the view is one choice away.
+    await page.goto("/");
+    await page.goto("/o/account");
+    await expect.poll(() => page.getByTestId("total").textContent()).toBe(all);
+    await page.getByLabel("List view").click();
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "IT accounts" }).click();
+    await expect.poll(() => page.getByTestId("total").textContent()).toBe(filtered);
+    expect(await page.locator(".ant-tag", { hasText: "Industry" }).count()).toBe(1);
+
+    // And a link to it opens it directly.
+    await page.goto(link);
+    await expect.poll(() => page.getByTestId("total").textContent()).toBe(filtered);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.context().close();
+  });
+});

@@ -10,6 +10,7 @@ import {
 } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import {
+  Alert,
   App,
   Badge,
   Button,
@@ -29,7 +30,7 @@ import {
 import type { TableColumnsType, TableProps } from "antd";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useNavigate, useParams } from "react-router-dom";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { FieldValue } from "../../components/FieldValue";
 import { ApiError, api, download } from "../../lib/api";
 import { formatCount } from "../../lib/format";
@@ -40,7 +41,9 @@ import { useUsers } from "../../lib/users";
 import { chosenColumns, listableFields, saveColumns } from "./columns";
 import { FilterBuilder } from "./FilterBuilder";
 import { Kanban } from "./Kanban";
-import { toTree, type FilterModel } from "./filters";
+import { fromTree, toTree, type FilterModel } from "./filters";
+import { ViewBar } from "./ViewBar";
+import { useViews, type SavedView } from "./views";
 import { TransferOwner } from "./TransferOwner";
 import styles from "./ListPage.module.css";
 
@@ -75,21 +78,48 @@ function RecordList({ object }: { object: ObjectDef }) {
   const picklists = object.fields.filter((f) => f.type === "picklist" && !f.archived);
   const [mode, setMode] = useState<"table" | "kanban">("table");
   const [kanbanField, setKanbanField] = useState(picklists[0]?.name ?? "");
+  const fields = useMemo(() => new Map(listableFields(object).map((f) => [f.name, f])), [object]);
+  const views = useViews(object.name);
+  const [searchParams, setSearchParams] = useSearchParams();
+  const viewId = searchParams.get("view");
+  const current = views.data?.find((v) => v.id === viewId) ?? null;
+  const [applied, setApplied] = useState<string | null>(null);
+  // A filter the builder cannot show (a hand-made tree) is kept and applied as it is.
+  const [rawFilter, setRawFilter] = useState<FilterTree | null>(null);
+
+  const applyView = (view: SavedView | null) => {
+    setApplied(view?.id ?? null);
+    const model = fromTree(view?.filter ?? null);
+    setFilter(model ?? { join: "and", conditions: [] });
+    setRawFilter(model ? null : (view?.filter ?? null));
+    setColumns(view ? view.columns.map((c) => c.field).filter((f) => fields.has(f)) : chosenColumns(object));
+    setSort(view?.sort ?? []);
+    setMode(view?.kanban_field ? "kanban" : "table");
+    if (view?.kanban_field) setKanbanField(view.kanban_field);
+    setSelected([]);
+  };
+  // Opening a link to a view (?view=) applies it once its definition arrives.
+  if (current && applied !== current.id) applyView(current);
+
+  const selectView = (view: SavedView | null) => {
+    applyView(view);
+    setSearchParams(view ? { view: view.id } : {});
+  };
   const compact = me.data?.list_density === "compact";
 
-  const fields = useMemo(() => new Map(listableFields(object).map((f) => [f.name, f])), [object]);
   const lookups = columns.filter((c) => fields.get(c)?.type === "lookup");
   const tree = useMemo<FilterTree | null>(() => {
     const parts: FilterTree[] = [];
     const built = toTree(filter);
     if (built) parts.push(built);
+    if (rawFilter) parts.push(rawFilter);
     if (search.trim() && object.name_field) {
       parts.push({ field: object.name_field, op: "contains", value: search.trim() });
     }
     return parts.length === 0 ? null : parts.length === 1 ? (parts[0] ?? null) : { and: parts };
-  }, [filter, search, object.name_field]);
+  }, [filter, rawFilter, search, object.name_field]);
 
-  const params = { filter: tree, sort, limit: 50, include: lookups };
+  const params = { filter: tree, sort, limit: current?.page_size ?? 50, include: lookups };
   const pages = useRecordPages(object.name, params);
   const rows = useMemo(() => pages.data?.pages.flatMap((p) => p.records) ?? [], [pages.data]);
   const first = pages.data?.pages[0];
@@ -189,6 +219,7 @@ function RecordList({ object }: { object: ObjectDef }) {
         <Space align="baseline" size={12} wrap>
           <Typography.Title level={2} className={styles.title}>
             {objectLabel}
+            {current && <span className={styles.viewName}> · {label(current.name, i18n.language)}</span>}
           </Typography.Title>
           {first?.total !== null && first?.total !== undefined && (
             <Typography.Text type="secondary" data-testid="total">
@@ -225,6 +256,18 @@ function RecordList({ object }: { object: ObjectDef }) {
         </div>
       ) : (
         <div className={styles.toolbar}>
+          <ViewBar
+            object={object}
+            views={views.data ?? []}
+            current={current}
+            state={{
+              filter: toTree(filter) ?? rawFilter,
+              columns: columns.map((field) => ({ field, width: null })),
+              sort,
+              kanban_field: mode === "kanban" ? kanbanField : null,
+            }}
+            onSelect={selectView}
+          />
           <Input.Search
             allowClear
             className={styles.search}
@@ -275,6 +318,7 @@ function RecordList({ object }: { object: ObjectDef }) {
         </div>
       )}
 
+      {current?.filter_hidden && <Alert type="info" showIcon message={t("views.filterHidden")} />}
       {activeFilters > 0 && (
         <div className={styles.chips}>
           {filter.conditions.map((c) => {
