@@ -23,5 +23,7 @@ export default defineConfig({
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test/setup.ts"],
     css: false,
+    // Ant Design renders a lot in jsdom; a loaded CI machine needs more than 5 s.
+    testTimeout: 20_000,
   },
 });

@@ -251,3 +251,36 @@ describe("saved views", () => {
     await page.context().close();
   });
 });
+
+describe("global search and the recycle bin", () => {
+  test("Ctrl K finds a record by keyboard; a deleted one comes back from the bin", async () => {
+    const page = await admin();
+    await page.goto("/");
+    await page.getByRole("heading", { name: /Hello/ }).waitFor();
+    await page.keyboard.press("Control+k");
+    const palette = page.getByRole("dialog");
+    await palette.getByRole("combobox").fill("青岛");
+    // Records come first, grouped by object, once the search answers.
+    await expect.poll(() => palette.getByRole("option").first().textContent()).toContain("青岛");
+    const first = (await palette.getByRole("option").first().textContent()) ?? "";
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/o\/account\/[0-9a-f-]{36}$/);
+    await page.getByRole("heading", { name: first.trim() }).waitFor();
+
+    await page.getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    await page.waitForURL("**/o/account");
+
+    await page.getByRole("link", { name: "Recycle bin" }).click();
+    const row = page.locator(".ant-table-row", { hasText: first.trim() });
+    await row.waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await row.getByRole("button", { name: "Restore" }).click();
+    await row.waitFor({ state: "detached" });
+
+    await page.keyboard.press("Control+k");
+    await page.getByRole("dialog").getByRole("combobox").fill(first.trim());
+    await page.getByRole("dialog").getByRole("option", { name: first.trim() }).waitFor();
+    await page.context().close();
+  });
+});

@@ -10,6 +10,7 @@ const ListPage = lazy(() => import("../features/records/ListPage"));
 const RecordPage = lazy(() => import("../features/records/RecordPage"));
 const NewRecordPage = lazy(() => import("../features/records/NewRecordPage"));
 const NotFound = lazy(() => import("../features/shell/NotFound"));
+const RecycleBin = lazy(() => import("../features/recycle/RecycleBin"));
 const ObjectsPage = lazy(() => import("../features/builder/ObjectsPage"));
 const ObjectPage = lazy(() => import("../features/builder/ObjectPage"));
 
@@ -27,6 +28,7 @@ export const router = createBrowserRouter([
       { path: "o/:object", element: page(<ListPage />) },
       { path: "o/:object/new", element: page(<NewRecordPage />) },
       { path: "o/:object/:id", element: page(<RecordPage />) },
+      { path: "recycle-bin", element: page(<RecycleBin />) },
       { path: "admin/objects", element: page(<ObjectsPage />) },
       { path: "admin/objects/:object", element: page(<ObjectPage />) },
       { path: "*", element: page(<NotFound />) },

@@ -1,4 +1,8 @@
 import "@testing-library/jest-dom/vitest";
+import { configure } from "@testing-library/react";
+
+// findBy… waits this long for what the server's answer renders (jsdom is slow under load).
+configure({ asyncUtilTimeout: 5000 });
 
 // jsdom has no layout: Ant Design's responsive parts ask for matchMedia.
 Object.defineProperty(window, "matchMedia", {

@@ -1,5 +1,6 @@
 import {
   ApartmentOutlined,
+  DeleteOutlined,
   HomeOutlined,
   LogoutOutlined,
   MenuFoldOutlined,
@@ -18,6 +19,7 @@ import { rememberLanguage } from "../../lib/i18n";
 import { label, useObjects } from "../../lib/meta";
 import { can, hasRight, useMe, useSignOut } from "../../lib/session";
 import { objectIcon } from "./icons";
+import { CommandPalette } from "./CommandPalette";
 import { LanguageSwitch } from "./LanguageSwitch";
 import styles from "./Shell.module.css";
 
@@ -84,6 +86,7 @@ export function Shell() {
         label: <Link to={`/o/${o.name}`}>{label(o.plural_label, i18n.language)}</Link>,
       })),
     },
+    { key: "recycle-bin", icon: <DeleteOutlined />, label: <Link to="/recycle-bin">{t("bin.title")}</Link> },
   ];
   if (hasRight(me.data, "manage_metadata")) {
     items.push({
@@ -94,7 +97,8 @@ export function Shell() {
     });
   }
   const section = location.pathname.split("/")[1] ?? "";
-  const selected = location.pathname === "/" ? "home" : section === "admin" ? `admin-${current}` : current;
+  const selected =
+    location.pathname === "/" ? "home" : section === "admin" ? `admin-${current}` : section === "o" ? current : section;
   const navigation = (
     <Menu
       theme="dark"
@@ -189,6 +193,7 @@ export function Shell() {
         <Content className={phone ? styles.contentPhone : styles.content}>
           <Outlet />
         </Content>
+        <CommandPalette />
         {phone && (
           <nav className={styles.bottomBar} aria-label={t("shell.quickNavigation")}>
             <Link to="/" className={selected === "home" ? styles.active : undefined}>
