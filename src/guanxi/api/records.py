@@ -13,7 +13,16 @@ from pydantic import ValidationError as PydanticValidationError
 
 from guanxi.kernel.errors import FieldError, ValidationFailed
 from guanxi.platform.access import sharing
-from guanxi.platform.records import context, deletion, export, reader, reads, service, updates
+from guanxi.platform.records import (
+    aggregates,
+    context,
+    deletion,
+    export,
+    reader,
+    reads,
+    service,
+    updates,
+)
 from guanxi.web.deps import ActorDep, Credentials, Services, ServicesDep, inline_on_sqlite
 from guanxi.web.problems import problem
 from guanxi.web.responses import ORJSONResponse
@@ -154,6 +163,52 @@ def _page(
             "total_estimate": page.total_estimate,
         }
     )
+
+
+class GroupByIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(max_length=200)
+
+
+class MeasureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Checked by the service, which names the measure of an unknown op or field.
+    op: str = Field(description="count, sum, avg, min or max", max_length=16)
+    field: str | None = Field(default=None, max_length=200)
+
+
+class AggregateIn(BaseModel):
+    """Strict on unknown keys: later options (a date bucket per group_by) are added here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filter: dict[str, Any] | None = None
+    group_by: list[GroupByIn] = Field(default_factory=list, max_length=aggregates.MAX_GROUP_BY)
+    measures: list[MeasureIn] = Field(
+        default_factory=lambda: [MeasureIn(op="count")],
+        min_length=1,
+        max_length=aggregates.MAX_MEASURES,
+    )
+
+
+@router.post("/records/{object_name}/aggregate")
+@inline_on_sqlite
+def aggregate_records(
+    object_name: str, body: AggregateIn, services: ServicesDep, actor: ActorDep
+) -> ORJSONResponse:
+    """Counts and totals per group of the records the user may read (at most
+    ``aggregates.MAX_GROUPS`` groups; ``truncated`` says when there were more)."""
+    with services.read(actor) as ctx:
+        result = reads.aggregate(
+            ctx,
+            object_name,
+            filter=body.filter,
+            group_by=[g.field for g in body.group_by],
+            measures=[aggregates.Measure(m.op, m.field) for m in body.measures],
+        )
+    return ORJSONResponse(result.as_dict())
 
 
 @router.post("/records/{object_name}", status_code=201)

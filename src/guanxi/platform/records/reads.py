@@ -12,7 +12,7 @@ from guanxi.kernel.errors import (
 )
 from guanxi.platform.access.fields import hidden_fields
 from guanxi.platform.metadata.model import SYSTEM_FIELDS
-from guanxi.platform.records import reader
+from guanxi.platform.records import aggregates, reader
 from guanxi.platform.records.context import (
     Ctx,
     require,
@@ -92,4 +92,12 @@ def list_records(ctx: Ctx, object_name: str, **query: Any) -> reader.Page:
     obj = ctx.snap.object(object_name)
     return reader.query(
         ctx.conn, ctx.snap, obj, ctx.zone, ctx.now, policy=ctx.actor.policy, **query
+    )
+
+
+def aggregate(ctx: Ctx, object_name: str, **options: Any) -> aggregates.Aggregates:
+    """Totals per group of the records the user may read (see :func:`aggregates.aggregate`)."""
+    obj = ctx.snap.object(object_name)
+    return aggregates.aggregate(
+        ctx.conn, ctx.snap, obj, ctx.zone, ctx.now, policy=ctx.actor.policy, **options
     )
