@@ -46,6 +46,9 @@ class QueryIn(BaseModel):
     with_total: bool = False
     fields: list[str] | None = None
     include: list[str] | None = None
+    access: bool = Field(
+        default=True, description="say per record what the user may do with it (_access)"
+    )
 
 
 class BulkIn(BaseModel):
@@ -101,6 +104,7 @@ def list_records(
     include: str | None = Query(None, description="comma-separated lookup fields to embed"),
     filter: str | None = Query(None, description="a JSON filter tree, as in the query endpoint"),
     with_total: bool = False,
+    access: bool = Query(True, description="say per record what the user may do (_access)"),
 ) -> ORJSONResponse:
     try:
         tree = orjson.loads(filter) if filter else None
@@ -117,6 +121,7 @@ def list_records(
             with_total=with_total,
             fields=_csv(fields),
             include=_csv(include),
+            access=access,
         )
     except PydanticValidationError as error:  # e.g. filter=[]: named as POST /query names it
         raise ValidationFailed(
@@ -152,6 +157,7 @@ def _page(
             count_limit=services.settings.count_limit,
             fields=body.fields,
             include=body.include,
+            access=body.access,
         )
     # A Response skips FastAPI's jsonable_encoder pass over every value (orjson is enough).
     return ORJSONResponse(
@@ -290,10 +296,11 @@ def get_record(
     actor: ActorDep,
     fields: str | None = None,
     include: str | None = None,
+    access: bool = Query(True, description="say what the user may do with it (_access)"),
 ) -> ORJSONResponse:
     with services.read(actor) as ctx:
         record = reads.get_record(
-            ctx, object_name, record_id, fields=_csv(fields), include=_csv(include)
+            ctx, object_name, record_id, fields=_csv(fields), include=_csv(include), access=access
         )
     return _record_response(record)
 

@@ -75,12 +75,22 @@ def get_record(
     *,
     fields: list[str] | None = None,
     include: list[str] | None = None,
+    access: bool = True,
 ) -> dict[str, Any]:
-    """One record the user may read (404 otherwise), optionally with related records."""
+    """One record the user may read (404 otherwise), optionally with related records, and
+    with ``access`` what the user may do with it (``_access``)."""
     obj = ctx.snap.object(object_name)
     policy = ctx.actor.policy
     record = reader.fetch_one(
-        ctx.conn, ctx.snap, obj, record_id, ctx.zone, fields=fields, policy=policy
+        ctx.conn,
+        ctx.snap,
+        obj,
+        record_id,
+        ctx.zone,
+        fields=fields,
+        policy=policy,
+        access=access,
+        can_write=ctx.actor.can_write,
     )
     if include:
         reader.attach_related(ctx.conn, ctx.snap, obj, [record], include, ctx.zone, policy)
@@ -91,7 +101,14 @@ def list_records(ctx: Ctx, object_name: str, **query: Any) -> reader.Page:
     """A page of the records the user may read (see :func:`reader.query` for the options)."""
     obj = ctx.snap.object(object_name)
     return reader.query(
-        ctx.conn, ctx.snap, obj, ctx.zone, ctx.now, policy=ctx.actor.policy, **query
+        ctx.conn,
+        ctx.snap,
+        obj,
+        ctx.zone,
+        ctx.now,
+        policy=ctx.actor.policy,
+        can_write=ctx.actor.can_write,
+        **query,
     )
 
 
