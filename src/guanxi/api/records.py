@@ -21,6 +21,7 @@ from guanxi.platform.records import (
     reader,
     reads,
     service,
+    timeline,
     updates,
 )
 from guanxi.web.deps import ActorDep, Credentials, Services, ServicesDep, inline_on_sqlite
@@ -349,6 +350,22 @@ def record_history(
 ) -> dict[str, Any]:
     with services.read(actor) as ctx:
         return {"entries": reads.history(ctx, object_name, record_id)}
+
+
+@router.get("/records/{object_name}/{record_id}/timeline")
+@inline_on_sqlite
+def record_timeline(
+    object_name: str,
+    record_id: UUID,
+    services: ServicesDep,
+    actor: ActorDep,
+    limit: int = Query(50, ge=1, le=timeline.MAX_LIMIT),
+    cursor: str | None = None,
+) -> ORJSONResponse:
+    """What happened to a record, newest first: one entry per write, share, … ."""
+    with services.read(actor) as ctx:
+        page = timeline.timeline(ctx, object_name, record_id, limit=limit, cursor=cursor)
+    return ORJSONResponse({"entries": page.entries, "next_cursor": page.next_cursor})
 
 
 @router.get("/recycle-bin/{object_name}")

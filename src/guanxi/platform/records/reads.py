@@ -7,15 +7,9 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from guanxi.kernel.errors import (
-    NotFound,
-)
-from guanxi.platform.access.fields import hidden_fields
-from guanxi.platform.metadata.model import SYSTEM_FIELDS
-from guanxi.platform.records import aggregates, reader
+from guanxi.platform.records import aggregates, reader, timeline
 from guanxi.platform.records.context import (
     Ctx,
-    require,
 )
 from guanxi.platform.records.tables import gx_history
 from guanxi.platform.records.values import plain
@@ -24,34 +18,28 @@ from guanxi.platform.records.values import plain
 def history(ctx: Ctx, object_name: str, record_id: UUID) -> list[dict[str, Any]]:
     """Every change to a record the user may read, oldest first, without hidden fields."""
     obj = ctx.snap.object(object_name)
-    require(ctx, "read", obj)
-    table = ctx.snap.table(obj.name)
-    policy = ctx.actor.policy
-    hidden = hidden_fields(ctx.snap, policy)
-    created = ctx.conn.execute(
-        select(table.c.created_at, table.c.created_by_id).where(
-            table.c.id == record_id, policy.read_predicate(obj.name, table)
-        )
-    ).first()
-    if created is None:
-        raise NotFound(f"no {obj.name} record with id {record_id}")
+    origin = timeline.record_origin(ctx, obj, record_id)
     rows = ctx.conn.execute(
         select(gx_history)
-        .where(gx_history.c.object_name == obj.name, gx_history.c.record_id == record_id)
+        .where(
+            gx_history.c.object_name == obj.name,
+            gx_history.c.record_id == record_id,
+            timeline.visible_changes(ctx, obj),
+        )
         .order_by(gx_history.c.id)
     ).all()
     # Records created before creates were written to the history have no entry of their
     # own: their created_at and created_by_id stand in for it.
     first: list[dict[str, Any]] = []
-    if not rows or rows[0].action != "create":
+    if not origin.has_create_entry:
         first = [
             {
                 "action": "create",
                 "field": None,
                 "old": None,
                 "new": None,
-                "changed_by": plain(created.created_by_id),
-                "changed_at": plain(created.created_at, ctx.zone),
+                "changed_by": plain(origin.created_by),
+                "changed_at": plain(origin.created_at, ctx.zone),
             }
         ]
     return first + [
@@ -64,7 +52,6 @@ def history(ctx: Ctx, object_name: str, record_id: UUID) -> list[dict[str, Any]]
             "changed_at": plain(r.changed_at, ctx.zone),
         }
         for r in rows
-        if r.field is None or r.field in SYSTEM_FIELDS or (obj.name, r.field) not in hidden
     ]
 
 
