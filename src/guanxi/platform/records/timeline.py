@@ -210,7 +210,7 @@ def _older(entry: Position, than: Position) -> bool:
     return int(entry.key) < _int_key(than)
 
 
-def _write_entry(obj: ObjectDef, group: Row[Any], rows: Sequence[Row[Any]]) -> _Entry:
+def _write_entry(obj: ObjectDef, group: Any, rows: Sequence[Row[Any]]) -> _Entry:
     kind = ACTION_TYPES.get(group.action, group.action)
     body: dict[str, Any] = {"id": f"h{group.first}", "type": kind}
     changes = [row for row in rows if row.field is not None]
