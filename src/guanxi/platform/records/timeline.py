@@ -1,4 +1,4 @@
-"""A record's timeline: what happened to it, newest first, one entry per event.
+"""A record's timeline: what happened to it, newest first, one entry per event (ADR 0021).
 
 Entries come from several sources, each read a page at a time by its own keyset and
 merged: the field history (one entry per write, however many fields it changed), and the
