@@ -62,7 +62,7 @@ def get_record(
     *,
     fields: list[str] | None = None,
     include: list[str] | None = None,
-    access: bool = True,
+    access: bool = False,
 ) -> dict[str, Any]:
     """One record the user may read (404 otherwise), optionally with related records, and
     with ``access`` what the user may do with it (``_access``)."""
