@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from guanxi.kernel.errors import NotFound, PermissionDenied
 from guanxi.platform.access.actor import Actor
-from guanxi.platform.access.fields import hidden_fields
+from guanxi.platform.access.fields import field_editable, hidden_fields, object_access
 from guanxi.platform.metadata import service
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.schemas import CONFIG_KEYS, FieldIn, FieldPatch, ObjectIn, ObjectPatch
@@ -45,9 +45,22 @@ def _readable(ctx: Ctx, object_name: str) -> ObjectDef:
 def _visible_object(ctx: Ctx, obj: ObjectDef) -> dict[str, Any]:
     """An object as this user sees it: fields hidden from them, and formulas reading such
     fields, are absent."""
-    out = object_out(obj)
-    hidden = hidden_fields(ctx.snap, ctx.actor.policy)
-    out["fields"] = [f for f in out["fields"] if (obj.name, f["name"]) not in hidden]
+    policy, can_write = ctx.actor.policy, ctx.actor.can_write
+    out = object_out(obj, with_fields=False)
+    out["access"] = object_access(policy, obj, can_write=can_write)
+    hidden = hidden_fields(ctx.snap, policy)
+    out["fields"] = [
+        _user_field(ctx, obj, f)
+        for f in obj.fields
+        if not f.archived and (obj.name, f.name) not in hidden
+    ]
+    return out
+
+
+def _user_field(ctx: Ctx, obj: ObjectDef, f: FieldDef) -> dict[str, Any]:
+    """A field as this user reads it: with whether they may set it on create and update."""
+    out = field_out(f)
+    out["editable"] = field_editable(ctx.actor.policy, obj, f, can_write=ctx.actor.can_write)
     return out
 
 
@@ -137,7 +150,7 @@ def list_fields(
         hidden = hidden_fields(ctx.snap, ctx.actor.policy)
         return {
             "fields": [
-                field_out(f)
+                _user_field(ctx, obj, f)
                 for f in obj.fields
                 if f.archived == archived and (obj.name, f.name) not in hidden
             ]
@@ -193,7 +206,7 @@ def get_field(
         f = obj.get_field(field_name, include_archived=True)
         if f is None or (obj.name, f.name) in hidden_fields(ctx.snap, ctx.actor.policy):
             raise NotFound(f"field {object_name}.{field_name} does not exist")
-        return field_out(f)
+        return _user_field(ctx, obj, f)
 
 
 @router.patch("/objects/{object_name}/fields/{field_name}")

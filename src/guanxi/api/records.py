@@ -13,7 +13,17 @@ from pydantic import ValidationError as PydanticValidationError
 
 from guanxi.kernel.errors import FieldError, ValidationFailed
 from guanxi.platform.access import sharing
-from guanxi.platform.records import context, deletion, export, reader, reads, service, updates
+from guanxi.platform.records import (
+    aggregates,
+    context,
+    deletion,
+    export,
+    reader,
+    reads,
+    service,
+    timeline,
+    updates,
+)
 from guanxi.web.deps import ActorDep, Credentials, Services, ServicesDep, inline_on_sqlite
 from guanxi.web.problems import problem
 from guanxi.web.responses import ORJSONResponse
@@ -37,6 +47,9 @@ class QueryIn(BaseModel):
     with_total: bool = False
     fields: list[str] | None = None
     include: list[str] | None = None
+    access: bool = Field(
+        default=True, description="say per record what the user may do with it (_access)"
+    )
 
 
 class BulkIn(BaseModel):
@@ -92,6 +105,7 @@ def list_records(
     include: str | None = Query(None, description="comma-separated lookup fields to embed"),
     filter: str | None = Query(None, description="a JSON filter tree, as in the query endpoint"),
     with_total: bool = False,
+    access: bool = Query(True, description="say per record what the user may do (_access)"),
 ) -> ORJSONResponse:
     try:
         tree = orjson.loads(filter) if filter else None
@@ -108,6 +122,7 @@ def list_records(
             with_total=with_total,
             fields=_csv(fields),
             include=_csv(include),
+            access=access,
         )
     except PydanticValidationError as error:  # e.g. filter=[]: named as POST /query names it
         raise ValidationFailed(
@@ -143,6 +158,7 @@ def _page(
             count_limit=services.settings.count_limit,
             fields=body.fields,
             include=body.include,
+            access=body.access,
         )
     # A Response skips FastAPI's jsonable_encoder pass over every value (orjson is enough).
     return ORJSONResponse(
@@ -154,6 +170,52 @@ def _page(
             "total_estimate": page.total_estimate,
         }
     )
+
+
+class GroupByIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(max_length=200)
+
+
+class MeasureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Checked by the service, which names the measure of an unknown op or field.
+    op: str = Field(description="count, sum, avg, min or max", max_length=16)
+    field: str | None = Field(default=None, max_length=200)
+
+
+class AggregateIn(BaseModel):
+    """Strict on unknown keys: later options (a date bucket per group_by) are added here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filter: dict[str, Any] | None = None
+    group_by: list[GroupByIn] = Field(default_factory=list, max_length=aggregates.MAX_GROUP_BY)
+    measures: list[MeasureIn] = Field(
+        default_factory=lambda: [MeasureIn(op="count")],
+        min_length=1,
+        max_length=aggregates.MAX_MEASURES,
+    )
+
+
+@router.post("/records/{object_name}/aggregate")
+@inline_on_sqlite
+def aggregate_records(
+    object_name: str, body: AggregateIn, services: ServicesDep, actor: ActorDep
+) -> ORJSONResponse:
+    """Counts and totals per group of the records the user may read (at most
+    ``aggregates.MAX_GROUPS`` groups; ``truncated`` says when there were more)."""
+    with services.read(actor) as ctx:
+        result = reads.aggregate(
+            ctx,
+            object_name,
+            filter=body.filter,
+            group_by=[g.field for g in body.group_by],
+            measures=[aggregates.Measure(m.op, m.field) for m in body.measures],
+        )
+    return ORJSONResponse(result.as_dict())
 
 
 @router.post("/records/{object_name}", status_code=201)
@@ -235,10 +297,11 @@ def get_record(
     actor: ActorDep,
     fields: str | None = None,
     include: str | None = None,
+    access: bool = Query(True, description="say what the user may do with it (_access)"),
 ) -> ORJSONResponse:
     with services.read(actor) as ctx:
         record = reads.get_record(
-            ctx, object_name, record_id, fields=_csv(fields), include=_csv(include)
+            ctx, object_name, record_id, fields=_csv(fields), include=_csv(include), access=access
         )
     return _record_response(record)
 
@@ -287,6 +350,22 @@ def record_history(
 ) -> dict[str, Any]:
     with services.read(actor) as ctx:
         return {"entries": reads.history(ctx, object_name, record_id)}
+
+
+@router.get("/records/{object_name}/{record_id}/timeline")
+@inline_on_sqlite
+def record_timeline(
+    object_name: str,
+    record_id: UUID,
+    services: ServicesDep,
+    actor: ActorDep,
+    limit: int = Query(50, ge=1, le=timeline.MAX_LIMIT),
+    cursor: str | None = None,
+) -> ORJSONResponse:
+    """What happened to a record, newest first: one entry per write, share, … ."""
+    with services.read(actor) as ctx:
+        page = timeline.timeline(ctx, object_name, record_id, limit=limit, cursor=cursor)
+    return ORJSONResponse({"entries": page.entries, "next_cursor": page.next_cursor})
 
 
 @router.get("/recycle-bin/{object_name}")

@@ -15,12 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from guanxi.platform.access.policy import Policy
+from guanxi.platform.access.policy import OPERATIONS, Policy
+from guanxi.platform.metadata.fieldtypes import field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot
 from guanxi.platform.query.formula import FormulaError, referenced_paths
 
-__all__ = ["field_visible", "hidden_fields", "visibility_key"]
+__all__ = [
+    "field_editable",
+    "field_visible",
+    "hidden_fields",
+    "object_access",
+    "visibility_key",
+]
 
 _BY_KEY = "_hidden_fields_by_key"
 _BY_POLICY = "_hidden_fields_by_policy"
@@ -135,3 +142,23 @@ def _references(f: FieldDef) -> list[tuple[str, ...]]:
         return referenced_paths(f.opt("expression", ""))
     except FormulaError:  # cannot be parsed: fails for every reader, reveals nothing
         return []
+
+
+def field_editable(
+    policy: Policy, obj: ObjectDef, f: FieldDef, *, can_write: bool = True
+) -> dict[str, bool]:
+    """Whether the user may set the field when creating and when updating a record: never
+    a computed one (formula, roll-up, auto-number), an archived one, or with a read-only
+    token; otherwise as their roles' field rules and object grants say."""
+    if not can_write or f.archived or not field_type(f.type).writable:
+        return {"create": False, "update": False}
+    return {op: policy.field_writable(obj.name, f.name, op) for op in ("create", "update")}
+
+
+def object_access(policy: Policy, obj: ObjectDef, *, can_write: bool = True) -> dict[str, bool]:
+    """The operations the user has on an object's records (each within their data scope);
+    a read-only token reads and exports only."""
+    return {
+        op: policy.can(op, obj.name) and (can_write or op in {"read", "export"})
+        for op in OPERATIONS
+    }

@@ -185,7 +185,9 @@ class Policy:
             return false()
         if "all" in scopes:
             return true()
-        terms = self._owned(scopes, table, operation)
+        # Named by the action, not the operation: a record's update and share columns
+        # (``_access``) put both predicates in one statement.
+        terms = self._owned(scopes, table, action)
         share_access = () if action != operation else SHARE_ACCESS.get(operation, ())
         if share_access:
             teams = select(gx_team_member.c.team_id).where(gx_team_member.c.user_id == self.user_id)

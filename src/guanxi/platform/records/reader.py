@@ -12,8 +12,9 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, select, type_coerce
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Connection, Select, case, select, type_coerce
+from sqlalchemy.sql.elements import ColumnElement, False_, True_
+from sqlalchemy.sql.selectable import FromClause
 from sqlalchemy.sql.sqltypes import NULLTYPE
 
 from guanxi.kernel.clock import local_text
@@ -33,6 +34,8 @@ from guanxi.platform.records.totals import DEFAULT_COUNT_LIMIT, Relation, Total,
 from guanxi.platform.records.values import decimal_text, plain
 
 MAX_LIMIT = 1000
+# What a record says the user may do with it (``_access``), beside the read.
+RECORD_ACTIONS = ("update", "delete", "share")
 SYSTEM_OUT = tuple(f for f in SYSTEM_FIELDS if f != "deleted_at")
 
 
@@ -396,6 +399,47 @@ def attach_related(
                 record.setdefault("_related", {})[name] = found
 
 
+@dataclass(frozen=True)
+class AccessColumns:
+    """Whether the user may update, delete and share each row, worked out by the same
+    ``SELECT`` that reads the rows: ``CASE WHEN <action predicate> THEN 1 ELSE 0 END``
+    columns beside the page's (no statement of its own, no check per row afterwards).
+
+    An action whose answer is the same for every row (a superuser, a read-only token, a
+    scope of ``all``, no role granting it) is no column at all, only a constant.
+    """
+
+    constants: dict[str, bool]
+    columns: list[ColumnElement[Any]]
+
+    def render(self, row: Any) -> dict[str, bool]:
+        mapping = row._mapping
+        return {
+            action: self.constants[action]
+            if action in self.constants
+            else bool(mapping[f"_a_{action}"])
+            for action in RECORD_ACTIONS
+        }
+
+
+def access_columns(
+    policy: Policy, obj: ObjectDef, table: FromClause, *, can_write: bool = True
+) -> AccessColumns:
+    """The ``_access`` columns of a read of ``table`` (see :class:`AccessColumns`)."""
+    constants: dict[str, bool] = {}
+    columns: list[ColumnElement[Any]] = []
+    for action in RECORD_ACTIONS:
+        if not can_write or policy.superuser:
+            constants[action] = can_write
+            continue
+        predicate = policy.predicate(action, obj.name, table)
+        if isinstance(predicate, True_ | False_):
+            constants[action] = isinstance(predicate, True_)
+            continue
+        columns.append(case((predicate, 1), else_=0).label(f"_a_{action}"))
+    return AccessColumns(constants, columns)
+
+
 def fetch_one(
     conn: Connection,
     snap: Snapshot,
@@ -408,13 +452,20 @@ def fetch_one(
     for_update: bool = False,
     policy: Policy = SUPERUSER,
     scoped: bool = True,
+    access: bool = False,
+    can_write: bool = True,
 ) -> dict[str, Any]:
-    """One record the user may read; missing and forbidden look the same (404)."""
+    """One record the user may read; missing and forbidden look the same (404).
+
+    ``access``: also say what the user may do with it (``_access``, as :func:`query`
+    does), in the same statement."""
     require(policy, "read", obj)
     scope = QueryScope(snap, obj, conn.dialect.name, policy)
     plan = read_plan(scope, fields, zone, include_deleted_at=deleted)
     base = scope.base
-    stmt: Select[Any] = plan.select.select_from(scope.from_clause()).where(base.c.id == record_id)
+    actions = access_columns(policy, obj, base, can_write=can_write) if access else None
+    stmt: Select[Any] = plan.select.add_columns(*(actions.columns if actions else ()))
+    stmt = stmt.select_from(scope.from_clause()).where(base.c.id == record_id)
     stmt = stmt.where(base.c.deleted_at.is_not(None) if deleted else base.c.deleted_at.is_(None))
     if scoped:
         stmt = stmt.where(policy.read_predicate(obj.name, base))
@@ -423,7 +474,10 @@ def fetch_one(
     row = conn.execute(stmt).first()
     if row is None:
         raise NotFound(f"no {obj.name} record with id {record_id}")
-    return plan.render([row])[0]
+    record = plan.render([row])[0]
+    if actions is not None:
+        record["_access"] = actions.render(row)
+    return record
 
 
 def _typed(conn: Connection, expr: ColumnElement[Any], raw: Any) -> Any:
@@ -472,11 +526,15 @@ def query(
     deleted: bool = False,
     extra_where: list[ColumnElement[bool]] | None = None,
     policy: Policy = SUPERUSER,
+    access: bool = False,
+    can_write: bool = True,
 ) -> Page:
     """One page of the records the user may read that match a filter tree, with a cursor.
 
     ``with_total`` also counts every match (not only those after the cursor), exactly up
-    to ``count_limit`` and as "at least ``count_limit``" beyond it.
+    to ``count_limit`` and as "at least ``count_limit``" beyond it. ``access`` adds to
+    each record what the user may do with it (``_access``: update, delete, share; all
+    false for a read-only token, ``can_write`` False), computed by the page's statement.
     """
     require(policy, "read", obj)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
@@ -505,8 +563,9 @@ def query(
     page_conditions = list(conditions)
     if cursor:
         page_conditions.append(after(keys, decode_cursor(keys, cursor, filter)))
+    actions = access_columns(policy, obj, base, can_write=can_write) if access else None
     stmt = (
-        plan.select.add_columns(*sort_columns)
+        plan.select.add_columns(*sort_columns, *(actions.columns if actions else ()))
         .select_from(scope.from_clause())
         .where(*page_conditions)
         .order_by(*order_by(keys, scope.dialect))
@@ -516,6 +575,9 @@ def query(
     more = len(rows) > limit
     rows = rows[:limit]
     records = plan.render(rows)
+    if actions is not None:
+        for record, row in zip(records, rows, strict=True):
+            record["_access"] = actions.render(row)
     next_cursor = None
     if more and rows:
         last = rows[-1]._mapping
