@@ -284,3 +284,50 @@ describe("global search and the recycle bin", () => {
     await page.context().close();
   });
 });
+
+describe("kanban", () => {
+  test("dragging a card to another column changes the record and the column totals", async () => {
+    const page = await admin();
+    await page.goto("/o/account");
+    await page.locator(".ant-table-row").first().waitFor();
+    await page.getByText("Kanban", { exact: true }).click();
+    await page.getByLabel("Columns by").click();
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: /^Status$/ }).click();
+    const from = page.getByTestId("kanban-column-prospect");
+    const to = page.getByTestId("kanban-column-active");
+    await from.getByTestId("kanban-card").first().waitFor();
+    await expect.poll(() => from.getByTestId("kanban-count").textContent()).not.toBe("…");
+    const count = async (column: typeof from) => Number(((await column.getByTestId("kanban-count").textContent()) ?? "").replace(/\D/g, ""));
+    const sum = async (column: typeof from) => (await column.getByTestId("kanban-sum").textContent()) ?? "";
+    const before = { from: await count(from), to: await count(to), toSum: await sum(to) };
+    await screenshot(page, "kanban");
+
+    const card = from.getByTestId("kanban-card").first();
+    const title = ((await card.locator("a").textContent()) ?? "").trim();
+    const start = await card.boundingBox();
+    const target = await to.boundingBox();
+    if (!start || !target) throw new Error("the board is not on screen");
+    // dnd-kit starts a drag after the pointer moves a few pixels, then follows it.
+    await page.mouse.move(start.x + start.width / 2, start.y + start.height - 8);
+    await page.mouse.down();
+    for (let step = 1; step <= 12; step += 1) {
+      await page.mouse.move(
+        start.x + start.width / 2 + ((target.x + target.width / 2 - start.x - start.width / 2) * step) / 12,
+        start.y + start.height - 8 + ((target.y + 80 - start.y - start.height + 8) * step) / 12,
+      );
+    }
+    await page.mouse.up();
+    await to.getByTestId("kanban-card").filter({ hasText: title }).waitFor();
+    await expect.poll(() => count(to)).toBe(before.to + 1);
+    await expect.poll(() => count(from)).toBe(before.from - 1);
+    await expect.poll(() => sum(to)).not.toBe(before.toSum);
+
+    // The change is the record's: a reload shows it in its new column.
+    await page.reload();
+    await page.getByText("Kanban", { exact: true }).click();
+    await page.getByLabel("Columns by").click();
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: /^Status$/ }).click();
+    await page.getByTestId("kanban-column-active").getByTestId("kanban-card").filter({ hasText: title }).waitFor();
+    await page.context().close();
+  });
+});

@@ -1,12 +1,12 @@
 import { DeleteOutlined, EditOutlined } from "@ant-design/icons";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Breadcrumb, Button, Card, Col, Descriptions, Empty, List, Result, Row, Skeleton, Space, Table, Tabs, Typography } from "antd";
+import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { App, Breadcrumb, Button, Card, Col, Descriptions, Empty, Result, Row, Skeleton, Space, Table, Tabs, Typography } from "antd";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { FieldValue, UserChip } from "../../components/FieldValue";
-import { ApiError, api } from "../../lib/api";
-import { formatDateTime } from "../../lib/format";
+import { ApiError, api, query } from "../../lib/api";
+import { formatDate, formatDateTime } from "../../lib/format";
 import { label, useObject, useObjects, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { useLayout, type LayoutSection, type RelatedList as RelatedListDef } from "../../lib/layouts";
 import { recordsKey, useRecord, type Page, type RecordData } from "../../lib/records";
@@ -153,8 +153,8 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
             </Card>
           </Col>
           <Col xs={24} xl={8}>
-            <Card variant="borderless" title={t("records.history")}>
-              <History object={object} id={data.id} />
+            <Card variant="borderless" title={t("timeline.title")}>
+              <Timeline object={object} id={data.id} />
             </Card>
           </Col>
         </Row>
@@ -262,56 +262,79 @@ function RelatedList({ source, list, id }: { source: ObjectDef; list: RelatedLis
   );
 }
 
-interface HistoryEntry {
-  action: string;
-  field: string | null;
-  old: unknown;
-  new: unknown;
-  changed_by: string | null;
-  changed_at: string;
+interface TimelineEntry {
+  id: string;
+  type: string;
+  at: string;
+  actor: { id: string; name: string } | null;
+  changes?: { field: string; old: unknown; new: unknown }[];
+  shared_with?: { type: "user" | "team"; id: string; name: string };
+  access?: "read" | "edit";
 }
 
-function History({ object, id }: { object: ObjectDef; id: string }) {
+const KNOWN = new Set(["created", "updated", "deleted", "restored", "purged", "attachment_added", "attachment_removed", "shared"]);
+
+/** What happened to the record, newest first, grouped by day, paged. */
+function Timeline({ object, id }: { object: ObjectDef; id: string }) {
   const { t, i18n } = useTranslation();
-  const history = useQuery({
-    queryKey: ["records", object.name, "history", id],
-    queryFn: ({ signal }) => api.get<{ entries: HistoryEntry[] }>(`/records/${object.name}/${id}/history`, signal),
+  const timeline = useInfiniteQuery({
+    queryKey: ["records", object.name, "timeline", id],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam, signal }) =>
+      api.get<{ entries: TimelineEntry[]; next_cursor: string | null }>(
+        `/records/${object.name}/${id}/timeline${query({ limit: 20, cursor: pageParam })}`,
+        signal,
+      ),
+    getNextPageParam: (last) => last.next_cursor,
   });
-  const entries = [...(history.data?.entries ?? [])].reverse();
-  const users = useUsers(entries.map((e) => e.changed_by));
-  const fields = new Map(object.fields.map((f) => [f.name, f]));
-  if (history.isLoading) return <Skeleton active />;
-  if (entries.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} />;
+  // Later features add entry types; what this screen does not know yet is skipped.
+  const entries = (timeline.data?.pages.flatMap((p) => p.entries) ?? []).filter((e) => KNOWN.has(e.type));
+  const fields = layoutFields(object);
+  if (timeline.isLoading) return <Skeleton active />;
+  if (entries.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("timeline.empty")} />;
   return (
-    <List
-      size="small"
-      dataSource={entries}
-      renderItem={(e) => {
-        const f = e.field ? fields.get(e.field) : undefined;
+    <div data-testid="timeline">
+      {entries.map((e, index) => {
+        const previous = entries[index - 1];
+        const heading = !previous || formatDate(previous.at) !== formatDate(e.at) ? formatDate(e.at) : null;
         return (
-          <List.Item>
-            <List.Item.Meta
-              title={
-                <Space size={4} wrap>
-                  <UserChip user={users.data?.get(e.changed_by ?? "")} />
-                  <Typography.Text type="secondary">{t(`history.${e.action}`, { defaultValue: e.action })}</Typography.Text>
-                  {f && <Typography.Text strong>{label(f.label, i18n.language)}</Typography.Text>}
-                </Space>
-              }
-              description={
-                <Space direction="vertical" size={2}>
-                  {f && (
+          <div key={e.id} className={styles.entry}>
+            {heading && <div className={styles.day}>{heading}</div>}
+            <div className={styles.entryLine}>
+              <Typography.Text strong>{e.actor?.name ?? t("timeline.system")}</Typography.Text>{" "}
+              <Typography.Text type="secondary">
+                {e.type === "shared"
+                  ? t("timeline.shared", { who: e.shared_with?.name ?? "", access: t(`timeline.access.${e.access ?? "read"}`) })
+                  : t(`timeline.${e.type}`)}
+              </Typography.Text>
+              <Typography.Text type="secondary" className={styles.time}>
+                {formatDateTime(e.at).slice(11)}
+              </Typography.Text>
+            </div>
+            {e.changes?.map((c) => {
+              const f = fields.get(c.field);
+              if (!f) return null;
+              return (
+                <div key={c.field} className={styles.change}>
+                  <span className={styles.changeField}>{label(f.label, i18n.language)}</span>
+                  {f.type === "file" ? (
+                    <span>{(c.new as { name?: string } | null)?.name ?? (c.old as { name?: string } | null)?.name ?? ""}</span>
+                  ) : (
                     <span>
-                      <FieldValue field={f} value={e.old} /> → <FieldValue field={f} value={e.new} />
+                      <FieldValue field={f} value={c.old} /> → <FieldValue field={f} value={c.new} />
                     </span>
                   )}
-                  <Typography.Text type="secondary">{formatDateTime(e.changed_at)}</Typography.Text>
-                </Space>
-              }
-            />
-          </List.Item>
+                </div>
+              );
+            })}
+          </div>
         );
-      }}
-    />
+      })}
+      {timeline.hasNextPage && (
+        <Button type="link" onClick={() => void timeline.fetchNextPage()} loading={timeline.isFetchingNextPage}>
+          {t("records.loadMore")}
+        </Button>
+      )}
+    </div>
   );
 }
