@@ -12,6 +12,11 @@ const NewRecordPage = lazy(() => import("../features/records/NewRecordPage"));
 const NotFound = lazy(() => import("../features/shell/NotFound"));
 const ObjectsPage = lazy(() => import("../features/builder/ObjectsPage"));
 const ObjectPage = lazy(() => import("../features/builder/ObjectPage"));
+const DepartmentsPage = lazy(() => import("../features/admin/DepartmentsPage"));
+const UsersPage = lazy(() => import("../features/admin/UsersPage"));
+const RolesPage = lazy(() => import("../features/admin/RolesPage"));
+const RolePage = lazy(() => import("../features/admin/RolePage"));
+const AuditPage = lazy(() => import("../features/admin/AuditPage"));
 
 function page(element: ReactNode) {
   return <Suspense fallback={<PageSkeleton />}>{element}</Suspense>;
@@ -29,6 +34,11 @@ export const router = createBrowserRouter([
       { path: "o/:object/:id", element: page(<RecordPage />) },
       { path: "admin/objects", element: page(<ObjectsPage />) },
       { path: "admin/objects/:object", element: page(<ObjectPage />) },
+      { path: "admin/departments", element: page(<DepartmentsPage />) },
+      { path: "admin/users", element: page(<UsersPage />) },
+      { path: "admin/roles", element: page(<RolesPage />) },
+      { path: "admin/roles/:id", element: page(<RolePage />) },
+      { path: "admin/audit", element: page(<AuditPage />) },
       { path: "*", element: page(<NotFound />) },
     ],
   },
