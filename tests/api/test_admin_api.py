@@ -349,3 +349,26 @@ def test_the_admin_user_list_needs_manage_users_and_names_bad_input(
         response = admin.get("/admin/users", params=params)
         assert response.status_code == 422, response.text
         assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_the_audit_log_reads_a_time_window(admin: Api, clock: FixedClock) -> None:
+    def made(name: str) -> str:
+        at = clock.now().isoformat()
+        admin.ok("POST", "/admin/departments", 201, json={"name": name})
+        clock.advance(hours=1)
+        return at
+
+    first, second, third = made("一部"), made("二部"), made("三部")
+
+    def names(**params: str) -> list[str]:
+        entries = admin.ok("GET", "/admin/audit", params={"action": "department.create", **params})[
+            "entries"
+        ]
+        return [e["details"]["name"] for e in entries]
+
+    assert names(since=second) == ["三部", "二部"]
+    assert names(until=second) == ["一部"]  # until is exclusive
+    assert names(since=first, until=third) == ["二部", "一部"]
+    response = admin.get("/admin/audit", params={"until": "2026-12-07T10:00:00"})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["until"]

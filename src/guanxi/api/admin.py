@@ -280,6 +280,7 @@ def audit_log(
     action: str | None = Query(None, description="exact action, or a prefix ending in * (login.*)"),
     actor_id: UUID | None = None,
     since: datetime | None = None,
+    until: datetime | None = Query(None, description="entries before this moment"),
     before_id: int | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict[str, Any]:
@@ -290,6 +291,7 @@ def audit_log(
             action=action,
             actor_id=actor_id,
             since=since,
+            until=until,
             before_id=before_id,
             limit=limit,
             zone=ctx.zone,
