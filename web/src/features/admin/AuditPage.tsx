@@ -7,7 +7,7 @@ import { UserSelect } from "../../components/UserSelect";
 import { formatDateTime } from "../../lib/format";
 import { hasRight, useMe } from "../../lib/session";
 import { useUsers } from "../../lib/users";
-import { useAudit, useRoles, type AuditEntry } from "./api";
+import { useAudit, useDepartments, useRoles, type AuditEntry } from "./api";
 import styles from "./Admin.module.css";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,16 +20,27 @@ export default function AuditPage() {
   const [action, setAction] = useState("");
   const [applied, setApplied] = useState<string | undefined>();
   const [actor, setActor] = useState<string | null>(null);
-  const [since, setSince] = useState<Dayjs | null>(null);
-  const audit = useAudit({ action: applied, actor_id: actor ?? undefined, since: since?.startOf("day").toISOString() });
+  const [range, setRange] = useState<[Dayjs | null, Dayjs | null] | null>(null);
+  const [from, to] = range ?? [null, null];
+  // Whole days in the reader's calendar: from the first day's start to the last day's end.
+  const audit = useAudit({
+    action: applied,
+    actor_id: actor ?? undefined,
+    since: from?.startOf("day").toISOString(),
+    until: to?.add(1, "day").startOf("day").toISOString(),
+  });
   const rows = useMemo(() => audit.data?.pages.flatMap((p) => p.entries) ?? [], [audit.data]);
   const people = useUsers(rows.flatMap((e) => [e.actor_id, e.target && UUID.test(e.target) ? e.target : null]));
-  // Role names for role targets, when the reader may see roles (manage_users).
+  // Names for role and department targets (roles only when the reader may see them).
   const roles = useRoles(hasRight(me.data, "manage_users"));
-  const roleNames = useMemo(() => new Map((roles.data ?? []).map((r) => [r.id, r.name])), [roles.data]);
-  const filtered = !!(applied || actor || since);
+  const departments = useDepartments();
+  const targetNames = useMemo(
+    () => new Map([...(roles.data ?? []), ...(departments.data ?? [])].map((r) => [r.id, r.name])),
+    [roles.data, departments.data],
+  );
+  const filtered = !!(applied || actor || from || to);
   const who = (id: string | null) => (id ? (people.data?.get(id)?.name ?? id.slice(0, 8)) : t("admin.system"));
-  const target = (value: string | null) => (value ? (roleNames.get(value) ?? people.data?.get(value)?.name ?? value) : "—");
+  const target = (value: string | null) => (value ? (targetNames.get(value) ?? people.data?.get(value)?.name ?? value) : "—");
 
   return (
     <div className={styles.page}>
@@ -56,7 +67,14 @@ export default function AuditPage() {
         <div className={styles.filter}>
           <UserSelect value={actor} onChange={setActor} aria-label={t("admin.actor")} />
         </div>
-        <DatePicker className={styles.filter} value={since} onChange={setSince} placeholder={t("admin.since")} aria-label={t("admin.since")} />
+        <DatePicker.RangePicker
+          className={styles.range}
+          value={range}
+          onChange={(value) => setRange(value)}
+          allowEmpty={[true, true]}
+          placeholder={[t("admin.since"), t("admin.until")]}
+          aria-label={t("admin.dates")}
+        />
       </div>
       {audit.isLoading ? (
         <Skeleton active paragraph={{ rows: 8 }} title={false} />

@@ -57,7 +57,9 @@ function RoleEditor({ role, objects }: { role: Role; objects: ObjectDef[] }) {
     [role],
   );
   const [draft, setDraft] = useState<Draft>(saved);
+  // The object stays after the drawer closes so its title lasts through the closing motion.
   const [fieldsOf, setFieldsOf] = useState<ObjectDef | null>(null);
+  const [fieldsOpen, setFieldsOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
   const dirty = !same(draft, saved);
@@ -171,9 +173,15 @@ function RoleEditor({ role, objects }: { role: Role; objects: ObjectDef[] }) {
                 title: t("admin.fieldAccess"),
                 render: (_, o) => {
                   const count = ruleCount(o.name);
+                  const text = count ? t("admin.ruleCount", { count }) : t("admin.allEditable");
+                  // The visible text first, so what is read out starts with what is seen.
+                  const name = `${text} (${t("admin.fieldAccessOf", { object: label(o.plural_label, i18n.language) })})`;
                   return (
-                    <Button size="small" onClick={() => setFieldsOf(o)} aria-label={t("admin.fieldAccessOf", { object: label(o.plural_label, i18n.language) })}>
-                      {count ? t("admin.ruleCount", { count }) : t("admin.allEditable")}
+                    <Button size="small" onClick={() => {
+                        setFieldsOf(o);
+                        setFieldsOpen(true);
+                      }} aria-label={name}>
+                      {text}
                     </Button>
                   );
                 },
@@ -201,9 +209,10 @@ function RoleEditor({ role, objects }: { role: Role; objects: ObjectDef[] }) {
       </Card>
       <FieldAccessDrawer
         object={fieldsOf}
+        open={fieldsOpen}
         fields={draft.fields}
         onChange={(fields) => setDraft((d) => ({ ...d, fields }))}
-        onClose={() => setFieldsOf(null)}
+        onClose={() => setFieldsOpen(false)}
       />
     </div>
   );
@@ -212,11 +221,13 @@ function RoleEditor({ role, objects }: { role: Role; objects: ObjectDef[] }) {
 /** Per field of one object: editable (no rule), read-only or hidden for this role. */
 function FieldAccessDrawer({
   object,
+  open,
   fields,
   onChange,
   onClose,
 }: {
   object: ObjectDef | null;
+  open: boolean;
   fields: Record<string, FieldLevel>;
   onChange: (fields: Record<string, FieldLevel>) => void;
   onClose: () => void;
@@ -232,7 +243,7 @@ function FieldAccessDrawer({
   };
   return (
     <Drawer
-      open={object !== null}
+      open={open && object !== null}
       onClose={onClose}
       width={560}
       title={object ? t("admin.fieldAccessOf", { object: label(object.plural_label, i18n.language) }) : ""}

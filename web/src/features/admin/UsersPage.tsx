@@ -1,11 +1,12 @@
 import { KeyOutlined, PlusOutlined, TeamOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { App, Breadcrumb, Button, Drawer, Empty, Form, Input, Modal, Popconfirm, Select, Skeleton, Space, Table, Tag, TreeSelect, Typography } from "antd";
+import { App, Badge, Breadcrumb, Button, Drawer, Empty, Form, Input, Modal, Popconfirm, Select, Skeleton, Space, Table, Tag, TreeSelect, Typography } from "antd";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router-dom";
 import { UserSelect } from "../../components/UserSelect";
 import { api } from "../../lib/api";
+import { useMe } from "../../lib/session";
 import { AUDIT_KEY, USERS_KEY, departmentTree, useAdminUsers, useDepartments, useRoles, type AdminUser } from "./api";
 import { placeErrors } from "./errors";
 import styles from "./Admin.module.css";
@@ -17,6 +18,7 @@ export default function UsersPage() {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const client = useQueryClient();
+  const me = useMe();
   const [params, setParams] = useSearchParams();
   const [text, setText] = useState(params.get("q") ?? "");
   const departmentId = params.get("department") ?? undefined;
@@ -121,7 +123,7 @@ export default function UsersPage() {
                   <div>
                     <Typography.Link onClick={() => setEditing(u)}>{u.name}</Typography.Link>
                     {u.is_admin && (
-                      <Tag color="gold" style={{ marginInlineStart: 8 }}>
+                      <Tag color="#92400e" style={{ marginInlineStart: 8 }}>
                         {t("admin.superuser")}
                       </Tag>
                     )}
@@ -138,7 +140,7 @@ export default function UsersPage() {
               {
                 key: "status",
                 title: t("admin.status"),
-                render: (_, u) => (u.active ? <Tag color="green">{t("admin.active")}</Tag> : <Tag>{t("admin.inactive")}</Tag>),
+                render: (_, u) => <Badge status={u.active ? "success" : "default"} text={u.active ? t("admin.active") : t("admin.inactive")} />,
               },
               {
                 key: "actions",
@@ -151,7 +153,7 @@ export default function UsersPage() {
                     <Button size="small" icon={<KeyOutlined />} onClick={() => setResetting(u)}>
                       {t("admin.resetPassword")}
                     </Button>
-                    {u.active ? (
+                    {u.id === me.data?.id ? null : u.active ? (
                       <Popconfirm
                         title={t("admin.deactivateConfirm", { name: u.name })}
                         description={t("admin.deactivateHelp")}

@@ -104,6 +104,7 @@ export interface AuditFilters {
   action?: string;
   actor_id?: string;
   since?: string;
+  until?: string;
 }
 
 export function useAudit(filters: AuditFilters) {
