@@ -75,7 +75,7 @@ describe("administration", () => {
     await page.getByText("Role saved.").waitFor();
   });
 
-  test("an administrator deactivates and reactivates a user", async () => {
+  test("an administrator deactivates and reactivates a user, and invites one", async () => {
     await page.goto("/admin/users");
     await page.getByRole("row", { name: /Ma Chao/ }).waitFor();
     expect(await accessibilityProblems(page)).toEqual([]);
@@ -94,6 +94,22 @@ describe("administration", () => {
     await page.getByText("马超 Ma Chao was reactivated.").waitFor();
     await expect.poll(() => row.textContent()).toContain("Active");
     expect(await row.textContent()).not.toContain("Inactive");
+
+    // Inviting someone whose e-mail is taken puts the server's refusal on the field.
+    await page.getByRole("button", { name: "Invite user" }).first().click();
+    const drawer = page.getByRole("dialog");
+    await drawer.getByLabel("Name").fill("钱文员 Qian");
+    await drawer.getByLabel("E-mail").fill("rep.liu@example.com");
+    await drawer.getByLabel("Roles").click();
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "Service agent" }).click();
+    await drawer.getByRole("button", { name: "Invite user" }).click();
+    await drawer.getByText("is already taken").waitFor();
+    await drawer.getByLabel("E-mail").fill("clerk.qian@example.com");
+    await drawer.getByRole("button", { name: "Invite user" }).click();
+    await page.getByText("User invited.").waitFor();
+    await page.getByLabel("Name or e-mail").fill("clerk.qian");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.locator(".ant-table-row").first().textContent()).toContain("Service agent");
   });
 
   test("a department is added under another and the audit log pages", async () => {
