@@ -30,7 +30,9 @@ export default function AuditPage() {
     until: to?.add(1, "day").startOf("day").toISOString(),
   });
   const rows = useMemo(() => audit.data?.pages.flatMap((p) => p.entries) ?? [], [audit.data]);
-  const people = useUsers(rows.flatMap((e) => [e.actor_id, e.target && UUID.test(e.target) ? e.target : null]));
+  // The directory resolves at most 100 ids a call: the names of the newest entries' people.
+  const ids = [...new Set(rows.flatMap((e) => [e.actor_id, e.target && UUID.test(e.target) ? e.target : null]))];
+  const people = useUsers(ids.slice(0, 100));
   // Names for role and department targets (roles only when the reader may see them).
   const roles = useRoles(hasRight(me.data, "manage_users"));
   const departments = useDepartments();
