@@ -6,6 +6,7 @@ from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
@@ -267,3 +268,107 @@ def test_reactivating_a_user_revives_none_of_their_old_sessions_or_tokens(
     assert entry["details"] == {"sessions_ended": 1, "tokens_revoked": 1}
     # Signing in again works, and gives a fresh session.
     assert login(client, "rep.zhang@example.com", DEMO_PASSWORD)[0] == 200
+
+
+def _all_pages(api: Api, **params: str) -> list[dict]:
+    users: list[dict] = []
+    cursor = None
+    while True:
+        page = api.ok(
+            "GET", "/admin/users", params={**params, **({"cursor": cursor} if cursor else {})}
+        )
+        users += page["users"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return users
+
+
+def test_administrators_page_users_by_name_as_one_user_is_described(
+    admin: Api, demo_org: DemoOrg, installed_db: Database
+) -> None:
+    users = _all_pages(admin, limit="3")
+    names = [u["name"] for u in users]
+    assert names == sorted(names) and len(names) == len(demo_org.users) + 1  # and the admin
+    zhang = next(u for u in users if u["id"] == str(demo_org.users["rep_zhang"]))
+    assert zhang == admin.ok("GET", f"/admin/users/{zhang['id']}")
+    assert [r["name"] for r in zhang["roles"]] == ["Sales rep"]
+
+    # A page costs the same few queries however many users it holds: no query per user.
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(installed_db.engine, "before_cursor_execute", seen)
+    try:
+        admin.ok("GET", "/admin/users", params={"limit": "2"})
+        small = [s for s in statements if "gx_user" in s]
+        statements.clear()
+        admin.ok("GET", "/admin/users", params={"limit": "20"})
+        large = [s for s in statements if "gx_user" in s]
+    finally:
+        event.remove(installed_db.engine, "before_cursor_execute", seen)
+    assert len(large) == len(small)
+
+
+def test_the_admin_user_list_filters_by_text_department_state_and_role(
+    admin: Api, demo_org: DemoOrg
+) -> None:
+    def names(**params: str) -> set[str]:
+        return {u["name"] for u in _all_pages(admin, **params)}
+
+    # Part of the name or of the e-mail address, any case; wildcards are text.
+    assert names(q="WANG") == {"王芳 Wang Fang", "王管理员"}
+    assert names(q="rep.liu@") == {"刘洋 Liu Yang"}
+    assert names(q="%") == set()
+    # A department takes in the departments under it.
+    assert names(department_id=str(demo_org.departments["south"])) == {
+        "黄总监 Huang Wei (South)",
+        "刘洋 Liu Yang",
+        "赵敏 Zhao Min",
+    }
+    assert len(names(department_id=str(demo_org.departments["sales"]))) == 7
+    rep_liu = str(demo_org.users["rep_liu"])
+    admin.ok("PATCH", f"/admin/users/{rep_liu}", json={"active": False})
+    assert names(active="false") == {"刘洋 Liu Yang"}
+    assert "刘洋 Liu Yang" not in names(active="true")
+    reps = names(role_id=str(demo_org.roles["Sales rep"]), active="true")
+    assert reps == {"周经理 Zhou Qiang", "张伟 Zhang Wei", "王芳 Wang Fang", "赵敏 Zhao Min"}
+
+
+def test_the_admin_user_list_needs_manage_users_and_names_bad_input(
+    admin: Api, rep_zhang: Api
+) -> None:
+    response = rep_zhang.get("/admin/users")
+    assert response.status_code == 403
+    assert "manage_users" in response.json()["detail"]
+    for params, field in (
+        ({"cursor": "nope"}, "cursor"),
+        ({"department_id": "01a207ed-c2a6-7c79-b99f-09071c643810"}, "department_id"),
+    ):
+        response = admin.get("/admin/users", params=params)
+        assert response.status_code == 422, response.text
+        assert [e["field"] for e in response.json()["errors"]] == [field]
+
+
+def test_the_audit_log_reads_a_time_window(admin: Api, clock: FixedClock) -> None:
+    def made(name: str) -> str:
+        at = clock.now().isoformat()
+        admin.ok("POST", "/admin/departments", 201, json={"name": name})
+        clock.advance(hours=1)
+        return at
+
+    first, second, third = made("一部"), made("二部"), made("三部")
+
+    def names(**params: str) -> list[str]:
+        entries = admin.ok("GET", "/admin/audit", params={"action": "department.create", **params})[
+            "entries"
+        ]
+        return [e["details"]["name"] for e in entries]
+
+    assert names(since=second) == ["三部", "二部"]
+    assert names(until=second) == ["一部"]  # until is exclusive
+    assert names(since=first, until=third) == ["二部", "一部"]
+    response = admin.get("/admin/audit", params={"until": "2026-12-07T10:00:00"})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["until"]

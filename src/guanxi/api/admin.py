@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from guanxi.kernel.errors import PermissionDenied, invalid
 from guanxi.platform.access import audit, org
-from guanxi.platform.access.users import create_user, describe_user, set_password
+from guanxi.platform.access.users import create_user, describe_user, page_users, set_password
 from guanxi.platform.records.context import Ctx
 from guanxi.web.deps import ActorDep, ServicesDep
 from guanxi.web.responses import ORJSONResponse
@@ -140,6 +140,32 @@ def create_user_endpoint(body: UserIn, services: ServicesDep, actor: ActorDep) -
     return {"id": str(user_id)}
 
 
+@router.get("/users")
+def list_users(
+    services: ServicesDep,
+    actor: ActorDep,
+    q: str | None = Query(None, max_length=100, description="part of a name or e-mail"),
+    department_id: UUID | None = Query(None, description="this department and those under it"),
+    active: bool | None = Query(None, description="only active (true) or inactive (false)"),
+    role_id: UUID | None = Query(None, description="only users holding this role"),
+    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = Query(None, max_length=500),
+) -> dict[str, Any]:
+    """Users by name, each as ``GET /admin/users/{id}`` shows them, a keyset page at a time."""
+    with services.read(actor) as ctx:
+        _require(ctx, "manage_users")
+        return page_users(
+            ctx.conn,
+            ctx.zone,
+            q=q,
+            department_id=department_id,
+            active=active,
+            role_id=role_id,
+            limit=limit,
+            cursor=cursor,
+        )
+
+
 @router.get("/users/{user_id}")
 def get_user(user_id: UUID, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     with services.read(actor) as ctx:
@@ -254,6 +280,7 @@ def audit_log(
     action: str | None = Query(None, description="exact action, or a prefix ending in * (login.*)"),
     actor_id: UUID | None = None,
     since: datetime | None = None,
+    until: datetime | None = Query(None, description="entries before this moment"),
     before_id: int | None = None,
     limit: int = Query(100, ge=1, le=1000),
 ) -> dict[str, Any]:
@@ -264,6 +291,7 @@ def audit_log(
             action=action,
             actor_id=actor_id,
             since=since,
+            until=until,
             before_id=before_id,
             limit=limit,
             zone=ctx.zone,

@@ -13,6 +13,11 @@ const NotFound = lazy(() => import("../features/shell/NotFound"));
 const RecycleBin = lazy(() => import("../features/recycle/RecycleBin"));
 const ObjectsPage = lazy(() => import("../features/builder/ObjectsPage"));
 const ObjectPage = lazy(() => import("../features/builder/ObjectPage"));
+const DepartmentsPage = lazy(() => import("../features/admin/DepartmentsPage"));
+const UsersPage = lazy(() => import("../features/admin/UsersPage"));
+const RolesPage = lazy(() => import("../features/admin/RolesPage"));
+const RolePage = lazy(() => import("../features/admin/RolePage"));
+const AuditPage = lazy(() => import("../features/admin/AuditPage"));
 
 function page(element: ReactNode) {
   return <Suspense fallback={<PageSkeleton />}>{element}</Suspense>;
@@ -31,6 +36,11 @@ export const router = createBrowserRouter([
       { path: "recycle-bin", element: page(<RecycleBin />) },
       { path: "admin/objects", element: page(<ObjectsPage />) },
       { path: "admin/objects/:object", element: page(<ObjectPage />) },
+      { path: "admin/departments", element: page(<DepartmentsPage />) },
+      { path: "admin/users", element: page(<UsersPage />) },
+      { path: "admin/roles", element: page(<RolesPage />) },
+      { path: "admin/roles/:id", element: page(<RolePage />) },
+      { path: "admin/audit", element: page(<AuditPage />) },
       { path: "*", element: page(<NotFound />) },
     ],
   },

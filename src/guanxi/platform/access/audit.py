@@ -44,12 +44,14 @@ def entries(
     action: str | None = None,
     actor_id: UUID | None = None,
     since: datetime | None = None,
+    until: datetime | None = None,
     before_id: int | None = None,
     limit: int = 100,
     zone: ZoneInfo,
 ) -> list[dict[str, Any]]:
-    """Newest first; page with ``before_id`` (the last id of the previous page). Times are
-    shown in ``zone``, the reader's."""
+    """Newest first; page with ``before_id`` (the last id of the previous page). ``since``
+    and ``until`` bound the time (from, inclusive; to, exclusive). Times are shown in
+    ``zone``, the reader's."""
     stmt = select(gx_audit).order_by(gx_audit.c.id.desc()).limit(limit)
     if action:
         stmt = (
@@ -61,6 +63,8 @@ def entries(
         stmt = stmt.where(gx_audit.c.actor_id == actor_id)
     if since:
         stmt = stmt.where(gx_audit.c.at >= check_moment("since", since))
+    if until:
+        stmt = stmt.where(gx_audit.c.at < check_moment("until", until))
     if before_id is not None and not -(2**63) <= before_id < 2**63:
         raise invalid("before_id", "must be a 64-bit integer")
     if before_id:

@@ -38,7 +38,9 @@ def _is_cjk(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
-def _after(cursor: str) -> tuple[str, UUID]:
+def after(cursor: str) -> tuple[str, UUID]:
+    """The (name, id) a by-name page ended at, from its ``next_cursor``; a cursor this
+    module did not make is a 422 on ``cursor``."""
     try:
         name, user_id = cursors.unpack(cursor)
         return str(name), UUID(str(user_id))
@@ -68,7 +70,7 @@ def list_users(
     if active is not None:
         conditions.append(gx_user.c.active.is_(active))
     if cursor:
-        name, user_id = _after(cursor)
+        name, user_id = after(cursor)
         conditions.append(
             or_(gx_user.c.name > name, and_(gx_user.c.name == name, gx_user.c.id > user_id))
         )

@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
+from guanxi.kernel import cursors
 from guanxi.kernel.errors import (
     Conflict,
     FieldError,
@@ -24,10 +26,12 @@ from guanxi.kernel.errors import (
     invalid,
 )
 from guanxi.kernel.ids import uuid7
+from guanxi.platform.access import directory
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.access.policy import load_policy
 from guanxi.platform.access.tables import (
     gx_api_token,
+    gx_department,
     gx_role,
     gx_session,
     gx_user,
@@ -339,11 +343,26 @@ def describe_user(conn: Connection, user_id: UUID, zone: ZoneInfo) -> dict[str, 
     row = conn.execute(select(gx_user).where(gx_user.c.id == user_id)).first()
     if row is None:
         raise NotFound("no such user")
-    roles = conn.execute(
-        select(gx_role.c.id, gx_role.c.name)
-        .join(gx_user_role, gx_user_role.c.role_id == gx_role.c.id)
-        .where(gx_user_role.c.user_id == user_id)
-    ).all()
+    return _user_dict(row, _roles_of(conn, [user_id]).get(row.id, []), zone)
+
+
+def _roles_of(conn: Connection, user_ids: list[UUID]) -> dict[UUID, list[dict[str, str]]]:
+    """The roles (id, name, by name) of each of the users, in one query."""
+    held: dict[UUID, list[dict[str, str]]] = {}
+    if not user_ids:
+        return held
+    rows = conn.execute(
+        select(gx_user_role.c.user_id, gx_role.c.id, gx_role.c.name)
+        .join(gx_role, gx_user_role.c.role_id == gx_role.c.id)
+        .where(gx_user_role.c.user_id.in_(user_ids))
+        .order_by(gx_role.c.name, gx_role.c.id)
+    )
+    for r in rows:
+        held.setdefault(r.user_id, []).append({"id": str(r.id), "name": r.name})
+    return held
+
+
+def _user_dict(row: Any, roles: list[dict[str, str]], zone: ZoneInfo) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "email": row.email,
@@ -356,9 +375,73 @@ def describe_user(conn: Connection, user_id: UUID, zone: ZoneInfo) -> dict[str, 
         "is_admin": row.is_admin,
         "department_id": None if row.department_id is None else str(row.department_id),
         "manager_id": None if row.manager_id is None else str(row.manager_id),
-        "roles": [{"id": str(r.id), "name": r.name} for r in roles],
+        "roles": roles,
         "two_factor": bool(row.totp_secret),
         "locked_until": (
             None if row.locked_until is None else row.locked_until.astimezone(zone).isoformat()
         ),
+    }
+
+
+def page_users(
+    conn: Connection,
+    zone: ZoneInfo,
+    *,
+    q: str | None = None,
+    department_id: UUID | None = None,
+    active: bool | None = None,
+    role_id: UUID | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    """A page of users by name, each as :func:`describe_user` shows them, for administrators.
+
+    ``q`` matches part of the name or e-mail (any case); ``department_id`` keeps the users
+    of that department and the departments under it; ``role_id`` those holding the role.
+    Pages like the directory (``next_cursor``); two queries a page: the users, their roles."""
+    conditions: list[ColumnElement[bool]] = []
+    if q:
+        needle = q.lower()
+        conditions.append(
+            or_(
+                func.lower(gx_user.c.name).contains(needle, autoescape=True),
+                gx_user.c.email.contains(needle, autoescape=True),  # stored lower-case
+            )
+        )
+    if department_id is not None:
+        # The subtree is one prefix match on the materialised path (see gx_department).
+        path = conn.execute(
+            select(gx_department.c.path).where(gx_department.c.id == department_id)
+        ).scalar()
+        if path is None:
+            raise invalid("department_id", "no such department", "not_found")
+        conditions.append(
+            gx_user.c.department_id.in_(
+                select(gx_department.c.id).where(
+                    gx_department.c.path.startswith(path, autoescape=True)
+                )
+            )
+        )
+    if active is not None:
+        conditions.append(gx_user.c.active.is_(active))
+    if role_id is not None:
+        conditions.append(
+            gx_user.c.id.in_(
+                select(gx_user_role.c.user_id).where(gx_user_role.c.role_id == role_id)
+            )
+        )
+    if cursor:
+        name, after_id = directory.after(cursor)
+        conditions.append(
+            or_(gx_user.c.name > name, and_(gx_user.c.name == name, gx_user.c.id > after_id))
+        )
+    rows = conn.execute(
+        select(gx_user).where(*conditions).order_by(gx_user.c.name, gx_user.c.id).limit(limit + 1)
+    ).all()
+    page = rows[:limit]
+    roles = _roles_of(conn, [r.id for r in page])
+    more = len(rows) > limit
+    return {
+        "users": [_user_dict(r, roles.get(r.id, []), zone) for r in page],
+        "next_cursor": cursors.pack([page[-1].name, str(page[-1].id)]) if more and page else None,
     }

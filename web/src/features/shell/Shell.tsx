@@ -1,6 +1,10 @@
 import {
   ApartmentOutlined,
+  AuditOutlined,
+  ClusterOutlined,
   DeleteOutlined,
+  SafetyOutlined,
+  TeamOutlined,
   HomeOutlined,
   LogoutOutlined,
   MenuFoldOutlined,
@@ -88,13 +92,22 @@ export function Shell() {
     },
     { key: "recycle-bin", icon: <DeleteOutlined />, label: <Link to="/recycle-bin">{t("bin.title")}</Link> },
   ];
+  const settings: NonNullable<MenuProps["items"]> = [];
   if (hasRight(me.data, "manage_metadata")) {
-    items.push({
-      type: "group",
-      key: "settings",
-      label: collapsed && !phone ? null : t("shell.settings"),
-      children: [{ key: "admin-objects", icon: <ApartmentOutlined />, label: <Link to="/admin/objects">{t("builder.objects")}</Link> }],
-    });
+    settings.push({ key: "admin-objects", icon: <ApartmentOutlined />, label: <Link to="/admin/objects">{t("builder.objects")}</Link> });
+  }
+  if (hasRight(me.data, "manage_users")) {
+    settings.push(
+      { key: "admin-departments", icon: <ClusterOutlined />, label: <Link to="/admin/departments">{t("admin.departments")}</Link> },
+      { key: "admin-users", icon: <TeamOutlined />, label: <Link to="/admin/users">{t("admin.users")}</Link> },
+      { key: "admin-roles", icon: <SafetyOutlined />, label: <Link to="/admin/roles">{t("admin.roles")}</Link> },
+    );
+  }
+  if (hasRight(me.data, "view_audit_log")) {
+    settings.push({ key: "admin-audit", icon: <AuditOutlined />, label: <Link to="/admin/audit">{t("admin.audit")}</Link> });
+  }
+  if (settings.length) {
+    items.push({ type: "group", key: "settings", label: collapsed && !phone ? null : t("shell.settings"), children: settings });
   }
   const section = location.pathname.split("/")[1] ?? "";
   const selected =
