@@ -80,6 +80,8 @@ describe("the layout designer", () => {
     await expect.poll(() => page.locator(`[data-section=section_1] ${field("starts_on")}`).count()).toBe(1);
 
     expect(await accessibilityProblems(page)).toEqual([]);
+    await page.mouse.move(0, 0); // no tooltip in the picture
+    await page.locator("[data-section=section_1]").scrollIntoViewIfNeeded();
     await screenshot(page, "layout-designer");
 
     await page.getByRole("button", { name: "Publish" }).click();
@@ -100,5 +102,13 @@ describe("the layout designer", () => {
     await screenshot(page, "layout-designer");
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.setViewportSize(DESKTOP);
+
+    // The form: no highlights or related lists, and no system fields but the owner.
+    await page.getByText("Form", { exact: true }).click();
+    await page.locator(field("title")).waitFor();
+    expect(await page.getByTestId("layout-palette").textContent()).not.toContain("Created by");
+    expect(await page.getByRole("region", { name: "Related lists" }).count()).toBe(0);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await screenshot(page, "layout-designer-form");
   });
 });

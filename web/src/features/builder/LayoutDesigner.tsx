@@ -18,7 +18,7 @@ import {
 } from "@dnd-kit/core";
 import { sortableKeyboardCoordinates } from "@dnd-kit/sortable";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Result, Segmented, Skeleton, Space, Tag, Tooltip, Typography } from "antd";
+import { Alert, App, Button, Result, Segmented, Skeleton, Space, Tag, Typography } from "antd";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api } from "../../lib/api";
@@ -90,6 +90,7 @@ export function LayoutDesigner({ object }: { object: ObjectDef }) {
   return (
     <div className={styles.designer}>
       <Segmented<LayoutKind>
+        className={styles.kind}
         aria-label={t("designer.layoutKind")}
         value={kind}
         onChange={switchKind}
@@ -358,11 +359,9 @@ function DesignerBody({ object, kind, initial, onDirty, onReload }: BodyProps) {
           )}
         </Space>
         <Space wrap size={8}>
-          <Tooltip title={t("designer.undoHint")}>
-            <Button icon={<UndoOutlined />} onClick={undo} disabled={past.length === 0}>
-              {t("designer.undo")}
-            </Button>
-          </Tooltip>
+          <Button icon={<UndoOutlined />} onClick={undo} disabled={past.length === 0}>
+            {t("designer.undo")}
+          </Button>
           <Button icon={<RollbackOutlined />} onClick={discard} disabled={!dirty}>
             {t("designer.discard")}
           </Button>

@@ -104,8 +104,10 @@ function SectionProperties({ draft, sectionKey, onUpdateSection, onRemoveSection
         />
       </Form.Item>
       <Descriptions
+        className={styles.facts}
         size="small"
         column={1}
+        colon={false}
         items={[
           { key: "key", label: t("designer.sectionKey"), children: <Typography.Text code>{section.key}</Typography.Text> },
           { key: "count", label: t("designer.fieldCount"), children: section.fields.length },
@@ -127,8 +129,10 @@ function FieldProperties({ kind, draft, fields, name, problems, onMoveToSection,
   return (
     <Form layout="vertical" component="div" data-testid="field-properties">
       <Descriptions
+        className={styles.facts}
         size="small"
         column={1}
+        colon={false}
         items={[
           { key: "label", label: t("designer.fieldLabel"), children: info.label },
           { key: "name", label: t("designer.apiName"), children: <Typography.Text code>{info.name}</Typography.Text> },
@@ -179,8 +183,10 @@ function RelatedProperties({ draft, candidates, listKey, onUpdateRelated, onRemo
   return (
     <Form layout="vertical" component="div" data-testid="related-properties">
       <Descriptions
+        className={styles.facts}
         size="small"
         column={1}
+        colon={false}
         items={[
           { key: "object", label: t("designer.relatedObject"), children: candidate ? label(candidate.object.label, i18n.language) : list.object },
           { key: "field", label: t("designer.relatedLookup"), children: candidate ? label(candidate.field.label, i18n.language) : list.field },
