@@ -8,6 +8,7 @@ let page: Page;
 interface LayoutBody {
   sections: { key: string; title: Record<string, string>; fields: string[] }[];
   related_lists: { object: string; field: string }[];
+  highlights: string[];
   version: number;
   is_default: boolean;
 }
@@ -24,10 +25,10 @@ afterAll(async () => {
 });
 
 /** Call the API as the signed-in browser does: session cookie plus the CSRF token. */
-async function call<T>(method: "GET" | "POST", path: string, data?: unknown): Promise<T> {
+async function call<T>(method: "GET" | "POST" | "PUT", path: string, data?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const me = await page.request.get("/api/v1/auth/me");
   const { csrf_token: csrf } = (await me.json()) as { csrf_token: string };
-  const response = await page.request.fetch(`/api/v1${path}`, { method, data, headers: { "X-CSRF-Token": csrf } });
+  const response = await page.request.fetch(`/api/v1${path}`, { method, data, headers: { "X-CSRF-Token": csrf, ...headers } });
   expect(response.status(), await response.text()).toBeLessThan(300);
   return (await response.json()) as T;
 }
@@ -102,6 +103,24 @@ describe("the layout designer", () => {
     await screenshot(page, "layout-designer");
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.setViewportSize(DESKTOP);
+
+    // Someone else publishes meanwhile: publishing over it is refused, reloading shows theirs.
+    const { sections, related_lists, highlights } = saved;
+    const theirs = await call<LayoutBody>("PUT", "/meta/objects/campaign/layouts/detail", { sections, related_lists, highlights }, { "If-Match": `"${String(saved.version)}"` });
+    await page.getByRole("button", { name: "Add section" }).click();
+    await page.getByRole("button", { name: "Publish" }).click();
+    await page.getByText("Someone else published this layout meanwhile.").waitFor();
+    await page.getByRole("button", { name: "Reload", exact: true }).click();
+    await page.getByText(`Published version ${String(theirs.version)}`).waitFor();
+    expect(await page.locator("[data-section=section_2]").count()).toBe(0);
+    expect(await page.getByTestId("unpublished").count()).toBe(0);
+
+    // Reset to default forgets the saved layout.
+    await page.getByRole("button", { name: "Reset to default" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Reset to default" }).click();
+    await page.getByText("The layout is back to the default.").waitFor();
+    expect((await call<LayoutBody>("GET", "/meta/objects/campaign/layouts/detail")).is_default).toBe(true);
+    expect(await page.locator("[data-section=section_1]").count()).toBe(0);
 
     // The form: no highlights or related lists, and no system fields but the owner.
     await page.getByText("Form", { exact: true }).click();
