@@ -85,8 +85,31 @@ describe("the layout designer", () => {
     await page.locator("[data-section=section_1]").scrollIntoViewIfNeeded();
     await screenshot(page, "layout-designer");
 
+    // A refusal marks the item it names (the server's own checks are tested server-side;
+    // here it answers as it would for a field it does not know).
+    const layoutUrl = "**/api/v1/meta/objects/campaign/layouts/detail";
+    await page.route(layoutUrl, (route) =>
+      route.request().method() === "PUT"
+        ? route.fulfill({
+            status: 422,
+            contentType: "application/problem+json",
+            body: JSON.stringify({
+              status: 422,
+              code: "validation_failed",
+              detail: "the layout is not valid",
+              errors: [{ field: "sections[2].fields[0]", code: "unknown_field", message: "campaign has no field 'starts_on'" }],
+            }),
+          })
+        : route.fallback(),
+    );
+    await page.getByRole("button", { name: "Publish" }).click();
+    await page.getByText("The layout was not published: 1 problem is marked.").waitFor();
+    expect(await page.locator(`${field("starts_on")} [data-testid=layout-problem]`).textContent()).toBe("campaign has no field 'starts_on'");
+    await page.unroute(layoutUrl);
+
     await page.getByRole("button", { name: "Publish" }).click();
     await page.getByText("Layout published").waitFor();
+    expect(await page.getByTestId("layout-problem").count()).toBe(0);
 
     const saved = await call<LayoutBody>("GET", "/meta/objects/campaign/layouts/detail");
     expect(saved.is_default).toBe(false);
