@@ -8,6 +8,7 @@ import { ApiError, api } from "../../lib/api";
 import { label, useObject, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { objectIcon } from "../shell/icons";
 import { FieldDrawer } from "./FieldDrawer";
+import { LayoutDesigner } from "./LayoutDesigner";
 import styles from "./Builder.module.css";
 
 /** One object in the builder: its fields (add, change, archive, restore). */
@@ -54,6 +55,7 @@ function ObjectSettings({ object }: { object: ObjectDef }) {
           items={[
             { key: "fields", label: t("builder.fields"), children: <FieldTable object={object} onEdit={setDrawer} /> },
             { key: "archived", label: t("builder.archived"), children: <ArchivedFields object={object} /> },
+            { key: "layout", label: t("designer.tab"), children: <LayoutDesigner object={object} /> },
           ]}
         />
       </Card>
