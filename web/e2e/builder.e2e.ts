@@ -72,7 +72,7 @@ describe("the no-code builder", () => {
     await page.getByRole("link", { name: "Projects" }).first().click();
     await page.waitForURL("**/o/project");
     await page.getByRole("button", { name: /^(plus )?New$/ }).click();
-    await page.waitForURL("**/o/project/new");
+    await page.getByRole("heading", { name: "New Project" }).waitFor();
     await page.getByLabel("Project name").fill("华东仓储系统升级");
     await page.getByLabel("Budget").fill("1250000");
     await page.getByLabel("Stage").click();

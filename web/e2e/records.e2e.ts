@@ -184,6 +184,7 @@ describe("a sales rep", () => {
 
     await page.getByRole("button", { name: "Filter" }).click();
     await page.getByRole("button", { name: "Add condition" }).click();
+    await page.getByTestId("filter-condition").first().waitFor();
     await page.getByLabel("Field").click();
     const options = await page.locator(".ant-select-dropdown .ant-select-item-option").allTextContents();
     expect(options.length).toBeGreaterThan(3);
@@ -302,7 +303,8 @@ describe("kanban", () => {
     const before = { from: await count(from), to: await count(to), toSum: await sum(to) };
     await screenshot(page, "kanban");
 
-    const card = from.getByTestId("kanban-card").first();
+    // A card with an amount, so the sums move too.
+    const card = from.getByTestId("kanban-card").filter({ hasText: "¥" }).first();
     const title = ((await card.locator("a").textContent()) ?? "").trim();
     const start = await card.boundingBox();
     const target = await to.boundingBox();
