@@ -61,11 +61,22 @@ describe("list view", () => {
     await page.context().close();
   });
 
-  test("works on a phone", async () => {
+  test("works on a phone: list, kanban and record page", async () => {
     const page = await admin(PHONE);
     await page.goto("/o/account");
     await page.locator(".ant-table-row").first().waitFor();
     await screenshot(page, "list");
+    await page.getByText("Kanban", { exact: true }).click();
+    await page.getByTestId("kanban-card").first().waitFor();
+    await expect.poll(() => page.getByTestId("kanban-count").first().textContent()).not.toBe("…");
+    await screenshot(page, "kanban");
+    await page.getByTestId("kanban-card").first().locator("a").click();
+    await page.locator(".ant-descriptions-item").first().waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await screenshot(page, "record-page");
+    // Nothing is wider than the screen but the tables, which scroll inside themselves.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
     await page.context().close();
   });
 });

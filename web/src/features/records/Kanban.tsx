@@ -110,8 +110,8 @@ export function Kanban({ object, field, filter, mayUpdate }: Props) {
               id={value}
               title={option ? label(option.label, i18n.language) : t("kanban.noValue")}
               color={option ? optionColor(field, value) : "#9ca3af"}
-              count={values ? Number(values.count ?? 0) : null}
-              sum={amount && values ? formatMoney(String(values[`sum_${amount.name}`] ?? "0"), amount.currency, 0) : null}
+              count={totals.data ? Number(values?.count ?? 0) : null}
+              sum={amount && totals.data ? formatMoney(String(values?.[`sum_${amount.name}`] ?? "0"), amount.currency, 0) : null}
               queryKey={cardsKey(value)}
               object={object}
               filter={both(filter, columnFilter(field.name, value))}
