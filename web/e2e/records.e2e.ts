@@ -344,3 +344,47 @@ describe("kanban", () => {
     await page.context().close();
   });
 });
+
+describe("editing from the list", () => {
+  test("a cell is edited in place, a refusal stays on it, and a field is set on several rows at once", async () => {
+    const page = await admin();
+    await page.goto("/o/account");
+    await page.locator(".ant-table-row").first().waitFor();
+    const headers = await page.locator(".ant-table-thead th").allTextContents();
+    const column = headers.indexOf("Employees") + 1;
+    if (column === 0) {
+      // Not among the shown columns by default: add it.
+      await page.getByRole("button", { name: "Columns" }).click();
+      await page.locator(".ant-popover .ant-checkbox-wrapper", { hasText: "Employees" }).click();
+      await page.keyboard.press("Escape");
+    }
+    const index = (await page.locator(".ant-table-thead th").allTextContents()).indexOf("Employees") + 1;
+    const cell = page.locator(".ant-table-row").first().locator(`td:nth-child(${String(index)})`);
+    await cell.dblclick();
+    const editor = page.getByTestId("inline-editor");
+    await editor.locator("input").fill("-5");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => editor.textContent()).toContain("at least 0");
+    await editor.locator("input").fill("4321");
+    await page.keyboard.press("Enter");
+    await editor.waitFor({ state: "detached" });
+    await expect.poll(() => cell.textContent()).toContain("4,321");
+
+    // Two rows at once.
+    await page.locator(".ant-table-row").nth(1).locator(".ant-checkbox-input").check();
+    await page.locator(".ant-table-row").nth(2).locator(".ant-checkbox-input").check();
+    await page.getByRole("button", { name: "Update field" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Field").click();
+    await page.keyboard.type("Level");
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: /^Level$/ }).click();
+    await dialog.locator("#mass-value").click();
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "Key account" }).click();
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "detached" });
+    for (const row of [1, 2]) {
+      await expect.poll(() => page.locator(".ant-table-row").nth(row).textContent()).toContain("Key account");
+    }
+    await page.context().close();
+  });
+});

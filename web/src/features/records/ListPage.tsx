@@ -3,6 +3,7 @@ import {
   BarsOutlined,
   DeleteOutlined,
   DownloadOutlined,
+  EditOutlined,
   FilterOutlined,
   PlusOutlined,
   SettingOutlined,
@@ -40,6 +41,8 @@ import { can, useMe } from "../../lib/session";
 import { useUsers } from "../../lib/users";
 import { chosenColumns, listableFields, saveColumns } from "./columns";
 import { FilterBuilder } from "./FilterBuilder";
+import { InlineCell } from "./InlineCell";
+import { MassUpdate } from "./MassUpdate";
 import { Kanban } from "./Kanban";
 import { fromTree, toTree, type FilterModel } from "./filters";
 import { ViewBar } from "./ViewBar";
@@ -74,6 +77,7 @@ function RecordList({ object }: { object: ObjectDef }) {
   const [filter, setFilter] = useState<FilterModel>({ join: "and", conditions: [] });
   const [selected, setSelected] = useState<string[]>([]);
   const [transferring, setTransferring] = useState(false);
+  const [updating, setUpdating] = useState(false);
   const [exporting, setExporting] = useState(false);
   const picklists = object.fields.filter((f) => f.type === "picklist" && !f.archived);
   const [mode, setMode] = useState<"table" | "kanban">("table");
@@ -146,10 +150,18 @@ function RecordList({ object }: { object: ObjectDef }) {
           <Link to={`/o/${object.name}/${record.id}`} className={styles.name}>
             {String(record[field.name] ?? "") || t("common.untitled")}
           </Link>
+        ) : inlineEditable(field, record) ? (
+          <InlineCell object={object.name} field={field} record={record} onSaved={() => void refresh()}>
+            <FieldValue field={field} value={record[field.name]} record={record} users={users.data} />
+          </InlineCell>
         ) : (
           <FieldValue field={field} value={record[field.name]} record={record} users={users.data} />
         ),
     }));
+
+  // In place only what the server would take: a writable field of a record the user may change.
+  const inlineEditable = (field: FieldDef, record: RecordData) =>
+    !!field.editable?.update && (record._access ? record._access.update : false) && !["address", "rich_text", "file"].includes(field.type);
 
   const onTableChange: TableProps<RecordData>["onChange"] = (_p, _f, sorter) => {
     const one = Array.isArray(sorter) ? sorter[0] : sorter;
@@ -237,9 +249,16 @@ function RecordList({ object }: { object: ObjectDef }) {
       {selected.length > 0 ? (
         <div className={styles.toolbar} role="toolbar" aria-label={t("records.bulkActions")}>
           <Typography.Text strong>{t("records.selected", { count: selected.length })}</Typography.Text>
-          <Button icon={<SwapOutlined />} onClick={() => setTransferring(true)}>
-            {t("records.changeOwner")}
-          </Button>
+          {can(me.data, "update", object.name) && (
+            <>
+              <Button icon={<SwapOutlined />} onClick={() => setTransferring(true)}>
+                {t("records.changeOwner")}
+              </Button>
+              <Button icon={<EditOutlined />} onClick={() => setUpdating(true)}>
+                {t("records.massUpdate")}
+              </Button>
+            </>
+          )}
           {mayExport && (
             <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => void exportCsv()}>
               {t("records.export")}
@@ -389,6 +408,17 @@ function RecordList({ object }: { object: ObjectDef }) {
           <Typography.Text type="secondary">{t("records.shown", { count: rows.length })}</Typography.Text>
         </div>
       )}
+      <MassUpdate
+        object={object}
+        records={updating ? rows.filter((r) => selected.includes(r.id)) : []}
+        onClose={(done) => {
+          setUpdating(false);
+          if (done) {
+            setSelected([]);
+            void refresh();
+          }
+        }}
+      />
       <TransferOwner
         object={object.name}
         records={transferring ? rows.filter((r) => selected.includes(r.id)) : []}
