@@ -16,18 +16,17 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not a batch: on SQLite a batch copies gx_user and drops the old
+# table, which cascades to the rows that reference users (SQLite ≥ 3.35 drops a column
+# in place).
 def upgrade() -> None:
-    with op.batch_alter_table("gx_user") as batch:
-        batch.add_column(
-            sa.Column(
-                "list_density",
-                sa.String(length=16),
-                nullable=False,
-                server_default="comfortable",
-            )
-        )
+    op.add_column(
+        "gx_user",
+        sa.Column(
+            "list_density", sa.String(length=16), nullable=False, server_default="comfortable"
+        ),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("gx_user") as batch:
-        batch.drop_column("list_density")
+    op.drop_column("gx_user", "list_density")

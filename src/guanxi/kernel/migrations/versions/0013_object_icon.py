@@ -16,11 +16,12 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not a batch: on SQLite a batch copies gx_object and drops the old
+# table, and dropping it cascades to every field row that references it (SQLite ≥ 3.35
+# drops a column in place).
 def upgrade() -> None:
-    with op.batch_alter_table("gx_object") as batch:
-        batch.add_column(sa.Column("icon", sa.String(length=40), nullable=True))
+    op.add_column("gx_object", sa.Column("icon", sa.String(length=40), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("gx_object") as batch:
-        batch.drop_column("icon")
+    op.drop_column("gx_object", "icon")
