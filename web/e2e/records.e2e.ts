@@ -52,6 +52,16 @@ describe("list view", () => {
     await page.locator(".ant-table-row").first().waitFor();
     expect(await accessibilityProblems(page)).toEqual([]);
     await screenshot(page, "list");
+    // A column is resized by dragging its header's edge.
+    const header = page.locator(".ant-table-thead th", { hasText: "Account name" });
+    const before = (await header.boundingBox())?.width ?? 0;
+    const handle = (await header.getByRole("separator").boundingBox()) ?? { x: 0, y: 0, width: 0, height: 0 };
+    await page.mouse.move(handle.x + 4, handle.y + handle.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(handle.x + 60, handle.y + handle.height / 2, { steps: 5 });
+    await page.mouse.move(handle.x + 104, handle.y + handle.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(async () => (await header.boundingBox())?.width ?? 0).toBeGreaterThan(before + 40);
     await page.getByRole("searchbox", { name: "Quick search" }).fill("青岛");
     await page.keyboard.press("Enter");
     await expect.poll(() => page.getByTestId("total").textContent()).not.toMatch(/200 records/);

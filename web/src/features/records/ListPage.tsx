@@ -29,7 +29,7 @@ import {
   Typography,
 } from "antd";
 import type { TableColumnsType, TableProps } from "antd";
-import { useMemo, useState } from "react";
+import { useMemo, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { FieldValue } from "../../components/FieldValue";
@@ -42,6 +42,7 @@ import { useUsers } from "../../lib/users";
 import { chosenColumns, listableFields, saveColumns } from "./columns";
 import { FilterBuilder } from "./FilterBuilder";
 import { InlineCell } from "./InlineCell";
+import { ResizableTitle } from "./ResizableTitle";
 import { MassUpdate } from "./MassUpdate";
 import { Kanban } from "./Kanban";
 import { fromTree, toTree, type FilterModel } from "./filters";
@@ -72,6 +73,7 @@ function RecordList({ object }: { object: ObjectDef }) {
   const me = useMe();
   const objects = useObjects();
   const [columns, setColumns] = useState(() => chosenColumns(object));
+  const [widths, setWidths] = useState<Record<string, number>>({});
   const [sort, setSort] = useState<string[]>([]);
   const [search, setSearch] = useState("");
   const [filter, setFilter] = useState<FilterModel>({ join: "and", conditions: [] });
@@ -97,6 +99,7 @@ function RecordList({ object }: { object: ObjectDef }) {
     setFilter(model ?? { join: "and", conditions: [] });
     setRawFilter(model ? null : (view?.filter ?? null));
     setColumns(view ? view.columns.map((c) => c.field).filter((f) => fields.has(f)) : chosenColumns(object));
+    setWidths(Object.fromEntries((view?.columns ?? []).filter((c) => c.width).map((c) => [c.field, c.width as number])));
     setSort(view?.sort ?? []);
     setMode(view?.kanban_field ? "kanban" : "table");
     if (view?.kanban_field) setKanbanField(view.kanban_field);
@@ -141,7 +144,12 @@ function RecordList({ object }: { object: ObjectDef }) {
       dataIndex: field.name,
       title: label(field.label, i18n.language),
       ellipsis: true,
-      width: field.name === object.name_field ? 260 : 160,
+      width: widths[field.name] ?? (field.name === object.name_field ? 260 : 160),
+      onHeaderCell: () =>
+        ({
+          width: widths[field.name] ?? (field.name === object.name_field ? 260 : 160),
+          onResize: (width: number) => setWidths((old) => ({ ...old, [field.name]: width })),
+        }) as HTMLAttributes<HTMLElement>,
       align: ["integer", "decimal", "percent", "currency"].includes(field.type) ? ("right" as const) : undefined,
       sorter: SORTABLE.has(field.type),
       sortOrder: sort[0] === field.name ? "ascend" : sort[0] === `-${field.name}` ? "descend" : null,
@@ -281,7 +289,7 @@ function RecordList({ object }: { object: ObjectDef }) {
             current={current}
             state={{
               filter: toTree(filter) ?? rawFilter,
-              columns: columns.map((field) => ({ field, width: null })),
+              columns: columns.map((field) => ({ field, width: widths[field] ?? null })),
               sort,
               kanban_field: mode === "kanban" ? kanbanField : null,
             }}
@@ -380,6 +388,7 @@ function RecordList({ object }: { object: ObjectDef }) {
           loading={pages.isFetching && !pages.isFetchingNextPage && rows.length > 0}
           pagination={false}
           sticky
+          components={{ header: { cell: ResizableTitle } }}
           scroll={{ x: "max-content" }}
           onChange={onTableChange}
           rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys.map(String)) }}
