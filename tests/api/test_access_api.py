@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
 from guanxi.kernel.db import Database
@@ -368,3 +370,26 @@ def test_role_changes_apply_on_the_very_next_request(
 
     admin.ok("PATCH", f"/admin/users/{demo_org.users['rep_zhang']}", json={"role_ids": []})
     assert zhang.get(path).status_code == 403
+
+
+def test_an_xlsx_export_holds_the_same_records_with_formulas_kept_as_text(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    account_for(admin, "rep_zhang", demo_org, '=HYPERLINK("http://evil")', employees=120)
+    account_for(admin, "rep_liu", demo_org, "华南客户")
+    zhang = persona("rep_zhang")
+    response = zhang.post("/records/account/export", params={"format": "xlsx"}, json={})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert response.headers["content-disposition"].endswith('.xlsx"')
+    with zipfile.ZipFile(io.BytesIO(response.content)) as book:
+        strings = book.read("xl/sharedStrings.xml").decode()
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    # The rep's own account only, the formula as a string, revenue (hidden) nowhere.
+    assert "HYPERLINK" in strings and "华南客户" not in strings
+    assert "annual_revenue" not in strings
+    assert "<f>" not in sheet  # no cell is a formula
+    assert "<v>120</v>" in sheet  # whole numbers stay numbers
+    assert (
+        zhang.post("/records/account/export", params={"format": "pdf"}, json={}).status_code == 422
+    )

@@ -446,28 +446,48 @@ def unshare_record(
     return Response(status_code=204)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @router.post("/records/{object_name}/export")
 def export_records(
-    object_name: str, body: QueryIn, services: ServicesDep, actor: ActorDep
+    object_name: str,
+    body: QueryIn,
+    services: ServicesDep,
+    actor: ActorDep,
+    format: Literal["csv", "xlsx"] = Query("csv", description="csv (default) or xlsx"),
 ) -> Response:
-    """CSV of every matching record the user may read (filter/sort/fields as in query)."""
+    """Every matching record the user may export (filter/sort/fields as in query), as CSV
+    or as an XLSX workbook."""
     with services.read(actor) as ctx:
-        # Built inside the transaction: one consistent snapshot, then sent.
-        text, rows, truncated = export.export_csv(
+        # Read inside the transaction: one consistent snapshot, then sent.
+        rows = export.export_rows(
             ctx, object_name, filter=body.filter, sort=body.sort, fields=body.fields
         )
+        label = ctx.snap.object(object_name).label
     # The audit entry is bookkeeping of a read: a read-only token may export.
     with services.write(actor, read_only_ok=True) as ctx:
         ctx.audit(
-            "export", object_name, {"filter": body.filter, "rows": rows, "truncated": truncated}
+            "export",
+            object_name,
+            {
+                "filter": body.filter,
+                "rows": rows.count,
+                "truncated": rows.truncated,
+                "format": format,
+            },
         )
-    filename = f"{object_name}-{ctx.now:%Y%m%d-%H%M%S}.csv"
+    filename = f"{object_name}-{ctx.now:%Y%m%d-%H%M%S}.{format}"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "X-Guanxi-Rows": str(rows.count),
+        "X-Guanxi-Truncated": "true" if rows.truncated else "false",  # capped at export.MAX_ROWS
+    }
+    if format == "xlsx":
+        sheet = label.get("en") or object_name
+        return Response(export.to_xlsx(rows, sheet), media_type=XLSX, headers=headers)
     return Response(
-        "\ufeff" + text,  # BOM: Excel opens UTF-8 Chinese text correctly
+        "\ufeff" + export.to_csv(rows),  # BOM: Excel opens UTF-8 Chinese text correctly
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "X-Guanxi-Rows": str(rows),
-            "X-Guanxi-Truncated": "true" if truncated else "false",  # capped at export.MAX_ROWS
-        },
+        headers=headers,
     )

@@ -342,10 +342,10 @@ def check_combination(
             )
         # Export: the records a role that may export covers (or shared), and only those.
         if not (model.granted("export") and model.granted("read")):
-            if outcome(conn, lambda: export.export_csv(ctx, OBJECT)) != "403":
+            if outcome(conn, lambda: export.export_rows(ctx, OBJECT)) != "403":
                 failures.append(f"{describe}: export allowed")
         else:
-            text, _, _ = export.export_csv(ctx, OBJECT)
+            text = export.to_csv(export.export_rows(ctx, OBJECT))
             names = {row["name"] for row in csv.DictReader(io.StringIO(text))}
             want = {
                 name
