@@ -214,11 +214,16 @@ describe("a sales rep", () => {
 
     const download = page.waitForEvent("download");
     await page.getByRole("button", { name: "Export" }).click();
+    await page.getByRole("menuitem", { name: /CSV/ }).click();
     const file = await (await download).path();
     const { readFileSync } = await import("node:fs");
     const csv = readFileSync(file, "utf8");
     expect(csv).not.toContain("annual_revenue");
     expect(csv.split("\n").filter((l) => l.trim()).length - 1).toBe(total);
+    const workbook = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export" }).click();
+    await page.getByRole("menuitem", { name: /Excel/ }).click();
+    expect((await workbook).suggestedFilename()).toMatch(/^account-.*\.xlsx$/);
 
     await page.locator(".ant-table-row a").first().click();
     await page.getByRole("tab", { name: "Details" }).waitFor();

@@ -16,6 +16,7 @@ import {
   Badge,
   Button,
   Checkbox,
+  Dropdown,
   Empty,
   Input,
   Popover,
@@ -201,17 +202,17 @@ function RecordList({ object }: { object: ObjectDef }) {
       },
     });
 
-  const exportCsv = async () => {
+  const exportAs = async (format: "csv" | "xlsx") => {
     setExporting(true);
     try {
       await download(
-        `/records/${object.name}/export`,
+        `/records/${object.name}/export?format=${format}`,
         {
           filter: selected.length ? { field: "id", op: "in", value: selected } : tree,
           sort: sort.length ? sort : undefined,
           fields: columns,
         },
-        `${object.name}.csv`,
+        `${object.name}.${format}`,
       );
     } catch {
       void message.error(t("records.exportFailed"));
@@ -219,6 +220,11 @@ function RecordList({ object }: { object: ObjectDef }) {
       setExporting(false);
     }
   };
+
+  const exportItems = [
+    { key: "xlsx", label: t("records.exportXlsx") },
+    { key: "csv", label: t("records.exportCsv") },
+  ];
 
   const columnChooser = (
     <Checkbox.Group
@@ -268,9 +274,11 @@ function RecordList({ object }: { object: ObjectDef }) {
             </>
           )}
           {mayExport && (
-            <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => void exportCsv()}>
-              {t("records.export")}
-            </Button>
+            <Dropdown menu={{ items: exportItems, onClick: ({ key }) => void exportAs(key as "csv" | "xlsx") }}>
+              <Button icon={<DownloadOutlined />} loading={exporting}>
+                {t("records.export")}
+              </Button>
+            </Dropdown>
           )}
           {can(me.data, "delete", object.name) && (
             <Button danger icon={<DeleteOutlined />} onClick={deleteSelected}>
@@ -338,9 +346,11 @@ function RecordList({ object }: { object: ObjectDef }) {
             </Button>
           </Popover>
           {mayExport && (
-            <Button icon={<DownloadOutlined />} loading={exporting} onClick={() => void exportCsv()} aria-label={t("records.export")}>
-              <span className={styles.hideOnPhone}>{t("records.export")}</span>
-            </Button>
+            <Dropdown menu={{ items: exportItems, onClick: ({ key }) => void exportAs(key as "csv" | "xlsx") }}>
+              <Button icon={<DownloadOutlined />} loading={exporting} aria-label={t("records.export")}>
+                <span className={styles.hideOnPhone}>{t("records.export")}</span>
+              </Button>
+            </Dropdown>
           )}
         </div>
       )}
