@@ -44,10 +44,12 @@ interface Props {
   value: unknown;
   record?: RecordData;
   users?: Map<string, DirectoryUser>;
+  /** On a record page: rich text as formatted text, not one line. */
+  full?: boolean;
 }
 
 /** A field's value as lists and record pages show it. */
-export function FieldValue({ field, value, record, users }: Props) {
+export function FieldValue({ field, value, record, users, full = false }: Props) {
   const { t, i18n } = useTranslation();
   if (value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0)) {
     return <Typography.Text type="secondary">—</Typography.Text>;
@@ -120,10 +122,19 @@ export function FieldValue({ field, value, record, users }: Props) {
       return <span>{[a.province, a.city, a.district, a.street].filter(Boolean).join(" ")}</span>;
     }
     case "rich_text":
-      // Sanitised by the server (nh3); shown as text in lists, as HTML on the record page.
-      return <span className="gx-ellipsis">{String(value).replace(/<[^>]*>/g, " ")}</span>;
+      // The server stores only what nh3 allows (no scripts, no event attributes), so its
+      // HTML is shown as such on the record page; lists show the text on one line.
+      return full ? (
+        <div className="gx-rich" dangerouslySetInnerHTML={{ __html: String(value) }} />
+      ) : (
+        <span className="gx-ellipsis">{String(value).replace(/<[^>]*>/g, " ")}</span>
+      );
     case "file":
-      return <span>{t("common.file")}</span>;
+      return (
+        <a href={`/api/v1/files/${encodeURIComponent(String(value))}`} target="_blank" rel="noreferrer">
+          {t("common.file")}
+        </a>
+      );
     default:
       return <span className="gx-ellipsis">{typeof value === "object" ? JSON.stringify(value) : String(value)}</span>;
   }

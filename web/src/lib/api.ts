@@ -111,6 +111,28 @@ export const api = {
     request<T>(path, { method: "DELETE", headers }),
 };
 
+export interface StoredFile {
+  id: string;
+  name: string;
+  content_type: string;
+  size: number;
+}
+
+/** Upload one file (multipart); its id then goes into a file field. */
+export async function upload(file: File): Promise<StoredFile> {
+  const form = new FormData();
+  form.append("file", file);
+  const response = await fetch("/api/v1/files", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: csrfToken ? { "X-CSRF-Token": csrfToken } : {},
+    body: form,
+  });
+  const data = (await response.json().catch(() => ({}))) as Problem & StoredFile;
+  if (!response.ok) throw new ApiError({ ...data, status: response.status });
+  return data;
+}
+
 /** POST a body and save the file the server answers with (exports). */
 export async function download(path: string, body: unknown, fallbackName: string): Promise<void> {
   const response = await fetch(`/api/v1${path}`, {

@@ -1,6 +1,8 @@
 import { DatePicker, Input, InputNumber, Select, Switch } from "antd";
 import { useTranslation } from "react-i18next";
 import { AddressInput } from "../../components/AddressInput";
+import { FileInput } from "../../components/FileInput";
+import { RichTextInput } from "../../components/RichTextInput";
 import { OptionTag, optionColor } from "../../components/FieldValue";
 import { RecordSelect } from "../../components/RecordSelect";
 import { UserSelect } from "../../components/UserSelect";
@@ -21,8 +23,11 @@ export function FieldInput({ field, id, value, onChange, currentTitle }: Props) 
   const { i18n } = useTranslation();
   const change = (v: unknown) => onChange?.(v);
   switch (field.type) {
-    case "long_text":
     case "rich_text":
+      return <RichTextInput id={id} value={value as string | null} onChange={change} />;
+    case "file":
+      return <FileInput id={id} value={value as string | null} onChange={change} />;
+    case "long_text":
       return <Input.TextArea id={id} value={value as string} onChange={(e) => change(e.target.value)} autoSize={{ minRows: 3, maxRows: 10 }} maxLength={field.max_length} />;
     case "integer":
       return <InputNumber id={id} value={value as number} onChange={change} precision={0} style={{ width: "100%" }} />;

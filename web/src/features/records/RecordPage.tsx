@@ -191,7 +191,7 @@ function Details({
             .map((f) => ({
               key: f.name,
               label: label(f.label, i18n.language),
-              children: <FieldValue field={f} value={record[f.name]} record={record} users={users} />,
+              children: <FieldValue field={f} value={record[f.name]} record={record} users={users} full />,
             }))}
         />
       ))}
