@@ -11,6 +11,7 @@ import {
   MenuOutlined,
   MenuUnfoldOutlined,
   SearchOutlined,
+  SettingOutlined,
   UserOutlined,
 } from "@ant-design/icons";
 import { Avatar, Button, Drawer, Dropdown, Grid, Layout, Menu, Result, Spin, Typography } from "antd";
@@ -25,6 +26,7 @@ import { can, hasRight, useMe, useSignOut } from "../../lib/session";
 import { objectIcon } from "./icons";
 import { CommandPalette } from "./CommandPalette";
 import { LanguageSwitch } from "./LanguageSwitch";
+import { Preferences } from "./Preferences";
 import styles from "./Shell.module.css";
 
 const { Header, Sider, Content } = Layout;
@@ -40,6 +42,7 @@ export function Shell() {
   const phone = screens.md === false;
   const [collapsed, setCollapsed] = useState(false);
   const [drawer, setDrawer] = useState(false);
+  const [prefs, setPrefs] = useState(false);
   const appliedLocale = useRef(false);
 
   // The saved language wins once per sign-in; the switch changes both afterwards.
@@ -191,6 +194,7 @@ export function Shell() {
                   ),
                 },
                 { type: "divider" },
+                { key: "prefs", icon: <SettingOutlined />, label: t("prefs.title"), onClick: () => setPrefs(true) },
                 { key: "signout", icon: <LogoutOutlined />, label: t("shell.signOut"), onClick: () => void signOut() },
               ],
             }}
@@ -207,6 +211,7 @@ export function Shell() {
           <Outlet />
         </Content>
         <CommandPalette />
+        <Preferences me={me.data} open={prefs} onClose={() => setPrefs(false)} />
         {phone && (
           <nav className={styles.bottomBar} aria-label={t("shell.quickNavigation")}>
             <Link to="/" className={selected === "home" ? styles.active : undefined}>
