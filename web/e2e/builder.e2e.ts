@@ -81,11 +81,11 @@ describe("the no-code builder", () => {
     await page.getByRole("heading", { name: "华东仓储系统升级" }).waitFor();
     expect(await page.locator(".ant-layout-content").textContent()).toContain("¥1,250,000.00");
 
-    await page.getByRole("button", { name: "Edit" }).click();
+    await page.getByRole("button", { name: /^(edit )?Edit$/ }).click();
     await page.getByLabel("Stage").click();
     await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "Running" }).click();
     await page.getByRole("button", { name: "Save", exact: true }).click();
-    await page.getByRole("button", { name: "Edit" }).waitFor();
+    await page.getByRole("button", { name: /^(edit )?Edit$/ }).waitFor();
     expect(await page.locator(".ant-layout-content").textContent()).toContain("Running");
 
     await page.getByRole("link", { name: "Projects" }).first().click();

@@ -109,12 +109,12 @@ describe("record page and form", () => {
     await expect.poll(() => page.getByTestId("total").textContent()).toMatch(/^1 record$/);
     await page.getByRole("link", { name: "Guanxi E2E 测试有限公司" }).click();
 
-    await page.getByRole("button", { name: "Edit" }).click();
+    await page.getByRole("button", { name: /^(edit )?Edit$/ }).click();
     expect(await accessibilityProblems(page)).toEqual([]);
     await screenshot(page, "form");
     await page.getByLabel("Employees").fill("150");
     await page.getByRole("button", { name: "Save", exact: true }).click();
-    await page.getByRole("button", { name: "Edit" }).waitFor();
+    await page.getByRole("button", { name: /^(edit )?Edit$/ }).waitFor();
     await expect.poll(() => page.locator("main, .ant-layout-content").first().textContent()).toContain("150");
     await page.context().close();
   });
@@ -126,15 +126,15 @@ describe("record page and form", () => {
     const first = mine.locator(".ant-table-row a").first();
     const href = (await first.getAttribute("href")) ?? "";
     await mine.goto(href);
-    await mine.getByRole("button", { name: "Edit" }).click();
+    await mine.getByRole("button", { name: /^(edit )?Edit$/ }).click();
     await mine.getByLabel("Employees").fill("777");
 
     // Someone else saves the same record meanwhile.
     await theirs.goto(href);
-    await theirs.getByRole("button", { name: "Edit" }).click();
+    await theirs.getByRole("button", { name: /^(edit )?Edit$/ }).click();
     await theirs.getByLabel("Website").fill("https://changed-meanwhile.example.com");
     await theirs.getByRole("button", { name: "Save", exact: true }).click();
-    await theirs.getByRole("button", { name: "Edit" }).waitFor();
+    await theirs.getByRole("button", { name: /^(edit )?Edit$/ }).waitFor();
 
     await mine.getByRole("button", { name: "Save", exact: true }).click();
     const dialog = mine.getByRole("dialog", { name: "Someone else changed this record" });
@@ -144,7 +144,7 @@ describe("record page and form", () => {
     expect(await mine.getByLabel("Employees").inputValue()).toBe("777");
     expect(await mine.getByLabel("Website").inputValue()).toBe("https://changed-meanwhile.example.com");
     await mine.getByRole("button", { name: "Save", exact: true }).click();
-    await mine.getByRole("button", { name: "Edit" }).waitFor();
+    await mine.getByRole("button", { name: /^(edit )?Edit$/ }).waitFor();
     const text = (await mine.locator(".ant-layout-content").textContent()) ?? "";
     expect(text).toContain("777");
     expect(text).toContain("changed-meanwhile.example.com");
@@ -390,9 +390,10 @@ describe("editing from the list", () => {
     await page.locator(".ant-table-row").nth(2).locator(".ant-checkbox-input").check();
     await page.getByRole("button", { name: "Update field" }).click();
     const dialog = page.getByRole("dialog");
-    await dialog.getByLabel("Field").click();
+    await dialog.locator("#mass-field").click();
     await page.keyboard.type("Level");
-    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: /^Level$/ }).click();
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: /^Level$/ }).waitFor();
+    await page.keyboard.press("Enter");
     await dialog.locator("#mass-value").click();
     await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "Key account" }).click();
     await dialog.getByRole("button", { name: "Save" }).click();

@@ -1,4 +1,4 @@
-import { Avatar, Space, Tag, Typography } from "antd";
+import { Tag, Typography } from "antd";
 import type { CSSProperties, ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
@@ -29,13 +29,14 @@ export function OptionTag({ color, children }: { color: string; children: ReactN
 
 export function UserChip({ user }: { user: DirectoryUser | undefined }) {
   if (!user) return null;
+  // Plain elements: a list shows one per row, and Ant Design's Avatar and Space cost more.
   return (
-    <Space size={6}>
-      <Avatar size={22} style={{ background: "#475569", fontSize: 11 }}>
+    <span className="gx-user">
+      <span className="gx-avatar" aria-hidden="true">
         {user.initials.slice(0, 2)}
-      </Avatar>
+      </span>
       <span className="gx-ellipsis">{user.name}</span>
-    </Space>
+    </span>
   );
 }
 

@@ -153,6 +153,9 @@ function RecordList({ object }: { object: ObjectDef }) {
         }) as HTMLAttributes<HTMLElement>,
       align: ["integer", "decimal", "percent", "currency"].includes(field.type) ? ("right" as const) : undefined,
       sorter: SORTABLE.has(field.type),
+      // Loading the next page appends rows: the rows already shown keep their cells
+      // unless the record, the language or the names of users changed.
+      shouldCellUpdate: (record: RecordData, previous: RecordData) => record !== previous,
       sortOrder: sort[0] === field.name ? "ascend" : sort[0] === `-${field.name}` ? "descend" : null,
       render: (_: unknown, record: RecordData) =>
         field.name === object.name_field ? (
@@ -171,6 +174,24 @@ function RecordList({ object }: { object: ObjectDef }) {
   // In place only what the server would take: a writable field of a record the user may change.
   const inlineEditable = (field: FieldDef, record: RecordData) =>
     !!field.editable?.update && (record._access ? record._access.update : false) && !["address", "rich_text", "file"].includes(field.type);
+
+  // The table's rows are copies that live as long as what the cells show does not
+  // change: appending a page keeps the copies of the rows already shown (their cells are
+  // not rendered again); a new language or new user names makes new copies of all.
+  const cellsKey = `${i18n.language}|${String(users.dataUpdatedAt)}`;
+  const copies = useMemo(() => (cellsKey ? new WeakMap<RecordData, RecordData>() : null), [cellsKey]);
+  const tableRows = useMemo(
+    () =>
+      rows.map((record) => {
+        let copy = copies?.get(record);
+        if (!copy) {
+          copy = { ...record };
+          copies?.set(record, copy);
+        }
+        return copy;
+      }),
+    [rows, copies],
+  );
 
   const onTableChange: TableProps<RecordData>["onChange"] = (_p, _f, sorter) => {
     const one = Array.isArray(sorter) ? sorter[0] : sorter;
@@ -394,7 +415,7 @@ function RecordList({ object }: { object: ObjectDef }) {
           rowKey="id"
           size={compact ? "small" : "middle"}
           columns={tableColumns}
-          dataSource={rows}
+          dataSource={tableRows}
           loading={pages.isFetching && !pages.isFetchingNextPage && rows.length > 0}
           pagination={false}
           sticky
