@@ -67,7 +67,7 @@ def render(accounts: int, kind: str, results: dict[str, dict[str, Any]]) -> str:
         return "✅" if value <= budget else f"❌ (+{value - budget:.0f})"
 
     lines = [
-        "### The web app in Chromium",
+        "## The web app in Chromium",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d} by `python -m bench.web` on {accounts:,} accounts"
         f" ({kind}), `guanxi serve` with one worker, Debian's Chromium headless on the same"
