@@ -4,6 +4,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api } from "../../lib/api";
 import { label, useObjects, type FieldDef, type FieldType, type ObjectDef, type PicklistOption } from "../../lib/meta";
+import { BilingualFields } from "../../components/BilingualFields";
 import { apiName, NAME_PATTERN } from "./names";
 import { OptionsEditor } from "./OptionsEditor";
 import styles from "./Builder.module.css";
@@ -162,14 +163,13 @@ export function FieldDrawer({ object, field, onClose }: Props) {
             options={FIELD_TYPES.map((ft) => ({ value: ft, label: t(`builder.type.${ft}`) }))}
           />
         </Form.Item>
-        <Space.Compact block>
-          <Form.Item name="label_zh" label={t("builder.labelZh")} rules={[{ required: true, message: t("form.required") }]} style={{ width: "50%" }}>
-            <Input maxLength={120} />
-          </Form.Item>
-          <Form.Item name="label_en" label={t("builder.labelEn")} rules={[{ required: true, message: t("form.required") }]} style={{ width: "50%" }}>
-            <Input maxLength={120} />
-          </Form.Item>
-        </Space.Compact>
+        <BilingualFields
+          zh="label_zh"
+          en="label_en"
+          zhLabel={t("builder.labelZh")}
+          enLabel={t("builder.labelEn")}
+          rules={[{ required: true, message: t("form.required") }]}
+        />
         <Form.Item
           name="name"
           label={t("builder.apiName")}
@@ -181,14 +181,7 @@ export function FieldDrawer({ object, field, onClose }: Props) {
         >
           <Input maxLength={48} disabled={!!editing} />
         </Form.Item>
-        <Space.Compact block>
-          <Form.Item name="help_zh" label={t("builder.helpZh")} style={{ width: "50%" }}>
-            <Input maxLength={120} />
-          </Form.Item>
-          <Form.Item name="help_en" label={t("builder.helpEn")} style={{ width: "50%" }}>
-            <Input maxLength={120} />
-          </Form.Item>
-        </Space.Compact>
+        <BilingualFields zh="help_zh" en="help_en" zhLabel={t("builder.helpZh")} enLabel={t("builder.helpEn")} />
         {!["formula", "auto_number", "boolean"].includes(type) && (
           <Space size={24}>
             <Form.Item name="required" label={t("builder.required")} valuePropName="checked">

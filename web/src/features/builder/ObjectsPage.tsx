@@ -7,6 +7,7 @@ import { Link, useNavigate } from "react-router-dom";
 import { ApiError, api } from "../../lib/api";
 import { label, useObjects, type ObjectDef } from "../../lib/meta";
 import { ICONS, objectIcon } from "../shell/icons";
+import { BilingualFields } from "../../components/BilingualFields";
 import { apiName, NAME_PATTERN } from "./names";
 import styles from "./Builder.module.css";
 
@@ -124,22 +125,14 @@ function NewObjectDialog({ open, onClose }: { open: boolean; onClose: () => void
           if (changed.label_en !== undefined && !nameTouched) form.setFieldValue("name", apiName(changed.label_en));
         }}
       >
-        <Space.Compact block>
-          <Form.Item name="label_zh" label={t("builder.labelZh")} rules={[{ required: true, message: t("form.required") }]} style={{ width: "50%" }}>
-            <Input maxLength={120} />
-          </Form.Item>
-          <Form.Item name="label_en" label={t("builder.labelEn")} rules={[{ required: true, message: t("form.required") }]} style={{ width: "50%" }}>
-            <Input maxLength={120} />
-          </Form.Item>
-        </Space.Compact>
-        <Space.Compact block>
-          <Form.Item name="plural_zh" label={t("builder.pluralZh")} style={{ width: "50%" }}>
-            <Input maxLength={120} />
-          </Form.Item>
-          <Form.Item name="plural_en" label={t("builder.pluralEn")} style={{ width: "50%" }}>
-            <Input maxLength={120} />
-          </Form.Item>
-        </Space.Compact>
+        <BilingualFields
+          zh="label_zh"
+          en="label_en"
+          zhLabel={t("builder.labelZh")}
+          enLabel={t("builder.labelEn")}
+          rules={[{ required: true, message: t("form.required") }]}
+        />
+        <BilingualFields zh="plural_zh" en="plural_en" zhLabel={t("builder.pluralZh")} enLabel={t("builder.pluralEn")} />
         <Form.Item
           name="name"
           label={t("builder.apiName")}
