@@ -404,3 +404,37 @@ describe("editing from the list", () => {
     await page.context().close();
   });
 });
+
+describe("sharing", () => {
+  test("a record shared with a rep opens for them, and not after it is unshared", async () => {
+    const page = await admin();
+    await page.goto("/o/account/new");
+    await page.getByLabel("Account name").fill("共享测试有限公司");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.waitForURL(/\/o\/account\/[0-9a-f-]{36}$/);
+    const url = page.url();
+    const rep = await openPage(browser);
+    await signIn(rep, "rep.zhang@example.com");
+    await chooseLanguage(rep, "en");
+    await rep.goto(url);
+    await rep.getByText("This record does not exist, or you may not see it.").waitFor();
+
+    await page.getByRole("tab", { name: "Sharing" }).click();
+    await page.getByLabel("Share with").click();
+    await page.keyboard.type("张伟");
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "张伟" }).click();
+    await page.getByRole("button", { name: /Share$/ }).click();
+    await page.locator(".ant-list-item", { hasText: "张伟" }).waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    await rep.goto(url);
+    await rep.getByRole("heading", { name: "共享测试有限公司" }).waitFor();
+
+    await page.getByRole("button", { name: "Stop sharing" }).click();
+    await page.locator(".ant-list-item", { hasText: "张伟" }).waitFor({ state: "detached" });
+    await rep.goto(url);
+    await rep.getByText("This record does not exist, or you may not see it.").waitFor();
+    await page.context().close();
+    await rep.context().close();
+  });
+});

@@ -1,4 +1,4 @@
-import { DeleteOutlined, EditOutlined } from "@ant-design/icons";
+import { DeleteOutlined, EditOutlined, SwapOutlined } from "@ant-design/icons";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Breadcrumb, Button, Card, Col, Descriptions, Empty, Result, Row, Skeleton, Space, Table, Tabs, Typography } from "antd";
 import { useEffect, useState } from "react";
@@ -15,6 +15,8 @@ import { can, useMe } from "../../lib/session";
 import { useUsers } from "../../lib/users";
 import { layoutFields, OWNER } from "./columns";
 import { RecordForm } from "./RecordForm";
+import { SharesTab } from "./SharesTab";
+import { TransferOwner } from "./TransferOwner";
 import styles from "./RecordPage.module.css";
 
 export default function RecordPage() {
@@ -35,6 +37,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   const lookups = object.fields.filter((f) => f.type === "lookup" && !f.archived).map((f) => f.name);
   const record = useRecord(object.name, id, lookups);
   const [editing, setEditing] = useState(false);
+  const [transferring, setTransferring] = useState(false);
   const layout = useLayout(object.name, "detail");
   const data = record.data;
   const title = data && object.name_field ? String(data[object.name_field] ?? "") : "";
@@ -98,6 +101,11 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
                 {t("common.edit")}
               </Button>
             )}
+            {mayUpdate && !editing && (
+              <Button icon={<SwapOutlined />} onClick={() => setTransferring(true)}>
+                {t("records.changeOwner")}
+              </Button>
+            )}
             {mayDelete && (
               <Button danger icon={<DeleteOutlined />} onClick={remove}>
                 {t("common.delete")}
@@ -126,6 +134,17 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
           </div>
         </div>
       </Card>
+      <TransferOwner
+        object={object.name}
+        records={transferring ? [{ id: data.id, version: data.version }] : []}
+        onClose={(done) => {
+          setTransferring(false);
+          if (done) {
+            void record.refetch();
+            void client.invalidateQueries({ queryKey: recordsKey(object.name) });
+          }
+        }}
+      />
       {editing ? (
         <RecordForm object={object} record={data} onSaved={onSaved} onCancel={() => setEditing(false)} />
       ) : (
@@ -147,6 +166,11 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
                     key: "related",
                     label: t("records.related"),
                     children: <RelatedLists lists={layout.data?.related_lists ?? []} id={data.id} />,
+                  },
+                  {
+                    key: "shares",
+                    label: t("shares.title"),
+                    children: <SharesTab object={object.name} id={data.id} mayShare={data._access?.share ?? false} />,
                   },
                 ]}
               />
