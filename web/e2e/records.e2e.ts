@@ -116,6 +116,17 @@ describe("record page and form", () => {
     await page.getByRole("button", { name: "Save", exact: true }).click();
     await page.getByRole("button", { name: /^(edit )?Edit$/ }).waitFor();
     await expect.poll(() => page.locator("main, .ant-layout-content").first().textContent()).toContain("150");
+
+    // Unsaved changes are guarded when leaving.
+    await page.getByRole("button", { name: /^(edit )?Edit$/ }).click();
+    await page.getByLabel("Employees").fill("151");
+    await page.getByRole("navigation").first().getByRole("link", { name: "Contacts" }).click();
+    const leave = page.getByRole("dialog", { name: "Leave without saving?" });
+    await leave.getByRole("button", { name: "Keep editing" }).click();
+    expect(await page.getByLabel("Employees").inputValue()).toBe("151");
+    await page.getByRole("navigation").first().getByRole("link", { name: "Contacts" }).click();
+    await page.getByRole("dialog", { name: "Leave without saving?" }).getByRole("button", { name: "Leave" }).click();
+    await page.waitForURL("**/o/contact");
     await page.context().close();
   });
 

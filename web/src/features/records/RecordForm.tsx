@@ -1,7 +1,8 @@
 import { App, Button, Card, Col, Form, Modal, Row, Space, Typography } from "antd";
 import type { Rule } from "antd/es/form";
-import { useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { useBlocker } from "react-router-dom";
 import { ApiError, api } from "../../lib/api";
 import { label, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { ifMatch, type RecordData } from "../../lib/records";
@@ -17,6 +18,42 @@ interface Props {
   record: RecordData | null;
   onSaved: (record: RecordData, again?: boolean) => void;
   onCancel: () => void;
+}
+
+/** While a form holds unsaved changes, leaving the page (a link, back, closing the tab)
+ * asks first. */
+function useLeaveGuard(): [boolean, (dirty: boolean) => void] {
+  const { t } = useTranslation();
+  const { modal } = App.useApp();
+  const [dirty, setDirtyState] = useState(false);
+  // Read when a navigation starts, which may be in the same tick as a save that cleared it.
+  const dirtyNow = useRef(false);
+  const setDirty = useCallback((value: boolean) => {
+    dirtyNow.current = value;
+    setDirtyState(value);
+  }, []);
+  const blocker = useBlocker(
+    ({ currentLocation, nextLocation }) => dirtyNow.current && currentLocation.pathname !== nextLocation.pathname,
+  );
+  useEffect(() => {
+    if (blocker.state !== "blocked") return;
+    modal.confirm({
+      title: t("form.leaveTitle"),
+      content: t("form.leaveText"),
+      okText: t("form.leave"),
+      okButtonProps: { danger: true },
+      cancelText: t("form.stay"),
+      onOk: () => blocker.proceed(),
+      onCancel: () => blocker.reset(),
+    });
+  }, [blocker, modal, t]);
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty]);
+  return [dirty, setDirty];
 }
 
 const WIDE = new Set(["long_text", "rich_text", "address"]);
@@ -49,6 +86,7 @@ export function RecordForm({ object, record, onSaved, onCancel }: Props) {
   const [form] = Form.useForm<FormValues>();
   const [busy, setBusy] = useState(false);
   const [conflict, setConflict] = useState<{ fresh: RecordData; changed: FieldDef[] } | null>(null);
+  const [dirty, setDirty] = useLeaveGuard();
 
   const save = async (again = false) => {
     let values: FormValues;
@@ -68,6 +106,7 @@ export function RecordForm({ object, record, onSaved, onCancel }: Props) {
         ? await api.patch<RecordData>(`/records/${object.name}/${base.id}`, changes, ifMatch(base.version))
         : await api.post<RecordData>(`/records/${object.name}`, changes);
       void message.success(t("form.saved"));
+      setDirty(false);
       if (again) form.resetFields();
       onSaved(saved, again);
     } catch (error) {
@@ -109,6 +148,9 @@ export function RecordForm({ object, record, onSaved, onCancel }: Props) {
         layout="vertical"
         initialValues={recordToForm(fields, record)}
         onFinish={() => void save()}
+        onValuesChange={() => {
+          if (!dirty) setDirty(true);
+        }}
         scrollToFirstError
         className={styles.form}
       >
@@ -153,7 +195,14 @@ export function RecordForm({ object, record, onSaved, onCancel }: Props) {
                 {t("form.saveAndNew")}
               </Button>
             )}
-            <Button onClick={onCancel}>{t("common.cancel")}</Button>
+            <Button
+              onClick={() => {
+                setDirty(false);
+                onCancel();
+              }}
+            >
+              {t("common.cancel")}
+            </Button>
           </Space>
         </div>
       </Form>
