@@ -5,6 +5,9 @@ import type { ThemeConfig } from "antd";
 export const theme: ThemeConfig = {
   token: {
     colorPrimary: "#1d4ed8",
+    // Ant Design derives lighter hover and active shades; white text on them fell below AA.
+    colorPrimaryHover: "#1e40af",
+    colorPrimaryActive: "#1e3a8a",
     colorLink: "#1d4ed8",
     colorTextSecondary: "rgba(0, 0, 0, 0.65)",
     colorTextDescription: "rgba(0, 0, 0, 0.65)",
