@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 from uuid import UUID
 
@@ -25,6 +24,7 @@ from guanxi.platform.records import (
     updates,
 )
 from guanxi.web.deps import ActorDep, Credentials, Services, ServicesDep, inline_on_sqlite
+from guanxi.web.preconditions import if_match_version
 from guanxi.web.problems import problem
 from guanxi.web.responses import ORJSONResponse
 from guanxi.web.routing import OrjsonRoute
@@ -69,17 +69,6 @@ class BulkDeleteIn(BaseModel):
 
     ids: list[str] = Field(min_length=1, max_length=context.MAX_BULK)
     all_or_none: bool = True
-
-
-def _version(if_match: str | None) -> int | None:
-    if if_match is None:
-        return None
-    match = re.fullmatch(r'\s*(?:W/)?"?(\d{1,19})"?\s*', if_match)
-    if match is None or not 1 <= int(match.group(1)) <= updates.MAX_VERSION:
-        raise ValidationFailed(
-            "If-Match", errors=[FieldError("If-Match", 'expected "<version>"', "invalid")]
-        )
-    return int(match.group(1))
 
 
 def _record_response(record: dict[str, Any], status: int = 200) -> ORJSONResponse:
@@ -317,7 +306,7 @@ def update_record(
     if_match: str | None = Header(None),
 ) -> ORJSONResponse:
     """Partial update; send the version you read (If-Match or "version"): stale → 412."""
-    expected = _version(if_match)
+    expected = if_match_version(if_match, maximum=updates.MAX_VERSION)
     with services.write(actor) as ctx:
         return _record_response(
             updates.update_record(ctx, object_name, record_id, data, expected_version=expected)

@@ -2,7 +2,7 @@ import { DeleteOutlined, PaperClipOutlined, UploadOutlined } from "@ant-design/i
 import { App, Button, Space, Upload } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, upload } from "../lib/api";
+import { upload, problemMessage } from "../lib/api";
 
 interface Props {
   id?: string;
@@ -32,7 +32,7 @@ export function FileInput({ id, value, onChange }: Props) {
             setName(stored.name);
             onChange?.(stored.id);
           } catch (error) {
-            void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+            void message.error(problemMessage(error, t("common.serverError")));
           } finally {
             setBusy(false);
           }

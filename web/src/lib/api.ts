@@ -42,6 +42,12 @@ export class ApiError extends Error {
   }
 }
 
+/** What to tell the user about a failed request: the server's words for a refusal
+ * (problem+json, in their language), ``fallback`` for anything else. */
+export function problemMessage(error: unknown, fallback: string): string {
+  return error instanceof ApiError ? error.message : fallback;
+}
+
 let csrfToken: string | null = null;
 
 export function setCsrfToken(token: string | null): void {

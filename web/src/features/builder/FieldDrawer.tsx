@@ -2,7 +2,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Button, Drawer, Form, Input, InputNumber, Select, Space, Switch, Typography } from "antd";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api } from "../../lib/api";
+import { ApiError, api, problemMessage } from "../../lib/api";
 import { label, useObjects, type FieldDef, type FieldType, type ObjectDef, type PicklistOption } from "../../lib/meta";
 import { BilingualFields } from "../../components/BilingualFields";
 import { apiName, NAME_PATTERN } from "./names";
@@ -121,7 +121,7 @@ export function FieldDrawer({ object, field, onClose }: Props) {
           }),
         );
       } else {
-        void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+        void message.error(problemMessage(error, t("common.serverError")));
       }
     } finally {
       setBusy(false);

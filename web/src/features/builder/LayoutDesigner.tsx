@@ -21,7 +21,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Result, Segmented, Skeleton, Space, Tag, Typography } from "antd";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api } from "../../lib/api";
+import { ApiError, api, problemMessage } from "../../lib/api";
 import { layoutKey, useLayout, type Layout, type LayoutKind } from "../../lib/layouts";
 import { label, useObjects, type ObjectDef } from "../../lib/meta";
 import { LayoutCanvas } from "./LayoutCanvas";
@@ -319,7 +319,7 @@ function DesignerBody({ object, kind, initial, onDirty, onReload }: BodyProps) {
       if (error instanceof ApiError && error.status === 412) setStale(true);
       else if (error instanceof ApiError && error.status === 422 && error.problem.errors?.length) {
         setProblems(problemTargets(sent, error.problem.errors));
-      } else void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+      } else void message.error(problemMessage(error, t("common.serverError")));
     } finally {
       setBusy(false);
     }
@@ -339,7 +339,7 @@ function DesignerBody({ object, kind, initial, onDirty, onReload }: BodyProps) {
           await onReload();
           void message.success(t("designer.resetDone"));
         } catch (error) {
-          void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+          void message.error(problemMessage(error, t("common.serverError")));
         }
       },
     });

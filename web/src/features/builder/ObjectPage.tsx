@@ -4,7 +4,7 @@ import { App, Breadcrumb, Button, Card, Result, Skeleton, Space, Table, Tabs, Ta
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
-import { ApiError, api } from "../../lib/api";
+import { api, problemMessage } from "../../lib/api";
 import { label, useObject, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { objectIcon } from "../shell/icons";
 import { FieldDrawer } from "./FieldDrawer";
@@ -85,7 +85,7 @@ function FieldTable({ object, onEdit }: { object: ObjectDef; onEdit: (f: FieldDe
           await client.invalidateQueries({ queryKey: ["meta"] });
           void message.success(t("builder.fieldArchived"));
         } catch (error) {
-          void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+          void message.error(problemMessage(error, t("common.serverError")));
         }
       },
     });
@@ -144,7 +144,7 @@ function ArchivedFields({ object }: { object: ObjectDef }) {
       await client.invalidateQueries({ queryKey: ["meta"] });
       void message.success(t("builder.fieldRestored"));
     } catch (error) {
-      void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+      void message.error(problemMessage(error, t("common.serverError")));
     }
   };
   return (

@@ -4,7 +4,7 @@ import { App, Breadcrumb, Button, Form, Input, Modal, Radio, Space, Table, Tag, 
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router-dom";
-import { ApiError, api } from "../../lib/api";
+import { ApiError, api, problemMessage } from "../../lib/api";
 import { label, useObjects, type ObjectDef } from "../../lib/meta";
 import { ICONS, objectIcon } from "../shell/icons";
 import { BilingualFields } from "../../components/BilingualFields";
@@ -96,7 +96,7 @@ function NewObjectDialog({ open, onClose }: { open: boolean; onClose: () => void
         const names: Record<string, keyof NewObject> = { name: "name", label: "label_en", plural_label: "plural_en", icon: "icon" };
         form.setFields(error.problem.errors.map((e) => ({ name: names[e.field.split(".")[0] ?? ""] ?? "name", errors: [e.message] })));
       } else {
-        void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+        void message.error(problemMessage(error, t("common.serverError")));
       }
     } finally {
       setBusy(false);

@@ -34,7 +34,7 @@ import { useMemo, useState, type HTMLAttributes } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { FieldValue } from "../../components/FieldValue";
-import { ApiError, api, download } from "../../lib/api";
+import { api, download, problemMessage } from "../../lib/api";
 import { formatCount } from "../../lib/format";
 import { label, useObject, useObjects, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { recordsKey, useRecordPages, type FilterTree, type RecordData } from "../../lib/records";
@@ -216,7 +216,7 @@ function RecordList({ object }: { object: ObjectDef }) {
           });
           void message.success(t("records.deleted", { count: result.deleted }));
         } catch (error) {
-          void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+          void message.error(problemMessage(error, t("common.serverError")));
         }
         setSelected([]);
         await refresh();
@@ -407,7 +407,7 @@ function RecordList({ object }: { object: ObjectDef }) {
       ) : pages.error ? (
         <Result
           status="warning"
-          title={pages.error instanceof ApiError ? pages.error.message : t("common.serverError")}
+          title={problemMessage(pages.error, t("common.serverError"))}
           extra={<Button onClick={() => setFilter({ join: "and", conditions: [] })}>{t("filter.clear")}</Button>}
         />
       ) : (

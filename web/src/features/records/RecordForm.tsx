@@ -3,7 +3,7 @@ import type { Rule } from "antd/es/form";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useBlocker } from "react-router-dom";
-import { ApiError, api } from "../../lib/api";
+import { ApiError, api, problemMessage } from "../../lib/api";
 import { label, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { ifMatch, type RecordData } from "../../lib/records";
 import { FieldValue } from "../../components/FieldValue";
@@ -120,7 +120,7 @@ export function RecordForm({ object, record, onSaved, onCancel }: Props) {
         const others = error.problem.errors.filter((e) => !placed.includes(e));
         void message.error(others.length ? others.map((e) => `${e.field}: ${e.message}`).join("; ") : t("form.fixErrors"));
       } else {
-        void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+        void message.error(problemMessage(error, t("common.serverError")));
       }
     } finally {
       setBusy(false);

@@ -5,7 +5,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { FieldValue, UserChip } from "../../components/FieldValue";
-import { ApiError, api, query } from "../../lib/api";
+import { ApiError, api, query, problemMessage } from "../../lib/api";
 import { formatDate, formatDateTime } from "../../lib/format";
 import { label, useObject, useObjects, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { useLayout, type LayoutSection, type RelatedList as RelatedListDef } from "../../lib/layouts";
@@ -72,7 +72,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
           void client.invalidateQueries({ queryKey: recordsKey(object.name) });
           navigate(`/o/${object.name}`);
         } catch (error) {
-          void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+          void message.error(problemMessage(error, t("common.serverError")));
         }
       },
     });

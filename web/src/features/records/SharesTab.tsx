@@ -5,7 +5,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { UserChip } from "../../components/FieldValue";
 import { UserSelect } from "../../components/UserSelect";
-import { ApiError, api } from "../../lib/api";
+import { api, problemMessage } from "../../lib/api";
 import { useUsers } from "../../lib/users";
 
 interface Share {
@@ -36,7 +36,7 @@ export function SharesTab({ object, id, mayShare }: { object: string; id: string
       void client.invalidateQueries({ queryKey: key });
       void client.invalidateQueries({ queryKey: ["records", object, "timeline", id] });
     } catch (error) {
-      void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+      void message.error(problemMessage(error, t("common.serverError")));
     }
   };
   if (!mayShare) return <Typography.Text type="secondary">{t("shares.notAllowed")}</Typography.Text>;

@@ -2,7 +2,7 @@ import { App, Form, Modal } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { UserSelect } from "../../components/UserSelect";
-import { ApiError, api } from "../../lib/api";
+import { api, problemMessage } from "../../lib/api";
 
 interface Props {
   object: string;
@@ -28,7 +28,7 @@ export function TransferOwner({ object, records, onClose }: Props) {
       void message.success(t("records.ownerChanged", { count: records.length }));
       onClose(true);
     } catch (error) {
-      void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+      void message.error(problemMessage(error, t("common.serverError")));
     } finally {
       setBusy(false);
     }

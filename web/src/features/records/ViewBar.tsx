@@ -3,7 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { App, Button, Dropdown, Form, Input, Modal, Radio, Select, Space } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api } from "../../lib/api";
+import { ApiError, api, problemMessage } from "../../lib/api";
 import { label, type ObjectDef } from "../../lib/meta";
 import { hasRight, useMe } from "../../lib/session";
 import { viewsKey, type SavedView, type ViewBody } from "./views";
@@ -28,7 +28,7 @@ export function ViewBar({ object, views, current, state, onSelect }: Props) {
   const mayShare = hasRight(me.data, "manage_metadata");
 
   const refresh = () => client.invalidateQueries({ queryKey: viewsKey(object.name) });
-  const fail = (error: unknown) => void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+  const fail = (error: unknown) => void message.error(problemMessage(error, t("common.serverError")));
 
   const saveAs = async (values: { zh: string; en: string; visibility: "personal" | "everyone" }) => {
     try {

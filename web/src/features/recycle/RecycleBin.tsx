@@ -4,7 +4,7 @@ import { App, Button, Empty, Result, Select, Space, Table, Typography } from "an
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
-import { ApiError, api, query } from "../../lib/api";
+import { api, query, problemMessage } from "../../lib/api";
 import { formatDateTime } from "../../lib/format";
 import { label, useObjects } from "../../lib/meta";
 import { recordsKey, type RecordData } from "../../lib/records";
@@ -45,7 +45,7 @@ export default function RecycleBin() {
       void client.invalidateQueries({ queryKey: key });
       void client.invalidateQueries({ queryKey: recordsKey(object?.name ?? "") });
     } catch (error) {
-      void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+      void message.error(problemMessage(error, t("common.serverError")));
     }
   };
   const purge = (record: BinPage["records"][number]) =>
@@ -60,7 +60,7 @@ export default function RecycleBin() {
           await api.delete(`/recycle-bin/${object?.name ?? ""}/${record.id}`);
           void client.invalidateQueries({ queryKey: key });
         } catch (error) {
-          void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+          void message.error(problemMessage(error, t("common.serverError")));
         }
       },
     });

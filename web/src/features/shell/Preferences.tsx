@@ -2,7 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { App, Form, Modal, Radio, Select } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ApiError, api } from "../../lib/api";
+import { ApiError, api, problemMessage } from "../../lib/api";
 import { rememberLanguage, type Language } from "../../lib/i18n";
 import { ME_KEY, type Me } from "../../lib/session";
 
@@ -36,7 +36,7 @@ export function Preferences({ me, open, onClose }: { me: Me; open: boolean; onCl
     } catch (error) {
       if (error instanceof ApiError && error.problem.errors?.length) {
         form.setFields(error.problem.errors.map((e) => ({ name: e.field as keyof Values, errors: [e.message] })));
-      } else void message.error(error instanceof ApiError ? error.message : t("common.serverError"));
+      } else void message.error(problemMessage(error, t("common.serverError")));
     } finally {
       setBusy(false);
     }
