@@ -8,6 +8,7 @@ import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { RouterProvider } from "react-router-dom";
 import { ApiError } from "../lib/api";
+import { LocaleProvider } from "../lib/locale";
 import { router } from "./routes";
 import { theme } from "./theme";
 
@@ -34,7 +35,9 @@ export function App() {
     <ConfigProvider locale={language === "zh-CN" ? zhCN : enUS} theme={theme}>
       <AntApp>
         <QueryClientProvider client={queryClient}>
-          <RouterProvider router={router} />
+          <LocaleProvider>
+            <RouterProvider router={router} />
+          </LocaleProvider>
         </QueryClientProvider>
       </AntApp>
     </ConfigProvider>

@@ -1,7 +1,7 @@
 import { Tag, Typography } from "antd";
 import type { CSSProperties, ReactNode } from "react";
-import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
+import { useLocale } from "../lib/locale";
 import { formatDate, formatDateTime, formatMoney, formatPhone, groupDecimal } from "../lib/format";
 import { label, type FieldDef } from "../lib/meta";
 import type { RecordData } from "../lib/records";
@@ -51,7 +51,7 @@ interface Props {
 
 /** A field's value as lists and record pages show it. */
 export function FieldValue({ field, value, record, users, full = false }: Props) {
-  const { t, i18n } = useTranslation();
+  const { t, language } = useLocale();
   if (value === null || value === undefined || value === "" || (Array.isArray(value) && value.length === 0)) {
     return <Typography.Text type="secondary">—</Typography.Text>;
   }
@@ -74,7 +74,7 @@ export function FieldValue({ field, value, record, users, full = false }: Props)
       return <span>{value ? t("common.yes") : t("common.no")}</span>;
     case "picklist": {
       const option = field.options?.find((o) => o.value === value);
-      return <OptionTag color={optionColor(field, String(value))}>{option ? label(option.label, i18n.language) : String(value)}</OptionTag>;
+      return <OptionTag color={optionColor(field, String(value))}>{option ? label(option.label, language) : String(value)}</OptionTag>;
     }
     case "multi_picklist":
       return (
@@ -83,7 +83,7 @@ export function FieldValue({ field, value, record, users, full = false }: Props)
             const option = field.options?.find((o) => o.value === v);
             return (
               <OptionTag key={v} color={optionColor(field, v)}>
-                {option ? label(option.label, i18n.language) : v}
+                {option ? label(option.label, language) : v}
               </OptionTag>
             );
           })}

@@ -1,6 +1,7 @@
 /** Record reads and writes through the records API, cached by TanStack Query. */
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api, query } from "./api";
+import { ensureUsers } from "./users";
 
 export interface RecordAccess {
   update: boolean;
@@ -40,6 +41,8 @@ export interface ListParams {
   sort: string[];
   limit: number;
   include: string[];
+  /** Fields holding user ids (the owner, user fields) whose people a page shows. */
+  people: string[];
 }
 
 export function recordsKey(object: string, params?: ListParams) {
@@ -50,15 +53,20 @@ export function useRecordPages(object: string, params: ListParams) {
   return useInfiniteQuery({
     queryKey: recordsKey(object, params),
     initialPageParam: null as string | null,
-    queryFn: ({ pageParam }) =>
-      api.post<Page>(`/records/${object}/query`, {
+    queryFn: async ({ pageParam }) => {
+      const page = await api.post<Page>(`/records/${object}/query`, {
         filter: params.filter,
         sort: params.sort.length ? params.sort : undefined,
         limit: params.limit,
         include: params.include.length ? params.include : undefined,
         cursor: pageParam ?? undefined,
         with_total: pageParam === null,
-      }),
+      });
+      // The page's people arrive with it, so its rows are drawn once, names included.
+      // A directory that fails costs the names, not the page.
+      await ensureUsers(page.records.flatMap((r) => params.people.map((f) => r[f]))).catch(() => undefined);
+      return page;
+    },
     getNextPageParam: (last) => last.next_cursor,
     staleTime: 10_000,
   });

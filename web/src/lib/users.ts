@@ -1,4 +1,9 @@
-/** Names of users for owners and authors, from the directory every signed-in user may read. */
+/** Names of users for owners and authors, from the directory every signed-in user may read.
+ *
+ * Names are kept for a few minutes in one cache shared by every screen, so a list's next
+ * page, a record opened from the list or a kanban column asks only for people it has not
+ * seen, and a screen whose people are all known shows them on its first render.
+ */
 import { useQuery } from "@tanstack/react-query";
 import { api, query } from "./api";
 
@@ -15,16 +20,58 @@ interface DirectoryPage {
   next_cursor: string | null;
 }
 
-/** The users with these ids, fetched once per distinct set and cached. */
-export function useUsers(ids: (string | null | undefined)[]) {
-  const wanted = [...new Set(ids.filter((id): id is string => !!id))].sort();
+const FRESH_MS = 5 * 60_000;
+const PER_CALL = 100; // the directory resolves at most 100 ids a call
+const known = new Map<string, { user: DirectoryUser | null; at: number }>();
+
+function fresh(id: string): boolean {
+  const entry = known.get(id);
+  return !!entry && Date.now() - entry.at < FRESH_MS;
+}
+
+function distinct(ids: readonly unknown[]): string[] {
+  return [...new Set(ids.filter((id): id is string => typeof id === "string" && id !== ""))].sort();
+}
+
+function fromCache(ids: string[]): Map<string, DirectoryUser> {
+  const users = new Map<string, DirectoryUser>();
+  for (const id of ids) {
+    const user = known.get(id)?.user;
+    if (user) users.set(id, user);
+  }
+  return users;
+}
+
+/** The users with these ids, asking the directory only for those not seen lately. */
+export async function ensureUsers(ids: readonly unknown[], signal?: AbortSignal): Promise<Map<string, DirectoryUser>> {
+  const wanted = distinct(ids);
+  const missing = wanted.filter((id) => !fresh(id));
+  for (let start = 0; start < missing.length; start += PER_CALL) {
+    const chunk = missing.slice(start, start + PER_CALL);
+    const page = await api.get<DirectoryPage>(`/directory/users${query({ ids: chunk, limit: PER_CALL })}`, signal);
+    const at = Date.now();
+    // An id the directory does not return (a removed user) is remembered as unknown.
+    for (const id of chunk) known.set(id, { user: null, at });
+    for (const user of page.users) known.set(user.id, { user, at });
+  }
+  return fromCache(wanted);
+}
+
+/** Forget what is known, after an administrator renamed or deactivated someone. */
+export function forgetUsers(): void {
+  known.clear();
+}
+
+/** The users with these ids; immediately when all of them are known. */
+export function useUsers(ids: readonly unknown[]) {
+  const wanted = distinct(ids);
+  const allKnown = wanted.every(fresh);
   return useQuery({
     queryKey: ["directory", "ids", wanted],
-    queryFn: ({ signal }) =>
-      api.get<DirectoryPage>(`/directory/users${query({ ids: wanted, limit: 100 })}`, signal),
+    queryFn: ({ signal }) => ensureUsers(wanted, signal),
     enabled: wanted.length > 0,
-    staleTime: 5 * 60_000,
-    select: (page) => new Map(page.users.map((u) => [u.id, u])),
+    staleTime: FRESH_MS,
+    initialData: allKnown ? () => fromCache(wanted) : undefined,
   });
 }
 

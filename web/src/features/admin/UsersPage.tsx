@@ -10,6 +10,7 @@ import { useMe } from "../../lib/session";
 import { AUDIT_KEY, USERS_KEY, departmentTree, useAdminUsers, useDepartments, useRoles, type AdminUser } from "./api";
 import { placeErrors } from "./errors";
 import styles from "./Admin.module.css";
+import { forgetUsers } from "../../lib/users";
 
 type Editing = AdminUser | "new" | null;
 
@@ -48,6 +49,7 @@ export default function UsersPage() {
     try {
       await api.patch(`/admin/users/${user.id}`, { active });
       await client.invalidateQueries({ queryKey: USERS_KEY });
+      forgetUsers(); // the directory's names and departments everyone sees
       void client.invalidateQueries({ queryKey: AUDIT_KEY });
       void message.success(active ? t("admin.reactivated", { name: user.name }) : t("admin.deactivated", { name: user.name }));
     } catch (error) {
@@ -220,6 +222,7 @@ function UserDrawer({ editing, onClose }: { editing: Editing; onClose: () => voi
       if (user) await api.patch(`/admin/users/${user.id}`, placement);
       else await api.post("/admin/users", { name: values.name, email: values.email, password: values.password || undefined, ...placement });
       await client.invalidateQueries({ queryKey: USERS_KEY });
+      forgetUsers(); // the directory's names and departments everyone sees
       void client.invalidateQueries({ queryKey: AUDIT_KEY });
       void message.success(user ? t("admin.userSaved") : t("admin.userInvited"));
       onClose();

@@ -127,11 +127,12 @@ function RecordList({ object }: { object: ObjectDef }) {
     return parts.length === 0 ? null : parts.length === 1 ? (parts[0] ?? null) : { and: parts };
   }, [filter, rawFilter, search, object.name_field]);
 
-  const params = { filter: tree, sort, limit: current?.page_size ?? 50, include: lookups };
+  const people = useMemo(() => ["owner_id", ...columns.filter((c) => c !== "owner_id" && fields.get(c)?.type === "user")], [columns, fields]);
+  const params = { filter: tree, sort, limit: current?.page_size ?? 50, include: lookups, people };
   const pages = useRecordPages(object.name, params);
   const rows = useMemo(() => pages.data?.pages.flatMap((p) => p.records) ?? [], [pages.data]);
   const first = pages.data?.pages[0];
-  const users = useUsers(rows.map((r) => r.owner_id));
+  const users = useUsers(rows.flatMap((r) => people.map((f) => r[f])));
   const objectLabel = label(object.plural_label, i18n.language);
   const mayCreate = can(me.data, "create", object.name);
   const mayExport = can(me.data, "export", object.name);
@@ -175,22 +176,23 @@ function RecordList({ object }: { object: ObjectDef }) {
   const inlineEditable = (field: FieldDef, record: RecordData) =>
     !!field.editable?.update && (record._access ? record._access.update : false) && !["address", "rich_text", "file"].includes(field.type);
 
-  // The table's rows are copies that live as long as what the cells show does not
+  // The table's rows are copies that live as long as what their cells show does not
   // change: appending a page keeps the copies of the rows already shown (their cells are
-  // not rendered again); a new language or new user names makes new copies of all.
-  const cellsKey = `${i18n.language}|${String(users.dataUpdatedAt)}`;
-  const copies = useMemo(() => (cellsKey ? new WeakMap<RecordData, RecordData>() : null), [cellsKey]);
+  // not drawn again). A row drawn before its people's names were known is copied again
+  // once they are; a new language makes new copies of all.
+  const copies = useMemo(() => (i18n.language ? new WeakMap<RecordData, { row: RecordData; named: boolean }>() : null), [i18n.language]);
   const tableRows = useMemo(
     () =>
       rows.map((record) => {
+        const named = people.every((f) => typeof record[f] !== "string" || !!users.data?.has(record[f]));
         let copy = copies?.get(record);
-        if (!copy) {
-          copy = { ...record };
+        if (!copy || (!copy.named && named)) {
+          copy = { row: { ...record }, named };
           copies?.set(record, copy);
         }
-        return copy;
+        return copy.row;
       }),
-    [rows, copies],
+    [rows, copies, people, users.data],
   );
 
   const onTableChange: TableProps<RecordData>["onChange"] = (_p, _f, sorter) => {
@@ -442,7 +444,7 @@ function RecordList({ object }: { object: ObjectDef }) {
       )}
       {mode === "table" && pages.hasNextPage && (
         <div className={styles.more}>
-          <Button onClick={() => void pages.fetchNextPage()} loading={pages.isFetchingNextPage}>
+          <Button data-testid="load-more" onClick={() => void pages.fetchNextPage()} loading={pages.isFetchingNextPage}>
             {t("records.loadMore")}
           </Button>
           <Typography.Text type="secondary">{t("records.shown", { count: rows.length })}</Typography.Text>
