@@ -160,7 +160,7 @@ function RecordList({ object }: { object: ObjectDef }) {
       sortOrder: sort[0] === field.name ? "ascend" : sort[0] === `-${field.name}` ? "descend" : null,
       render: (_: unknown, record: RecordData) =>
         field.name === object.name_field ? (
-          <Link to={`/o/${object.name}/${record.id}`} className={styles.name}>
+          <Link to={`/o/${object.name}/${record.id}`} className={styles.name} onMouseDown={(e) => e.preventDefault()}>
             {String(record[field.name] ?? "") || t("common.untitled")}
           </Link>
         ) : inlineEditable(field, record) ? (

@@ -27,6 +27,7 @@ import { objectIcon } from "./icons";
 import { CommandPalette } from "./CommandPalette";
 import { LanguageSwitch } from "./LanguageSwitch";
 import { Preferences } from "./Preferences";
+import { Warmup } from "../../app/Warmup";
 import styles from "./Shell.module.css";
 
 const { Header, Sider, Content } = Layout;
@@ -209,6 +210,7 @@ export function Shell() {
         </Header>
         <Content className={phone ? styles.contentPhone : styles.content}>
           <Outlet />
+          <Warmup />
         </Content>
         <CommandPalette />
         <Preferences me={me.data} open={prefs} onClose={() => setPrefs(false)} />
