@@ -15,6 +15,8 @@ import { can, useMe } from "../../lib/session";
 import { useUsers } from "../../lib/users";
 import { layoutFields, OWNER } from "./columns";
 import { RecordForm } from "./RecordForm";
+import { HistoryTab } from "./HistoryTab";
+import { InlineCell } from "./InlineCell";
 import { SharesTab } from "./SharesTab";
 import { TransferOwner } from "./TransferOwner";
 import styles from "./RecordPage.module.css";
@@ -41,7 +43,12 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   const layout = useLayout(object.name, "detail");
   const data = record.data;
   const title = data && object.name_field ? String(data[object.name_field] ?? "") : "";
-  const users = useUsers([data?.owner_id, data?.created_by_id, data?.updated_by_id]);
+  const users = useUsers([
+    data?.owner_id,
+    data?.created_by_id,
+    data?.updated_by_id,
+    ...object.fields.filter((f) => f.type === "user").map((f) => data?.[f.name]),
+  ]);
 
   useEffect(() => {
     if (data && me.data) rememberRecent(me.data.id, { object: object.name, id: data.id, title });
@@ -83,6 +90,8 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
     void record.refetch();
     setEditing(false);
   };
+  // A field edited in place: what the server would take, of a record the user may change.
+  const inPlace = (field: FieldDef) => mayUpdate && !!field.editable?.update && !IN_FORM_ONLY.has(field.type);
 
   return (
     <div className={styles.page}>
@@ -157,7 +166,15 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
                     key: "details",
                     label: t("records.details"),
                     children: layout.data ? (
-                      <Details sections={layout.data.sections} fields={byName} record={data} users={users.data} />
+                      <Details
+                        object={object.name}
+                        sections={layout.data.sections}
+                        fields={byName}
+                        record={data}
+                        users={users.data}
+                        inPlace={inPlace}
+                        onSaved={onSaved}
+                      />
                     ) : (
                       <Skeleton active />
                     ),
@@ -166,6 +183,11 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
                     key: "related",
                     label: t("records.related"),
                     children: <RelatedLists lists={layout.data?.related_lists ?? []} id={data.id} />,
+                  },
+                  {
+                    key: "history",
+                    label: t("history.title"),
+                    children: <HistoryTab object={object} id={data.id} version={data.version} />,
                   },
                   {
                     key: "shares",
@@ -187,16 +209,25 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   );
 }
 
+// Edited with the whole form: their widgets need the room.
+const IN_FORM_ONLY = new Set(["address", "rich_text", "file", "long_text"]);
+
 function Details({
+  object,
   sections,
   fields,
   record,
   users,
+  inPlace,
+  onSaved,
 }: {
+  object: string;
   sections: LayoutSection[];
   fields: Map<string, FieldDef>;
   record: RecordData;
   users: ReturnType<typeof useUsers>["data"];
+  inPlace: (field: FieldDef) => boolean;
+  onSaved: (saved: RecordData) => void;
 }) {
   const { i18n } = useTranslation();
   return (
@@ -215,7 +246,13 @@ function Details({
             .map((f) => ({
               key: f.name,
               label: label(f.label, i18n.language),
-              children: <FieldValue field={f} value={record[f.name]} record={record} users={users} full />,
+              children: inPlace(f) ? (
+                <InlineCell object={object} field={f} record={record} onSaved={onSaved}>
+                  <FieldValue field={f} value={record[f.name]} record={record} users={users} full />
+                </InlineCell>
+              ) : (
+                <FieldValue field={f} value={record[f.name]} record={record} users={users} full />
+              ),
             }))}
         />
       ))}
