@@ -55,7 +55,6 @@ export function Preferences({ me, open, onClose }: { me: Me; open: boolean; onCl
       <Form<Values>
         form={form}
         layout="vertical"
-        style={{ marginTop: 16 }}
         initialValues={{ locale: me.locale, time_zone: me.time_zone, list_density: me.list_density }}
         onFinish={(v) => void save(v)}
       >
