@@ -194,6 +194,7 @@ function RoleEditor({ role, objects }: { role: Role; objects: ObjectDef[] }) {
       <Card variant="borderless" title={t("admin.rights")}>
         <Space direction="vertical" size={12}>
           <Checkbox.Group
+            className={styles.rights}
             value={draft.rights}
             onChange={(rights) => setDraft((d) => ({ ...d, rights: rights }))}
             options={RIGHTS.map((r) => ({ value: r, label: t(`admin.right.${r}`) }))}
