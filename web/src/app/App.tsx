@@ -31,8 +31,10 @@ export function App() {
     return () => i18n.off("languageChanged", changed);
   }, [i18n]);
   dayjs.locale(language === "zh-CN" ? "zh-cn" : "en");
+  // No space forced between two Chinese characters on buttons ("保 存"): next to
+  // three- and four-character labels ("重置密码") it reads as a typo.
   return (
-    <ConfigProvider locale={language === "zh-CN" ? zhCN : enUS} theme={theme}>
+    <ConfigProvider locale={language === "zh-CN" ? zhCN : enUS} theme={theme} button={{ autoInsertSpace: false }}>
       <AntApp>
         <QueryClientProvider client={queryClient}>
           <LocaleProvider>

@@ -1,4 +1,4 @@
-import { Form, Input, Space } from "antd";
+import { Form, Input } from "antd";
 import type { Rule } from "antd/es/form";
 
 interface Props {
@@ -10,16 +10,16 @@ interface Props {
   rules?: Rule[];
 }
 
-/** A text given in both languages: the Chinese and the English input side by side. */
+/** A text given in both languages: the Chinese and the English input side by side, apart. */
 export function BilingualFields({ zh, en, zhLabel, enLabel, rules }: Props) {
   return (
-    <Space.Compact block>
-      <Form.Item name={zh} label={zhLabel} rules={rules} style={{ width: "50%" }}>
+    <div style={{ display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(160px, 1fr))", columnGap: 12 }}>
+      <Form.Item name={zh} label={zhLabel} rules={rules}>
         <Input maxLength={120} />
       </Form.Item>
-      <Form.Item name={en} label={enLabel} rules={rules} style={{ width: "50%" }}>
+      <Form.Item name={en} label={enLabel} rules={rules}>
         <Input maxLength={120} />
       </Form.Item>
-    </Space.Compact>
+    </div>
   );
 }

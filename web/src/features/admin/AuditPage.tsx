@@ -15,7 +15,7 @@ const SUGGESTED = ["role.*", "user.*", "login.*", "department.*", "role.update",
 
 /** The security audit log, newest first, narrowed by action, actor and a start date. */
 export default function AuditPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const me = useMe();
   const [action, setAction] = useState("");
   const [applied, setApplied] = useState<string | undefined>();
@@ -42,6 +42,11 @@ export default function AuditPage() {
   );
   const filtered = !!(applied || actor || from || to);
   const who = (id: string | null) => (id ? (people.data?.get(id)?.name ?? id.slice(0, 8)) : t("admin.system"));
+  // What happened in words, the code kept beside it (it is what the filter takes).
+  const actionName = (action: string) => {
+    const key = `admin.auditAction.${action.replaceAll(".", "_")}`;
+    return i18n.exists(key) ? t(key) : null;
+  };
   const target = (value: string | null) => (value ? (targetNames.get(value) ?? people.data?.get(value)?.name ?? value) : "—");
 
   return (
@@ -92,9 +97,32 @@ export default function AuditPage() {
             scroll={{ x: "max-content" }}
             columns={[
               { key: "at", title: t("admin.when"), render: (_, e) => <span style={{ whiteSpace: "nowrap" }}>{formatDateTime(e.at)}</span> },
-              { key: "action", title: t("admin.action"), render: (_, e) => <Tag>{e.action}</Tag> },
-              { key: "actor", title: t("admin.actor"), render: (_, e) => who(e.actor_id) },
-              { key: "target", title: t("admin.target"), render: (_, e) => target(e.target) },
+              {
+                key: "action",
+                title: t("admin.action"),
+                render: (_, e) => {
+                  const name = actionName(e.action);
+                  return (
+                    <span className={styles.action}>
+                      {name && <span>{name}</span>}
+                      <Tag className={styles.actionCode}>{e.action}</Tag>
+                    </span>
+                  );
+                },
+              },
+              { key: "actor", title: t("admin.actor"), render: (_, e) => <span className={styles.cell}>{who(e.actor_id)}</span> },
+              {
+                key: "target",
+                title: t("admin.target"),
+                render: (_, e) => {
+                  const text = target(e.target);
+                  return (
+                    <span className={styles.cell} title={text}>
+                      {text}
+                    </span>
+                  );
+                },
+              },
               {
                 key: "details",
                 title: t("admin.details"),

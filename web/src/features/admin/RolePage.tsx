@@ -117,8 +117,8 @@ function RoleEditor({ role, objects }: { role: Role; objects: ObjectDef[] }) {
         </Space>
       </div>
       {problem && <Alert type="error" showIcon message={problem} closable onClose={() => setProblem(null)} />}
-      <Card variant="borderless" title={t("admin.matrix")} styles={{ body: { padding: 0 } }}>
-        <Typography.Paragraph type="secondary" style={{ padding: "12px 16px 0" }}>
+      <Card variant="borderless" title={t("admin.matrix")} styles={{ body: { padding: 0 } }} className={styles.matrix}>
+        <Typography.Paragraph type="secondary" style={{ padding: "12px 24px 0" }}>
           {t("admin.matrixHelp")}
         </Typography.Paragraph>
         {objects.length === 0 ? (
@@ -157,7 +157,8 @@ function RoleEditor({ role, objects }: { role: Role; objects: ObjectDef[] }) {
                   const any = OPERATIONS.some((op) => grant(o.name)[op]);
                   return (
                     <Select<Scope>
-                      style={{ width: 190 }}
+                      style={{ width: 220 }}
+                      popupMatchSelectWidth={false}
                       size="small"
                       disabled={!any}
                       value={grant(o.name).scope ?? "own"}
@@ -193,6 +194,7 @@ function RoleEditor({ role, objects }: { role: Role; objects: ObjectDef[] }) {
       <Card variant="borderless" title={t("admin.rights")}>
         <Space direction="vertical" size={12}>
           <Checkbox.Group
+            className={styles.rights}
             value={draft.rights}
             onChange={(rights) => setDraft((d) => ({ ...d, rights: rights }))}
             options={RIGHTS.map((r) => ({ value: r, label: t(`admin.right.${r}`) }))}

@@ -122,14 +122,16 @@ export default function UsersPage() {
                 key: "name",
                 title: t("admin.name"),
                 render: (_, u) => (
-                  <div>
-                    <Typography.Link onClick={() => setEditing(u)}>{u.name}</Typography.Link>
-                    {u.is_admin && (
-                      <Tag color="#92400e" style={{ marginInlineStart: 8 }}>
-                        {t("admin.superuser")}
-                      </Tag>
-                    )}
-                    <div className={styles.muted}>{u.email}</div>
+                  <div className={styles.person}>
+                    <div className={styles.personName}>
+                      <Typography.Link onClick={() => setEditing(u)} className={styles.cell} title={u.name}>
+                        {u.name}
+                      </Typography.Link>
+                      {u.is_admin && <Tag color="#92400e">{t("admin.superuser")}</Tag>}
+                    </div>
+                    <div className={`${styles.muted} ${styles.cell}`} title={u.email}>
+                      {u.email}
+                    </div>
                   </div>
                 ),
               },

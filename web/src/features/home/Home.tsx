@@ -1,6 +1,7 @@
-import { ClockCircleOutlined, EditOutlined, PlusOutlined } from "@ant-design/icons";
+import { ClockCircleOutlined, EditOutlined } from "@ant-design/icons";
 import { useQueries } from "@tanstack/react-query";
-import { Button, Card, Col, Empty, List, Row, Skeleton, Space, Typography } from "antd";
+import { Button, Card, Col, Empty, Row, Skeleton, Space, Typography } from "antd";
+import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import { api } from "../../lib/api";
@@ -10,8 +11,49 @@ import type { Page } from "../../lib/records";
 import { recentItems } from "../../lib/recent";
 import { can, useMe } from "../../lib/session";
 import { objectIcon } from "../shell/icons";
+import styles from "./Home.module.css";
 
 const CHANGED_PER_OBJECT = 5;
+
+/** A moment kept in UTC ("…Z") as the user's own clock reads it: "2026-12-07 14:23". */
+function localDateTime(iso: string, timeZone: string | undefined): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  try {
+    // Sweden's format is ISO-like: "2026-12-07 14:23".
+    return new Intl.DateTimeFormat("sv-SE", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hour12: false,
+    }).format(at);
+  } catch {
+    return formatDateTime(iso);
+  }
+}
+
+/** One line of a home list: icon, the record's title (cut with "…"), its object, when. */
+function HomeItem({ icon, to, title, object, when }: { icon: ReactNode; to: string; title: string; object: string; when: string }) {
+  return (
+    <li className={styles.item}>
+      <span className={styles.icon} aria-hidden="true">
+        {icon}
+      </span>
+      <Link to={to} className={styles.title} title={title}>
+        {title}
+      </Link>
+      <Typography.Text type="secondary" className={styles.object}>
+        {object}
+      </Typography.Text>
+      <Typography.Text type="secondary" className={styles.when}>
+        {when}
+      </Typography.Text>
+    </li>
+  );
+}
 
 export default function Home() {
   const { t, i18n } = useTranslation();
@@ -48,7 +90,7 @@ export default function Home() {
 
   return (
     <Space direction="vertical" size={16} style={{ width: "100%" }}>
-      <Typography.Title level={2} style={{ margin: 0 }}>
+      <Typography.Title level={2} className={styles.greeting} ellipsis={{ tooltip: true }}>
         {t("home.greeting", { name: me.data?.name ?? "" })}
       </Typography.Title>
       <Card title={t("home.quickCreate")} size="small">
@@ -58,9 +100,7 @@ export default function Home() {
           <Space wrap>
             {creatable.map((o) => (
               <Link key={o.name} to={`/o/${o.name}/new`}>
-                <Button icon={<PlusOutlined />}>
-                  {objectIcon(o.name, o.icon)} {label(o.label, i18n.language)}
-                </Button>
+                <Button icon={objectIcon(o.name, o.icon)}>{t("home.newOf", { object: label(o.label, i18n.language) })}</Button>
               </Link>
             ))}
           </Space>
@@ -72,24 +112,21 @@ export default function Home() {
             {recent.length === 0 ? (
               <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("home.noRecent")} />
             ) : (
-              <List
-                size="small"
-                dataSource={recent}
-                renderItem={(item) => {
+              <ul className={styles.list}>
+                {recent.map((item) => {
                   const object = byName.get(item.object) as ObjectDef;
                   return (
-                    <List.Item extra={<Typography.Text type="secondary">{formatDateTime(item.at.replace("Z", ""))}</Typography.Text>}>
-                      <Space>
-                        {objectIcon(item.object, byName.get(item.object)?.icon)}
-                        <Link to={`/o/${item.object}/${item.id}`} className="gx-ellipsis">
-                          {item.title || t("common.untitled")}
-                        </Link>
-                        <Typography.Text type="secondary">{label(object.label, i18n.language)}</Typography.Text>
-                      </Space>
-                    </List.Item>
+                    <HomeItem
+                      key={`${item.object}/${item.id}`}
+                      icon={objectIcon(item.object, object.icon)}
+                      to={`/o/${item.object}/${item.id}`}
+                      title={item.title || t("common.untitled")}
+                      object={label(object.label, i18n.language)}
+                      when={localDateTime(item.at, me.data?.time_zone)}
+                    />
                   );
-                }}
-              />
+                })}
+              </ul>
             )}
           </Card>
         </Col>
@@ -100,21 +137,18 @@ export default function Home() {
             ) : changedRows.length === 0 ? (
               <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("home.noChanged")} />
             ) : (
-              <List
-                size="small"
-                dataSource={changedRows}
-                renderItem={({ object, record }) => (
-                  <List.Item extra={<Typography.Text type="secondary">{formatDateTime(record.updated_at)}</Typography.Text>}>
-                    <Space>
-                      {objectIcon(object.name, object.icon)}
-                      <Link to={`/o/${object.name}/${record.id}`} className="gx-ellipsis">
-                        {String((object.name_field && record[object.name_field]) || t("common.untitled"))}
-                      </Link>
-                      <Typography.Text type="secondary">{label(object.label, i18n.language)}</Typography.Text>
-                    </Space>
-                  </List.Item>
-                )}
-              />
+              <ul className={styles.list}>
+                {changedRows.map(({ object, record }) => (
+                  <HomeItem
+                    key={`${object.name}/${record.id}`}
+                    icon={objectIcon(object.name, object.icon)}
+                    to={`/o/${object.name}/${record.id}`}
+                    title={String((object.name_field && record[object.name_field]) || t("common.untitled"))}
+                    object={label(object.label, i18n.language)}
+                    when={formatDateTime(record.updated_at)}
+                  />
+                ))}
+              </ul>
             )}
           </Card>
         </Col>

@@ -6,6 +6,7 @@ import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router-dom";
 import { api, query } from "../../lib/api";
 import { label, useObjects, type Label } from "../../lib/meta";
+import { recentItems } from "../../lib/recent";
 import { can, useMe } from "../../lib/session";
 import { objectIcon } from "./icons";
 import styles from "./CommandPalette.module.css";
@@ -23,7 +24,8 @@ interface Item {
   go: string;
 }
 
-/** Ctrl/⌘ K: records across objects grouped by object, objects, and "create …",
+/** Ctrl/⌘ K: recently viewed records (before anything is typed), records across objects
+ * grouped by object, objects, and "create …",
  * driven by the keyboard (↑ ↓ to move, Enter to open, Esc to close). */
 export function CommandPalette() {
   const { t, i18n } = useTranslation();
@@ -68,6 +70,20 @@ export function CommandPalette() {
     const readable = (objects.data ?? []).filter((o) => can(me.data, "read", o.name));
     const needle = debounced.toLowerCase();
     const out: Item[] = [];
+    if (!needle && me.data) {
+      for (const recent of recentItems(me.data.id).slice(0, 5)) {
+        const object = readable.find((o) => o.name === recent.object);
+        if (!object) continue;
+        out.push({
+          key: `recent/${recent.object}/${recent.id}`,
+          group: t("palette.recent"),
+          icon: objectIcon(object.name, object.icon),
+          text: recent.title || t("common.untitled"),
+          hint: label(object.label, i18n.language),
+          go: `/o/${recent.object}/${recent.id}`,
+        });
+      }
+    }
     for (const result of found.data?.results ?? []) {
       const object = readable.find((o) => o.name === result.object);
       for (const record of result.records) {
@@ -166,6 +182,7 @@ export function CommandPalette() {
               >
                 <span className={styles.icon}>{item.icon}</span>
                 <span className={styles.text}>{item.text}</span>
+                {item.hint && <span className={styles.hint}>{item.hint}</span>}
               </div>
             </div>
           );

@@ -23,6 +23,7 @@ import { ApiError, onUnauthenticated } from "../../lib/api";
 import { rememberLanguage } from "../../lib/i18n";
 import { label, useObjects } from "../../lib/meta";
 import { can, hasRight, useMe, useSignOut } from "../../lib/session";
+import { useUsers } from "../../lib/users";
 import { objectIcon } from "./icons";
 import { CommandPalette } from "./CommandPalette";
 import { LanguageSwitch } from "./LanguageSwitch";
@@ -45,6 +46,8 @@ export function Shell() {
   const [drawer, setDrawer] = useState(false);
   const [prefs, setPrefs] = useState(false);
   const appliedLocale = useRef(false);
+  // The directory's initials, so the header's avatar matches the one beside owners.
+  const self = useUsers([me.data?.id]);
 
   // The saved language wins once per sign-in; the switch changes both afterwards.
   useEffect(() => {
@@ -134,7 +137,7 @@ export function Shell() {
       {(!collapsed || phone) && <span className={styles.brandName}>{t("app.name")}</span>}
     </Link>
   );
-  const initials = me.data.name.slice(0, 1);
+  const initials = (self.data?.get(me.data.id)?.initials ?? me.data.name.slice(0, 1)).slice(0, 2);
 
   return (
     <Layout className={styles.root}>
@@ -201,7 +204,7 @@ export function Shell() {
             }}
           >
             <Button type="text" className={styles.user} aria-label={phone ? t("shell.userMenu") : undefined}>
-              <Avatar size="small" style={{ background: "#1f5eff" }} icon={initials ? undefined : <UserOutlined />}>
+              <Avatar size="small" style={{ background: "#1f5eff", fontSize: initials.length > 1 ? 11 : undefined }} icon={initials ? undefined : <UserOutlined />}>
                 {initials}
               </Avatar>
               {!phone && <span className={styles.userName}>{me.data.name}</span>}
