@@ -57,6 +57,8 @@ const SORTABLE = new Set([
   "boolean", "picklist", "auto_number", "lookup", "user",
 ]);
 
+const SELECTION_WIDTH = 48;
+
 export default function ListPage() {
   const { object: name = "" } = useParams();
   const object = useObject(name);
@@ -138,6 +140,10 @@ function RecordList({ object }: { object: ObjectDef }) {
   const mayExport = can(me.data, "export", object.name);
   const activeFilters = toTree(filter) ? filter.conditions.length : 0;
 
+  const columnWidth = (name: string) => widths[name] ?? (name === object.name_field ? 260 : 160);
+  // Fixed layout at the widths chosen: a long value is cut with "…" instead of widening its
+  // column, and the browser lays rows out without measuring every cell.
+  const tableWidth = SELECTION_WIDTH + columns.filter((c) => fields.has(c)).reduce((sum, c) => sum + columnWidth(c), 0);
   const tableColumns: TableColumnsType<RecordData> = columns
     .map((name) => fields.get(name))
     .filter((f): f is FieldDef => !!f)
@@ -146,10 +152,10 @@ function RecordList({ object }: { object: ObjectDef }) {
       dataIndex: field.name,
       title: label(field.label, i18n.language),
       ellipsis: true,
-      width: widths[field.name] ?? (field.name === object.name_field ? 260 : 160),
+      width: columnWidth(field.name),
       onHeaderCell: () =>
         ({
-          width: widths[field.name] ?? (field.name === object.name_field ? 260 : 160),
+          width: columnWidth(field.name),
           onResize: (width: number) => setWidths((old) => ({ ...old, [field.name]: width })),
         }) as HTMLAttributes<HTMLElement>,
       align: ["integer", "decimal", "percent", "currency"].includes(field.type) ? ("right" as const) : undefined,
@@ -422,9 +428,10 @@ function RecordList({ object }: { object: ObjectDef }) {
           pagination={false}
           sticky
           components={{ header: { cell: ResizableTitle } }}
-          scroll={{ x: "max-content" }}
+          tableLayout="fixed"
+          scroll={{ x: tableWidth }}
           onChange={onTableChange}
-          rowSelection={{ selectedRowKeys: selected, onChange: (keys) => setSelected(keys.map(String)) }}
+          rowSelection={{ columnWidth: SELECTION_WIDTH, selectedRowKeys: selected, onChange: (keys) => setSelected(keys.map(String)) }}
           locale={{
             emptyText: pages.isLoading ? (
               <Skeleton active paragraph={{ rows: 6 }} title={false} />

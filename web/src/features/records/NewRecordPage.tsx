@@ -1,10 +1,17 @@
 import { Breadcrumb, Result, Skeleton, Typography } from "antd";
 import { useTranslation } from "react-i18next";
-import { Link, useNavigate, useParams } from "react-router-dom";
+import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { label, useObject } from "../../lib/meta";
 import { recordsKey } from "../../lib/records";
-import { RecordForm } from "./RecordForm";
+import { RecordForm, type Prefill } from "./RecordForm";
+
+/** What a "New" button elsewhere passes along: the values to start with and where to go
+ * back to once the record is saved (e.g. the record page whose related list it was). */
+export interface NewRecordState {
+  prefill?: Prefill;
+  returnTo?: string;
+}
 
 export default function NewRecordPage() {
   const { object: name = "" } = useParams();
@@ -12,6 +19,7 @@ export default function NewRecordPage() {
   const navigate = useNavigate();
   const client = useQueryClient();
   const object = useObject(name);
+  const state = (useLocation().state ?? {}) as NewRecordState;
   if (object.isLoading) return <Skeleton active />;
   if (!object.data) return <Result status="404" title={t("records.noSuchObject")} />;
   const o = object.data;
@@ -24,10 +32,11 @@ export default function NewRecordPage() {
       <RecordForm
         object={o}
         record={null}
+        defaults={state.prefill}
         onCancel={() => navigate(-1)}
         onSaved={(record, again) => {
           void client.invalidateQueries({ queryKey: recordsKey(o.name) });
-          if (!again) navigate(`/o/${o.name}/${record.id}`, { replace: true });
+          if (!again) navigate(state.returnTo ?? `/o/${o.name}/${record.id}`, { replace: true });
         }}
       />
     </div>

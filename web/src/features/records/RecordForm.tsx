@@ -18,6 +18,14 @@ interface Props {
   record: RecordData | null;
   onSaved: (record: RecordData, again?: boolean) => void;
   onCancel: () => void;
+  /** Values a new record starts with (e.g. the lookup to the record it is created from),
+   * with the titles of the records those lookups point at. */
+  defaults?: Prefill;
+}
+
+export interface Prefill {
+  values: Record<string, unknown>;
+  related: Record<string, { id: string; name: string }>;
 }
 
 /** While a form holds unsaved changes, leaving the page (a link, back, closing the tab)
@@ -70,7 +78,7 @@ function rules(field: FieldDef, t: (key: string, options?: Record<string, unknow
 
 /** The form for any object's record, generated from its fields; server refusals land on
  * their fields, and a version conflict offers to reload and re-apply the user's changes. */
-export function RecordForm({ object, record, onSaved, onCancel }: Props) {
+export function RecordForm({ object, record, onSaved, onCancel, defaults }: Props) {
   const { t, i18n } = useTranslation();
   const { message } = App.useApp();
   const operation = record ? "update" : "create";
@@ -140,13 +148,17 @@ export function RecordForm({ object, record, onSaved, onCancel }: Props) {
     void message.info(t("form.reapplied"));
   };
 
-  const related = record?._related ?? {};
+  // The title a lookup shows for its current value, without asking the server.
+  const relatedTitle = (name: string): string | undefined => {
+    const target = record ? record._related?.[name] : defaults?.related[name];
+    return target ? String(target.name ?? "") : undefined;
+  };
   return (
     <>
       <Form<FormValues>
         form={form}
         layout="vertical"
-        initialValues={recordToForm(fields, record)}
+        initialValues={record ? recordToForm(fields, record) : recordToForm(fields, null, defaults?.values)}
         onFinish={() => void save()}
         onValuesChange={() => {
           if (!dirty) setDirty(true);
@@ -173,7 +185,7 @@ export function RecordForm({ object, record, onSaved, onCancel }: Props) {
                         tooltip={field.help ? label(field.help, i18n.language) : undefined}
                         rules={rules(field, t)}
                       >
-                        <FieldInput field={field} currentTitle={related[field.name] ? String(related[field.name]?.name ?? "") : undefined} />
+                        <FieldInput field={field} currentTitle={relatedTitle(field.name)} />
                       </Form.Item>
                     ) : (
                       <Form.Item label={label(field.label, i18n.language)} tooltip={t("form.readOnly")}>

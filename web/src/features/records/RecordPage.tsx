@@ -1,4 +1,4 @@
-import { DeleteOutlined, EditOutlined, SwapOutlined } from "@ant-design/icons";
+import { DeleteOutlined, EditOutlined, PlusOutlined, SwapOutlined } from "@ant-design/icons";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Breadcrumb, Button, Card, Col, Descriptions, Empty, Result, Row, Skeleton, Space, Table, Tabs, Typography } from "antd";
 import { useEffect, useState } from "react";
@@ -17,6 +17,7 @@ import { layoutFields, OWNER } from "./columns";
 import { RecordForm } from "./RecordForm";
 import { HistoryTab } from "./HistoryTab";
 import { InlineCell } from "./InlineCell";
+import type { NewRecordState } from "./NewRecordPage";
 import { SharesTab } from "./SharesTab";
 import { TransferOwner } from "./TransferOwner";
 import styles from "./RecordPage.module.css";
@@ -182,7 +183,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
                   {
                     key: "related",
                     label: t("records.related"),
-                    children: <RelatedLists lists={layout.data?.related_lists ?? []} id={data.id} />,
+                    children: <RelatedLists lists={layout.data?.related_lists ?? []} parent={{ object: object.name, id: data.id, name: title }} />,
                   },
                   {
                     key: "history",
@@ -260,8 +261,14 @@ function Details({
   );
 }
 
+interface Parent {
+  object: string;
+  id: string;
+  name: string;
+}
+
 /** Records of other objects whose lookup points at this one, as the layout lists them. */
-function RelatedLists({ lists, id }: { lists: RelatedListDef[]; id: string }) {
+function RelatedLists({ lists, parent }: { lists: RelatedListDef[]; parent: Parent }) {
   const { t } = useTranslation();
   const objects = useObjects();
   if (lists.length === 0) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("records.noRelated")} />;
@@ -269,22 +276,24 @@ function RelatedLists({ lists, id }: { lists: RelatedListDef[]; id: string }) {
     <Space direction="vertical" style={{ width: "100%" }} size={16}>
       {lists.map((list) => {
         const source = objects.data?.find((o) => o.name === list.object);
-        return source ? <RelatedList key={`${list.object}.${list.field}`} source={source} list={list} id={id} /> : null;
+        return source ? <RelatedList key={`${list.object}.${list.field}`} source={source} list={list} parent={parent} /> : null;
       })}
     </Space>
   );
 }
 
-function RelatedList({ source, list, id }: { source: ObjectDef; list: RelatedListDef; id: string }) {
+function RelatedList({ source, list, parent }: { source: ObjectDef; list: RelatedListDef; parent: Parent }) {
   const { t, i18n } = useTranslation();
+  const navigate = useNavigate();
+  const me = useMe();
   const fields = layoutFields(source);
   const name = source.name_field;
   const columns = list.columns.map((c) => fields.get(c)).filter((f): f is FieldDef => !!f);
   const page = useQuery({
-    queryKey: ["records", source.name, "related", list.field, id],
+    queryKey: ["records", source.name, "related", list.field, parent.id],
     queryFn: () =>
       api.post<Page>(`/records/${source.name}/query`, {
-        filter: { field: list.field, op: "eq", value: id },
+        filter: { field: list.field, op: "eq", value: parent.id },
         limit: 5,
         with_total: true,
         sort: ["-updated_at"],
@@ -292,30 +301,57 @@ function RelatedList({ source, list, id }: { source: ObjectDef; list: RelatedLis
   });
   const users = useUsers((page.data?.records ?? []).map((r) => r.owner_id));
   const total = page.data?.total;
+  const title = label(list.title ?? source.plural_label, i18n.language);
+  // A new record here starts linked to this one, and saving comes back here.
+  const mayCreate = can(me.data, "create", source.name) && source.fields.some((f) => f.name === list.field && f.editable?.create !== false);
+  const create = () =>
+    navigate(`/o/${source.name}/new`, {
+      state: {
+        prefill: { values: { [list.field]: parent.id }, related: { [list.field]: { id: parent.id, name: parent.name } } },
+        returnTo: `/o/${parent.object}/${parent.id}`,
+      } satisfies NewRecordState,
+    });
   return (
     <div>
-      <Typography.Title level={5}>
-        {label(list.title ?? source.plural_label, i18n.language)} {total !== null && total !== undefined ? `(${String(total)})` : ""}
-      </Typography.Title>
-      <Table<RecordData>
-        size="small"
-        rowKey="id"
-        loading={page.isLoading}
-        pagination={false}
-        dataSource={page.data?.records ?? []}
-        scroll={{ x: "max-content" }}
-        locale={{ emptyText: t("records.noneYet") }}
-        columns={columns.map((c) => ({
-          key: c.name,
-          title: label(c.label, i18n.language),
-          render: (_: unknown, r: RecordData) =>
-            c.name === name ? (
-              <Link to={`/o/${source.name}/${r.id}`}>{String(r[c.name] ?? t("common.untitled"))}</Link>
-            ) : (
-              <FieldValue field={c} value={r[c.name]} record={r} users={users.data} />
-            ),
-        }))}
-      />
+      <div className={styles.relatedHeader}>
+        <Typography.Title level={5} className={styles.relatedTitle}>
+          {title} {total !== null && total !== undefined ? `(${String(total)})` : ""}
+        </Typography.Title>
+        {mayCreate && total !== 0 && (
+          <Button size="small" icon={<PlusOutlined />} onClick={create}>
+            {t("records.new")}
+          </Button>
+        )}
+      </div>
+      {total === 0 ? (
+        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t("records.noRelatedOf", { object: title })}>
+          {mayCreate && (
+            <Button type="primary" icon={<PlusOutlined />} onClick={create}>
+              {t("records.newOf", { object: label(source.label, i18n.language) })}
+            </Button>
+          )}
+        </Empty>
+      ) : (
+        <Table<RecordData>
+          size="small"
+          rowKey="id"
+          loading={page.isLoading}
+          pagination={false}
+          dataSource={page.data?.records ?? []}
+          scroll={{ x: "max-content" }}
+          locale={{ emptyText: t("records.noneYet") }}
+          columns={columns.map((c) => ({
+            key: c.name,
+            title: label(c.label, i18n.language),
+            render: (_: unknown, r: RecordData) =>
+              c.name === name ? (
+                <Link to={`/o/${source.name}/${r.id}`}>{String(r[c.name] ?? t("common.untitled"))}</Link>
+              ) : (
+                <FieldValue field={c} value={r[c.name]} record={r} users={users.data} />
+              ),
+          }))}
+        />
+      )}
       {total !== null && total !== undefined && total > 5 && (
         <Link to={`/o/${source.name}`}>{t("records.viewAll")}</Link>
       )}

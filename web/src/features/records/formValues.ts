@@ -44,9 +44,11 @@ export function editableFields(fields: FieldDef[], operation: "create" | "update
   );
 }
 
-export function recordToForm(fields: FieldDef[], record: RecordData | null): FormValues {
+/** A record's values as the form holds them; a new record starts from each field's
+ * default, or from ``prefill`` where it gives a value. */
+export function recordToForm(fields: FieldDef[], record: RecordData | null, prefill: Record<string, unknown> = {}): FormValues {
   const out: FormValues = {};
-  for (const f of fields) out[f.name] = toForm(f, record ? record[f.name] : f.default ?? null);
+  for (const f of fields) out[f.name] = toForm(f, record ? record[f.name] : (prefill[f.name] ?? f.default ?? null));
   return out;
 }
 
