@@ -15,6 +15,7 @@ import { can, useMe } from "../../lib/session";
 import { useUsers } from "../../lib/users";
 import { layoutFields, OWNER } from "./columns";
 import { RecordForm } from "./RecordForm";
+import { AttachmentsTab } from "./AttachmentsTab";
 import { SharesTab } from "./SharesTab";
 import { TransferOwner } from "./TransferOwner";
 import styles from "./RecordPage.module.css";
@@ -171,6 +172,11 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
                     key: "shares",
                     label: t("shares.title"),
                     children: <SharesTab object={object.name} id={data.id} mayShare={data._access?.share ?? false} />,
+                  },
+                  {
+                    key: "attachments",
+                    label: t("attachments.title"),
+                    children: <AttachmentsTab object={object.name} id={data.id} mayAdd={mayUpdate} />,
                   },
                 ]}
               />
