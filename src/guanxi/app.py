@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from guanxi import __version__
 from guanxi.api import (
     admin,
+    attachments,
     auth,
     directory,
     files,
@@ -99,7 +100,19 @@ def create_app(
     app.state.services = services
     problems.install(app)
     # Most requests are record reads and writes: their routes are matched first.
-    for endpoints in (records, search, system, auth, admin, directory, meta, layouts, views, files):
+    for endpoints in (
+        records,
+        search,
+        system,
+        auth,
+        admin,
+        directory,
+        meta,
+        layouts,
+        views,
+        files,
+        attachments,
+    ):
         app.include_router(endpoints.router)
     for module in modules:
         for router in module.routers:

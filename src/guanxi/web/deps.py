@@ -130,6 +130,7 @@ class Services:
                 ip=credentials.ip,
                 user_agent=credentials.user_agent,
                 hooks=self.hooks,
+                files_dir=self.settings.files_dir,
             )
 
     @contextmanager

@@ -124,17 +124,21 @@ export interface StoredFile {
   size: number;
 }
 
-/** Upload one file (multipart); its id then goes into a file field. */
-export async function upload(file: File): Promise<StoredFile> {
+/** Upload one file (multipart field `file`): to the file store by default, its id then
+ * going into a file field, or to `path` (a record's attachments). */
+export async function upload<T = StoredFile>(file: File, path = "/files"): Promise<T> {
   const form = new FormData();
   form.append("file", file);
-  const response = await fetch("/api/v1/files", {
+  const response = await fetch(`/api/v1${path}`, {
     method: "POST",
     credentials: "same-origin",
-    headers: csrfToken ? { "X-CSRF-Token": csrfToken } : {},
+    headers: {
+      "Accept-Language": document.documentElement.lang || "zh-CN",
+      ...(csrfToken ? { "X-CSRF-Token": csrfToken } : {}),
+    },
     body: form,
   });
-  const data = (await response.json().catch(() => ({}))) as Problem & StoredFile;
+  const data = (await response.json().catch(() => ({}))) as Problem & T;
   if (!response.ok) throw new ApiError({ ...data, status: response.status });
   return data;
 }

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import BinaryIO
 from uuid import UUID
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
+from guanxi.kernel.db import after_commit
 from guanxi.kernel.errors import FieldError, NotFound, ValidationFailed
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.access.policy import Policy
-from guanxi.platform.files.tables import gx_file
+from guanxi.platform.files.tables import gx_attachment, gx_file
 from guanxi.platform.metadata.registry import Snapshot
 
 CHUNK = 1 << 20
@@ -115,7 +116,8 @@ def store(
 def get(
     conn: Connection, root: Path, file_id: UUID, *, snap: Snapshot, policy: Policy
 ) -> StoredFile:
-    """A file the user may see: they uploaded it, or a record they can read refers to it."""
+    """A file the user may see: they uploaded it, or a record they can read refers to it
+    or has it attached."""
     row = conn.execute(select(gx_file).where(gx_file.c.id == file_id)).first()
     path = _location(root, file_id)
     if row is None or not path.exists() or not visible_files(conn, snap, policy, [file_id]):
@@ -127,8 +129,9 @@ def visible_files(
     conn: Connection, snap: Snapshot, policy: Policy, ids: Collection[UUID]
 ) -> set[UUID]:
     """Those of ``ids`` that are uploaded files the user may see: a superuser sees every
-    file, anyone else those they uploaded and those a record they can read refers to (in
-    a file field they can see). What a user may download is what they may attach."""
+    file, anyone else those they uploaded, those a record they can read refers to (in a
+    file field they can see) and those attached to a record they can read. What a user
+    may download is what they may attach."""
     rows = conn.execute(
         select(gx_file.c.id, gx_file.c.created_by).where(gx_file.c.id.in_(list(ids)))
     ).all()
@@ -157,4 +160,71 @@ def visible_files(
             )
             seen.update(conn.execute(referred).scalars())
             rest -= seen
+    if rest:
+        seen |= _attached_to_readable(conn, snap, policy, rest)
     return seen
+
+
+def _attached_to_readable(
+    conn: Connection, snap: Snapshot, policy: Policy, ids: set[UUID]
+) -> set[UUID]:
+    """Those of ``ids`` attached to a live record the user may read: one statement for the
+    objects they are attached to, then one per such object."""
+    a = gx_attachment.c
+    objects = conn.execute(select(a.object_name).where(a.file_id.in_(ids)).distinct()).scalars()
+    seen: set[UUID] = set()
+    for name in sorted(objects):
+        obj = snap.objects.get(name)
+        if obj is None or obj.archived or not policy.can("read", name):
+            continue
+        table = snap.table(name)
+        readable = (
+            select(a.file_id)
+            .select_from(gx_attachment.join(table, table.c.id == a.record_id))
+            .where(
+                a.object_name == name,
+                a.file_id.in_(ids - seen),
+                table.c.deleted_at.is_(None),
+                policy.read_predicate(name, table),
+            )
+        )
+        seen.update(conn.execute(readable).scalars())
+    return seen
+
+
+def unreferenced(conn: Connection, snap: Snapshot, ids: Collection[UUID]) -> set[UUID]:
+    """Those of ``ids`` that no attachment and no file field of any record (in the recycle
+    bin, archived objects and fields included) refers to any more."""
+    rest = set(ids)
+    if rest:
+        rest -= set(
+            conn.execute(
+                select(gx_attachment.c.file_id).where(gx_attachment.c.file_id.in_(rest))
+            ).scalars()
+        )
+    for obj in snap.objects.values():
+        if not rest:
+            break
+        table = snap.table(obj.name)
+        for f in obj.fields:
+            if f.type == "file" and f.name in table.c:
+                column = table.c[f.name]
+                rest -= set(conn.execute(select(column).where(column.in_(rest))).scalars())
+    return rest
+
+
+def discard(conn: Connection, root: Path | None, ids: Collection[UUID]) -> None:
+    """Take files out of the catalogue in the caller's transaction, and their bytes out of
+    the store once it commits (a rollback leaves both). Without a store (``root`` None)
+    the bytes stay, unreachable."""
+    if not ids:
+        return
+    conn.execute(delete(gx_file).where(gx_file.c.id.in_(list(ids))))
+    if root is not None:
+        paths = [_location(root, file_id) for file_id in ids]
+
+        def unlink() -> None:
+            for path in paths:
+                path.unlink(missing_ok=True)
+
+        after_commit(conn, unlink)

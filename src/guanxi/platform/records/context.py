@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -36,7 +37,8 @@ MAX_BULK = 5000
 @dataclass
 class Ctx:
     """What every operation needs: the transaction, definitions, actor, time and origin,
-    and the installation's write hooks."""
+    the installation's write hooks and its file store (``files_dir``; None: bytes a purge
+    frees stay on disk)."""
 
     conn: Connection
     snap: Snapshot
@@ -45,6 +47,7 @@ class Ctx:
     ip: str | None = None
     user_agent: str | None = None
     hooks: WriteHooks = NO_HOOKS
+    files_dir: Path | None = None
 
     @classmethod
     def open(
@@ -57,9 +60,10 @@ class Ctx:
         ip: str | None = None,
         user_agent: str | None = None,
         hooks: WriteHooks = NO_HOOKS,
+        files_dir: Path | None = None,
     ) -> Ctx:
         snap = registry.snapshot(conn, actor.meta_version)
-        return cls(conn, snap, actor, now, ip, user_agent, hooks)
+        return cls(conn, snap, actor, now, ip, user_agent, hooks, files_dir)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -19,6 +19,7 @@ from guanxi.kernel.errors import (
 )
 from guanxi.platform.metadata.fieldtypes import field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
+from guanxi.platform.records import attachments
 from guanxi.platform.records.context import (
     BulkResult,
     Ctx,
@@ -242,7 +243,8 @@ def _restore(
 
 
 def purge_record(ctx: Ctx, object_name: str, record_id: UUID) -> None:
-    """Delete a record from the recycle bin for good (its history stays for the audit trail).
+    """Delete a record from the recycle bin for good (its history stays for the audit trail),
+    with its attachments and the files nothing else refers to.
 
     What the purge reaches through lookups is handled here, with history, rather than left
     to the database's ``ON DELETE``: ``cascade`` children are purged too, which needs the
@@ -315,6 +317,8 @@ def _purge(
         ctx.conn.execute(table.delete().where(table.c.id.in_(ids)))
     except IntegrityError as error:
         raise_integrity(error)
+    # After the rows: a file their own file fields held is then free too.
+    attachments.forget(ctx, obj, ids)
     write_history(ctx, obj, [{"record_id": i, "action": "purge"} for i in ids])
     ctx.hooks.after(ctx, events)
 

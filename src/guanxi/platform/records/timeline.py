@@ -11,6 +11,10 @@ Every entry has ``id``, ``type``, ``at`` and ``actor``; the rest depends on the 
 - ``updated`` with ``changes`` ``[{"field", "old", "new"}]``; a file field's values are
   ``{"id", "name", "content_type", "size"}``. A write whose only changes attach files is
   ``attachment_added`` (and one that only removes them ``attachment_removed``);
+- ``attachment_added`` / ``attachment_removed`` also for the record's attachments
+  (``platform.records.attachments``, written to the history as ``attach`` / ``detach``),
+  with ``attachments`` ``[{"id", "file": {"id", "name", "content_type", "size"}}]`` (a
+  file since purged keeps its name, without type and size);
 - ``shared`` with ``shared_with`` ``{"type": "user" | "team", "id", "name"}`` and
   ``access`` (``read`` or ``edit``): only for those who may share the record, as only they
   may list its shares. Removing a share leaves no trace yet.
@@ -49,6 +53,8 @@ ACTION_TYPES = {
     "delete": "deleted",
     "restore": "restored",
     "purge": "purged",
+    "attach": "attachment_added",
+    "detach": "attachment_removed",
 }
 
 
@@ -214,7 +220,14 @@ def _write_entry(obj: ObjectDef, group: Any, rows: Sequence[Row[Any]]) -> _Entry
     kind = ACTION_TYPES.get(group.action, group.action)
     body: dict[str, Any] = {"id": f"h{group.first}", "type": kind}
     changes = [row for row in rows if row.field is not None]
-    if changes:
+    if group.action in ("attach", "detach"):
+        traces = [row.new if group.action == "attach" else row.old for row in rows]
+        body["attachments"] = [
+            {"id": t.get("attachment"), "file": {"id": t.get("file"), "name": t.get("name")}}
+            for t in traces
+            if isinstance(t, dict)
+        ]
+    elif changes:
         body["changes"] = [{"field": r.field, "old": r.old, "new": r.new} for r in changes]
         if kind == "updated" and all(_is_file(obj, r.field) for r in changes):
             if all(r.new is not None for r in changes):
@@ -287,16 +300,18 @@ def _uuid_key(position: Position) -> UUID:
 
 
 def _files(ctx: Ctx, entries: Iterable[dict[str, Any]], obj: ObjectDef) -> None:
-    """File fields' values as the files they name (one query for the page)."""
+    """File fields' values as the files they name, and attachments' files in full (one
+    query for the page)."""
+    entries = list(entries)
     changes = [c for e in entries for c in e.get("changes", ()) if _is_file(obj, c["field"])]
+    attached = [a["file"] for e in entries for a in e.get("attachments", ())]
     ids: set[UUID] = set()
-    for change in changes:
-        for value in (change["old"], change["new"]):
-            if isinstance(value, str):
-                try:
-                    ids.add(UUID(value))
-                except ValueError:
-                    continue
+    for value in [v for c in changes for v in (c["old"], c["new"])] + [f["id"] for f in attached]:
+        if isinstance(value, str):
+            try:
+                ids.add(UUID(value))
+            except ValueError:
+                continue
     if not ids:
         return
     rows = ctx.conn.execute(
@@ -313,6 +328,8 @@ def _files(ctx: Ctx, entries: Iterable[dict[str, Any]], obj: ObjectDef) -> None:
             value = change[side]
             if isinstance(value, str):
                 change[side] = files.get(value, {"id": value, "name": None})
+    for file in attached:
+        file.update(files.get(str(file["id"]), {}))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import { can, useMe } from "../../lib/session";
 import { useUsers } from "../../lib/users";
 import { layoutFields, OWNER } from "./columns";
 import { RecordForm } from "./RecordForm";
+import { AttachmentsTab } from "./AttachmentsTab";
 import { HistoryTab } from "./HistoryTab";
 import { InlineCell } from "./InlineCell";
 import type { NewRecordState } from "./NewRecordPage";
@@ -184,6 +185,11 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
                     key: "related",
                     label: t("records.related"),
                     children: <RelatedLists lists={layout.data?.related_lists ?? []} parent={{ object: object.name, id: data.id, name: title }} />,
+                  },
+                  {
+                    key: "attachments",
+                    label: t("attachments.title"),
+                    children: <AttachmentsTab object={object.name} id={data.id} mayAdd={mayUpdate} />,
                   },
                   {
                     key: "history",
@@ -365,6 +371,7 @@ interface TimelineEntry {
   at: string;
   actor: { id: string; name: string } | null;
   changes?: { field: string; old: unknown; new: unknown }[];
+  attachments?: { id: string; file: { id: string; name: string } }[];
   shared_with?: { type: "user" | "team"; id: string; name: string };
   access?: "read" | "edit";
 }
@@ -408,6 +415,11 @@ function Timeline({ object, id }: { object: ObjectDef; id: string }) {
                 {formatDateTime(e.at).slice(11)}
               </Typography.Text>
             </div>
+            {e.attachments?.map((a) => (
+              <div key={a.id} className={styles.change}>
+                <span>{a.file.name}</span>
+              </div>
+            ))}
             {e.changes?.map((c) => {
               const f = fields.get(c.field);
               if (!f) return null;
