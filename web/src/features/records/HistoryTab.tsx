@@ -10,7 +10,7 @@ import { useUsers } from "../../lib/users";
 import { layoutFields } from "./columns";
 
 interface HistoryEntry {
-  action: "create" | "update" | "delete" | "restore";
+  action: "create" | "update" | "delete" | "restore" | "attach" | "detach";
   field: string | null;
   old: unknown;
   new: unknown;
@@ -62,13 +62,18 @@ export function HistoryTab({ object, id, version }: { object: ObjectDef; id: str
             render: (_: unknown, e) =>
               e.field ? label(fields.get(e.field)?.label, i18n.language) : <Typography.Text type="secondary">{t(`history.action.${e.action}`)}</Typography.Text>,
           },
-          { key: "old", title: t("history.old"), render: (_: unknown, e) => (e.field ? <Value field={fields.get(e.field)} value={e.old} /> : null) },
-          { key: "new", title: t("history.new"), render: (_: unknown, e) => (e.field ? <Value field={fields.get(e.field)} value={e.new} /> : null) },
+          { key: "old", title: t("history.old"), render: (_: unknown, e) => (e.field ? <Value field={fields.get(e.field)} value={e.old} /> : fileName(e.old)) },
+          { key: "new", title: t("history.new"), render: (_: unknown, e) => (e.field ? <Value field={fields.get(e.field)} value={e.new} /> : fileName(e.new)) },
           { key: "by", title: t("history.by"), render: (_: unknown, e) => <UserChip user={users.data?.get(e.changed_by ?? "")} /> },
         ]}
       />
     </Space>
   );
+}
+
+/** An attached or removed file's name (attachments are not a field). */
+function fileName(value: unknown): string | null {
+  return (value as { name?: string } | null)?.name ?? null;
 }
 
 function Value({ field, value }: { field: FieldDef | undefined; value: unknown }) {

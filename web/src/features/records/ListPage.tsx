@@ -140,7 +140,9 @@ function RecordList({ object }: { object: ObjectDef }) {
   const mayExport = can(me.data, "export", object.name);
   const activeFilters = toTree(filter) ? filter.conditions.length : 0;
 
-  const columnWidth = (name: string) => widths[name] ?? (name === object.name_field ? 260 : 160);
+  // Defaults that fit seven columns beside the navigation at 1440 px; wider screens
+  // share the extra room out.
+  const columnWidth = (name: string) => widths[name] ?? (name === object.name_field ? 240 : 130);
   // Fixed layout at the widths chosen: a long value is cut with "…" instead of widening its
   // column, and the browser lays rows out without measuring every cell.
   const tableWidth = SELECTION_WIDTH + columns.filter((c) => fields.has(c)).reduce((sum, c) => sum + columnWidth(c), 0);

@@ -1,7 +1,7 @@
 import { DeleteOutlined, EditOutlined, PlusOutlined, SwapOutlined } from "@ant-design/icons";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Breadcrumb, Button, Card, Col, Descriptions, Empty, Result, Row, Skeleton, Space, Table, Tabs, Typography } from "antd";
-import { useEffect, useState } from "react";
+import { useEffect, useState, type CSSProperties } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { FieldValue, UserChip } from "../../components/FieldValue";
@@ -97,7 +97,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
 
   return (
     <div className={styles.page}>
-      <Breadcrumb items={[{ title: <Link to={`/o/${object.name}`}>{label(object.plural_label, i18n.language)}</Link> }, { title: title || t("common.untitled") }]} />
+      <Breadcrumb items={[{ title: <Link to={`/o/${object.name}`}>{label(object.plural_label, i18n.language)}</Link> }, { title: <span className={styles.crumb}>{title || t("common.untitled")}</span> }]} />
       <Card className={styles.header} variant="borderless">
         <div className={styles.headerTop}>
           <div className={styles.titleBlock}>
@@ -238,10 +238,11 @@ function Details({
 }) {
   const { i18n } = useTranslation();
   return (
-    <Space direction="vertical" size={20} style={{ width: "100%" }}>
+    <div className={styles.details}>
       {sections.map((section) => (
         <Descriptions
           key={section.key}
+          style={{ "--gx-columns": section.columns } as CSSProperties}
           title={label(section.title, i18n.language)}
           column={{ xs: 1, sm: 1, md: section.columns, lg: section.columns, xl: section.columns, xxl: section.columns }}
           size="small"
@@ -263,7 +264,7 @@ function Details({
             }))}
         />
       ))}
-    </Space>
+    </div>
   );
 }
 
