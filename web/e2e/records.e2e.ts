@@ -65,7 +65,7 @@ describe("list view", () => {
     await page.getByRole("searchbox", { name: "Quick search" }).fill("青岛");
     await page.keyboard.press("Enter");
     await expect.poll(() => page.getByTestId("total").textContent()).not.toMatch(/200 records/);
-    const names = await page.locator(".ant-table-row td:nth-child(2)").allTextContents();
+    const names = await page.locator(".ant-table-row > .ant-table-cell:nth-child(2)").allTextContents();
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) expect(name).toContain("青岛");
     await page.context().close();
@@ -127,6 +127,40 @@ describe("record page and form", () => {
     await page.getByRole("navigation").first().getByRole("link", { name: "Contacts" }).click();
     await page.getByRole("dialog", { name: "Leave without saving?" }).getByRole("button", { name: "Leave" }).click();
     await page.waitForURL("**/o/contact");
+    await page.context().close();
+  });
+
+  test("a field edited in place shows in its history; a contact added from the related list comes back linked", async () => {
+    const page = await admin();
+    await page.goto("/o/account");
+    const link = page.locator(".ant-table-row a").nth(3);
+    const name = ((await link.textContent()) ?? "").trim();
+    await link.click();
+    await page.getByRole("heading", { name }).waitFor();
+
+    await page.getByRole("button", { name: "Edit Employees" }).click();
+    const editor = page.getByTestId("inline-editor");
+    await editor.locator("input").fill("2468");
+    await page.keyboard.press("Enter");
+    await editor.waitFor({ state: "detached" });
+    await expect.poll(() => page.locator(".ant-descriptions").first().textContent()).toContain("2,468");
+
+    await page.getByRole("tab", { name: "History" }).click();
+    const history = page.getByRole("tabpanel", { name: "History" });
+    await expect.poll(() => history.locator(".ant-table-row").first().textContent()).toContain("2,468");
+    expect(await history.locator(".ant-table-row").first().textContent()).toContain("Employees");
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    await page.getByRole("tab", { name: "Related" }).click();
+    await page.getByRole("tabpanel", { name: "Related" }).getByRole("button", { name: /New/ }).first().click();
+    await page.waitForURL("**/o/contact/new");
+    // The form starts linked to the account it was opened from.
+    await expect.poll(() => page.locator(".ant-select-content", { has: page.locator("#account") }).getAttribute("title")).toBe(name);
+    await page.getByLabel("Name", { exact: true }).fill("E2E 关联联系人");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByRole("heading", { name }).waitFor();
+    await page.getByRole("tab", { name: "Related" }).click();
+    await page.getByRole("tabpanel", { name: "Related" }).getByRole("link", { name: "E2E 关联联系人" }).waitFor();
     await page.context().close();
   });
 
@@ -205,7 +239,7 @@ describe("a sales rep", () => {
     expect(total).toBeGreaterThan(0);
     expect(total).toBeLessThan(200);
     // Every row is theirs: the owner column shows only their name.
-    const owners = new Set(await page.locator(".ant-table-row td:last-child").allTextContents());
+    const owners = new Set(await page.locator(".ant-table-row > .ant-table-cell:last-child").allTextContents());
     expect(owners.size).toBe(1);
 
     await page.getByRole("button", { name: "Columns" }).click();
@@ -385,7 +419,7 @@ describe("editing from the list", () => {
       await page.keyboard.press("Escape");
     }
     const index = (await page.locator(".ant-table-thead th").allTextContents()).indexOf("Employees") + 1;
-    const cell = page.locator(".ant-table-row").first().locator(`td:nth-child(${String(index)})`);
+    const cell = page.locator(".ant-table-row").first().locator(`> .ant-table-cell:nth-child(${String(index)})`);
     await cell.dblclick();
     const editor = page.getByTestId("inline-editor");
     await editor.locator("input").fill("-5");

@@ -3,7 +3,7 @@ import { useState, type KeyboardEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api } from "../../lib/api";
 import { useLocale } from "../../lib/locale";
-import type { FieldDef } from "../../lib/meta";
+import { label, type FieldDef } from "../../lib/meta";
 import { ifMatch, type RecordData } from "../../lib/records";
 import { FieldInput } from "./FieldInput";
 import { fromForm, toForm } from "./formValues";
@@ -26,7 +26,7 @@ const PICKERS = new Set(["picklist", "multi_picklist", "tags", "lookup", "user",
  * A list shows hundreds of these, so the closed cell is plain elements and one state;
  * the editor's state and widgets exist only while it is open. */
 export function InlineCell({ object, field, record, children, onSaved }: Props) {
-  const { t } = useLocale();
+  const { t, language } = useLocale();
   const [editing, setEditing] = useState(false);
   if (editing) {
     return (
@@ -45,7 +45,7 @@ export function InlineCell({ object, field, record, children, onSaved }: Props) 
   return (
     <div className={styles.cell} onDoubleClick={() => setEditing(true)}>
       <span className={styles.cellValue}>{children}</span>
-      <button type="button" className={styles.pencil} onClick={() => setEditing(true)} aria-label={t("records.editCell")}>
+      <button type="button" className={styles.pencil} onClick={() => setEditing(true)} aria-label={t("records.editField", { field: label(field.label, language) })}>
         <svg viewBox="64 64 896 896" width="1em" height="1em" fill="currentColor" aria-hidden="true">
           <path d={PENCIL} />
         </svg>

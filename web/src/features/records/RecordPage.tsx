@@ -1,6 +1,6 @@
 import { DeleteOutlined, EditOutlined, PlusOutlined, SwapOutlined } from "@ant-design/icons";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Breadcrumb, Button, Card, Col, Descriptions, Empty, Result, Row, Skeleton, Space, Table, Tabs, Typography } from "antd";
+import { App, Breadcrumb, Button, Card, Col, Descriptions, Empty, Grid, Result, Row, Skeleton, Space, Table, Tabs, Typography } from "antd";
 import { useEffect, useState, type CSSProperties } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
@@ -43,6 +43,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   const [editing, setEditing] = useState(false);
   const [transferring, setTransferring] = useState(false);
   const layout = useLayout(object.name, "detail");
+  const phone = Grid.useBreakpoint().md === false;
   const data = record.data;
   const title = data && object.name_field ? String(data[object.name_field] ?? "") : "";
   const users = useUsers([
@@ -163,6 +164,8 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
           <Col xs={24} xl={16}>
             <Card variant="borderless">
               <Tabs
+                className={styles.tabs}
+                tabBarGutter={phone ? 16 : undefined}
                 items={[
                   {
                     key: "details",

@@ -28,7 +28,6 @@ import { objectIcon } from "./icons";
 import { CommandPalette } from "./CommandPalette";
 import { LanguageSwitch } from "./LanguageSwitch";
 import { Preferences } from "./Preferences";
-import { Warmup } from "../../app/Warmup";
 import styles from "./Shell.module.css";
 
 const { Header, Sider, Content } = Layout;
@@ -203,17 +202,17 @@ export function Shell() {
               ],
             }}
           >
-            <Button type="text" className={styles.user} aria-label={phone ? t("shell.userMenu") : undefined}>
+            <Button type="text" className={styles.user} >
               <Avatar size="small" style={{ background: "#1f5eff", fontSize: initials.length > 1 ? 11 : undefined }} icon={initials ? undefined : <UserOutlined />}>
                 {initials}
               </Avatar>
-              {!phone && <span className={styles.userName}>{me.data.name}</span>}
+              {/* On a phone the initials stand alone: the menu's name is read, not shown. */}
+              {phone ? <span className="gx-sr-only">{t("shell.userMenu")}</span> : <span className={styles.userName}>{me.data.name}</span>}
             </Button>
           </Dropdown>
         </Header>
         <Content className={phone ? styles.contentPhone : styles.content}>
           <Outlet />
-          <Warmup />
         </Content>
         <CommandPalette />
         <Preferences me={me.data} open={prefs} onClose={() => setPrefs(false)} />
