@@ -1,4 +1,4 @@
-import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { QueryClientProvider } from "@tanstack/react-query";
 import { App as AntApp, ConfigProvider } from "antd";
 import enUS from "antd/locale/en_US";
 import zhCN from "antd/locale/zh_CN";
@@ -7,20 +7,11 @@ import "dayjs/locale/zh-cn";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { RouterProvider } from "react-router-dom";
-import { ApiError } from "../lib/api";
 import { LocaleProvider } from "../lib/locale";
+import { queryClient } from "../lib/queryClient";
 import { router } from "./routes";
 import { theme } from "./theme";
 
-const queryClient = new QueryClient({
-  defaultOptions: {
-    queries: {
-      // A refusal (403, 404, 422) will not change on retry; a network hiccup may.
-      retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
-      refetchOnWindowFocus: false,
-    },
-  },
-});
 
 export function App() {
   const { i18n } = useTranslation();

@@ -3,6 +3,7 @@ import { createBrowserRouter } from "react-router-dom";
 import { PageSkeleton } from "../components/PageSkeleton";
 import { Shell } from "../features/shell/Shell";
 import { SignIn } from "../features/auth/SignIn";
+import { prefetchList, prefetchRecord } from "../features/records/prefetch";
 
 // Each screen is its own chunk: the first load carries the shell and sign-in only.
 const Home = lazy(() => import("../features/home/Home"));
@@ -30,9 +31,9 @@ export const router = createBrowserRouter([
     element: <Shell />,
     children: [
       { index: true, element: page(<Home />) },
-      { path: "o/:object", element: page(<ListPage />) },
+      { path: "o/:object", element: page(<ListPage />), loader: prefetchList },
       { path: "o/:object/new", element: page(<NewRecordPage />) },
-      { path: "o/:object/:id", element: page(<RecordPage />) },
+      { path: "o/:object/:id", element: page(<RecordPage />), loader: prefetchRecord },
       { path: "recycle-bin", element: page(<RecycleBin />) },
       { path: "admin/objects", element: page(<ObjectsPage />) },
       { path: "admin/objects/:object", element: page(<ObjectPage />) },

@@ -1,5 +1,5 @@
 /** Layouts of an object's record page (detail) and form, as the signed-in user is shown them. */
-import { useQuery } from "@tanstack/react-query";
+import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api } from "./api";
 import type { Label } from "./meta";
 
@@ -35,12 +35,16 @@ export function layoutKey(object: string, kind: LayoutKind) {
   return ["meta", "layout", object, kind] as const;
 }
 
-export function useLayout(object: string, kind: LayoutKind) {
-  return useQuery({
+export function layoutQuery(object: string, kind: LayoutKind) {
+  return queryOptions({
     queryKey: layoutKey(object, kind),
     queryFn: ({ signal }) => api.get<Layout>(`/meta/objects/${object}/layouts/${kind}`, signal),
     staleTime: 60_000,
   });
+}
+
+export function useLayout(object: string, kind: LayoutKind) {
+  return useQuery(layoutQuery(object, kind));
 }
 
 /** The system fields a detail layout may place besides the object's own. */

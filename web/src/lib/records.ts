@@ -1,5 +1,5 @@
 /** Record reads and writes through the records API, cached by TanStack Query. */
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { infiniteQueryOptions, queryOptions, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { api, query } from "./api";
 import { ensureUsers } from "./users";
 
@@ -49,8 +49,9 @@ export function recordsKey(object: string, params?: ListParams) {
   return params ? (["records", object, "list", params] as const) : (["records", object] as const);
 }
 
-export function useRecordPages(object: string, params: ListParams) {
-  return useInfiniteQuery({
+/** A list's pages: what `useRecordPages` reads and a route loader may fetch ahead. */
+export function listQuery(object: string, params: ListParams) {
+  return infiniteQueryOptions({
     queryKey: recordsKey(object, params),
     initialPageParam: null as string | null,
     queryFn: async ({ pageParam }) => {
@@ -72,13 +73,23 @@ export function useRecordPages(object: string, params: ListParams) {
   });
 }
 
-export function useRecord(object: string, id: string | undefined, include: string[] = []) {
-  return useQuery({
+export function useRecordPages(object: string, params: ListParams) {
+  return useInfiniteQuery(listQuery(object, params));
+}
+
+/** One record with the records its lookups point at (`include`). */
+export function recordQuery(object: string, id: string | undefined, include: string[] = []) {
+  return queryOptions({
     queryKey: ["records", object, "one", id, include],
-    queryFn: ({ signal }) =>
-      api.get<RecordData>(`/records/${object}/${id ?? ""}${query({ include })}`, signal),
+    queryFn: ({ signal }) => api.get<RecordData>(`/records/${object}/${id ?? ""}${query({ include })}`, signal),
     enabled: !!id,
+    // A record opened from a list a moment ago is not asked for twice.
+    staleTime: 2_000,
   });
+}
+
+export function useRecord(object: string, id: string | undefined, include: string[] = []) {
+  return useQuery(recordQuery(object, id, include));
 }
 
 export function ifMatch(version: number): Record<string, string> {

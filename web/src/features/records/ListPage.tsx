@@ -41,7 +41,7 @@ import { label, useObject, useObjects, type FieldDef, type ObjectDef } from "../
 import { recordsKey, useRecordPages, type FilterTree, type RecordData } from "../../lib/records";
 import { can, useMe } from "../../lib/session";
 import { useUsers } from "../../lib/users";
-import { chosenColumns, listableFields, saveColumns } from "./columns";
+import { chosenColumns, listableFields, listParams, peopleFields, saveColumns } from "./columns";
 import { FilterBuilder } from "./FilterBuilder";
 import { InlineCell } from "./InlineCell";
 import { ResizableTitle } from "./ResizableTitle";
@@ -125,7 +125,6 @@ function RecordList({ object }: { object: ObjectDef }) {
   };
   const compact = me.data?.list_density === "compact";
 
-  const lookups = columns.filter((c) => fields.get(c)?.type === "lookup");
   const tree = useMemo<FilterTree | null>(() => {
     const parts: FilterTree[] = [];
     const built = toTree(filter);
@@ -137,8 +136,8 @@ function RecordList({ object }: { object: ObjectDef }) {
     return parts.length === 0 ? null : parts.length === 1 ? (parts[0] ?? null) : { and: parts };
   }, [filter, rawFilter, search, object.name_field]);
 
-  const people = useMemo(() => ["owner_id", ...columns.filter((c) => c !== "owner_id" && fields.get(c)?.type === "user")], [columns, fields]);
-  const params = { filter: tree, sort, limit: current?.page_size ?? 50, include: lookups, people };
+  const params = listParams(fields, columns, { filter: tree, sort, limit: current?.page_size ?? 50 });
+  const people = useMemo(() => peopleFields(fields, columns), [columns, fields]);
   const pages = useRecordPages(object.name, params);
   const rows = useMemo(() => pages.data?.pages.flatMap((p) => p.records) ?? [], [pages.data]);
   const first = pages.data?.pages[0];

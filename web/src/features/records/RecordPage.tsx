@@ -19,6 +19,7 @@ import { AttachmentsTab } from "./AttachmentsTab";
 import { HistoryTab } from "./HistoryTab";
 import { InlineCell } from "./InlineCell";
 import type { NewRecordState } from "./NewRecordPage";
+import { recordIncludes } from "./prefetch";
 import { SharesTab } from "./SharesTab";
 import { TransferOwner } from "./TransferOwner";
 import styles from "./RecordPage.module.css";
@@ -38,7 +39,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   const navigate = useNavigate();
   const client = useQueryClient();
   const me = useMe();
-  const lookups = object.fields.filter((f) => f.type === "lookup" && !f.archived).map((f) => f.name);
+  const lookups = recordIncludes(object);
   const record = useRecord(object.name, id, lookups);
   const [editing, setEditing] = useState(false);
   const [transferring, setTransferring] = useState(false);

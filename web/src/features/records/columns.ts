@@ -1,5 +1,6 @@
 /** Which columns a list shows: the user's choice per object, else the first useful fields. */
 import type { FieldDef, ObjectDef } from "../../lib/meta";
+import type { FilterTree, ListParams } from "../../lib/records";
 
 export const OWNER: FieldDef = {
   name: "owner_id",
@@ -74,4 +75,24 @@ export function chosenColumns(object: ObjectDef): string[] {
 
 export function saveColumns(object: string, columns: string[]): void {
   localStorage.setItem(key(object), JSON.stringify(columns));
+}
+
+/** What a list asks the server for, given its columns: their lookups' targets and the
+ * people its user columns (and the owner) name. One place, so a route loader's prefetch
+ * and the list itself ask the same question. */
+export function listParams(
+  fields: Map<string, FieldDef>,
+  columns: string[],
+  query: { filter: FilterTree | null; sort: string[]; limit: number },
+): ListParams {
+  return {
+    ...query,
+    include: columns.filter((c) => fields.get(c)?.type === "lookup"),
+    people: peopleFields(fields, columns),
+  };
+}
+
+/** The owner and the user columns: the fields whose people a list names. */
+export function peopleFields(fields: Map<string, FieldDef>, columns: string[]): string[] {
+  return ["owner_id", ...columns.filter((c) => c !== "owner_id" && fields.get(c)?.type === "user")];
 }

@@ -1,5 +1,5 @@
 /** Saved list views (/views/{object}): personal, or shared with everyone or roles. */
-import { useQuery } from "@tanstack/react-query";
+import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api } from "../../lib/api";
 import type { Label } from "../../lib/meta";
 import type { FilterTree } from "../../lib/records";
@@ -28,10 +28,14 @@ export function viewsKey(object: string) {
   return ["views", object] as const;
 }
 
-export function useViews(object: string) {
-  return useQuery({
+export function viewsQuery(object: string) {
+  return queryOptions({
     queryKey: viewsKey(object),
     queryFn: ({ signal }) => api.get<{ views: SavedView[] }>(`/views/${object}`, signal),
-    select: (data) => data.views,
+    staleTime: 5_000,
   });
+}
+
+export function useViews(object: string) {
+  return useQuery({ ...viewsQuery(object), select: (data) => data.views });
 }
