@@ -31,7 +31,7 @@ import {
 } from "antd";
 import type { TableColumnsType, TableProps } from "antd";
 import type { TableRef } from "antd/es/table";
-import { useMemo, useRef, useState, type HTMLAttributes, type UIEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type HTMLAttributes, type UIEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { FieldValue } from "../../components/FieldValue";
@@ -75,6 +75,7 @@ export default function ListPage() {
 function RecordList({ object }: { object: ObjectDef }) {
   const { t, i18n } = useTranslation();
   const table = useRef<TableRef>(null);
+  const revealNext = useRef<number | null>(null);
   const [above, setAbove] = useState<HTMLDivElement | null>(null);
   // Below the list: its header row, the "load more" line and the page's margin.
   const bodyHeight = useFillHeight(above, LIST_CHROME_PX);
@@ -212,15 +213,22 @@ function RecordList({ object }: { object: ObjectDef }) {
 
   // The next page comes when the body is scrolled near its end, or with the button
   // (which then shows the first of the new rows).
-  const loadMore = async (reveal: boolean) => {
+  const loadMore = (reveal: boolean) => {
     if (!pages.hasNextPage || pages.isFetchingNextPage) return;
-    const first = rows.length;
-    await pages.fetchNextPage();
-    if (reveal) table.current?.scrollTo({ index: first, align: "start" });
+    if (reveal) revealNext.current = rows.length;
+    void pages.fetchNextPage();
   };
+  // Once the new rows are in the table, the first of them is scrolled to the top.
+  useEffect(() => {
+    const first = revealNext.current;
+    if (first !== null && tableRows.length > first) {
+      table.current?.scrollTo({ index: first, align: "start" });
+      revealNext.current = null;
+    }
+  }, [tableRows.length]);
   const onBodyScroll = (event: UIEvent<HTMLDivElement>) => {
     const body = event.currentTarget;
-    if (body.scrollTop + body.clientHeight > body.scrollHeight - NEAR_END_PX) void loadMore(false);
+    if (body.scrollTop + body.clientHeight > body.scrollHeight - NEAR_END_PX) loadMore(false);
   };
 
   const onTableChange: TableProps<RecordData>["onChange"] = (_p, _f, sorter) => {
@@ -480,7 +488,7 @@ function RecordList({ object }: { object: ObjectDef }) {
       )}
       {mode === "table" && pages.hasNextPage && (
         <div className={styles.more}>
-          <Button data-testid="load-more" onClick={() => void loadMore(true)} loading={pages.isFetchingNextPage}>
+          <Button data-testid="load-more" onClick={() => loadMore(true)} loading={pages.isFetchingNextPage}>
             {t("records.loadMore")}
           </Button>
           <Typography.Text type="secondary">{t("records.shown", { count: rows.length })}</Typography.Text>
