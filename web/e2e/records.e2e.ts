@@ -431,8 +431,8 @@ describe("editing from the list", () => {
     await expect.poll(() => cell.textContent()).toContain("4,321");
 
     // Two rows at once.
-    await page.locator(".ant-table-row").nth(1).locator(".ant-checkbox-input").check();
-    await page.locator(".ant-table-row").nth(2).locator(".ant-checkbox-input").check();
+    await page.locator(".ant-table-row").nth(1).locator("input[type=checkbox]").check();
+    await page.locator(".ant-table-row").nth(2).locator("input[type=checkbox]").check();
     await page.getByRole("button", { name: "Update field" }).click();
     const dialog = page.getByRole("dialog");
     await dialog.locator("#mass-field").click();
