@@ -5,7 +5,7 @@ import { useLocale } from "../lib/locale";
 import { formatDate, formatDateTime, formatMoney, formatPhone, groupDecimal } from "../lib/format";
 import { label, type FieldDef } from "../lib/meta";
 import type { RecordData } from "../lib/records";
-import type { DirectoryUser } from "../lib/users";
+import { useKnownUser, type DirectoryUser } from "../lib/users";
 
 // Colours for options an administrator left without one. The option's colour marks a
 // dot and tints the background; the text stays dark, so every colour passes contrast.
@@ -40,10 +40,16 @@ export function UserChip({ user }: { user: DirectoryUser | undefined }) {
   );
 }
 
+function KnownUserChip({ id }: { id: string }) {
+  return <UserChip user={useKnownUser(id)} />;
+}
+
 interface Props {
   field: FieldDef;
   value: unknown;
   record?: RecordData;
+  /** Names of the people user fields hold; without it, each value finds its own in the
+   * shared cache (lists: see lib/users.ts). */
   users?: Map<string, DirectoryUser>;
   /** On a record page: rich text as formatted text, not one line. */
   full?: boolean;
@@ -112,7 +118,7 @@ export function FieldValue({ field, value, record, users, full = false }: Props)
       );
     }
     case "user":
-      return <UserChip user={users?.get(String(value))} />;
+      return users ? <UserChip user={users.get(String(value))} /> : <KnownUserChip id={String(value)} />;
     case "lookup": {
       const related = record?._related?.[field.name];
       const title = related ? String(related.name ?? related.id) : String(value).slice(0, 8);

@@ -63,9 +63,9 @@ export function listQuery(object: string, params: ListParams) {
         cursor: pageParam ?? undefined,
         with_total: pageParam === null,
       });
-      // The page's people arrive with it, so its rows are drawn once, names included.
-      // A directory that fails costs the names, not the page.
-      await ensureUsers(page.records.flatMap((r) => params.people.map((f) => r[f]))).catch(() => undefined);
+      // The page's people are asked for at once, not waited for: their cells show the
+      // names as they arrive. A directory that fails costs the names, not the page.
+      void ensureUsers(page.records.flatMap((r) => params.people.map((f) => r[f]))).catch(() => undefined);
       return page;
     },
     getNextPageParam: (last) => last.next_cursor,

@@ -5,6 +5,7 @@
  * seen, and a screen whose people are all known shows them on its first render.
  */
 import { useQuery } from "@tanstack/react-query";
+import { useSyncExternalStore } from "react";
 import { api, query } from "./api";
 
 export interface DirectoryUser {
@@ -23,6 +24,12 @@ interface DirectoryPage {
 const FRESH_MS = 5 * 60_000;
 const PER_CALL = 100; // the directory resolves at most 100 ids a call
 const known = new Map<string, { user: DirectoryUser | null; at: number }>();
+const listeners = new Set<() => void>();
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
 
 function fresh(id: string): boolean {
   const entry = known.get(id);
@@ -53,6 +60,7 @@ export async function ensureUsers(ids: readonly unknown[], signal?: AbortSignal)
     // An id the directory does not return (a removed user) is remembered as unknown.
     for (const id of chunk) known.set(id, { user: null, at });
     for (const user of page.users) known.set(user.id, { user, at });
+    for (const listener of listeners) listener();
   }
   return fromCache(wanted);
 }
@@ -60,6 +68,13 @@ export async function ensureUsers(ids: readonly unknown[], signal?: AbortSignal)
 /** Forget what is known, after an administrator renamed or deactivated someone. */
 export function forgetUsers(): void {
   known.clear();
+  for (const listener of listeners) listener();
+}
+
+/** One user as far as the cache knows, drawn again when the name arrives: a list's cell
+ * waits for its own person, not the row or the list for all of them. */
+export function useKnownUser(id: string): DirectoryUser | undefined {
+  return useSyncExternalStore(subscribe, () => known.get(id)?.user ?? undefined);
 }
 
 /** The users with these ids; immediately when all of them are known. */

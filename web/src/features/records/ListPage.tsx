@@ -40,8 +40,7 @@ import { formatCount } from "../../lib/format";
 import { label, useObject, useObjects, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { recordsKey, useRecordPages, type FilterTree, type RecordData } from "../../lib/records";
 import { can, useMe } from "../../lib/session";
-import { useUsers } from "../../lib/users";
-import { chosenColumns, listableFields, listParams, peopleFields, saveColumns } from "./columns";
+import { chosenColumns, listableFields, listParams, saveColumns } from "./columns";
 import { FilterBuilder } from "./FilterBuilder";
 import { InlineCell } from "./InlineCell";
 import { ResizableTitle } from "./ResizableTitle";
@@ -138,11 +137,9 @@ function RecordList({ object }: { object: ObjectDef }) {
   }, [filter, rawFilter, search, object.name_field]);
 
   const params = listParams(fields, columns, { filter: tree, sort, limit: current?.page_size ?? 50 });
-  const people = useMemo(() => peopleFields(fields, columns), [columns, fields]);
   const pages = useRecordPages(object.name, params);
   const rows = useMemo(() => pages.data?.pages.flatMap((p) => p.records) ?? [], [pages.data]);
   const first = pages.data?.pages[0];
-  const users = useUsers(rows.flatMap((r) => people.map((f) => r[f])));
   const objectLabel = label(object.plural_label, i18n.language);
   const mayCreate = can(me.data, "create", object.name);
   const mayExport = can(me.data, "export", object.name);
@@ -171,7 +168,7 @@ function RecordList({ object }: { object: ObjectDef }) {
       align: ["integer", "decimal", "percent", "currency"].includes(field.type) ? ("right" as const) : undefined,
       sorter: SORTABLE.has(field.type),
       // Loading the next page appends rows: the rows already shown keep their cells
-      // unless the record, the language or the names of users changed.
+      // unless the record or the language changed.
       shouldCellUpdate: (record: RecordData, previous: RecordData) => record !== previous,
       sortOrder: sort[0] === field.name ? "ascend" : sort[0] === `-${field.name}` ? "descend" : null,
       render: (_: unknown, record: RecordData) =>
@@ -181,10 +178,10 @@ function RecordList({ object }: { object: ObjectDef }) {
           </Link>
         ) : inlineEditable(field, record) ? (
           <InlineCell object={object.name} field={field} record={record} onSaved={() => void refresh()}>
-            <FieldValue field={field} value={record[field.name]} record={record} users={users.data} />
+            <FieldValue field={field} value={record[field.name]} record={record} />
           </InlineCell>
         ) : (
-          <FieldValue field={field} value={record[field.name]} record={record} users={users.data} />
+          <FieldValue field={field} value={record[field.name]} record={record} />
         ),
     }));
 
@@ -192,23 +189,21 @@ function RecordList({ object }: { object: ObjectDef }) {
   const inlineEditable = (field: FieldDef, record: RecordData) =>
     !!field.editable?.update && (record._access ? record._access.update : false) && !["address", "rich_text", "file"].includes(field.type);
 
-  // The table's rows are copies that live as long as what their cells show does not
-  // change: appending a page keeps the copies of the rows already shown (their cells are
-  // not drawn again). A row drawn before its people's names were known is copied again
-  // once they are; a new language makes new copies of all.
-  const copies = useMemo(() => (i18n.language ? new WeakMap<RecordData, { row: RecordData; named: boolean }>() : null), [i18n.language]);
+  // The table's rows are copies that live as long as the language: appending a page
+  // keeps the copies of the rows already shown, so their cells are not drawn again.
+  // (People's names update in their own cells, lib/users.ts.)
+  const copies = useMemo(() => (i18n.language ? new WeakMap<RecordData, RecordData>() : null), [i18n.language]);
   const tableRows = useMemo(
     () =>
       rows.map((record) => {
-        const named = people.every((f) => typeof record[f] !== "string" || !!users.data?.has(record[f]));
         let copy = copies?.get(record);
-        if (!copy || (!copy.named && named)) {
-          copy = { row: { ...record }, named };
+        if (!copy) {
+          copy = { ...record };
           copies?.set(record, copy);
         }
-        return copy.row;
+        return copy;
       }),
-    [rows, copies, people, users.data],
+    [rows, copies],
   );
 
   // The next page comes when the body is scrolled near its end, or with the button

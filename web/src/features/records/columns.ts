@@ -93,6 +93,6 @@ export function listParams(
 }
 
 /** The owner and the user columns: the fields whose people a list names. */
-export function peopleFields(fields: Map<string, FieldDef>, columns: string[]): string[] {
+function peopleFields(fields: Map<string, FieldDef>, columns: string[]): string[] {
   return ["owner_id", ...columns.filter((c) => c !== "owner_id" && fields.get(c)?.type === "user")];
 }
