@@ -395,11 +395,14 @@ function RecordList({ object }: { object: ObjectDef }) {
                 style={{ minWidth: 140 }}
               />
             )}
-            <Popover trigger="click" placement="bottomLeft" title={t("records.columns")} content={columnChooser}>
-              <Button icon={<SettingOutlined />} aria-label={t("records.columns")}>
-                <span className={styles.hideOnPhone}>{t("records.columns")}</span>
-              </Button>
-            </Popover>
+            {/* Cards show no columns: the chooser is for the table. */}
+            {mode === "table" && (
+              <Popover trigger="click" placement="bottomLeft" title={t("records.columns")} content={columnChooser}>
+                <Button icon={<SettingOutlined />} aria-label={t("records.columns")}>
+                  <span className={styles.hideOnPhone}>{t("records.columns")}</span>
+                </Button>
+              </Popover>
+            )}
             {mayExport && (
               <Dropdown menu={{ items: exportItems, onClick: ({ key }) => void exportAs(key as "csv" | "xlsx") }}>
                 <Button icon={<DownloadOutlined />} loading={exporting} aria-label={t("records.export")}>
