@@ -148,7 +148,7 @@ export default function UsersPage() {
               },
               {
                 key: "actions",
-                title: <span className={styles.srOnly}>{t("admin.actions")}</span>,
+                title: <span className="gx-sr-only">{t("admin.actions")}</span>,
                 render: (_, u) => (
                   <Space size={4} wrap={false}>
                     <Button size="small" onClick={() => setEditing(u)}>
