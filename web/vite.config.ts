@@ -13,6 +13,13 @@ export default defineConfig({
     outDir,
     emptyOutDir: true,
     chunkSizeWarningLimit: 1500,
+    // Two pages: the app, and the API reference served at /api/docs (src/apidocs).
+    rollupOptions: {
+      input: {
+        index: fileURLToPath(new URL("index.html", import.meta.url)),
+        "api-docs": fileURLToPath(new URL("api-docs.html", import.meta.url)),
+      },
+    },
   },
   server: {
     // `npm run dev` talks to a `guanxi serve` on the usual port.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -120,13 +119,8 @@ def create_app(
 
     openapi.install(app)  # the fixed endpoints, plus what the caller may read
 
-    @app.get("/api/docs", include_in_schema=False)
-    def docs() -> Any:
-        from fastapi.openapi.docs import get_swagger_ui_html
-
-        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Guanxi API")
-
-    spa.install(app)  # last: its catch-all serves index.html for the app's deep links
+    spa.install(app)  # last: its catch-all serves index.html for the app's deep links;
+    # it also serves the API reference at /api/docs, built with the app
     return app
 
 

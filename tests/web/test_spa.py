@@ -16,6 +16,10 @@ from guanxi.web import problems, spa
 def dist(tmp_path: Path) -> Path:
     (tmp_path / "assets").mkdir()
     (tmp_path / "index.html").write_text("<!doctype html><div id=root></div>", encoding="utf-8")
+    (tmp_path / "api-docs.html").write_text(
+        '<!doctype html><div id="swagger-ui"></div><script src="/assets/api-docs-1.js"></script>',
+        encoding="utf-8",
+    )
     script = "console.log('guanxi');" * 50
     (tmp_path / "assets" / "index-abc123.js").write_text(script, encoding="utf-8")
     (tmp_path / "assets" / "index-abc123.js.gz").write_bytes(gzip.compress(script.encode()))
@@ -71,5 +75,18 @@ def test_only_built_files_are_served(dist: Path) -> None:
 
 def test_without_a_build_the_page_says_how_to_build_it(tmp_path: Path) -> None:
     response = _client(tmp_path).get("/")
+    assert response.status_code == 503
+    assert "make run" in response.text
+
+
+def test_the_api_reference_is_the_built_page_with_nothing_from_elsewhere(dist: Path) -> None:
+    response = _client(dist).get("/api/docs")
+    assert response.status_code == 200
+    assert 'id="swagger-ui"' in response.text
+    assert "http://" not in response.text and "https://" not in response.text
+
+
+def test_without_a_build_the_api_reference_says_how_to_build_it(tmp_path: Path) -> None:
+    response = _client(tmp_path).get("/api/docs")
     assert response.status_code == 503
     assert "make run" in response.text

@@ -1,5 +1,6 @@
 """The web app: the SPA built from ``web/`` into ``guanxi/web/dist`` (shipped inside the
-package, never committed), served at ``/`` with ``index.html`` for every deep link.
+package, never committed), served at ``/`` with ``index.html`` for every deep link, and
+the API reference page built with it at ``/api/docs``.
 
 Assets have content hashes in their names, so they are cached for a year; ``index.html``
 is revalidated on every load so a new build reaches users at once. The build writes a
@@ -20,7 +21,7 @@ DIST = Path(__file__).parent / "dist"
 IMMUTABLE = "public, max-age=31536000, immutable"
 NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Guanxi</title>
 <p>The web app is not built yet: <code>make run</code> builds it (or <code>make web</code>).
-The API is at <a href="/api/docs">/api/docs</a>.</p>"""
+The API's description is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>"""
 
 
 def _accepts_gzip(request: Request) -> bool:
@@ -56,6 +57,15 @@ def install(app: FastAPI, dist: Path = DIST) -> None:
         if path is None:
             raise StarletteHTTPException(404)
         return _send(path, request, IMMUTABLE)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        # Swagger UI, bundled by the web build (web/api-docs.html): no CDN, so the
+        # reference works where the server has no internet access.
+        page = dist / "api-docs.html"
+        if not page.is_file():
+            return HTMLResponse(NOT_BUILT, status_code=503)
+        return _send(page, request, "no-cache")
 
     @app.get("/{path:path}", include_in_schema=False)
     def app_page(path: str, request: Request) -> Response:
