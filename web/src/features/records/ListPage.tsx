@@ -18,6 +18,7 @@ import {
   Checkbox,
   Dropdown,
   Empty,
+  Grid,
   Input,
   Popover,
   Result,
@@ -60,6 +61,7 @@ const SORTABLE = new Set([
 
 const SELECTION_WIDTH = 48;
 const LIST_CHROME_PX = 136;
+const PHONE_BAR_PX = 56;
 const NEAR_END_PX = 240;
 
 export default function ListPage() {
@@ -76,8 +78,10 @@ function RecordList({ object }: { object: ObjectDef }) {
   const table = useRef<TableRef>(null);
   const revealNext = useRef<number | null>(null);
   const [above, setAbove] = useState<HTMLDivElement | null>(null);
-  // Below the list: its header row, the "load more" line and the page's margin.
-  const bodyHeight = useFillHeight(above, LIST_CHROME_PX);
+  // Below the list: its header row, the "load more" line and the page's margin; on a
+  // phone also the bottom navigation bar.
+  const phone = Grid.useBreakpoint().md === false;
+  const bodyHeight = useFillHeight(above, LIST_CHROME_PX + (phone ? PHONE_BAR_PX : 0));
   const { message, modal } = App.useApp();
   const navigate = useNavigate();
   const client = useQueryClient();
