@@ -29,7 +29,8 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
 
     migrated = env.invoke(app, ["migrate"])
     assert migrated.exit_code == 0, migrated.output
-    assert "module customers: installed version 1" in migrated.output
+    assert "module customers: installed version 2" in migrated.output
+    assert "module sales: installed version 1" in migrated.output
     assert "module customers" not in env.invoke(app, ["migrate"]).output  # nothing to do
     created = env.invoke(
         app, ["admin", "create", "--email", "boss@example.com", "--password", "s3cret-pass"]
@@ -47,7 +48,7 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
 
     doctor = env.invoke(app, ["doctor"])
     assert doctor.exit_code == 0, doctor.output
-    assert "up to date" in doctor.output and "module customers: version 1" in doctor.output
+    assert "up to date" in doctor.output and "module customers: version 2" in doctor.output
 
     demo = env.invoke(app, ["demo", "--size", "5"])
     assert demo.exit_code == 0, demo.output
@@ -145,13 +146,14 @@ def test_doctor_names_a_module_whose_upgrade_is_pending(
     from guanxi.modules import customers
 
     assert env.invoke(app, ["migrate"]).exit_code == 0
-    newer = dataclasses.replace(customers.MODULE, version=2)
+    now = customers.MODULE.version
+    newer = dataclasses.replace(customers.MODULE, version=now + 1)
     monkeypatch.setattr(guanxi.modules, "installed", lambda: [newer])
     doctor = env.invoke(app, ["doctor"])
     assert doctor.exit_code == 1
-    assert "module customers: PENDING (at 1, newest 2)" in doctor.output
+    assert f"module customers: PENDING (at {now}, newest {now + 1})" in doctor.output
     assert env.invoke(app, ["migrate"]).output.startswith(
-        "module customers: upgraded from version 1 to 2"
+        f"module customers: upgraded from version {now} to {now + 1}"
     )
     assert env.invoke(app, ["doctor"]).exit_code == 0
 

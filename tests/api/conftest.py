@@ -10,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from guanxi.app import create_app
-from guanxi.bootstrap import migrate
 from guanxi.config import Settings
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
@@ -48,13 +47,6 @@ class Api:
         response = self.request(method, path, **kwargs)
         assert response.status_code == status, response.text
         return response.json() if response.content else None
-
-
-@pytest.fixture
-def installed_db(empty_db: Database, clock: FixedClock) -> Database:
-    """Migrated with Alembic and the standard modules, as `guanxi migrate` does."""
-    migrate(empty_db, clock=clock)
-    return empty_db
 
 
 @pytest.fixture

@@ -23,16 +23,16 @@ from tests.api.conftest import Api
 
 
 def contract_object(admin: Api, **numbering: Any) -> None:
-    admin.ok("POST", "/meta/objects", 201, json={"name": "contract", "label": "Contract"})
+    admin.ok("POST", "/meta/objects", 201, json={"name": "agreement", "label": "Agreement"})
     admin.ok(
         "POST",
-        "/meta/objects/contract/fields",
+        "/meta/objects/agreement/fields",
         201,
         json={"name": "title", "type": "text", "label": "Title", "required": True},
     )
     admin.ok(
         "POST",
-        "/meta/objects/contract/fields",
+        "/meta/objects/agreement/fields",
         201,
         json={
             "name": "no",
@@ -45,14 +45,14 @@ def contract_object(admin: Api, **numbering: Any) -> None:
 
 
 def create(admin: Api, title: str | None) -> Any:
-    return admin.post("/records/contract", json={"title": title} if title else {})
+    return admin.post("/records/agreement", json={"title": title} if title else {})
 
 
 def test_numbers_continue_in_order_across_single_and_bulk_creates(admin: Api) -> None:
     contract_object(admin, start=7)
-    first = admin.ok("POST", "/records/contract", 201, json={"title": "甲"})
+    first = admin.ok("POST", "/records/agreement", 201, json={"title": "甲"})
     bulk = admin.ok(
-        "POST", "/records/contract/bulk", 201, json={"records": [{"title": t} for t in "乙丙丁"]}
+        "POST", "/records/agreement/bulk", 201, json={"records": [{"title": t} for t in "乙丙丁"]}
     )["records"]
     assert [first["no"], *(r["no"] for r in bulk)] == ["HT-0007", "HT-0008", "HT-0009", "HT-0010"]
 
@@ -67,13 +67,13 @@ def test_a_number_outgrowing_its_counter_is_kept_whole_and_dated_in_the_users_zo
     def create_at(title: str, actor: Actor) -> str:
         with installed_db.write() as conn:
             ctx = Ctx.open(conn, registry, actor, evening_utc)
-            return str(service.create(ctx, "contract", {"title": title})["no"])
+            return str(service.create(ctx, "agreement", {"title": title})["no"])
 
     shanghai, london = Actor(user_id=None), Actor(user_id=None, time_zone="Europe/London")
     assert create_at("甲", shanghai) == "HT-20261124-99"
     assert create_at("乙", shanghai) == "HT-20261124-100"  # not cut to two digits
     assert create_at("丙", london) == "HT-20261123-101"
-    bulk = admin.ok("POST", "/records/contract/bulk", 201, json={"records": [{"title": "丁"}]})
+    bulk = admin.ok("POST", "/records/agreement/bulk", 201, json={"records": [{"title": "丁"}]})
     assert bulk["records"][0]["no"] == "HT-20261123-102"  # the test clock: 10:30 in Shanghai
 
 
@@ -81,12 +81,12 @@ def test_an_object_with_two_numbers_gets_both_in_one_create(admin: Api) -> None:
     contract_object(admin)
     admin.ok(
         "POST",
-        "/meta/objects/contract/fields",
+        "/meta/objects/agreement/fields",
         201,
         json={"name": "ref", "type": "auto_number", "label": "Ref", "format": "R{000}/{YY}"},
     )
-    first = admin.ok("POST", "/records/contract", 201, json={"title": "甲"})
-    second = admin.ok("GET", f"/records/contract/{first['id']}")
+    first = admin.ok("POST", "/records/agreement", 201, json={"title": "甲"})
+    second = admin.ok("GET", f"/records/agreement/{first['id']}")
     assert (first["no"], first["ref"]) == (second["no"], second["ref"]) == ("HT-0001", "R001/26")
 
 
@@ -95,14 +95,14 @@ def test_a_create_the_database_refuses_writes_nothing(
 ) -> None:
     """Two creates racing for a unique value both pass the check; the database stops one."""
     contract_object(admin)
-    admin.ok("PATCH", "/meta/objects/contract/fields/title", json={"unique": True})
+    admin.ok("PATCH", "/meta/objects/agreement/fields/title", json={"unique": True})
     assert create(admin, "甲").status_code == 201
     queued = queue_length(installed_db)
     monkeypatch.setattr(service, "check_unique", lambda *args, **kwargs: [])
     refused = create(admin, "甲")
     assert refused.status_code == 409, refused.text
     assert queue_length(installed_db) == queued
-    assert [r["no"] for r in admin.ok("GET", "/records/contract")["records"]] == ["HT-0001"]
+    assert [r["no"] for r in admin.ok("GET", "/records/agreement")["records"]] == ["HT-0001"]
 
 
 def queue_length(db: Database) -> int:
@@ -115,7 +115,7 @@ def test_a_create_refused_for_bad_input_uses_no_number(admin: Api) -> None:
     assert create(admin, "甲").json()["no"] == "HT-0001"
     assert create(admin, None).status_code == 422
     rows = [{"title": "乙"}, {"title": "丙", "no": "x"}]  # the second sets a read-only field
-    assert admin.post("/records/contract/bulk", json={"records": rows}).status_code == 422
+    assert admin.post("/records/agreement/bulk", json={"records": rows}).status_code == 422
     assert create(admin, "丁").json()["no"] == "HT-0002"  # every check comes before numbering
 
 
@@ -128,7 +128,7 @@ def test_a_rolled_back_create_skips_its_number_on_postgresql_unless_gapless(
     def create_and_roll_back() -> str:
         with installed_db.engine.connect() as conn, conn.begin() as txn:
             ctx = Ctx.open(conn, registry, Actor(user_id=None), clock.now())
-            number = str(service.create(ctx, "contract", {"title": "撤销"})["no"])
+            number = str(service.create(ctx, "agreement", {"title": "撤销"})["no"])
             txn.rollback()
         return number
 
@@ -136,7 +136,7 @@ def test_a_rolled_back_create_skips_its_number_on_postgresql_unless_gapless(
     after = create(admin, "甲").json()["no"]
     if installed_db.dialect == "postgresql":
         assert after == "HT-0002"  # like Salesforce: a failed write used its number
-        admin.ok("PATCH", "/meta/objects/contract/fields/no", json={"gapless": True})
+        admin.ok("PATCH", "/meta/objects/agreement/fields/no", json={"gapless": True})
         assert create_and_roll_back() == "HT-0003"
         assert create(admin, "乙").json()["no"] == "HT-0003"  # gapless: not used up
     else:
@@ -146,18 +146,18 @@ def test_a_rolled_back_create_skips_its_number_on_postgresql_unless_gapless(
 def test_switching_gapless_on_and_off_carries_the_last_number(admin: Api) -> None:
     contract_object(admin)
     numbers = [create(admin, "甲").json()["no"]]
-    admin.ok("PATCH", "/meta/objects/contract/fields/no", json={"gapless": True})
+    admin.ok("PATCH", "/meta/objects/agreement/fields/no", json={"gapless": True})
     numbers.append(create(admin, "乙").json()["no"])
-    admin.ok("PATCH", "/meta/objects/contract/fields/no", json={"gapless": False})
+    admin.ok("PATCH", "/meta/objects/agreement/fields/no", json={"gapless": False})
     numbers.append(create(admin, "丙").json()["no"])
     assert numbers == ["HT-0001", "HT-0002", "HT-0003"]
-    field = admin.ok("GET", "/meta/objects/contract/fields/no")
+    field = admin.ok("GET", "/meta/objects/agreement/fields/no")
     assert field["gapless"] is False
 
 
 def test_gapless_must_be_true_or_false(admin: Api) -> None:
     contract_object(admin)
-    refused = admin.patch("/meta/objects/contract/fields/no", json={"gapless": "maybe"})
+    refused = admin.patch("/meta/objects/agreement/fields/no", json={"gapless": "maybe"})
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "gapless"
 
@@ -176,14 +176,14 @@ def test_concurrent_creates_wait_for_each_other_only_when_gapless(
         with installed_db.engine.connect() as first, first.begin() as txn:
             service.create(
                 Ctx.open(first, registry, Actor(user_id=None), clock.now()),
-                "contract",
+                "agreement",
                 {"title": "一"},
             )
             try:
                 with installed_db.write() as second:
                     second.execute(text("SET LOCAL lock_timeout = '50ms'"))
                     ctx = Ctx.open(second, registry, Actor(user_id=None), clock.now())
-                    service.create(ctx, "contract", {"title": "二"})
+                    service.create(ctx, "agreement", {"title": "二"})
                 return True
             except OperationalError:  # lock_timeout: it was waiting for the first
                 return False
@@ -191,7 +191,7 @@ def test_concurrent_creates_wait_for_each_other_only_when_gapless(
                 txn.rollback()
 
     assert second_create_while_first_is_open()
-    admin.ok("PATCH", "/meta/objects/contract/fields/no", json={"gapless": True})
+    admin.ok("PATCH", "/meta/objects/agreement/fields/no", json={"gapless": True})
     assert not second_create_while_first_is_open()
 
 

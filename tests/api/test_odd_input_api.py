@@ -159,9 +159,9 @@ def test_a_field_position_outside_0_to_a_million_is_named(admin: Api, position: 
 
 
 def numbered_object(admin: Api, start: Any) -> Any:
-    admin.ok("POST", "/meta/objects", 201, json={"name": "contract", "label": "Contract"})
+    admin.ok("POST", "/meta/objects", 201, json={"name": "agreement", "label": "Agreement"})
     spec = {"name": "no", "type": "auto_number", "label": "No.", "format": "HT-{0}"}
-    return admin.post("/meta/objects/contract/fields", json={**spec, "start": start})
+    return admin.post("/meta/objects/agreement/fields", json={**spec, "start": start})
 
 
 @pytest.mark.parametrize("start", [1e30, 2**63 - 1, 10**9 + 1, -1, 2.0, True])
@@ -171,5 +171,5 @@ def test_an_auto_number_start_outside_0_to_10_9_is_named(admin: Api, start: Any)
 
 def test_the_largest_auto_number_start_keeps_counting(admin: Api) -> None:
     assert numbered_object(admin, 10**9).status_code == 201
-    numbers = [admin.ok("POST", "/records/contract", 201, json={})["no"] for _ in range(2)]
+    numbers = [admin.ok("POST", "/records/agreement", 201, json={})["no"] for _ in range(2)]
     assert numbers == [f"HT-{10**9}", f"HT-{10**9 + 1}"]

@@ -135,16 +135,16 @@ def test_restrict_and_set_null_lookups(admin: Api) -> None:
 
 
 def test_relative_date_filters_use_the_users_calendar(admin: Api) -> None:
-    admin.ok("POST", "/meta/objects", 201, json={"name": "task", "label": "Task"})
+    admin.ok("POST", "/meta/objects", 201, json={"name": "chore", "label": "Chore"})
     admin.ok(
         "POST",
-        "/meta/objects/task/fields",
+        "/meta/objects/chore/fields",
         201,
         json={"name": "title", "type": "text", "label": "Title"},
     )
     admin.ok(
         "POST",
-        "/meta/objects/task/fields",
+        "/meta/objects/chore/fields",
         201,
         json={"name": "due", "type": "date", "label": "Due"},
     )
@@ -158,7 +158,7 @@ def test_relative_date_filters_use_the_users_calendar(admin: Api) -> None:
     }
     admin.ok(
         "POST",
-        "/records/task/bulk",
+        "/records/chore/bulk",
         201,
         json={"records": [{"title": k, "due": v} for k, v in days.items()]},
     )
@@ -166,7 +166,7 @@ def test_relative_date_filters_use_the_users_calendar(admin: Api) -> None:
     def titles(value: Any, op: str = "eq") -> set[str]:
         page = admin.ok(
             "POST",
-            "/records/task/query",
+            "/records/chore/query",
             json={"filter": {"field": "due", "op": op, "value": value}},
         )
         return {r["title"] for r in page["records"]}

@@ -73,9 +73,9 @@ class Module:
 
 def installed() -> list[Module]:
     """The modules this installation runs, in dependency order."""
-    from guanxi.modules import customers
+    from guanxi.modules import customers, sales
 
-    return in_dependency_order([customers.MODULE])
+    return in_dependency_order([customers.MODULE, sales.MODULE])
 
 
 def in_dependency_order(modules: Iterable[Module]) -> list[Module]:

@@ -8,6 +8,7 @@ process changed metadata) the definitions and table objects are rebuilt and swap
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,13 +117,60 @@ def _field_from_row(row: Any) -> FieldDef:
     )
 
 
+class Tables(Mapping[str, Table]):
+    """The objects' tables, each built the first time it is asked for.
+
+    A metadata change reloads the snapshot; building every table then (a module's
+    install changes metadata once per field) cost more than the change itself, and a
+    request reads a few tables of many."""
+
+    def __init__(
+        self,
+        objects: Mapping[str, ObjectDef],
+        metadata: MetaData,
+        dialect: str,
+        built: Mapping[str, Table] | None = None,
+    ) -> None:
+        self._objects = objects
+        self._metadata = metadata
+        self._dialect = dialect
+        self._built: dict[str, Table] = dict(built or {})
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> Table:
+        table = self._built.get(name)
+        if table is None:
+            obj = self._objects[name]
+            with self._lock:
+                table = self._built.get(name)
+                if table is None:
+                    table = build_table(obj, self._metadata, self._dialect)
+                    self._built[name] = table
+        return table
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._objects)
+
+    def __len__(self) -> int:
+        return len(self._objects)
+
+    def with_table(self, obj: ObjectDef, table: Table) -> Tables:
+        """These tables with ``obj``'s replaced by ``table`` (a trial definition)."""
+        return Tables(
+            {**self._objects, obj.name: obj},
+            self._metadata,
+            self._dialect,
+            {**self._built, obj.name: table},
+        )
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """All object definitions at one metadata version, with their tables."""
 
     version: str
     objects: dict[str, ObjectDef]
-    tables: dict[str, Table]
+    tables: Mapping[str, Table]
     metadata: MetaData = field(repr=False)
 
     def object(self, name: str) -> ObjectDef:
@@ -168,7 +216,7 @@ def load_snapshot(conn: Connection, version: str) -> Snapshot:
             fields=tuple(fields_by_object.get(row.name, ())),
         )
     metadata = MetaData()
-    tables = {name: build_table(obj, metadata, conn.dialect.name) for name, obj in objects.items()}
+    tables = Tables(objects, metadata, conn.dialect.name)
     return Snapshot(version=version, objects=objects, tables=tables, metadata=metadata)
 
 

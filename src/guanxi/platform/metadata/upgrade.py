@@ -104,8 +104,14 @@ def install(
     check_changes(module, version, declarations, changes)
     recorded = conn.execute(select(gx_module.c.version).where(gx_module.c.name == module)).scalar()
     before: int | None = recorded
-    if before is None and any(d.spec.name in registry.snapshot(conn).objects for d in declarations):
-        before = 1  # installed before versions were recorded
+    if before is None:
+        objects = registry.snapshot(conn).objects
+        # Installed before versions were recorded; another module's object that this one
+        # extends (a roll-up on an account) says nothing about this module.
+        if any(
+            d.spec.name in objects and objects[d.spec.name].module == module for d in declarations
+        ):
+            before = 1
     if before is not None and before > version:
         raise Conflict(
             f"the database holds version {before} of module {module}, newer than this "

@@ -7,7 +7,7 @@ from typing import Any
 
 from guanxi.kernel.errors import FieldError, ValidationFailed
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
-from guanxi.platform.metadata.registry import Snapshot, build_table
+from guanxi.platform.metadata.registry import Snapshot, Tables, build_table
 from guanxi.platform.query.dates import is_relative
 from guanxi.platform.query.paths import QueryScope
 
@@ -18,8 +18,12 @@ def check_formula(snap: Snapshot, obj: ObjectDef, f: FieldDef) -> str:
     Errors name ``expression`` (or ``result_type`` / ``scale`` when those disagree with it).
     """
     objects = {**snap.objects, obj.name: obj}
-    tables = dict(snap.tables)
-    tables[obj.name] = build_table(obj, type(snap.metadata)())
+    table = build_table(obj, type(snap.metadata)())
+    tables = (
+        snap.tables.with_table(obj, table)
+        if isinstance(snap.tables, Tables)
+        else {**snap.tables, obj.name: table}
+    )
     trial = Snapshot(version=snap.version, objects=objects, tables=tables, metadata=snap.metadata)
     scope = QueryScope(trial, obj, "sqlite")
     if f.type == "rollup":

@@ -101,6 +101,17 @@ def update_record(
     return written(ctx, obj, record_id)
 
 
+def update_current(ctx: Ctx, object_name: str, record_id: UUID, data: Any) -> dict[str, Any]:
+    """Apply a change to the record as it is now, whatever its version.
+
+    For a module's rules (an account's last activity after a call is logged), which
+    change a record as a consequence of another write and have no version a user saw;
+    a user's own edit goes through :func:`update_record` with the version they saw."""
+    obj = ctx.snap.object(object_name)
+    row = current(ctx, obj, record_id)  # locked on PostgreSQL until the transaction ends
+    return update_record(ctx, object_name, record_id, data, expected_version=row.version)
+
+
 def update_many(
     ctx: Ctx, object_name: str, rows: Sequence[Any], *, all_or_none: bool = True
 ) -> BulkResult:

@@ -1,0 +1,15 @@
+"""Sales (销售): leads to cash (线索到回款) — leads, opportunities, activities, tasks,
+products and price books, quotes, contracts, payment plans, payments, invoices, targets."""
+
+from guanxi.modules import Module
+from guanxi.modules.sales.hooks import ActivityKeepsFollowUpDatesCurrent, ConvertedLeadIsReadOnly
+from guanxi.modules.sales.objects import OBJECTS
+from guanxi.modules.sales.roles import GRANTS
+
+MODULE = Module(
+    name="sales",
+    requires=["customers"],  # leads convert to accounts and contacts; deals belong to accounts
+    objects=OBJECTS,
+    grants=GRANTS,
+    write_hooks=[ActivityKeepsFollowUpDatesCurrent(), ConvertedLeadIsReadOnly()],
+)
