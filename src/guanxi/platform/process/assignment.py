@@ -331,6 +331,8 @@ def _pool_problems(ctx: Ctx, obj: Any, pool: Mapping[str, Any], prefix: str) -> 
     condition = pool.get("open_condition")
     if condition is not None:
         if pool["strategy"] != "load_balanced":
+            if not prefix:  # the rule's own: told once, as a part its strategy does not read
+                return errors
             errors.append(
                 FieldError(
                     f"{prefix}open_condition", "only load_balanced counts open records", "invalid"

@@ -64,10 +64,13 @@ class PoolIn(_Strict):
     )
 
 
-class CriterionIn(PoolIn):
+class CriterionIn(_Strict):
     """Records matching ``condition`` (a filter tree) go to this pool."""
 
     condition: dict[str, Any]
+    strategy: PoolStrategy
+    members: Members
+    open_condition: dict[str, Any] | None = None
 
 
 class RuleSettings(_Strict):
