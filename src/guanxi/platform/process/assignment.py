@@ -43,6 +43,7 @@ from guanxi.kernel.errors import (
 )
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.access.tables import gx_department, gx_role, gx_team, gx_user
+from guanxi.platform.metadata.model import ObjectDef
 from guanxi.platform.process import assignment_repository as repo
 from guanxi.platform.process.assignment_schemas import RuleIn, RulePatch
 from guanxi.platform.process.tables import gx_assignment_rule
@@ -321,7 +322,9 @@ def _check(ctx: Ctx, object_name: str, strategy: str, definition: dict[str, Any]
         )
 
 
-def _pool_problems(ctx: Ctx, obj: Any, pool: Mapping[str, Any], prefix: str) -> list[FieldError]:
+def _pool_problems(
+    ctx: Ctx, obj: ObjectDef, pool: Mapping[str, Any], prefix: str
+) -> list[FieldError]:
     errors: list[FieldError] = []
     members = pool.get("members")
     if members is None:
@@ -360,7 +363,7 @@ def _member_problems(ctx: Ctx, members: Mapping[str, Any], where: str) -> list[F
     return []
 
 
-def _filter_problems(ctx: Ctx, obj: Any, tree: Any, where: str) -> list[FieldError]:
+def _filter_problems(ctx: Ctx, obj: ObjectDef, tree: Any, where: str) -> list[FieldError]:
     """A condition is compiled as the list compiles it, against its editor's permissions."""
     scope = QueryScope(ctx.snap, obj, ctx.conn.dialect.name, ctx.actor.policy)
     try:
