@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from guanxi import __version__
 from guanxi.api import (
     admin,
+    assignment,
     attachments,
     auth,
     directory,
@@ -111,6 +112,7 @@ def create_app(
         views,
         files,
         attachments,
+        assignment,
     ):
         app.include_router(endpoints.router)
     for module in modules:
