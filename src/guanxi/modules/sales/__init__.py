@@ -1,0 +1,1 @@
+"""Sales: quotes and their PDF (the module is declared on main)."""
