@@ -25,7 +25,7 @@ from guanxi.modules.sales.rmb import rmb_upper
 Language = Literal["zh-CN", "en"]
 
 FONT_FAMILY = "NotoSansSC"
-FONT_FILES = {"": "NotoSansCJKsc-Regular-GB2312.otf", "B": "NotoSansCJKsc-Bold-GB2312.otf"}
+FONT_FILES = {"": "NotoSansCJKsc-Regular-GB2312.ttf", "B": "NotoSansCJKsc-Bold-GB2312.ttf"}
 
 CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$", "JPY": "JP¥"}
 
