@@ -20,6 +20,7 @@ from typing import Any, Literal
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import TableBordersLayout, TableCellFillMode
 
+from guanxi.modules.sales.linebreak import wrap
 from guanxi.modules.sales.rmb import rmb_upper
 
 Language = Literal["zh-CN", "en"]
@@ -131,6 +132,8 @@ _HEAD_FILL = (231, 238, 246)
 _ROW_FILL = (247, 249, 251)
 # 序号, product, quantity, unit, unit price, discount, amount: 180 mm
 _COLUMNS = (9.0, 69.0, 17.0, 13.0, 25.0, 14.0, 33.0)
+_CELL_PADDING_X = 1.4
+_TABLE_SIZE = 8.0
 
 
 def render_quote(
@@ -245,6 +248,12 @@ class _QuotePDF(FPDF):
             0, 5, _label("page", lang, page=self.page_no(), pages=self.total_pages), align="R"
         )
 
+    def _multi(self, w: float, h: float, text: str, **kwargs: Any) -> None:
+        """multi_cell, with lines broken between Chinese characters too (see linebreak)."""
+        width = (w or self.w - self.r_margin - self.x) - 2 * self.c_margin - 0.3
+        lines = wrap(text, width, self.get_string_width)
+        self.multi_cell(w, h, "\n".join(lines), **kwargs)
+
     def _font(self, size: float, bold: bool = False, color: tuple[int, int, int] = _TEXT) -> None:
         self.set_font(FONT_FAMILY, "B" if bold else "", size)
         self.set_text_color(*color)
@@ -255,10 +264,10 @@ class _QuotePDF(FPDF):
         top = self.t_margin
         self.set_xy(_MARGIN, top)
         self._font(15, bold=True, color=_ACCENT)
-        self.multi_cell(95, 7, head.name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._multi(95, 7, head.name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if head.name_other_language:
             self._font(8.5, color=_MUTED)
-            self.multi_cell(95, 4.5, head.name_other_language, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self._multi(95, 4.5, head.name_other_language, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         left_bottom = self.get_y()
 
         contact = [head.address, f"{_label('phone', lang)}{colon}{head.phone}"]
@@ -272,7 +281,7 @@ class _QuotePDF(FPDF):
         self._font(7.5, color=_MUTED)
         for text in contact:
             self.set_x(_MARGIN + 95)
-            self.multi_cell(85, 3.8, text, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self._multi(85, 3.8, text, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         y = max(left_bottom, self.get_y()) + 2
         self._rule(y, width=0.6, color=_ACCENT)
         self.set_y(y + 4)
@@ -309,14 +318,14 @@ class _QuotePDF(FPDF):
         self._font(8, color=_MUTED)
         self.cell(100, 5, _label("customer", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self._font(10.5, bold=True)
-        self.multi_cell(100, 5.5, doc.customer.account_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self._multi(100, 5.5, doc.customer.account_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self._font(8.5)
         if doc.customer.contact_name:
             text = f"{_label('contact', lang)}{colon}{doc.customer.contact_name}"
-            self.multi_cell(100, 4.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self._multi(100, 4.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if doc.customer.address:
             text = f"{_label('address', lang)}{colon}{doc.customer.address}"
-            self.multi_cell(100, 4.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self._multi(100, 4.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         left_bottom = self.get_y()
 
         facts = [
@@ -346,7 +355,31 @@ class _QuotePDF(FPDF):
             _label("discount", lang),
             f"{_label('amount', lang)} ({doc.currency})",
         ]
-        self._font(8)
+        rows = [[_markdown_escape(h) for h in headings]]
+        text_width = _COLUMNS[1] - 2 * _CELL_PADDING_X - 0.3
+        for index, line in enumerate(doc.lines, start=1):
+            self._font(_TABLE_SIZE, bold=True)
+            product = [
+                f"**{_markdown_escape(text)}**" if text else ""
+                for text in wrap(line.product_name, text_width, self.get_string_width)
+            ]
+            if line.description:
+                self._font(_TABLE_SIZE)
+                lines = wrap(line.description, text_width, self.get_string_width)
+                product += [_markdown_escape(text) for text in lines]
+            discount = f"{format_number(line.discount_percent)}%" if line.discount_percent else "—"
+            rows.append(
+                [
+                    str(index),
+                    "\n".join(product),
+                    _markdown_escape(format_number(line.quantity)),
+                    _markdown_escape(line.unit),
+                    format_money(line.unit_price),
+                    discount,
+                    format_money(line.line_amount),
+                ]
+            )
+        self._font(_TABLE_SIZE)
         self.set_draw_color(*_RULE)
         self.set_line_width(0.2)
         with self.table(
@@ -358,29 +391,12 @@ class _QuotePDF(FPDF):
             cell_fill_mode=TableCellFillMode.EVEN_ROWS,
             headings_style=FontFace(emphasis="BOLD", color=_ACCENT, fill_color=_HEAD_FILL),
             line_height=4.2,
-            padding=(1.6, 1.4, 1.0, 1.4),
+            padding=(1.6, _CELL_PADDING_X, 1.0, _CELL_PADDING_X),
             markdown=True,
             repeat_headings=1,
         ) as table:
-            table.row([_markdown_escape(h) for h in headings])
-            for index, line in enumerate(doc.lines, start=1):
-                product = f"**{_markdown_escape(line.product_name)}**"
-                if line.description:
-                    product += "\n" + _markdown_escape(line.description)
-                discount = (
-                    f"{format_number(line.discount_percent)}%" if line.discount_percent else "—"
-                )
-                table.row(
-                    [
-                        str(index),
-                        product,
-                        _markdown_escape(format_number(line.quantity)),
-                        _markdown_escape(line.unit),
-                        format_money(line.unit_price),
-                        discount,
-                        format_money(line.line_amount),
-                    ]
-                )
+            for row in rows:
+                table.row(row)
 
     def _totals(self) -> None:
         doc, lang = self.doc, self.language
@@ -428,7 +444,7 @@ class _QuotePDF(FPDF):
             self._font(9, bold=True, color=_ACCENT)
             self.cell(0, 6, _label("terms", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
             self._font(8.5)
-            self.multi_cell(0, 4.6, doc.terms.strip(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self._multi(0, 4.6, doc.terms.strip(), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
         if self.get_y() + 26 > self.page_break_trigger:
             self.add_page()
