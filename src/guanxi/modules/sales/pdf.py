@@ -147,10 +147,12 @@ def render_quote(
     if language not in ("zh-CN", "en"):
         raise ValueError(f"no quote layout in language {language!r}")
     with _fonts() as fonts:
-        # Laid out twice: the first pass counts the pages that "Page 1 of N" prints (fpdf2's
-        # {nb} alias would leave a gap where the placeholder was wider than the number).
-        pages = _laid_out(doc, language, fonts, total_pages=0).page_no()
-        pdf = _laid_out(doc, language, fonts, total_pages=pages)
+        pdf = _QuotePDF(doc, language)
+        for style, path in fonts.items():
+            pdf.add_font(FONT_FAMILY, style, path)
+        pdf.add_page()
+        pdf.body()
+        pdf.number_pages()
         pdf.set_title(f"{_label('title', language)} {doc.number}")
         pdf.set_author(doc.letterhead.name)
         pdf.set_creator("Guanxi")
@@ -158,17 +160,6 @@ def render_quote(
         if created_at is not None:
             pdf.set_creation_date(created_at)
         return bytes(pdf.output())
-
-
-def _laid_out(
-    doc: QuoteDocument, language: Language, fonts: dict[str, Any], total_pages: int
-) -> "_QuotePDF":
-    pdf = _QuotePDF(doc, language, total_pages)
-    for style, path in fonts.items():
-        pdf.add_font(FONT_FAMILY, style, path)
-    pdf.add_page()
-    pdf.body()
-    return pdf
 
 
 @contextmanager
@@ -221,11 +212,10 @@ def _markdown_escape(text: str) -> str:
 
 
 class _QuotePDF(FPDF):
-    def __init__(self, doc: QuoteDocument, language: Language, total_pages: int) -> None:
+    def __init__(self, doc: QuoteDocument, language: Language) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.doc = doc
         self.language: Language = language
-        self.total_pages = total_pages
         self.set_margins(_MARGIN, _MARGIN, _MARGIN)
         self.set_auto_page_break(True, margin=18)
 
@@ -236,17 +226,28 @@ class _QuotePDF(FPDF):
         else:
             self._running_head()
 
-    def footer(self) -> None:
+    def number_pages(self) -> None:
+        """Write each page's footer once the number of pages is known.
+
+        (fpdf2's {nb} alias would be narrower once replaced, leaving a gap before the
+        right margin; going back to each page prints "Page 1 of 3" exactly.)
+        """
         doc, lang = self.doc, self.language
-        self.set_y(-13)
-        self._font(7.5, color=_MUTED)
+        last = self.page
+        self.set_auto_page_break(False)
         number = (
             f"{_label('title', lang)} {doc.number} · {_label('version_n', lang, n=doc.version)}"
         )
-        self.cell(90, 5, number)
-        self.cell(
-            0, 5, _label("page", lang, page=self.page_no(), pages=self.total_pages), align="R"
-        )
+        for page in range(1, self.pages_count + 1):
+            self.page = page
+            self.set_xy(_MARGIN, self.h - 13)
+            self._font(7.5, color=_MUTED)
+            # Each page's content has its own text state: select the font on this one too.
+            self.current_font_is_set_on_page = False
+            self.cell(90, 5, number)
+            text = _label("page", lang, page=page, pages=self.pages_count)
+            self.cell(0, 5, text, align="R")
+        self.page = last
 
     def _multi(self, w: float, h: float, text: str, **kwargs: Any) -> None:
         """multi_cell, with lines broken between Chinese characters too (see linebreak)."""
