@@ -1,5 +1,6 @@
 """The quote PDF as a customer receives it: read back with pypdf, text, fonts and pages."""
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -224,7 +225,7 @@ def test_product_text_is_printed_literally_not_as_markup() -> None:
         unit_price=Decimal("0.0125"),
         line_amount=Decimal("0.03"),
     )
-    doc = QuoteDocument(**{**doc.__dict__, "lines": [line]})
+    doc = dataclasses.replace(doc, lines=[line])
     text = PdfReader(io.BytesIO(render_quote(doc, "zh-CN"))).pages[0].extract_text()
     assert "A--B **粗体** __x__ ~~y~~ C:\\temp" in text
     assert "0.0125" in text  # a unit price is never rounded to cents on paper
@@ -267,3 +268,27 @@ def test_quantities_print_as_written() -> None:
     assert format_number(Decimal("2.50")) == "2.5"
     assert format_number(Decimal("12000")) == "12,000"
     assert format_number(Decimal("1E+1")) == "10"
+
+
+def test_name_characters_beyond_gb2312_print_and_unknown_ones_show_a_box() -> None:
+    doc = dataclasses.replace(
+        quote(lines=1),
+        customer=QuoteCustomer(account_name="上海陶喆堃昇文化有限公司", contact_name="李珺𠀀"),
+        lines=[
+            QuoteLine(
+                product_name="镕喆定制服务",
+                quantity=Decimal(1),
+                unit="项",
+                unit_price=Decimal(1),
+                line_amount=Decimal(1),
+            )
+        ],
+        prepared_by="王喆",
+    )
+    text = PdfReader(io.BytesIO(render_quote(doc, "zh-CN"))).pages[0].extract_text()
+    # 喆 堃 昇 珺 镕 are not in GB2312 (nor in the bold font): drawn all the same
+    assert "上海陶喆堃昇文化有限公司" in text
+    assert "镕喆定制服务" in text
+    assert "王喆" in text
+    # 𠀀 (extension B) is in no font shipped: a box shows that something is missing
+    assert "李珺□" in text

@@ -26,7 +26,11 @@ from guanxi.modules.sales.rmb import rmb_upper
 Language = Literal["zh-CN", "en"]
 
 FONT_FAMILY = "NotoSansSC"
-FONT_FILES = {"": "NotoSansCJKsc-Regular-GB2312.ttf", "B": "NotoSansCJKsc-Bold-GB2312.ttf"}
+# Regular has every CJK Unified Ideograph (a name's rare 喆 or 堃 too); Bold, for headings and
+# product names, only GB2312, falling back to Regular for the rest (fonts/README.md).
+FONT_FILES = {"": "NotoSansCJKsc-Regular.ttf", "B": "NotoSansCJKsc-Bold-GB2312.ttf"}
+MISSING_GLYPH = "□"
+"""Printed for a character the fonts lack (CJK extension B and beyond), never dropped."""
 
 CURRENCY_SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£", "HKD": "HK$", "JPY": "JP¥"}
 
@@ -150,6 +154,7 @@ def render_quote(
         pdf = _QuotePDF(doc, language)
         for style, path in fonts.items():
             pdf.add_font(FONT_FAMILY, style, path)
+        pdf.set_fallback_fonts([FONT_FAMILY], exact_match=False)
         pdf.add_page()
         pdf.body()
         pdf.number_pages()
@@ -225,6 +230,21 @@ class _QuotePDF(FPDF):
             self._letterhead()
         else:
             self._running_head()
+
+    def normalize_text(self, text: str) -> str:
+        # fpdf2 leaves out a character no font has, with a log line: a name would lose it
+        # unseen. A box shows the reader that something is missing.
+        text = super().normalize_text(text)
+        covered = self.fonts[FONT_FAMILY.lower()].cmap  # type: ignore[union-attr]
+        if all(ord(char) in covered or char in "\r\n" for char in text):
+            return text
+        return "".join(
+            char if ord(char) in covered or char in "\r\n" else MISSING_GLYPH for char in text
+        )
+
+    def _has_glyphs(self, text: str, bold: bool) -> bool:
+        font = self.fonts[FONT_FAMILY.lower() + ("B" if bold else "")]
+        return all(ord(char) in font.cmap for char in text)  # type: ignore[union-attr]
 
     def number_pages(self) -> None:
         """Write each page's footer once the number of pages is known.
@@ -359,9 +379,13 @@ class _QuotePDF(FPDF):
         rows = [[_markdown_escape(h) for h in headings]]
         text_width = _COLUMNS[1] - 2 * _CELL_PADDING_X - 0.3
         for index, line in enumerate(doc.lines, start=1):
-            self._font(_TABLE_SIZE, bold=True)
+            # Bold only when the bold font has every character: fpdf2 applies no fallback
+            # font within markdown, and Bold covers GB2312 only.
+            bold = self._has_glyphs(line.product_name, bold=True)
+            self._font(_TABLE_SIZE, bold=bold)
+            marker = "**" if bold else ""
             product = [
-                f"**{_markdown_escape(text)}**" if text else ""
+                f"{marker}{_markdown_escape(text)}{marker}" if text else ""
                 for text in wrap(line.product_name, text_width, self.get_string_width)
             ]
             if line.description:
