@@ -2,6 +2,8 @@
 products and price books, quotes, contracts, payment plans, payments, invoices, targets."""
 
 from guanxi.modules import Module
+from guanxi.modules.sales.forms_router import public as public_forms
+from guanxi.modules.sales.forms_router import router as forms_router
 from guanxi.modules.sales.hooks import ActivityKeepsFollowUpDatesCurrent, ConvertedLeadIsReadOnly
 from guanxi.modules.sales.objects import OBJECTS
 from guanxi.modules.sales.roles import GRANTS
@@ -11,5 +13,6 @@ MODULE = Module(
     requires=["customers"],  # leads convert to accounts and contacts; deals belong to accounts
     objects=OBJECTS,
     grants=GRANTS,
+    routers=[forms_router, public_forms],
     write_hooks=[ActivityKeepsFollowUpDatesCurrent(), ConvertedLeadIsReadOnly()],
 )
