@@ -5,6 +5,7 @@ from guanxi.modules import Module
 from guanxi.modules.sales.forms_router import public as public_forms
 from guanxi.modules.sales.forms_router import router as forms_router
 from guanxi.modules.sales.hooks import ActivityKeepsFollowUpDatesCurrent, ConvertedLeadIsReadOnly
+from guanxi.modules.sales.leads_router import router as leads_router
 from guanxi.modules.sales.objects import OBJECTS
 from guanxi.modules.sales.roles import GRANTS
 
@@ -13,6 +14,6 @@ MODULE = Module(
     requires=["customers"],  # leads convert to accounts and contacts; deals belong to accounts
     objects=OBJECTS,
     grants=GRANTS,
-    routers=[forms_router, public_forms],
+    routers=[forms_router, public_forms, leads_router],
     write_hooks=[ActivityKeepsFollowUpDatesCurrent(), ConvertedLeadIsReadOnly()],
 )

@@ -30,7 +30,7 @@ from guanxi.kernel.errors import (
     VersionConflict,
 )
 from guanxi.kernel.ids import uuid7
-from guanxi.modules.sales.form_tables import gx_form_submission, gx_web_form
+from guanxi.modules.sales.tables import gx_form_submission, gx_web_form
 from guanxi.platform.metadata.fieldtypes import field_type
 from guanxi.platform.metadata.fieldtypes.base import FieldValueError
 from guanxi.platform.metadata.model import FieldDef

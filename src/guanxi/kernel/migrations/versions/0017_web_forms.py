@@ -1,4 +1,4 @@
-"""Web-to-lead forms and their submissions.
+"""Web-to-lead forms, their submissions, and the sales module's settings.
 
 Revision ID: 0017
 Revises: 0016
@@ -72,8 +72,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_gx_form_submission_ip_at", "gx_form_submission", ["ip", "at"])
     op.create_index("ix_gx_form_submission_form_at", "gx_form_submission", ["form_id", "at"])
+    op.create_table(
+        "gx_sales_setting",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("value", _json(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("updated_at", _at(), nullable=False),
+        sa.Column("updated_by_id", sa.Uuid(), nullable=True),
+        sa.PrimaryKeyConstraint("key"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("gx_sales_setting")
     op.drop_table("gx_form_submission")
     op.drop_table("gx_web_form")

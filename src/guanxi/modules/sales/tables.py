@@ -1,4 +1,5 @@
-"""Tables of the sales module's web-to-lead forms (migration 0017)."""
+"""System tables of the sales module (migration 0017): web-to-lead forms, their
+submissions, and the module's settings."""
 
 from __future__ import annotations
 
@@ -53,4 +54,16 @@ gx_form_submission = Table(
     Column("at", UtcDateTime, nullable=False),
     Index("ix_gx_form_submission_ip_at", "ip", "at"),
     Index("ix_gx_form_submission_form_at", "form_id", "at"),
+)
+
+# Settings of the sales module by key (the lead conversion mapping), versioned so two
+# administrators' edits do not overwrite each other.
+gx_sales_setting = Table(
+    "gx_sales_setting",
+    system_metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JsonType, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by_id", Uuid(), nullable=True),
 )
