@@ -2,6 +2,7 @@
 products and price books, quotes, contracts, payment plans, payments, invoices, targets."""
 
 from guanxi.modules import Module
+from guanxi.modules.sales import demo
 from guanxi.modules.sales.forms_router import public as public_forms
 from guanxi.modules.sales.forms_router import router as forms_router
 from guanxi.modules.sales.hooks import ActivityKeepsFollowUpDatesCurrent, ConvertedLeadIsReadOnly
@@ -16,4 +17,5 @@ MODULE = Module(
     grants=GRANTS,
     routers=[forms_router, public_forms, leads_router],
     write_hooks=[ActivityKeepsFollowUpDatesCurrent(), ConvertedLeadIsReadOnly()],
+    demo=demo.populate,
 )
