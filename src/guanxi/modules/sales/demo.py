@@ -330,7 +330,8 @@ def _activities(
         key = str(account["id"])
         for _ in range(rng.randrange(1, 5)):
             kind, subject = rng.choice(SUBJECTS)
-            deal = rng.choice(by_account.get(key, [None]))
+            own: list[dict[str, Any] | None] = [*by_account.get(key, [])]
+            about = rng.choice(own or [None])
             when = ctx.now - timedelta(days=rng.randrange(0, 360), hours=rng.randrange(0, 9))
             activities.append(
                 {
@@ -341,7 +342,7 @@ def _activities(
                     "duration_minutes": rng.choice([5, 15, 30, 60, 90]),
                     "account": key,
                     "contact": rng.choice(contacts.get(key, [None])),
-                    "opportunity": None if deal is None else deal["id"],
+                    "opportunity": None if about is None else about["id"],
                     "next_follow_up": (today + timedelta(days=rng.randrange(-10, 30))).isoformat()
                     if rng.random() < 0.4
                     else None,
