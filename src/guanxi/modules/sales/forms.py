@@ -37,6 +37,7 @@ from guanxi.platform.metadata.model import FieldDef
 from guanxi.platform.process import assignment
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.service import create
+from guanxi.platform.records.values import plain
 
 # The hidden input a person leaves empty and a form-filling bot does not.
 HONEYPOT = "homepage"
@@ -182,7 +183,7 @@ def _may_manage(ctx: Ctx) -> None:
         raise PermissionDenied("managing web forms needs the right to create leads")
 
 
-def _show(row: Any) -> dict[str, Any]:
+def _show(ctx: Ctx, row: Any) -> dict[str, Any]:
     return {
         "id": str(row.id),
         "form_key": row.form_key,
@@ -198,8 +199,8 @@ def _show(row: Any) -> dict[str, Any]:
         "active": row.active,
         "version": row.version,
         "submit_url": f"/api/v1/public/forms/{row.form_key}",
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
+        "created_at": plain(row.created_at, ctx.zone),
+        "updated_at": plain(row.updated_at, ctx.zone),
     }
 
 
@@ -225,11 +226,11 @@ def list_forms(ctx: Ctx) -> list[dict[str, Any]]:
     rows = ctx.conn.execute(
         select(gx_web_form).where(_mine(ctx)).order_by(gx_web_form.c.created_at, gx_web_form.c.id)
     )
-    return [_show(row) for row in rows]
+    return [_show(ctx, row) for row in rows]
 
 
 def get_form(ctx: Ctx, form_id: UUID) -> dict[str, Any]:
-    return _show(_row(ctx, form_id))
+    return _show(ctx, _row(ctx, form_id))
 
 
 def create_form(ctx: Ctx, body: FormIn) -> dict[str, Any]:
