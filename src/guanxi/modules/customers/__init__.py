@@ -1,7 +1,10 @@
 """Customer data: accounts (客户) and contacts (联系人)."""
 
-from guanxi.modules import Module
-from guanxi.modules.customers import demo
+from datetime import timedelta
+
+from guanxi.modules import Module, ScheduledJob
+from guanxi.modules.customers import demo, duplicates
+from guanxi.modules.customers.hooks import AccountNameKey
 from guanxi.modules.customers.objects import ACCOUNT, CONTACT
 from guanxi.modules.customers.roles import GRANTS
 
@@ -9,5 +12,13 @@ MODULE = Module(
     name="customers",
     objects=[ACCOUNT, CONTACT],
     grants=GRANTS,
+    write_hooks=[AccountNameKey()],
+    # Accounts written before name_key existed (or loaded behind the records service) get
+    # their key in batches; `duplicates.fill_name_keys` may also be called by hand.
+    jobs=[
+        ScheduledJob(
+            "fill_account_name_keys", duplicates.fill_name_keys, every=timedelta(minutes=10)
+        )
+    ],
     demo=demo.populate,
 )

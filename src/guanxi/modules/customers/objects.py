@@ -112,6 +112,7 @@ ACCOUNT = ObjectDeclaration(
         _f("tags", "tags", "Tags", "标签"),
         _f("description", "long_text", "Description", "备注"),
         _f("last_activity_at", "datetime", "Last activity", "最近跟进时间"),
+        _f("name_key", "text", "Matching key", "匹配名称", indexed=True, max_length=200),
     ],
 )
 
