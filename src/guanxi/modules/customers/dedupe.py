@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -359,6 +360,26 @@ def _region_words() -> tuple[str, ...]:
 _CJK_REGIONS = _region_words()
 _PLACES = frozenset({*_PROVINCES, *_CITIES, *_COUNTRY, *_LATIN_REGIONS})
 _CJK_REGIONS_ANYWHERE = (*_CJK_REGIONS, *_COUNTRY)
+_REGION_START = frozenset(_CJK_REGIONS)
+_REGION_ANYWHERE = frozenset(_CJK_REGIONS_ANYWHERE)
+_DESCRIPTOR = _REGION_ANYWHERE | frozenset(_CJK_LEGAL) | frozenset(_CJK_FILLER)
+_LONGEST = max(len(word) for word in _DESCRIPTOR)
+
+
+def _starts(text: str, words: frozenset[str]) -> Iterator[str]:
+    """The ``words`` that ``text`` starts with, longest first (set look-ups, not a scan
+    of the thousand-odd place names)."""
+    for n in range(min(_LONGEST, len(text)), 0, -1):
+        if text[:n] in words:
+            yield text[:n]
+
+
+def _ends(text: str, words: frozenset[str]) -> Iterator[str]:
+    """The ``words`` that ``text`` ends with, longest first."""
+    for n in range(min(_LONGEST, len(text)), 0, -1):
+        if text[-n:] in words:
+            yield text[-n:]
+
 
 _BRACKETS = re.compile(r"[(\[{【〔「『《<]([^()\[\]{}【】〔〕「」『』《》<>]*)[)\]}】〕」』》>]")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -451,16 +472,14 @@ def _is_descriptor(words: list[str]) -> tuple[bool, set[str]]:
         if _CJK.match(word):
             rest = word
             while rest:
-                for known in (*_CJK_REGIONS_ANYWHERE, *_CJK_LEGAL, *_CJK_FILLER):
-                    if rest.startswith(known):
-                        rest = rest[len(known) :]
-                        if known in _CJK_REGIONS_ANYWHERE:
-                            place = _canonical_region(known)
-                            regions.add(place)
-                            rest = rest[_district_length(place, rest) :]
-                        break
-                else:
+                known = next(_starts(rest, _DESCRIPTOR), None)
+                if known is None:
                     return False, set()
+                rest = rest[len(known) :]
+                if known in _REGION_ANYWHERE:
+                    place = _canonical_region(known)
+                    regions.add(place)
+                    rest = rest[_district_length(place, rest) :]
         elif word in _LATIN_REGIONS:
             regions.add(word)
         elif word not in _LATIN_LEGAL and word not in _LATIN_FILLER and word != "the":
@@ -494,13 +513,12 @@ def _strip_region_end(words: list[str], regions: set[str]) -> bool:
         return False
     last = words[-1]
     if _CJK.match(last):
-        for region in _CJK_REGIONS_ANYWHERE:
-            if last.endswith(region) and len(last) > len(region):
-                rest = last[: -len(region)]
-                if len(rest) >= 2:
-                    words[-1] = rest
-                    regions.add(_canonical_region(region))
-                    return True
+        for region in _ends(last[1:], _REGION_ANYWHERE):
+            rest = last[: -len(region)]
+            if len(rest) >= 2:
+                words[-1] = rest
+                regions.add(_canonical_region(region))
+                return True
         return False
     if last in _LATIN_REGIONS and words[-2] not in ("of", "in"):
         regions.add(words.pop())
@@ -519,14 +537,13 @@ def _strip_region_start(words: list[str], regions: set[str]) -> bool:
         return False
     first = words[0]
     if _CJK.match(first):
-        for region in _CJK_REGIONS:
-            if first.startswith(region) and len(first) > len(region):
-                rest = first[len(region) :]
-                if _keeps_a_name(rest):
-                    regions.add(_canonical_region(region))
-                    city = _canonical_region(region)
-                    words[0] = _strip_district(city, rest)
-                    return True
+        for region in _starts(first[:-1], _REGION_START):
+            rest = first[len(region) :]
+            if _keeps_a_name(rest):
+                city = _canonical_region(region)
+                regions.add(city)
+                words[0] = _strip_district(city, rest)
+                return True
         return False
     if len(words) >= 2 and first in _LATIN_REGIONS and first not in _LATIN_NATIONAL:
         regions.add(words.pop(0))
