@@ -138,9 +138,12 @@ def _database(kind: str, pg_url: str) -> Iterator[Database]:
 
 
 def _shortened(name: str) -> str:
-    """What a lead might say: the name without its legal form, region in brackets."""
+    """What a lead might say: the name without its legal form and trade words, its city
+    in brackets (字节跳动（北京）, ``Bytedance (Beijing)``)."""
     key = dedupe.company_key(name)
-    return f"{key}（{name[:2]}）" if not key.isascii() else key.title()
+    places = sorted(dedupe._parse(name).regions)
+    where = f"（{places[0]}）" if places and not key.isascii() else ""
+    return f"{key}{where}" if not key.isascii() else key.title()
 
 
 def measure_service(kind: str, accounts: int, pg_url: str, lookups: int) -> list[Lookup]:
@@ -198,11 +201,10 @@ def measure_service(kind: str, accounts: int, pg_url: str, lookups: int) -> list
                         ctx, company=q.get("company"), phone=q.get("phone"), email=q.get("email")
                     )
                     samples.append(time.perf_counter() - t0)
-                names = {c.name for c in found.accounts[:1]}
-                hits += row["name"] in names or any(
-                    c.score == found.accounts[0].score and c.name == row["name"]
-                    for c in found.accounts
-                )
+                # Found: an account of that very name among the best-scored candidates
+                # (the generator repeats names, and those are equally good answers).
+                best = found.accounts[0].score if found.accounts else None
+                hits += any(c.score == best and c.name == row["name"] for c in found.accounts)
             samples.sort()
             results.append(
                 Lookup(
@@ -264,7 +266,11 @@ def render(
             " each database in the same process; a lookup is one read transaction's"
             " statements and the scoring, medians and p95 of"
             f" {lookups} lookups of accounts picked at random;"
-            " 'first' is how often the account looked for came first.",
+            " 'first' is how often an account of the name looked for was among the"
+            " best-scored candidates. The generator draws Chinese names from 20 字号 and"
+            " 12 trades, so a key is shared by thousands of accounts here: each lookup"
+            " fetches and scores the most candidates it may (200 per statement), a worst"
+            " case for the work per lookup.",
             "",
             "| lookup by | " + " | ".join(service) + " |",
             "|---|" + "---|" * len(service),

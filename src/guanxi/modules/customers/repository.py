@@ -40,21 +40,27 @@ def account_candidates(
     accounts: Table,
     readable: ColumnElement[bool],
     *,
-    keys: Sequence[str] = (),
+    key: str | None = None,
+    shorter_keys: Sequence[str] = (),
     starting_with: str | None = None,
     names: Sequence[str] = (),
     phones: Sequence[str] = (),
     emails: Sequence[str] = (),
     cap: int = 200,
 ) -> list[Row[Any]]:
-    """Live readable accounts whose ``name_key`` is one of ``keys`` or starts with
-    ``starting_with``, whose name is one of ``names`` (accounts still without a key), or
+    """Live readable accounts whose ``name_key`` is ``key``, one of ``shorter_keys`` or
+    starts with ``starting_with`` (each its own statement, so a crowd under a short key
+    cannot push the exact ones out), whose name is one of ``names`` (accounts still without a key), or
     whose phone or e-mail is one of those given; each row once (id, name, phone, email)."""
     columns = ("name", "phone", "email")
     c = accounts.c
     conditions: list[ColumnElement[bool]] = []
-    if keys:
-        conditions.append(c.name_key.in_(list(keys)))
+    if names:
+        conditions.append(c.name.in_(list(names)))
+    if key:
+        conditions.append(c.name_key == key)
+    if shorter_keys:
+        conditions.append(c.name_key.in_(list(shorter_keys)))
     if starting_with:
         conditions.append(
             and_(
@@ -63,8 +69,6 @@ def account_candidates(
                 c.name_key.startswith(starting_with, autoescape=True),
             )
         )
-    if names:
-        conditions.append(c.name.in_(list(names)))
     if phones:
         conditions.append(c.phone.in_(list(phones)))
     if emails:
