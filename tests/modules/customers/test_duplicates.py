@@ -34,9 +34,7 @@ def _check(client: TestClient, user: Api, **given: Any) -> Duplicates:
 
 
 def _account(user: Api, name: str, **values: Any) -> dict[str, Any]:
-    record: dict[str, Any] = user.ok(
-        "POST", "/records/account", 201, json={"name": name, **values}
-    )
+    record: dict[str, Any] = user.ok("POST", "/records/account", 201, json={"name": name, **values})
     return record
 
 
@@ -76,7 +74,10 @@ def test_the_key_follows_the_name_and_cannot_be_set_by_hand(admin: Api) -> None:
     forced = admin.ok("PATCH", path, json={"name_key": "阿里巴巴", "version": 2})
     assert forced["name_key"] == "腾讯"
     bulk = admin.ok(
-        "POST", "/records/account/bulk", 201, json={"records": [{"name": "ＡＢＣ Ｃｏ．，Ｌｔｄ．"}]}
+        "POST",
+        "/records/account/bulk",
+        201,
+        json={"records": [{"name": "ＡＢＣ Ｃｏ．，Ｌｔｄ．"}]},
     )
     assert bulk["records"][0]["name_key"] == "abc"
 
@@ -84,7 +85,9 @@ def test_the_key_follows_the_name_and_cannot_be_set_by_hand(admin: Api) -> None:
 def test_phones_and_emails_match_whatever_way_they_are_written(
     client: TestClient, admin: Api
 ) -> None:
-    account = _account(admin, "杭州云帆电子商务有限公司", phone="0571-8888 1234", email="Info@YunFan.cn")
+    account = _account(
+        admin, "杭州云帆电子商务有限公司", phone="0571-8888 1234", email="Info@YunFan.cn"
+    )
     contact = admin.ok(
         "POST",
         "/records/contact",
