@@ -149,3 +149,42 @@ def test_the_field_mapping_is_a_setting_checked_against_the_objects(
     made = convert(admin, lead(admin)["id"])
     account = admin.ok("GET", f"/records/account/{made['account_id']}")
     assert account["description"] == "采购经理" and account["industry"] is None
+
+
+def test_the_duplicate_check_finds_the_account_a_lead_from_a_short_name_belongs_to(
+    admin: Api, persona: Persona
+) -> None:
+    bytedance = admin.ok("POST", "/records/account", 201, json={"name": "北京字节跳动科技有限公司"})
+    admin.ok("POST", "/records/account", 201, json={"name": "北京百度网讯科技有限公司"})
+    person = admin.ok(
+        "POST",
+        "/records/contact",
+        201,
+        json={"name": "李雷", "account": bytedance["id"], "mobile": "+86 138 0013 8000"},
+    )
+    new = lead(admin, company="字节跳动（北京）", mobile="13800138000")
+    found = admin.ok("GET", f"/sales/leads/{new['id']}/duplicates")
+    best = found["accounts"][0]
+    assert (best["id"], best["name"]) == (bytedance["id"], "北京字节跳动科技有限公司")
+    assert best["score"] >= 0.85 and "same_company_key" in best["reasons"]
+    assert "北京百度网讯科技有限公司" not in [a["name"] for a in found["accounts"]]
+    assert found["contacts"][0]["id"] == person["id"]
+    # Converted onto what was found: no second account.
+    made = convert(admin, new["id"], account_id=best["id"], contact_id=person["id"])
+    assert (made["account_id"], made["contact_id"]) == (bytedance["id"], person["id"])
+    # A rep only hears of customers they may see.
+    liu_lead = lead(persona("rep_liu"), company="字节跳动（北京）")
+    assert (
+        persona("rep_liu").ok("GET", f"/sales/leads/{liu_lead['id']}/duplicates")["accounts"] == []
+    )
+
+
+def test_registering_a_customer_checks_it_first(admin: Api) -> None:
+    admin.ok("POST", "/records/account", 201, json={"name": "北京字节跳动科技有限公司"})
+    found = admin.ok(
+        "POST", "/sales/accounts/duplicates", json={"name": "字节跳动 (北京) 有限公司"}
+    )
+    assert [a["name"] for a in found["accounts"]] == ["北京字节跳动科技有限公司"]
+    assert (
+        admin.ok("POST", "/sales/accounts/duplicates", json={"name": "腾讯科技"})["accounts"] == []
+    )

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from guanxi.kernel.errors import FieldError, PermissionDenied, ValidationFailed
+from guanxi.modules.customers.duplicates import Duplicates, find_duplicates
 from guanxi.modules.sales import settings
 from guanxi.modules.sales.errors import LeadAlreadyConverted
 from guanxi.platform.metadata.model import FieldDef
@@ -134,6 +135,20 @@ def _mapped(
             continue
         values[to] = value
     return values
+
+
+def lead_duplicates(ctx: Ctx, lead_id: UUID, *, limit: int = 10) -> Duplicates:
+    """The accounts and contacts the caller may read that the lead may already be: by
+    company name (normalised: legal forms, regions, widths), person, phone and e-mail."""
+    lead = get_record(ctx, "lead", lead_id)  # 404 unless readable
+    return find_duplicates(
+        ctx,
+        company=lead.get("company"),
+        person_name=lead.get("name"),
+        phone=lead.get("mobile") or lead.get("phone"),
+        email=lead.get("email"),
+        limit=limit,
+    )
 
 
 def convert_lead(ctx: Ctx, lead_id: UUID, body: ConvertIn) -> dict[str, str | None]:

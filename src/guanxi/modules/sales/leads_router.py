@@ -1,13 +1,15 @@
-"""Lead endpoints beyond record CRUD: conversion and its field mapping."""
+"""Lead endpoints beyond record CRUD: the duplicate check, conversion and its mapping."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Header
-from pydantic import RootModel
+from fastapi import APIRouter, Header, Query
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from guanxi.modules.customers.duplicates import MAX_LIMIT, Duplicates, find_duplicates
 from guanxi.modules.sales import conversion
 from guanxi.modules.sales.settings import version
 from guanxi.web.deps import ActorDep, ServicesDep
@@ -26,6 +28,57 @@ router = APIRouter(
 class MappingIn(RootModel[dict[str, dict[str, str]]]):
     """``{"account": {"name": "company", …}, "contact": {…}, "opportunity": {…}}``:
     target field ← lead field."""
+
+
+class ProspectIn(BaseModel):
+    """A customer about to be registered (客户报备): what to check it against."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    contact_name: str | None = Field(default=None, max_length=120)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+
+
+def _shown(found: Duplicates) -> dict[str, list[dict[str, Any]]]:
+    return {
+        "accounts": [asdict(c) for c in found.accounts],
+        "contacts": [asdict(c) for c in found.contacts],
+    }
+
+
+@router.get("/leads/{lead_id}/duplicates")
+def lead_duplicates(
+    lead_id: UUID,
+    services: ServicesDep,
+    actor: ActorDep,
+    limit: int = Query(10, ge=1, le=MAX_LIMIT),
+) -> dict[str, list[dict[str, Any]]]:
+    """Accounts and contacts you may read that the lead may already be, best first:
+    ``{"accounts": [{"id", "name", "score", "reasons"}], "contacts": [...]}``."""
+    with services.read(actor) as ctx:
+        return _shown(conversion.lead_duplicates(ctx, lead_id, limit=limit))
+
+
+@router.post("/accounts/duplicates")
+def account_duplicates(
+    body: ProspectIn,
+    services: ServicesDep,
+    actor: ActorDep,
+    limit: int = Query(10, ge=1, le=MAX_LIMIT),
+) -> dict[str, list[dict[str, Any]]]:
+    """The same check for a customer about to be registered, before it is created."""
+    with services.read(actor) as ctx:
+        found = find_duplicates(
+            ctx,
+            company=body.name,
+            person_name=body.contact_name,
+            phone=body.phone,
+            email=body.email,
+            limit=limit,
+        )
+    return _shown(found)
 
 
 @router.post("/leads/{lead_id}/convert")
