@@ -133,6 +133,7 @@ def test_the_forecast_is_one_statement_over_the_deals(
         ("period=2026-Q5", "period"),
         ("period=2026-13", "period"),
         ("period=Q4", "period"),
+        ("period=9999-12", "period"),
         ("", "period"),
         ("period=2026-Q4&group_by=team", "group_by"),
     ],

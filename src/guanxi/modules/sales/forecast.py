@@ -42,6 +42,7 @@ READS = ("stage", "probability", "forecast_category", "amount", "close_date")
 _YEAR = re.compile(r"(\d{4})")
 _QUARTER = re.compile(r"(\d{4})-Q([1-4])")
 _MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+_YEARS = (1, 9998)  # a period and the day after it are dates Python can hold
 PERIOD_FORMS = "a year (2026), a quarter (2026-Q4) or a month (2026-11)"
 
 
@@ -88,16 +89,16 @@ def parse_period(text: str | None, field: str = "period") -> Period:
     raw = (text or "").strip().upper()
     if m := _YEAR.fullmatch(raw):
         year = int(m[1])
-        if year >= 1:
+        if _YEARS[0] <= year <= _YEARS[1]:
             return Period(raw, date(year, 1, 1), date(year + 1, 1, 1))
     if m := _QUARTER.fullmatch(raw):
         year, quarter = int(m[1]), int(m[2])
-        if year >= 1:
+        if _YEARS[0] <= year <= _YEARS[1]:
             first = 3 * quarter - 2
             return Period(raw, date(year, first, 1), _next_month(year, first + 2))
     if m := _MONTH.fullmatch(raw):
         year, month = int(m[1]), int(m[2])
-        if year >= 1:
+        if _YEARS[0] <= year <= _YEARS[1]:
             return Period(raw, date(year, month, 1), _next_month(year, month))
     if not raw:
         raise invalid(field, f"is required: {PERIOD_FORMS}", "required")

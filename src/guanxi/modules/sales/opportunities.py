@@ -125,10 +125,9 @@ def stage_history(ctx: Ctx, opportunity_id: UUID) -> dict[str, Any]:
         ctx.conn, table, opportunity_id, policy.read_predicate("opportunity", table)
     )
     changes = repository.stage_changes(ctx.conn, opportunity_id)
-    labels = {
-        o["value"]: o["label"]
-        for o in ctx.snap.object("opportunity").get_field("stage").opt("options", [])  # type: ignore[union-attr]
-    }
+    stage_field = ctx.snap.object("opportunity").get_field("stage")
+    options = stage_field.opt("options", []) if stage_field is not None else []
+    labels = {o["value"]: o["label"] for o in options}
     first = changes[0].old if changes else deal.stage
     spans: list[tuple[Any, datetime, UUID | None]] = [(first, deal.created_at, deal.created_by)]
     spans += [(c.new, c.changed_at, c.changed_by) for c in changes]

@@ -92,7 +92,8 @@ def attainment(ctx: Ctx, period_text: str | None) -> dict[str, Any]:
         if assignee is not None:
             members = {assignee}
         elif row.department_id is not None:
-            path = departments.get(department)[1] if department in departments else None  # type: ignore[index]
+            found = departments.get(department) if department is not None else None
+            path = found[1] if found else None
             members = {
                 uid
                 for uid, person in people.items()
