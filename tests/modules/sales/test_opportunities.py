@@ -163,3 +163,24 @@ def test_kanban_counts_and_sums_each_stage_within_the_callers_scope(persona: Per
         "proposal": (3, "127000.50"),
         "negotiation": (1, "300000.00"),
     }
+
+
+def test_an_imported_past_win_keeps_its_times_and_does_not_move_the_last_win_back(
+    admin: Api,
+) -> None:
+    acme = account(admin)
+    deal(admin, account=acme["id"], stage="won", amount="1000")
+    past = deal(
+        admin,
+        account=acme["id"],
+        stage="won",
+        amount="2000",
+        close_date="2026-03-01",
+        closed_at="2026-03-01T10:00:00+08:00",
+        stage_changed_at="2026-03-01T10:00:00+08:00",
+    )
+    assert past["closed_at"] == "2026-03-01T10:00:00+08:00"
+    assert past["stage_changed_at"] == "2026-03-01T10:00:00+08:00"
+    assert past["close_date"] == "2026-03-01"
+    customer = admin.ok("GET", f"/records/account/{acme['id']}")
+    assert customer["last_won_at"] == "2026-11-23T10:30:00+08:00"

@@ -21,12 +21,16 @@ from guanxi.platform.access.tables import gx_department, gx_user
 from guanxi.platform.records.tables import gx_history
 
 
-def is_live(conn: Connection, table: Table, record_id: UUID) -> bool:
-    """Whether the record exists outside the recycle bin."""
+def account_last_won(
+    conn: Connection, accounts: Table, account_id: UUID
+) -> tuple[bool, datetime | None]:
+    """Whether the account exists outside the recycle bin, and its last won deal's time."""
     found = conn.execute(
-        select(table.c.id).where(table.c.id == record_id, table.c.deleted_at.is_(None))
+        select(accounts.c.last_won_at).where(
+            accounts.c.id == account_id, accounts.c.deleted_at.is_(None)
+        )
     ).first()
-    return found is not None
+    return (False, None) if found is None else (True, found.last_won_at)
 
 
 @dataclass(frozen=True)

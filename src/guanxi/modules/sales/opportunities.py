@@ -67,9 +67,10 @@ class OpportunityStageRules:
             values["probability"] = probability
         if "forecast_category" not in values and category is not None:
             values["forecast_category"] = category
-        values["stage_changed_at"] = ctx.now
+        # Given in the same write (an import of past deals), the times are kept.
+        values.setdefault("stage_changed_at", ctx.now)
         if stage in CLOSED_STAGES:
-            values["closed_at"] = ctx.now
+            values.setdefault("closed_at", ctx.now)
             # Once closed, the close date is the day it closed (the forecast and the
             # targets count won deals by it), unless the same write says otherwise.
             values.setdefault("close_date", ctx.now.astimezone(ctx.zone).date())
@@ -98,15 +99,17 @@ class OpportunityStageRules:
         if account is None:
             return
         account_id = account if isinstance(account, UUID) else UUID(str(account))
-        if not repository.is_live(ctx.conn, ctx.snap.table("account"), account_id):
-            return  # the account is in the recycle bin: it keeps what it had
-        # The rep who won the deal may not be allowed to edit the account; the rule is.
-        update_current(
-            ctx.elevated(),
-            "account",
-            account_id,
-            {"last_won_at": ctx.now, "status": "active"},
+        live, last_won = repository.account_last_won(
+            ctx.conn, ctx.snap.table("account"), account_id
         )
+        if not live:
+            return  # the account is in the recycle bin: it keeps what it had
+        won_at = event.values.get("closed_at") or ctx.now
+        changes: dict[str, Any] = {"status": "active"}
+        if last_won is None or won_at > last_won:  # an imported old win moves nothing back
+            changes["last_won_at"] = won_at
+        # The rep who won the deal may not be allowed to edit the account; the rule is.
+        update_current(ctx.elevated(), "account", account_id, changes)
 
 
 def stage_history(ctx: Ctx, opportunity_id: UUID) -> dict[str, Any]:
