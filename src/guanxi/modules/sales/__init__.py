@@ -3,19 +3,27 @@ products and price books, quotes, contracts, payment plans, payments, invoices, 
 
 from guanxi.modules import Module
 from guanxi.modules.sales import demo
+from guanxi.modules.sales.forecast_router import router as forecast_router
 from guanxi.modules.sales.forms_router import public as public_forms
 from guanxi.modules.sales.forms_router import router as forms_router
 from guanxi.modules.sales.hooks import ActivityKeepsFollowUpDatesCurrent, ConvertedLeadIsReadOnly
 from guanxi.modules.sales.leads_router import router as leads_router
 from guanxi.modules.sales.objects import OBJECTS
+from guanxi.modules.sales.opportunities import OpportunityStageRules
 from guanxi.modules.sales.roles import GRANTS
+from guanxi.modules.sales.targets import TargetPeriodAndDepartment
 
 MODULE = Module(
     name="sales",
     requires=["customers"],  # leads convert to accounts and contacts; deals belong to accounts
     objects=OBJECTS,
     grants=GRANTS,
-    routers=[forms_router, public_forms, leads_router],
-    write_hooks=[ActivityKeepsFollowUpDatesCurrent(), ConvertedLeadIsReadOnly()],
+    routers=[forms_router, public_forms, leads_router, forecast_router],
+    write_hooks=[
+        ActivityKeepsFollowUpDatesCurrent(),
+        ConvertedLeadIsReadOnly(),
+        OpportunityStageRules(),
+        TargetPeriodAndDepartment(),
+    ],
     demo=demo.populate,
 )
