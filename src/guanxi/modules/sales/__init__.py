@@ -1,13 +1,17 @@
 """Sales (销售): leads to cash (线索到回款) — leads, opportunities, activities, tasks,
 products and price books, quotes, contracts, payment plans, payments, invoices, targets."""
 
-from guanxi.modules import Module
-from guanxi.modules.sales import demo
+from guanxi.modules import Module, ScheduledJob
+from guanxi.modules.sales import contracts, demo
+from guanxi.modules.sales.cash_router import router as cash_router
+from guanxi.modules.sales.contracts import ContractRules
 from guanxi.modules.sales.forms_router import public as public_forms
 from guanxi.modules.sales.forms_router import router as forms_router
 from guanxi.modules.sales.hooks import ActivityKeepsFollowUpDatesCurrent, ConvertedLeadIsReadOnly
 from guanxi.modules.sales.leads_router import router as leads_router
 from guanxi.modules.sales.objects import OBJECTS
+from guanxi.modules.sales.payments import InvoiceRules, PaymentPlanRules, PaymentRules
+from guanxi.modules.sales.quotes import QuoteLinePricing, QuoteTotals
 from guanxi.modules.sales.roles import GRANTS
 
 MODULE = Module(
@@ -15,7 +19,20 @@ MODULE = Module(
     requires=["customers"],  # leads convert to accounts and contacts; deals belong to accounts
     objects=OBJECTS,
     grants=GRANTS,
-    routers=[forms_router, public_forms, leads_router],
-    write_hooks=[ActivityKeepsFollowUpDatesCurrent(), ConvertedLeadIsReadOnly()],
+    routers=[forms_router, public_forms, leads_router, cash_router],
+    write_hooks=[
+        ActivityKeepsFollowUpDatesCurrent(),
+        ConvertedLeadIsReadOnly(),
+        QuoteTotals(),
+        QuoteLinePricing(),
+        ContractRules(),
+        PaymentPlanRules(),
+        PaymentRules(),
+        InvoiceRules(),
+    ],
+    jobs=[
+        ScheduledJob("remind_renewals", contracts.remind_renewals, cron="0 8 * * *"),
+        ScheduledJob("expire_contracts", contracts.expire_contracts, cron="5 0 * * *"),
+    ],
     demo=demo.populate,
 )
