@@ -92,6 +92,7 @@ def quote_totals(
     subtotal: Decimal, discount_percent: Decimal, tax_rate: Decimal, currency: str
 ) -> dict[str, Any]:
     """The stored totals of a quote whose lines add up to ``subtotal``."""
+    subtotal = cents(subtotal)
     discount = cents(subtotal * discount_percent / HUNDRED)
     tax = cents((subtotal - discount) * tax_rate / HUNDRED)
 
