@@ -18,7 +18,9 @@ def account(api: Api, name: str = "北京字节跳动科技有限公司") -> dic
 
 def won_deal(api: Api, stage: str = "won") -> dict[str, Any]:
     acme = account(api)
-    contact = api.ok("POST", "/records/contact", 201, json={"name": "张一鸣", "account": acme["id"]})
+    contact = api.ok(
+        "POST", "/records/contact", 201, json={"name": "张一鸣", "account": acme["id"]}
+    )
     return api.ok(
         "POST",
         "/records/opportunity",
@@ -78,7 +80,12 @@ def test_an_accepted_quote_becomes_a_contract_for_its_total(admin: Api) -> None:
         "POST",
         "/records/quote",
         201,
-        json={"name": "CRM 报价", "account": acme["id"], "discount_percent": "10", "tax_rate": "13"},
+        json={
+            "name": "CRM 报价",
+            "account": acme["id"],
+            "discount_percent": "10",
+            "tax_rate": "13",
+        },
     )
     admin.ok(
         "POST",
@@ -105,8 +112,14 @@ def test_an_accepted_quote_becomes_a_contract_for_its_total(admin: Api) -> None:
 
 def test_the_status_follows_the_lifecycle_and_ends_are_final(admin: Api) -> None:
     c = contract(admin)
-    c = admin.ok("PATCH", f"/records/contract/{c['id']}", json={"status": "pending_approval", "version": c["version"]})
-    c = admin.ok("PATCH", f"/records/contract/{c['id']}", json={"status": "active", "version": c["version"]})
+    c = admin.ok(
+        "PATCH",
+        f"/records/contract/{c['id']}",
+        json={"status": "pending_approval", "version": c["version"]},
+    )
+    c = admin.ok(
+        "PATCH", f"/records/contract/{c['id']}", json={"status": "active", "version": c["version"]}
+    )
     skipped = admin.patch(
         f"/records/contract/{c['id']}",
         json={"status": "draft", "version": c["version"]},
@@ -115,8 +128,14 @@ def test_the_status_follows_the_lifecycle_and_ends_are_final(admin: Api) -> None
     assert skipped.status_code == 422
     assert skipped.json()["errors"][0]["field"] == "status"
     assert skipped.json()["errors"][0]["code"] == "status_transition"
-    c = admin.ok("PATCH", f"/records/contract/{c['id']}", json={"status": "terminated", "version": c["version"]})
-    final = admin.patch(f"/records/contract/{c['id']}", json={"status": "active", "version": c["version"]})
+    c = admin.ok(
+        "PATCH",
+        f"/records/contract/{c['id']}",
+        json={"status": "terminated", "version": c["version"]},
+    )
+    final = admin.patch(
+        f"/records/contract/{c['id']}", json={"status": "active", "version": c["version"]}
+    )
     assert final.status_code == 422 and final.json()["errors"][0]["field"] == "status"
     # draft → active directly, until approvals land
     other = contract(admin)
