@@ -75,7 +75,14 @@ class PaymentPlanRules:
             return
         values, record = event.values, _subject(event)
         contract_id = as_id(record.get("contract"))
-        contract = lock_contract(ctx, contract_id) if contract_id else None
+        # Locked only when the planned sum can change: a status refresh after a payment
+        # (which holds the lock already) or an edit of other fields needs no turn.
+        moves = event.action != "update" or {"amount", "contract"} & set(values)
+        contract = (
+            (lock_contract(ctx, contract_id) if moves else _row(ctx, "contract", contract_id))
+            if contract_id
+            else None
+        )
         amount = amount_of(record.get("amount"))
         collected = ZERO
         if event.record_id is not None:
@@ -90,7 +97,7 @@ class PaymentPlanRules:
                 ctx, "payment_plan", "contract", contract["id"], without=event.record_id
             )
             limit = amount_of(contract.get("amount"))
-            if planned + amount > limit:
+            if moves and planned + amount > limit:
                 raise field_refusal(
                     OverPlanned,
                     "amount",
