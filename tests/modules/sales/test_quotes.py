@@ -193,3 +193,29 @@ def test_content_disposition_names_non_ascii_numbers_by_rfc_5987() -> None:
     assert content_disposition("报价-1") == (
         "attachment; filename=\"__-1.pdf\"; filename*=UTF-8''%E6%8A%A5%E4%BB%B7-1.pdf"
     )
+
+
+def test_administrators_keep_the_letterhead_the_pdf_prints(admin: Api, rep_zhang: Api) -> None:
+    default = admin.ok("GET", "/sales/settings/letterhead")
+    assert default["version"] == 0  # from the GUANXI_COMPANY_* settings
+    assert default["letterhead"]["name"]["en"] == "Guanxi Technology Co., Ltd."
+    company = {
+        "name": {"zh-CN": "北京关系科技有限公司", "en": "Beijing Guanxi Technology Co., Ltd."},
+        "address": {"zh-CN": "北京市海淀区中关村大街 1 号", "en": "1 Zhongguancun Street, Beijing"},
+        "phone": "+86 10 8888 6666",
+    }
+    saved = admin.ok("PUT", "/sales/settings/letterhead", json=company, headers={"If-Match": '"0"'})
+    assert saved["version"] == 1
+    stale = admin.request(
+        "PUT", "/sales/settings/letterhead", json=company, headers={"If-Match": '"0"'}
+    )
+    assert stale.status_code == 412
+    assert rep_zhang.request("PUT", "/sales/settings/letterhead", json=company).status_code == 403
+    nameless = admin.request("PUT", "/sales/settings/letterhead", json={"name": {"en": ""}})
+    assert nameless.status_code == 422
+    q = quote(rep_zhang, tax_rate="0")
+    line(rep_zhang, q["id"], name="授权", quantity="1", unit_price="1")
+    chinese = _pdf_text(rep_zhang.get(f"/sales/quotes/{q['id']}/pdf").content)  # zh-CN user
+    assert "北京关系科技有限公司" in chinese and "中关村大街" in chinese
+    english = _pdf_text(rep_zhang.get(f"/sales/quotes/{q['id']}/pdf?language=en").content)
+    assert "Beijing Guanxi Technology" in english and "Zhongguancun Street" in english

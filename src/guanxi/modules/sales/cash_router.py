@@ -6,13 +6,15 @@ from typing import Any, Literal
 from urllib.parse import quote as percent_encode
 from uuid import UUID
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Header
 from fastapi.responses import Response
 
 from guanxi.config import Settings
-from guanxi.modules.sales import contracts, payments, quotes
-from guanxi.modules.sales.pdf import Language, Letterhead
+from guanxi.modules.sales import contracts, letterhead, payments, quotes
+from guanxi.modules.sales.letterhead import LetterheadIn, bilingual
+from guanxi.modules.sales.pdf import Language
 from guanxi.web.deps import ActorDep, ServicesDep
+from guanxi.web.preconditions import if_match_version
 from guanxi.web.responses import ORJSONResponse
 from guanxi.web.routing import OrjsonRoute
 
@@ -24,27 +26,18 @@ router = APIRouter(
 )
 
 
-def letterhead(settings: Settings, language: Language) -> Letterhead:
-    """The company printed on quotes, from the ``GUANXI_COMPANY_*`` settings: the name
-    and address in the document's language first, the other name under it."""
-    chinese, english = settings.company_name, settings.company_name_en
-    if language == "en" and english:
-        name, other = english, chinese if chinese != english else None
-    else:
-        name, other = chinese or english, english if english != chinese else None
-    address = settings.company_address
-    if language == "en" and settings.company_address_en:
-        address = settings.company_address_en
-    return Letterhead(
-        name=name,
-        name_other_language=other or None,
-        address=address,
+def default_letterhead(settings: Settings) -> LetterheadIn:
+    """The letterhead from the ``GUANXI_COMPANY_*`` settings, until an administrator
+    stores one."""
+    return LetterheadIn(
+        name=bilingual(settings.company_name, settings.company_name_en),
+        address=bilingual(settings.company_address, settings.company_address_en),
         phone=settings.company_phone,
         email=settings.company_email,
         website=settings.company_website,
-        tax_id=settings.company_tax_id or None,
-        bank_name=settings.company_bank_name or None,
-        bank_account=settings.company_bank_account or None,
+        tax_id=settings.company_tax_id,
+        bank_name=settings.company_bank_name,
+        bank_account=settings.company_bank_account,
     )
 
 
@@ -83,7 +76,8 @@ def quote_pdf(
         chosen: Language = language or (
             "zh-CN" if ctx.actor.locale.lower().startswith("zh") else "en"
         )
-        number, pdf = quotes.quote_pdf(ctx, quote_id, chosen, letterhead(services.settings, chosen))
+        company, _ = letterhead.current(ctx, default_letterhead(services.settings))
+        number, pdf = quotes.quote_pdf(ctx, quote_id, chosen, company.for_language(chosen))
     return Response(
         pdf,
         media_type="application/pdf",
@@ -146,3 +140,27 @@ def account_summary(account_id: UUID, services: ServicesDep, actor: ActorDep) ->
     """The same over an account's signed contracts."""
     with services.read(actor) as ctx:
         return payments.account_summary(ctx, account_id)
+
+
+@router.get("/settings/letterhead")
+def get_letterhead(services: ServicesDep, actor: ActorDep) -> ORJSONResponse:
+    """The company's letterhead on quotes; version 0: from the server's settings."""
+    with services.read(actor) as ctx:
+        company, at = letterhead.current(ctx, default_letterhead(services.settings))
+    body = {"letterhead": company.as_json(), "version": at}
+    return ORJSONResponse(body, headers={"ETag": f'"{at}"'})
+
+
+@router.put("/settings/letterhead")
+def set_letterhead(
+    body: LetterheadIn,
+    services: ServicesDep,
+    actor: ActorDep,
+    if_match: str | None = Header(None),
+) -> ORJSONResponse:
+    """Replace the letterhead (administrators); ``If-Match`` guards against a lost update."""
+    expected = if_match_version(if_match, minimum=0)
+    with services.write(actor) as ctx:
+        saved = letterhead.replace(ctx, body, expected_version=expected)
+    answer = {"letterhead": saved["value"], "version": saved["version"]}
+    return ORJSONResponse(answer, headers={"ETag": f'"{saved["version"]}"'})
