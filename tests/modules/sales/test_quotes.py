@@ -85,7 +85,7 @@ def test_a_line_from_a_price_book_entry_takes_its_price_and_product_name(admin: 
     q = quote(admin, tax_rate="13")
     got = line(admin, q["id"], price_book_entry=entry["id"], quantity="2")
     assert got["unit_price"] == money("8800.00") and got["amount"] == money("17600.00")
-    assert got["product"] == product["id"] and got["name"] == "专业版 2026"
+    assert got["product"] == product["id"] and got["name"] == "关系 CRM 专业版"
     from_product = line(admin, q["id"], product=product["id"])
     assert from_product["name"] == "关系 CRM 专业版" and from_product["unit"] == "套"
     assert from_product["unit_price"] == money("9999.00")

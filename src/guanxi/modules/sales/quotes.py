@@ -240,7 +240,9 @@ class QuoteLinePricing:
                 if values.get("product") is None and entry.get("product") is not None:
                     values["product"] = entry["product"]
                 if not values.get("name") and (creating or "name" in values):
-                    values["name"] = entry.get("name")
+                    # the product's name (below), else the entry's own
+                    product = _row(ctx, "product", _id(values.get("product")))
+                    values["name"] = (product or {}).get("name") or entry.get("name")
         product_id = _id(values.get("product"))
         if product_id is not None and (
             creating or entry_changed or product_id != _id(stored.get("product"))
