@@ -1,8 +1,10 @@
 """Sales (销售): leads to cash (线索到回款) — leads, opportunities, activities, tasks,
 products and price books, quotes, contracts, payment plans, payments, invoices, targets."""
 
-from guanxi.modules import Module
-from guanxi.modules.sales import demo
+from guanxi.modules import Module, ScheduledJob
+from guanxi.modules.sales import contracts, demo
+from guanxi.modules.sales.cash_router import router as cash_router
+from guanxi.modules.sales.contracts import ContractRules
 from guanxi.modules.sales.forecast_router import router as forecast_router
 from guanxi.modules.sales.forms_router import public as public_forms
 from guanxi.modules.sales.forms_router import router as forms_router
@@ -10,6 +12,8 @@ from guanxi.modules.sales.hooks import ActivityKeepsFollowUpDatesCurrent, Conver
 from guanxi.modules.sales.leads_router import router as leads_router
 from guanxi.modules.sales.objects import OBJECTS
 from guanxi.modules.sales.opportunities import OpportunityStageRules
+from guanxi.modules.sales.payments import InvoiceRules, PaymentPlanRules, PaymentRules
+from guanxi.modules.sales.quotes import QuoteLinePricing, QuoteTotals
 from guanxi.modules.sales.roles import GRANTS
 from guanxi.modules.sales.targets import TargetPeriodAndDepartment
 
@@ -18,12 +22,22 @@ MODULE = Module(
     requires=["customers"],  # leads convert to accounts and contacts; deals belong to accounts
     objects=OBJECTS,
     grants=GRANTS,
-    routers=[forms_router, public_forms, leads_router, forecast_router],
+    routers=[forms_router, public_forms, leads_router, forecast_router, cash_router],
     write_hooks=[
         ActivityKeepsFollowUpDatesCurrent(),
         ConvertedLeadIsReadOnly(),
         OpportunityStageRules(),
         TargetPeriodAndDepartment(),
+        QuoteTotals(),
+        QuoteLinePricing(),
+        ContractRules(),
+        PaymentPlanRules(),
+        PaymentRules(),
+        InvoiceRules(),
+    ],
+    jobs=[
+        ScheduledJob("remind_renewals", contracts.remind_renewals, cron="0 8 * * *"),
+        ScheduledJob("expire_contracts", contracts.expire_contracts, cron="5 0 * * *"),
     ],
     demo=demo.populate,
 )

@@ -23,6 +23,7 @@ from guanxi.modules.sales.conversion import ConvertIn, OpportunityIn, convert_le
 from guanxi.platform.records.context import MAX_BULK, Ctx
 from guanxi.platform.records.reads import list_records
 from guanxi.platform.records.service import create_many
+from guanxi.platform.records.updates import update_current
 
 # Sales objects are made for at most this many accounts, so `guanxi demo --size 1000000`
 # (the benchmarks' data set) stays a matter of minutes.
@@ -400,6 +401,9 @@ def _quotes(
                 "owner_id": deal["owner_id"],
             }
         )
+    # Written as drafts, then moved to their status: an accepted or rejected quote's
+    # lines are settled and cannot be added (quotes.py).
+    settled = [row.pop("status") for row in rows]
     quotes = _create(ctx, "quote", rows)
     lines = []
     for quote in quotes:
@@ -423,6 +427,9 @@ def _quotes(
                 }
             )
     _create(ctx, "quote_line", lines, back=False)
+    for quote, status in zip(quotes, settled, strict=True):
+        if status != "draft":
+            update_current(ctx, "quote", UUID(quote["id"]), {"status": status})
     return len(quotes), len(lines)
 
 
