@@ -136,7 +136,7 @@ export function StagePath({ object, field, record, editable, onStageAction, onSa
                 label={label(f.label, i18n.language)}
                 rules={[{ required: true, message: asking.messages[f.name] ?? t("stagePath.required") }]}
               >
-                <FieldInput field={f} id={`stage-ask-${f.name}`} />
+                <FieldInput field={f} />
               </Form.Item>
             ))}
           </Form>

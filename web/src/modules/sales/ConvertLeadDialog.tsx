@@ -250,7 +250,7 @@ function Choice({ field, object, title, createLabel, searchLabel, candidates, se
             <Radio key={c.id} value={c.id} data-testid={`duplicate-${field}`}>
               <Space size={6} wrap>
                 <span>{c.name}</span>
-                <Tag color="orange" className={styles.score}>
+                <Tag className={styles.score}>
                   {t("sales.similarity", { percent: Math.round(c.score * 100) })}
                 </Tag>
                 {c.reasons.length > 0 && (
