@@ -201,6 +201,15 @@ describe("leads to won deals", () => {
     await dialog.getByRole("button", { name: "Move" }).click();
     await expect.poll(() => page.getByTestId("stage-path").locator("[aria-current=step]").textContent()).toContain("Closed lost");
     await expect.poll(() => page.locator(".ant-descriptions").first().textContent()).toContain("Price");
+    // Lost is an outcome of its own: the deal is not shown as having been won first.
+    expect(await page.getByTestId("stage-path").locator("li").filter({ hasText: "Closed won" }).getAttribute("class")).not.toMatch(/done/);
+    await page.setViewportSize(PHONE);
+    await page.reload();
+    await page.getByTestId("stage-path").locator("[aria-current=step]").waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await settled(page, "sales-stage-path");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    await page.setViewportSize(DESKTOP);
 
     const quote = await call<Row>(page, "POST", "/records/quote", { name: "Guanxi E2E quote", account: account.id });
     await page.goto(`/o/quote/${quote.id}`);

@@ -63,6 +63,9 @@ export interface RecordExtension {
   /** True when the record may not be changed any more (Edit, in-place edits and the
    * stage path are withheld; delete still follows the user's rights). */
   readOnly?: (record: RecordData) => boolean;
+  /** Stage-path values that are alternative outcomes (won / lost): a record at one is
+   * not shown as having passed the others. */
+  stageEnds?: string[];
 }
 
 const registry = new Map<string, RecordExtension[]>();
@@ -89,6 +92,7 @@ export interface RecordExtras {
   readOnly: boolean;
   /** Stage values performed by an action instead of a plain change. */
   stageActions: Map<string, DialogAction>;
+  stageEnds: string[];
 }
 
 export function recordExtras(object: string, record: RecordData, context: ActionContext): RecordExtras {
@@ -103,6 +107,7 @@ export function recordExtras(object: string, record: RecordData, context: Action
     notices: extensions.flatMap((e) => (e.notice ? [e.notice] : [])),
     readOnly,
     stageActions,
+    stageEnds: extensions.flatMap((e) => e.stageEnds ?? []),
   };
 }
 

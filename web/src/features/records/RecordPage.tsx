@@ -163,12 +163,14 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
             field={stage}
             record={data}
             editable={mayUpdate && stage.editable?.update !== false}
+            ends={extras.stageEnds}
             onStageAction={(value) => {
               const action = extras.stageActions.get(value);
               if (action) setActing(action.key);
               return !!action;
             }}
             onSaved={onSaved}
+            onConflict={() => void record.refetch()}
           />
         )}
       </Card>

@@ -1,6 +1,6 @@
 import { CheckOutlined } from "@ant-design/icons";
 import { App, Form, Modal, Typography } from "antd";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, problemMessage } from "../../lib/api";
 import { label, type FieldDef, type ObjectDef } from "../../lib/meta";
@@ -18,7 +18,11 @@ interface Props {
   editable: boolean;
   /** Steps performed by an action instead of a plain change: clicking opens it. */
   onStageAction?: (value: string) => boolean;
+  /** Alternative outcomes (won / lost): reaching one does not pass the others. */
+  ends?: readonly string[];
   onSaved: (record: RecordData) => void;
+  /** The record changed meanwhile (412): the page shows the current version. */
+  onConflict?: () => void;
 }
 
 interface Asking {
@@ -31,13 +35,23 @@ interface Asking {
  * marked; clicking another step moves the record there (at the version shown). When the
  * server wants more for that step (e.g. a lost deal's reason: 422 naming the fields), a
  * small dialog asks for exactly those fields and the move is tried again with them. */
-export function StagePath({ object, field, record, editable, onStageAction, onSaved }: Props) {
+export function StagePath({ object, field, record, editable, onStageAction, ends, onSaved, onConflict }: Props) {
   const { t, i18n } = useTranslation();
   const { message } = App.useApp();
   const [busy, setBusy] = useState<string | null>(null);
   const [asking, setAsking] = useState<Asking | null>(null);
   const [form] = Form.useForm<Record<string, unknown>>();
-  const steps = stageSteps(field, record[field.name]);
+  const steps = stageSteps(field, record[field.name], ends);
+  const nav = useRef<HTMLElement>(null);
+  // A path wider than the screen (a phone) shows the current step, not just the first ones.
+  useEffect(() => {
+    const box = nav.current;
+    const current = box?.querySelector("[aria-current=step]");
+    if (!box || !current || box.scrollWidth <= box.clientWidth) return;
+    const outer = box.getBoundingClientRect();
+    const inner = current.getBoundingClientRect();
+    box.scrollLeft += inner.left - outer.left - (outer.width - inner.width) / 2;
+  }, [record.version]);
   const title = (value: string) => label(field.options?.find((o) => o.value === value)?.label, i18n.language);
 
   const move = async (value: string, extra: Record<string, unknown> = {}): Promise<boolean> => {
@@ -51,6 +65,8 @@ export function StagePath({ object, field, record, editable, onStageAction, onSa
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) {
         void message.error(t("stagePath.conflict"));
+        setAsking(null);
+        onConflict?.();
         return false;
       }
       if (error instanceof ApiError && error.status === 422) {
@@ -83,7 +99,14 @@ export function StagePath({ object, field, record, editable, onStageAction, onSa
   };
 
   return (
-    <nav className={styles.path} aria-label={label(field.label, i18n.language)} data-testid="stage-path">
+    <nav
+      ref={nav}
+      className={styles.path}
+      aria-label={label(field.label, i18n.language)}
+      data-testid="stage-path"
+      // On a phone the path scrolls sideways; without buttons in it, the keyboard needs a stop.
+      tabIndex={editable ? undefined : 0}
+    >
       <ol className={styles.steps}>
         {steps.map((step) => {
           const text = title(step.value);

@@ -46,6 +46,12 @@ describe("the stage path", () => {
     expect(stageSteps(picklist("stage", STAGES), null).map((s) => s.state)).toEqual(["todo", "todo", "todo", "todo"]);
   });
 
+  test("does not count the other outcome as passed", () => {
+    const ends = ["won", "lost"];
+    expect(stageSteps(picklist("stage", STAGES), "lost", ends).map((s) => s.state)).toEqual(["done", "done", "todo", "current"]);
+    expect(stageSteps(picklist("stage", STAGES), "proposal", ends).map((s) => s.state)).toEqual(["done", "current", "todo", "todo"]);
+  });
+
   test("leaves retired options out unless the record is at one", () => {
     const field = picklist("stage", STAGES);
     field.options = field.options?.map((o) => (o.value === "proposal" ? { ...o, active: false } : o));

@@ -23,11 +23,15 @@ export interface Step {
 }
 
 /** The active options as steps: those before the current value done, the current one
- * marked. An inactive current value (retired since) still shows where the record is. */
-export function stageSteps(field: FieldDef, current: unknown): Step[] {
+ * marked. An inactive current value (retired since) still shows where the record is.
+ * `ends` are alternative outcomes (won / lost): a record at one did not pass the others. */
+export function stageSteps(field: FieldDef, current: unknown, ends: readonly string[] = []): Step[] {
   const options = (field.options ?? []).filter((o) => o.active || o.value === current);
   const at = options.findIndex((o) => o.value === current);
-  return options.map((o, index) => ({ value: o.value, state: index === at ? "current" : at >= 0 && index < at ? "done" : "todo" }));
+  return options.map((o, index) => ({
+    value: o.value,
+    state: index === at ? "current" : at >= 0 && index < at && !ends.includes(o.value) ? "done" : "todo",
+  }));
 }
 
 /** The fields a refused move names that the user can fill in: known, not the stage

@@ -73,6 +73,7 @@ describe("the sales module's record page additions", () => {
     expect(done.readOnly).toBe(true);
     expect(done.actions).toEqual([]);
     const pdf = recordExtras("quote", { ...lead("draft"), id: "q1" }, { mayUpdate: true, language: "en" }).actions[0];
+    expect(recordExtras("opportunity", lead("won"), { mayUpdate: true, language: "en" }).stageEnds).toEqual(["won", "lost"]);
     expect(pdf && "href" in pdf ? pdf.href({ ...lead("draft"), id: "q1" }, { mayUpdate: true, language: "en" }) : null).toBe("/api/v1/sales/quotes/q1/pdf?language=en");
   });
 

@@ -23,9 +23,14 @@ export function registerSales(): void {
     ],
     notice: ConvertedNotice,
     readOnly: (record) => record.status === CONVERTED,
+    stageEnds: [CONVERTED, "disqualified"],
   });
+  // Outcomes of the other objects' paths: one reached is not all of them passed.
+  registerRecordExtension({ object: "opportunity", stageEnds: ["won", "lost"] });
+  registerRecordExtension({ object: "contract", stageEnds: ["expired", "terminated"] });
   registerRecordExtension({
     object: "quote",
+    stageEnds: ["accepted", "rejected", "expired"],
     actions: [
       {
         key: "pdf",
