@@ -88,6 +88,20 @@ describe("leads to won deals", () => {
     await dialog.getByLabel("Amount").fill("250000");
     await dialog.getByLabel("Expected close date").fill("2026-12-31");
     await dialog.getByLabel("Expected close date").press("Tab");
+    // A refusal naming a field shows on that field, and the dialog stays for a retry.
+    await page.route(
+      "**/api/v1/sales/leads/*/convert",
+      (route) =>
+        route.fulfill({
+          status: 422,
+          contentType: "application/problem+json",
+          json: { status: 422, code: "validation_failed", detail: "not valid", errors: [{ field: "opportunity.close_date", code: "invalid", message: "The close date is in a closed period" }] },
+        }),
+      { times: 1 },
+    );
+    await dialog.getByRole("button", { name: "Convert" }).click();
+    await dialog.getByText("The close date is in a closed period").waitFor();
+    await page.unrouteAll();
     await dialog.getByRole("button", { name: "Convert" }).click();
 
     await page.waitForURL(/\/o\/opportunity\/[0-9a-f-]{36}$/);
