@@ -1,11 +1,12 @@
 import { DeleteOutlined, EditOutlined, PlusOutlined, SwapOutlined } from "@ant-design/icons";
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Breadcrumb, Button, Card, Col, Descriptions, Empty, Grid, Result, Row, Skeleton, Space, Table, Tabs, Typography } from "antd";
-import { useEffect, useState, type CSSProperties } from "react";
+import { Suspense, useEffect, useState, type CSSProperties } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { FieldValue, UserChip } from "../../components/FieldValue";
 import { ApiError, api, query, problemMessage } from "../../lib/api";
+import { isDialogAction, recordExtras, type ActionContext, type RecordAction } from "../../lib/extensions";
 import { formatDate, formatDateTime } from "../../lib/format";
 import { label, useObject, useObjects, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { useLayout, type LayoutSection, type RelatedList as RelatedListDef } from "../../lib/layouts";
@@ -21,6 +22,8 @@ import { InlineCell } from "./InlineCell";
 import type { NewRecordState } from "./NewRecordPage";
 import { recordIncludes } from "./prefetch";
 import { SharesTab } from "./SharesTab";
+import { StagePath } from "./StagePath";
+import { stageField } from "./stagePath";
 import { TransferOwner } from "./TransferOwner";
 import styles from "./RecordPage.module.css";
 
@@ -43,6 +46,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   const record = useRecord(object.name, id, lookups);
   const [editing, setEditing] = useState(false);
   const [transferring, setTransferring] = useState(false);
+  const [acting, setActing] = useState<string | null>(null);
   const layout = useLayout(object.name, "detail");
   const phone = Grid.useBreakpoint().md === false;
   const data = record.data;
@@ -64,7 +68,13 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
     return <Result status={missing ? "404" : "error"} title={missing ? t("records.notFound") : t("common.serverError")} />;
   }
 
-  const mayUpdate = data._access ? data._access.update : can(me.data, "update", object.name);
+  // What the object's module adds (actions, a notice; a record it made read-only).
+  const mayChange = data._access ? data._access.update : can(me.data, "update", object.name);
+  const extras = recordExtras(object.name, data, { mayUpdate: mayChange, language: i18n.language });
+  const mayUpdate = mayChange && !extras.readOnly;
+  const stage = stageField(object);
+  const openAction = extras.actions.find((a) => a.key === acting);
+  const OpenDialog = openAction && isDialogAction(openAction) ? openAction.dialog : null;
   const mayDelete = data._access ? data._access.delete : can(me.data, "delete", object.name);
   const byName = layoutFields(object);
   const highlights = (layout.data?.highlights ?? []).map((n) => byName.get(n)).filter((f): f is FieldDef => !!f && f.name !== "owner_id");
@@ -109,8 +119,9 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
             </Typography.Title>
           </div>
           <Space wrap>
+            {!editing && extras.actions.map((action) => <ActionButton key={action.key} action={action} record={data} context={{ mayUpdate, language: i18n.language }} onOpen={setActing} />)}
             {mayUpdate && !editing && (
-              <Button type="primary" icon={<EditOutlined />} onClick={() => setEditing(true)}>
+              <Button type={extras.actions.some((a) => a.primary) ? "default" : "primary"} icon={<EditOutlined />} onClick={() => setEditing(true)}>
                 {t("common.edit")}
               </Button>
             )}
@@ -146,7 +157,31 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
             </div>
           </div>
         </div>
+        {stage && !editing && (
+          <StagePath
+            object={object}
+            field={stage}
+            record={data}
+            editable={mayUpdate && stage.editable?.update !== false}
+            ends={extras.stageEnds}
+            onStageAction={(value) => {
+              const action = extras.stageActions.get(value);
+              if (action) setActing(action.key);
+              return !!action;
+            }}
+            onSaved={onSaved}
+            onConflict={() => void record.refetch()}
+          />
+        )}
       </Card>
+      {extras.notices.map((Notice, index) => (
+        <Notice key={index} object={object} record={data} />
+      ))}
+      {OpenDialog && (
+        <Suspense fallback={null}>
+          <OpenDialog object={object} record={data} onClose={() => setActing(null)} />
+        </Suspense>
+      )}
       <TransferOwner
         object={object.name}
         records={transferring ? [{ id: data.id, version: data.version }] : []}
@@ -217,6 +252,26 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
         </Row>
       )}
     </div>
+  );
+}
+
+/** A main action a module contributed: a button opening its dialog, or a link. */
+function ActionButton({ action, record, context, onOpen }: { action: RecordAction; record: RecordData; context: ActionContext; onOpen: (key: string) => void }) {
+  const { t } = useTranslation();
+  const Icon = action.icon;
+  const icon = Icon ? <Icon /> : undefined;
+  const type = action.primary ? "primary" : "default";
+  if (isDialogAction(action)) {
+    return (
+      <Button type={type} icon={icon} onClick={() => onOpen(action.key)} data-action={action.key}>
+        {t(action.label)}
+      </Button>
+    );
+  }
+  return (
+    <Button type={type} icon={icon} href={action.href(record, context)} target="_blank" rel="noopener" data-action={action.key}>
+      {t(action.label)}
+    </Button>
   );
 }
 

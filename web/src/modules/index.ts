@@ -1,0 +1,13 @@
+/** Every module's web part, registered once at start-up (main.tsx). A module adds what
+ * the generic screens cannot know (record actions, notices) through lib/extensions.ts. */
+import { registerSales } from "./sales";
+
+let registered = false;
+
+export function registerModules(): void {
+  if (registered) return;
+  registered = true;
+  registerSales();
+}
+
+registerModules();
