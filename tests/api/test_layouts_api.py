@@ -60,7 +60,9 @@ def test_the_default_detail_layout_is_derived_from_the_fields(admin: Api) -> Non
         system["fields"]
     )
     assert layout["highlights"] == ["industry", "level", "status", "source"]
-    (contacts,) = layout["related_lists"]
+    by_object = {r["object"]: r for r in layout["related_lists"]}
+    assert {"contact", "opportunity", "activity", "contract"} <= set(by_object)
+    contacts = by_object["contact"]
     assert contacts["object"] == "contact" and contacts["field"] == "account"
     assert contacts["columns"][0] == "name" and "account" not in contacts["columns"]
     assert contacts["title"] == _label("Contacts", "联系人")
