@@ -223,9 +223,10 @@ def test_what_a_user_may_not_see_drops_out_of_their_layout(admin: Api, persona: 
     # The derived layout: no annual revenue for the rep, no payroll list.
     derived = zhang.ok("GET", DETAIL)
     assert "annual_revenue" not in fields_of(derived)
-    assert [r["object"] for r in derived["related_lists"]] == ["contact"]
+    lists = {r["object"] for r in derived["related_lists"]}
+    assert "contact" in lists and "payroll" not in lists
     assert "annual_revenue" in fields_of(director.ok("GET", DETAIL))
-    assert {r["object"] for r in admin.ok("GET", DETAIL)["related_lists"]} == {"contact", "payroll"}
+    assert {"contact", "payroll"} <= {r["object"] for r in admin.ok("GET", DETAIL)["related_lists"]}
 
     body = layout_body(version=0)
     body["related_lists"].append({"object": "payroll", "field": "account", "columns": ["account"]})

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-# Operations that need no credentials: no security requirement, no 401/403.
+# Operations that need no credentials: no security requirement, no 401/403. Everything
+# under PUBLIC_PREFIX is public too (a website posting a lead form).
+PUBLIC_PREFIX = "/api/v1/public/"
 PUBLIC_OPERATIONS = frozenset(
     {
         ("get", "/api/v1/health"),
@@ -56,6 +58,7 @@ PROBLEMS = {
     "409": "conflicts with existing data",
     "412": "the record changed since it was read",
     "413": "the request body is too large",
+    "429": "too many requests from your address; wait as Retry-After says",
     "422": "invalid input, naming each bad field",
     "428": "a version (If-Match or version) is required",
 }
@@ -78,6 +81,8 @@ def _problems_of(method: str, path: str, op: Mapping[str, Any], public: bool) ->
         codes.append("409")
     if op.get("requestBody"):
         codes.append("413")
+    if method in _WRITES and path.startswith(PUBLIC_PREFIX):
+        codes += ["413", "429"]  # a raw body, read by the endpoint; limited per address
     if _versioned(method, path):
         codes += ["412", "428"]
     return sorted(codes)
@@ -103,7 +108,7 @@ def add_problems(path: str, item: dict[str, Any]) -> None:
     for method, op in item.items():
         if method not in _METHODS:
             continue
-        public = (method, path) in PUBLIC_OPERATIONS
+        public = (method, path) in PUBLIC_OPERATIONS or path.startswith(PUBLIC_PREFIX)
         responses = op.setdefault("responses", {})
         for code in _problems_of(method, path, op, public):
             responses[code] = {
