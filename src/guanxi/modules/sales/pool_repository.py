@@ -172,16 +172,16 @@ def idle_accounts(
     protected_before: datetime,
 ) -> list[Row[Any]]:
     """Owned live accounts of the pool whose last activity (or won deal) — and claim —
-    are both older than the cut-off, outside any protection ending after
+    are both no later than the cut-off, outside any protection ending after
     ``protected_before``: the ones due for reclaiming or for a warning, in one statement."""
     stale: list[ColumnElement[bool]] = []
     claimed = since(table, "claimed_at")
     if activity_before is not None:
         stale.append(
-            and_(since(table, "last_activity_at") < activity_before, claimed < activity_before)
+            and_(since(table, "last_activity_at") <= activity_before, claimed <= activity_before)
         )
     if won_before is not None:
-        stale.append(and_(since(table, "last_won_at") < won_before, claimed < won_before))
+        stale.append(and_(since(table, "last_won_at") <= won_before, claimed <= won_before))
     if not stale:
         return []
     stmt = (
@@ -201,7 +201,7 @@ def idle_accounts(
             table.c.owner_id.is_not(None),
             owned(table),
             pool_filter,
-            or_(table.c.protected_until.is_(None), table.c.protected_until < protected_before),
+            or_(table.c.protected_until.is_(None), table.c.protected_until <= protected_before),
             or_(*stale),
         )
         .order_by(table.c.id)
