@@ -65,6 +65,21 @@ def test_a_member_sees_the_pools_accounts_and_claims_one(
         "GET", f"/sales/pools/{pool['id']}/accounts?sort=name&fields=name&limit=1&with_total=true"
     )
     assert page["total"] == 2 and page["next_cursor"] and len(page["records"]) == 1
+    tencent = zhang.ok(
+        "GET",
+        f"/sales/pools/{pool['id']}/accounts",
+        params={"filter": '{"field": "name", "op": "contains", "value": "腾讯"}'},
+    )
+    assert [r["id"] for r in tencent["records"]] == [second]
+    rest = zhang.ok(
+        "GET",
+        f"/sales/pools/{pool['id']}/accounts",
+        params={"sort": "name", "fields": "name", "cursor": page["next_cursor"]},
+    )
+    assert len(rest["records"]) == 1 and rest["records"][0]["id"] != page["records"][0]["id"]
+    # The rep's field permissions hold: annual revenue is hidden from reps.
+    full = zhang.ok("GET", f"/sales/pools/{pool['id']}/accounts")["records"]
+    assert full and all("annual_revenue" not in r and "name" in r for r in full)
     # Outside the pool the accounts are nobody's, so not in the rep's own list.
     assert zhang.ok("GET", "/records/account")["records"] == []
 

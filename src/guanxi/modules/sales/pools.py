@@ -15,12 +15,12 @@ Every move goes through the records service as the acting user with the system's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, FromClause, and_, or_, select
 from sqlalchemy.engine import Row
 
 from guanxi.kernel.errors import (
@@ -35,7 +35,7 @@ from guanxi.kernel.ids import uuid7
 from guanxi.modules.sales import pool_repository as repo
 from guanxi.modules.sales.errors import AlreadyClaimed, ClaimCooldown, ClaimLimitReached, NotInPool
 from guanxi.modules.sales.pool_schemas import PoolIn, PoolPatch
-from guanxi.platform.access.policy import ObjectGrant, Policy
+from guanxi.platform.access.policy import Policy
 from guanxi.platform.records import reads
 from guanxi.platform.records.context import Ctx, require, written
 from guanxi.platform.records.reader import Page
@@ -159,25 +159,38 @@ def pool_out(ctx: Ctx, row: Row[Any]) -> dict[str, Any]:
 # -- the accounts in a pool --------------------------------------------------------------------
 def list_pool_accounts(ctx: Ctx, pool_id: UUID, **query: Any) -> Page:
     """A page of the pool's accounts for a member: the records engine's list (filters,
-    sorting, fields, cursors) with the pool as the account's data scope instead of the
-    caller's own, compiled into the one statement. Field permissions still hold."""
+    sorting, fields, cursors), the accounts in the pool readable beside the caller's own
+    scope, bounded to the pool, in the one statement. Field permissions still hold."""
     pool = _visible(ctx, pool_id)
     table = ctx.snap.table(OBJECT)
     in_pool = [table.c.pool_state == "in_pool", table.c.pool == str(pool.id)]
-    reader = replace(ctx.actor, policy=_reading_everything(ctx.actor.policy))
+    reader = replace(ctx.actor, policy=PoolReader.of(ctx.actor.policy, str(pool.id)))
     return reads.list_records(replace(ctx, actor=reader), OBJECT, extra_where=in_pool, **query)
 
 
-def _reading_everything(policy: Policy) -> Policy:
-    """The caller's policy with a read scope of ``all`` on accounts, for a read that the
-    pool condition bounds instead. A policy of its own: built predicates are cached per
-    policy, and this one's must never be the caller's."""
-    if policy.superuser:
-        return policy
-    grant = policy.grants.get(OBJECT)
-    scopes = dict(grant.scopes) if grant is not None else {}
-    scopes["read"] = frozenset({"all"})
-    return replace(policy, grants={**policy.grants, OBJECT: ObjectGrant(scopes)}, _predicates={})
+@dataclass(frozen=True)
+class PoolReader(Policy):
+    """A caller's policy under which the accounts in one pool are readable too, wherever
+    an account is read (the list, a lookup path through an account): their read
+    predicate is ``<own scope> OR (pool_state = 'in_pool' AND pool = :pool)``. A policy
+    of its own: a policy caches the predicates it built, and these must never be the
+    caller's."""
+
+    pool_id: str = ""
+
+    @classmethod
+    def of(cls, policy: Policy, pool_id: str) -> Policy:
+        if policy.superuser:
+            return policy
+        kept = {f.name: getattr(policy, f.name) for f in fields(Policy) if f.init}
+        return cls(**{**kept, "_predicates": {}}, pool_id=pool_id)
+
+    def predicate(self, action: str, object_name: str, table: FromClause) -> ColumnElement[bool]:
+        own = super().predicate(action, object_name, table)
+        if action != "read" or object_name != OBJECT:
+            return own
+        pooled = and_(table.c.pool_state == "in_pool", table.c.pool == self.pool_id)
+        return or_(own, pooled)
 
 
 # -- claiming and releasing --------------------------------------------------------------------
