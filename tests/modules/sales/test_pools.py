@@ -423,3 +423,10 @@ def test_every_move_is_in_the_accounts_history(
     ]
     states = [h["new"] for h in history if h["field"] == "pool_state"]
     assert states == ["in_pool", "owned", "in_pool"]
+    events = admin.ok("GET", f"/sales/accounts/{account_id}/pool-events")["events"]
+    assert [(e["action"], e["user_id"], e["actor_id"]) for e in events] == [
+        ("release", admin_id, admin_id),
+        ("claim", zhang_id, zhang_id),
+        ("reclaim", zhang_id, admin_id),
+    ]
+    assert persona("rep_wang").get(f"/sales/accounts/{account_id}/pool-events").status_code == 404

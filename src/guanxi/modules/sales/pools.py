@@ -346,6 +346,23 @@ def _target_pool(ctx: Ctx, asked: UUID | None, current: str | None) -> Row[Any]:
     )
 
 
+def pool_events(ctx: Ctx, account_id: UUID) -> list[dict[str, Any]]:
+    """An account's moves in and out of pools, oldest first, for whoever may read it."""
+    reads.get_record(ctx, OBJECT, account_id, fields=["name"])  # 404 outside their sight
+    return [
+        {
+            "action": row.action,
+            "pool_id": str(row.pool_id),
+            "user_id": plain(row.user_id),
+            "actor_id": plain(row.actor_id),
+            "at": plain(row.at, ctx.zone),
+            "due_at": plain(row.due_at, ctx.zone),
+            "reason": row.reason,
+        }
+        for row in repo.events(ctx.conn, account_id)
+    ]
+
+
 # -- reclaiming ---------------------------------------------------------------------------------
 def reclaim_idle_accounts(ctx: Ctx, pool_id: UUID | None = None) -> dict[str, list[str]]:
     """Return to their pools the owned accounts idle for longer than the pool's reclaim

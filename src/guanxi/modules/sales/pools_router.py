@@ -142,3 +142,11 @@ def release(
     body = body or ReleaseIn()
     with services.write(actor) as ctx:
         return pools.release_account(ctx, account_id, pool_id=body.pool_id, reason=body.reason)
+
+
+@router.get("/accounts/{account_id}/pool-events")
+def pool_events(account_id: UUID, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    """The account's claims, releases, reclaims and warnings, oldest first:
+    ``{"events": [{"action", "pool_id", "user_id", "actor_id", "at", "due_at", "reason"}]}``."""
+    with services.read(actor) as ctx:
+        return {"events": pools.pool_events(ctx, account_id)}
