@@ -71,5 +71,20 @@ class Settings(BaseSettings):
             " is this number with total_relation 'gte' (at least)"
         ),
     )
+    # The company printed on quote PDFs (the letterhead), in Chinese and English.
+    company_name: str = Field(
+        default="关系科技有限公司", description="company name on quotes (Chinese, or the only one)"
+    )
+    company_name_en: str = Field(
+        default="Guanxi Technology Co., Ltd.", description="company name on English quotes"
+    )
+    company_address: str = Field(default="", description="company address on quotes")
+    company_address_en: str = Field(default="", description="address on English quotes")
+    company_phone: str = Field(default="", description="telephone on quotes")
+    company_email: str = Field(default="", description="e-mail on quotes")
+    company_website: str = Field(default="", description="website on quotes")
+    company_tax_id: str = Field(default="", description="统一社会信用代码 / tax ID on quotes")
+    company_bank_name: str = Field(default="", description="bank (开户行) on quotes")
+    company_bank_account: str = Field(default="", description="bank account number on quotes")
     log_level: str = "info"
     sql_echo: bool = False

@@ -350,10 +350,14 @@ def record_timeline(
     actor: ActorDep,
     limit: int = Query(50, ge=1, le=timeline.MAX_LIMIT),
     cursor: str | None = None,
+    related: bool = Query(True, description="include records made that look up to it"),
 ) -> ORJSONResponse:
-    """What happened to a record, newest first: one entry per write, share, … ."""
+    """What happened to a record, newest first: one entry per write, share, related
+    record made, … ."""
     with services.read(actor) as ctx:
-        page = timeline.timeline(ctx, object_name, record_id, limit=limit, cursor=cursor)
+        page = timeline.timeline(
+            ctx, object_name, record_id, limit=limit, cursor=cursor, related=related
+        )
     return ORJSONResponse({"entries": page.entries, "next_cursor": page.next_cursor})
 
 

@@ -17,7 +17,7 @@ from guanxi.config import Settings
 from guanxi.kernel.clock import Clock
 from guanxi.kernel.db import Database
 from guanxi.kernel.errors import PermissionDenied, Unauthenticated
-from guanxi.platform.access.actor import Actor
+from guanxi.platform.access.actor import SYSTEM, Actor
 from guanxi.platform.access.oidc import OidcProvider
 from guanxi.platform.access.sessions import authenticate_session
 from guanxi.platform.access.users import authenticate_token
@@ -108,6 +108,27 @@ class Services:
             if not (ctx.actor.can_write or read_only_ok):
                 raise PermissionDenied(READ_ONLY)
             yield ctx
+
+    @contextmanager
+    def system_write(self, *, ip: str | None, user_agent: str | None) -> Iterator[Ctx]:
+        """One write transaction for a request no one signed in to (a website posting a
+        lead form), acting as the system: the endpoint decides what such a caller may do."""
+        with (
+            self.indexer.writing(),
+            self.db.write() as conn,
+            use_timezone(SYSTEM.time_zone),
+            use_remote_images(self.settings.rich_text_remote_images),
+        ):
+            yield Ctx.open(
+                conn,
+                self.registry,
+                SYSTEM,
+                self.clock.now(),
+                ip=ip,
+                user_agent=user_agent,
+                hooks=self.hooks,
+                files_dir=self.settings.files_dir,
+            )
 
     @contextmanager
     def read(self, credentials: Credentials) -> Iterator[Ctx]:

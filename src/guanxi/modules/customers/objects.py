@@ -95,8 +95,8 @@ ACCOUNT = ObjectDeclaration(
                 ("other", "Other", "其他"),
             ),
         ),
-        _f("phone", "phone", "Phone", "电话", searchable=True),
-        _f("email", "email", "E-mail", "邮箱", searchable=True),
+        _f("phone", "phone", "Phone", "电话", searchable=True, indexed=True),
+        _f("email", "email", "E-mail", "邮箱", searchable=True, indexed=True),
         _f("website", "url", "Website", "网址"),
         _f(
             "annual_revenue",
@@ -169,9 +169,9 @@ CONTACT = ObjectDeclaration(
         _f("account", "lookup", "Account", "所属客户", target="account", on_delete="cascade"),
         _f("title", "text", "Job title", "职位"),
         _f("department", "text", "Department", "部门"),
-        _f("mobile", "phone", "Mobile", "手机", searchable=True),
-        _f("phone", "phone", "Phone", "电话"),
-        _f("email", "email", "E-mail", "邮箱", searchable=True),
+        _f("mobile", "phone", "Mobile", "手机", searchable=True, indexed=True),
+        _f("phone", "phone", "Phone", "电话", indexed=True),
+        _f("email", "email", "E-mail", "邮箱", searchable=True, indexed=True),
         _f("wechat", "text", "WeChat", "微信", max_length=64),
         _f(
             "gender",

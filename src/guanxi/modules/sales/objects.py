@@ -423,6 +423,7 @@ QUOTE = ObjectDeclaration(
                 ("accepted", "Accepted", "已接受"),
                 ("rejected", "Rejected", "已拒绝"),
                 ("expired", "Expired", "已过期"),
+                ("superseded", "Superseded by a new version", "已被新版本取代"),
             ),
             default="draft",
             indexed=True,
@@ -464,6 +465,12 @@ QUOTE = ObjectDeclaration(
             max=100,
             default="13",
         ),
+        # Totals in the quote's currency, kept by the quote hooks (quotes.py) whenever a
+        # line or the discount or tax changes: exact decimals, rounded half-up to cents.
+        _money("subtotal", "Subtotal", "小计"),
+        _money("discount_amount", "Discount amount", "折扣金额"),
+        _money("tax", "Tax", "税额"),
+        _money("total", "Total", "报价总额", indexed=True),
         _f("terms", "long_text", "Terms", "条款"),
         _f("description", "long_text", "Description", "备注"),
     ],
@@ -473,7 +480,9 @@ QUOTE_LINE = ObjectDeclaration(
     spec=_object("quote_line", "Quote line", "报价明细", "Quote lines", "报价明细", "app"),
     name_field="name",
     fields=[
-        _name("Item", "品名"),
+        # Not required here: a line from a price book entry or product takes their name
+        # and price when not given (the quote line hook requires them otherwise).
+        _f("name", "text", "Item", "品名", indexed=True, searchable=True, max_length=200),
         _lookup("quote", "quote", "Quote", "报价单", on_delete="cascade"),
         _lookup("product", "product", "Product", "产品"),
         _lookup("price_book_entry", "price_book_entry", "Price book entry", "价格表明细"),
@@ -489,7 +498,7 @@ QUOTE_LINE = ObjectDeclaration(
             required=True,
         ),
         _f("unit", "text", "Unit", "单位", max_length=20),
-        _money("unit_price", "Unit price", "单价", required=True),
+        _money("unit_price", "Unit price", "单价"),
         _f(
             "discount_percent",
             "percent",
@@ -506,6 +515,9 @@ QUOTE_LINE = ObjectDeclaration(
         _f("description", "long_text", "Description", "描述"),
     ],
 )
+
+# Contract statuses whose amount counts as contracted.
+SIGNED = ["active", "expired", "terminated"]
 
 CONTRACT = ObjectDeclaration(
     spec=_object("contract", "Contract", "合同", "Contracts", "合同", "project"),
@@ -545,6 +557,10 @@ CONTRACT = ObjectDeclaration(
         _f("start_date", "date", "Start date", "开始日期"),
         _f("end_date", "date", "End date", "结束日期", indexed=True),
         _f("renewal_reminder_days", "integer", "Renewal reminder (days)", "续约提醒(天)", min=0),
+        # The end date a renewal reminder was last sent for: one reminder per end date.
+        _f("renewal_reminded_for", "date", "Renewal reminder sent for", "已提醒续约的到期日"),
+        # amount − collected, kept by the payment and contract hooks (contracts.py).
+        _money("outstanding", "Outstanding", "未回款"),
         _f("terms", "long_text", "Terms", "合同条款"),
         _f("description", "long_text", "Description", "备注"),
     ],
@@ -686,47 +702,42 @@ def _extend(declaration: ObjectDeclaration, *fields: FieldIn) -> ObjectDeclarati
     return ObjectDeclaration(spec=declaration.spec, fields=list(fields))
 
 
-_QUOTE_DISCOUNT = "ROUND(subtotal * discount_percent / 100, 2)"
-_QUOTE_TAX = f"ROUND((subtotal - {_QUOTE_DISCOUNT}) * tax_rate / 100, 2)"
-
+# Roll-ups (ADR 0018) sum exactly on both databases; differences and percentages are
+# stored fields the sales hooks keep (formulas compute in floating point on SQLite).
 TOTALS = [
-    _extend(
-        QUOTE,
-        _sum("subtotal", "Subtotal", "小计", "quote_line", "quote", "amount"),
-        _f(
-            "discount_amount",
-            "formula",
-            "Discount amount",
-            "折扣金额",
-            expression=_QUOTE_DISCOUNT,
-            result_type="number",
-        ),
-        _f("tax", "formula", "Tax", "税额", expression=_QUOTE_TAX, result_type="number"),
-        _f(
-            "total",
-            "formula",
-            "Total",
-            "报价总额",
-            expression=f"subtotal - {_QUOTE_DISCOUNT} + {_QUOTE_TAX}",
-            result_type="number",
-        ),
-    ),
     _extend(
         CONTRACT,
         _sum("collected", "Collected", "已回款", "payment", "contract", "amount"),
-        _sum("invoiced", "Invoiced", "已开票", "invoice", "contract", "amount"),
         _f(
-            "outstanding",
-            "formula",
-            "Outstanding",
-            "未回款",
-            expression="amount - collected",
-            result_type="number",
+            "invoiced",
+            "rollup",
+            "Invoiced",
+            "已开票",
+            rollup={
+                "object": "invoice",
+                "lookup": "contract",
+                "op": "sum",
+                "field": "amount",
+                "filter": {"field": "status", "op": "ne", "value": "voided"},
+            },
         ),
     ),
     _extend(
         ACCOUNT,
-        _sum("contracted_amount", "Contracted", "合同总额", "contract", "account", "amount"),
+        _f(
+            "contracted_amount",
+            "rollup",
+            "Contracted",
+            "合同总额",
+            rollup={
+                "object": "contract",
+                "lookup": "account",
+                "op": "sum",
+                "field": "amount",
+                # signed contracts: drafts and those awaiting approval are not yet contracted
+                "filter": {"field": "status", "op": "in", "value": SIGNED},
+            },
+        ),
         _sum("collected_amount", "Collected", "回款总额", "payment", "account", "amount"),
     ),
     _extend(

@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, Connection, Table, and_, func, insert, or_
 from sqlalchemy.engine import Row
 
 from guanxi.kernel.ids import uuid7
+from guanxi.modules.sales.pool_tables import gx_pool, gx_pool_event
 from guanxi.platform.access.tables import gx_role, gx_user_role
-from guanxi.platform.process.tables import gx_pool, gx_pool_event
 
 RETURNS = ("release", "reclaim")  # the moves that start a previous owner's cool-down
 

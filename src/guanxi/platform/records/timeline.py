@@ -17,7 +17,12 @@ Every entry has ``id``, ``type``, ``at`` and ``actor``; the rest depends on the 
   file since purged keeps its name, without type and size);
 - ``shared`` with ``shared_with`` ``{"type": "user" | "team", "id", "name"}`` and
   ``access`` (``read`` or ``edit``): only for those who may share the record, as only they
-  may list its shares. Removing a share leaves no trace yet.
+  may list its shares. Removing a share leaves no trace yet;
+- ``related_created``: a record that looks up to this one was made (an activity logged on
+  an account, a contact added, a deal, quote, contract or payment), with ``object``,
+  ``field`` (the lookup) and ``record`` ``{"id", "name"}``; only records the user may
+  read, through lookups not hidden from them. This makes an account's timeline its 360°
+  view; ``related=false`` leaves them out.
 
 The record must be readable by the user (404 otherwise, missing or not); changes of fields
 hidden from them are left out by the query, as the history does.
@@ -45,8 +50,9 @@ from guanxi.platform.records.tables import gx_history
 from guanxi.platform.records.values import plain
 
 MAX_LIMIT = 200
-# Entries of the same instant: history before shares (a record is created, then shared).
-HISTORY_RANK, SHARE_RANK = 1, 0
+# Entries of the same instant: related records first (made after their parent), then the
+# history, then shares (a record is created, then shared).
+HISTORY_RANK, SHARE_RANK, RELATED_RANK = 1, 0, 2
 ACTION_TYPES = {
     "create": "created",
     "update": "updated",
@@ -288,8 +294,67 @@ def _share_entries(
     return entries
 
 
+def _children(ctx: Ctx, obj: ObjectDef) -> list[tuple[ObjectDef, str]]:
+    """Each (object, lookup) by which records the user may read point at ``obj``."""
+    policy = ctx.actor.policy
+    hidden = set(hidden_fields(ctx.snap, policy))
+    found = []
+    for child in sorted(ctx.snap.objects.values(), key=lambda o: o.name):
+        if child.archived or not policy.can("read", child.name):
+            continue
+        for f in child.active_fields:
+            if (
+                f.type == "lookup"
+                and f.opt("target") == obj.name
+                and (child.name, f.name) not in hidden
+            ):
+                found.append((child, f.name))
+    return found
+
+
+def _related_entries(
+    ctx: Ctx, obj: ObjectDef, record_id: UUID, after: Position | None, limit: int
+) -> list[_Entry]:
+    """Records made that look up to this one, newest first: one statement per lookup,
+    each walking the index every lookup has (lookup, created_at, id)."""
+    entries = []
+    hidden = set(hidden_fields(ctx.snap, ctx.actor.policy))
+    for child, lookup in _children(ctx, obj):
+        table = ctx.snap.table(child.name)
+        name_field = child.name_field or ""
+        name: ColumnElement[Any] = literal(None)
+        if name_field in table.c and (child.name, name_field) not in hidden:
+            name = table.c[name_field]
+        stmt = select(
+            table.c.id, table.c.created_at, table.c.created_by_id, name.label("name")
+        ).where(
+            table.c[lookup] == record_id,
+            table.c.deleted_at.is_(None),
+            ctx.actor.policy.read_predicate(child.name, table),
+        )
+        if after is not None:
+            stmt = stmt.where(
+                after.before(RELATED_RANK, table.c.created_at, table.c.id, _uuid_key(after))
+            )
+        rows = ctx.conn.execute(
+            stmt.order_by(table.c.created_at.desc(), table.c.id.desc()).limit(limit)
+        ).all()
+        for row in rows:
+            body = {
+                "id": f"r{row.id}",
+                "type": "related_created",
+                "object": child.name,
+                "field": lookup,
+                "record": {"id": str(row.id), "name": None if row.name is None else str(row.name)},
+            }
+            entries.append(
+                _Entry(row.created_at, RELATED_RANK, row.id, str(row.id), body, row.created_by_id)
+            )
+    return entries
+
+
 def _uuid_key(position: Position) -> UUID:
-    if position.rank != SHARE_RANK:
+    if position.rank not in (SHARE_RANK, RELATED_RANK):
         return UUID(int=0)  # unused: the condition compares the key only within the rank
     try:
         return UUID(position.key)
@@ -339,7 +404,13 @@ class TimelinePage:
 
 
 def timeline(
-    ctx: Ctx, object_name: str, record_id: UUID, *, limit: int = 50, cursor: str | None = None
+    ctx: Ctx,
+    object_name: str,
+    record_id: UUID,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    related: bool = True,
 ) -> TimelinePage:
     """A page of what happened to a record the user may read, newest first (see the
     module's text for the entries)."""
@@ -354,6 +425,8 @@ def timeline(
     found = _history_entries(ctx, obj, record_id, origin, after, limit + 1)
     if origin.may_share:
         found += _share_entries(ctx, obj, record_id, after, limit + 1)
+    if related:
+        found += _related_entries(ctx, obj, record_id, after, limit + 1)
     found.sort(key=lambda e: (e.at, e.rank, e.order), reverse=True)
     page = found[:limit]
     next_cursor = None

@@ -89,12 +89,13 @@ export default function AuditPage() {
         <Empty image={<AuditOutlined style={{ fontSize: 40, color: "#9ca3af" }} />} description={filtered ? t("admin.noEntriesMatch") : t("admin.noEntries")} />
       ) : (
         <>
+          {/* A wide log scrolls sideways inside a region keyboard users can focus and scroll. */}
+          <div className={styles.scroll} tabIndex={0} role="region" aria-label={t("admin.audit")}>
           <Table<AuditEntry>
             rowKey="id"
             dataSource={rows}
             pagination={false}
             size="middle"
-            scroll={{ x: "max-content" }}
             columns={[
               { key: "at", title: t("admin.when"), render: (_, e) => <span style={{ whiteSpace: "nowrap" }}>{formatDateTime(e.at)}</span> },
               {
@@ -138,6 +139,7 @@ export default function AuditPage() {
               { key: "ip", title: t("admin.ip"), render: (_, e) => e.ip ?? "—" },
             ]}
           />
+          </div>
           {audit.hasNextPage && (
             <div className={styles.more}>
               <Button loading={audit.isFetchingNextPage} onClick={() => void audit.fetchNextPage()}>

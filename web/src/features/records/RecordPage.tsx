@@ -329,7 +329,7 @@ function RelatedList({ source, list, parent }: { source: ObjectDef; list: Relate
           {title} {total !== null && total !== undefined ? `(${String(total)})` : ""}
         </Typography.Title>
         {mayCreate && total !== 0 && (
-          <Button size="small" icon={<PlusOutlined />} onClick={create}>
+          <Button size="small" icon={<PlusOutlined />} onClick={create} aria-label={t("records.newOf", { object: label(source.label, i18n.language) })}>
             {t("records.new")}
           </Button>
         )}
