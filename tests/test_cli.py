@@ -183,3 +183,14 @@ def test_doctor_finishes_a_field_index_a_killed_process_left_pending(
     assert "field index ux_o_kit_serial: was pending, now built" in doctor.output
     again = runner.invoke(app, ["doctor"])
     assert "field indexes: none pending" in again.output
+
+
+def test_a_scheduled_job_runs_from_the_command_line(env: CliRunner) -> None:
+    assert env.invoke(app, ["migrate"]).exit_code == 0
+    listed = env.invoke(app, ["jobs", "list"])
+    assert listed.exit_code == 0 and "reclaim_idle_accounts\tsales\t30 1 * * *" in listed.output
+    ran = env.invoke(app, ["jobs", "run", "reclaim_idle_accounts"])
+    assert ran.exit_code == 0, ran.output
+    assert "reclaim_idle_accounts: {'reclaimed': [], 'warned': []}" in ran.output
+    unknown = env.invoke(app, ["jobs", "run", "no_such_job"])
+    assert unknown.exit_code == 1 and "no job named" in unknown.output

@@ -16,6 +16,8 @@ admin = typer.Typer(help="Administrator accounts and tokens", no_args_is_help=Tr
 app.add_typer(admin, name="admin")
 search = typer.Typer(help="The global search index", no_args_is_help=True)
 app.add_typer(search, name="search")
+jobs = typer.Typer(help="The modules' scheduled jobs", no_args_is_help=True)
+app.add_typer(jobs, name="jobs")
 
 
 def _db() -> tuple[Settings, Database]:
@@ -268,6 +270,38 @@ def search_reindex(
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
                 "ANALYZE gx_search"
             )
+
+
+@jobs.command("list")
+def jobs_list() -> None:
+    """The scheduled jobs the installed modules declare, with their times."""
+    from guanxi.modules import installed
+
+    for module in installed():
+        for job in module.jobs:
+            when = job.cron if job.cron is not None else f"every {job.every}"
+            typer.echo(f"{job.name}\t{module.name}\t{when}")
+
+
+@jobs.command("run")
+def jobs_run(name: str = typer.Argument(..., help="the job's name (guanxi jobs list)")) -> None:
+    """Run one scheduled job now, as the system, in one transaction (from cron or by hand,
+    until the process engine runs jobs at their times)."""
+    from guanxi.modules import installed, write_hooks
+    from guanxi.platform.access.actor import SYSTEM
+    from guanxi.platform.metadata.registry import Registry
+    from guanxi.platform.records.context import Ctx
+
+    modules = installed()
+    found = [job for module in modules for job in module.jobs if job.name == name]
+    if not found:
+        typer.echo(f"error: no job named {name!r}", err=True)
+        raise typer.Exit(1)
+    _, db = _db()
+    with db.write() as conn:
+        ctx = Ctx.open(conn, Registry(), SYSTEM, SystemClock().now(), hooks=write_hooks(modules))
+        result = found[0].run(ctx)
+    typer.echo(f"{name}: {result}")
 
 
 @app.command()

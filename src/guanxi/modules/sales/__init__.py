@@ -13,7 +13,10 @@ from guanxi.modules.sales.leads_router import router as leads_router
 from guanxi.modules.sales.objects import OBJECTS
 from guanxi.modules.sales.opportunities import OpportunityStageRules
 from guanxi.modules.sales.payments import InvoiceRules, PaymentPlanRules, PaymentRules
+from guanxi.modules.sales.pools import reclaim_idle_accounts
+from guanxi.modules.sales.pools_router import router as pools_router
 from guanxi.modules.sales.quotes import QuoteLinePricing, QuoteTotals
+from guanxi.modules.sales.registration import RegistrationGrantsProtection
 from guanxi.modules.sales.roles import GRANTS
 from guanxi.modules.sales.targets import TargetPeriodAndDepartment
 
@@ -22,7 +25,7 @@ MODULE = Module(
     requires=["customers"],  # leads convert to accounts and contacts; deals belong to accounts
     objects=OBJECTS,
     grants=GRANTS,
-    routers=[forms_router, public_forms, leads_router, forecast_router, cash_router],
+    routers=[forms_router, public_forms, leads_router, forecast_router, cash_router, pools_router],
     write_hooks=[
         ActivityKeepsFollowUpDatesCurrent(),
         ConvertedLeadIsReadOnly(),
@@ -34,10 +37,13 @@ MODULE = Module(
         PaymentPlanRules(),
         PaymentRules(),
         InvoiceRules(),
+        RegistrationGrantsProtection(),
     ],
     jobs=[
         ScheduledJob("remind_renewals", contracts.remind_renewals, cron="0 8 * * *"),
         ScheduledJob("expire_contracts", contracts.expire_contracts, cron="5 0 * * *"),
+        # Idle accounts go back to their pools every night (their owners warned first).
+        ScheduledJob("reclaim_idle_accounts", reclaim_idle_accounts, cron="30 1 * * *"),
     ],
     demo=demo.populate,
 )

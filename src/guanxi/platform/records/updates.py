@@ -74,8 +74,13 @@ def update_record(
     *,
     expected_version: int | None,
     index: int | None = None,
+    allow_unowned: bool = False,
 ) -> dict[str, Any]:
-    """Apply a partial change if ``expected_version`` is still current (optimistic locking)."""
+    """Apply a partial change if ``expected_version`` is still current (optimistic locking).
+
+    ``allow_unowned``: ``"owner_id": None`` leaves the record without an owner, which a
+    caller's input never may; only for a module's service that keeps such records (an
+    account returned to a customer pool, ADR 0025)."""
     obj = ctx.snap.object(object_name)
     require(ctx, "update", obj)
     if not isinstance(data, Mapping):
@@ -89,7 +94,7 @@ def update_record(
             extra={"current_version": row.version},
         )
     change = _Change(index, record_id, row)
-    errors = _validate(ctx, obj, [(change, data)])
+    errors = _validate(ctx, obj, [(change, data)], allow_unowned=allow_unowned)
     if errors:
         raise ValidationFailed(f"{len(errors)} values are not valid", errors=errors)
     if _not_transferable(ctx, obj, [change]):
@@ -101,15 +106,25 @@ def update_record(
     return written(ctx, obj, record_id)
 
 
-def update_current(ctx: Ctx, object_name: str, record_id: UUID, data: Any) -> dict[str, Any]:
+def update_current(
+    ctx: Ctx, object_name: str, record_id: UUID, data: Any, *, allow_unowned: bool = False
+) -> dict[str, Any]:
     """Apply a change to the record as it is now, whatever its version.
 
     For a module's rules (an account's last activity after a call is logged), which
     change a record as a consequence of another write and have no version a user saw;
-    a user's own edit goes through :func:`update_record` with the version they saw."""
+    a user's own edit goes through :func:`update_record` with the version they saw.
+    ``allow_unowned`` as in :func:`update_record`."""
     obj = ctx.snap.object(object_name)
     row = current(ctx, obj, record_id)  # locked on PostgreSQL until the transaction ends
-    return update_record(ctx, object_name, record_id, data, expected_version=row.version)
+    return update_record(
+        ctx,
+        object_name,
+        record_id,
+        data,
+        expected_version=row.version,
+        allow_unowned=allow_unowned,
+    )
 
 
 def update_many(
@@ -224,7 +239,11 @@ def _locked(ctx: Ctx, obj: ObjectDef, ids: list[UUID]) -> dict[UUID, Any]:
 
 
 def _validate(
-    ctx: Ctx, obj: ObjectDef, pairs: Sequence[tuple[_Change, Mapping[str, Any]]]
+    ctx: Ctx,
+    obj: ObjectDef,
+    pairs: Sequence[tuple[_Change, Mapping[str, Any]]],
+    *,
+    allow_unowned: bool = False,
 ) -> list[FieldError]:
     """Clean each change, let the hooks judge it, check references and unique values for
     all of them at once, and work out what each one changes."""
@@ -233,7 +252,12 @@ def _validate(
     errors: list[FieldError] = []
     cleaned: list[tuple[_Change, dict[str, Any]]] = []
     for change, data in pairs:
+        unowned = allow_unowned and "owner_id" in data and data["owner_id"] is None
+        if unowned:  # the cleaner refuses a record without an owner; the service may not
+            data = {key: value for key, value in data.items() if key != "owner_id"}
         values, row_errors = cleaner.clean(data, change.index)
+        if unowned:
+            values["owner_id"] = None
         if hooked and not row_errors:  # a module's rule holds for a plain PATCH too
             change.stored = record_values(obj, change.row._mapping)
             event = WriteEvent(
