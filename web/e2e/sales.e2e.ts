@@ -131,7 +131,7 @@ describe("leads to won deals", () => {
     // The path's "converted" step is the conversion itself: it opens the same dialog.
     await page.getByTestId("stage-path").getByRole("button", { name: "已转化" }).click();
     const dialog = page.getByRole("dialog");
-    const suggestion = dialog.getByTestId("duplicate-account");
+    const suggestion = dialog.getByTestId("duplicate-account").first();
     await suggestion.waitFor();
     expect(await suggestion.isChecked()).toBe(true);
     await expect.poll(() => dialog.getByLabel("商机名称").inputValue()).toBe(`${account.name} - 商机`);
@@ -153,7 +153,7 @@ describe("leads to won deals", () => {
     const open = async () => {
       await page.goto(`/o/lead/${lead.id}`);
       await page.locator("[data-action=convert]").click();
-      await page.getByRole("dialog").getByTestId("duplicate-account").waitFor();
+      await page.getByRole("dialog").getByTestId("duplicate-account").first().waitFor();
     };
     await page.setViewportSize(DESKTOP);
     await open();
