@@ -24,6 +24,8 @@ WEB_BUILD := src/guanxi/web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
 	web/tsconfig.json web/scripts/compress.mjs
 CHROMIUM ?= /usr/bin/chromium
+# The quote PDF's Chinese fonts: downloaded (hash-checked) and subset once, never committed.
+FONTS := src/guanxi/modules/sales/fonts/NotoSansSC-Regular.ttf
 
 $(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +33,10 @@ $(STAMP): pyproject.toml $(LOCK)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+$(FONTS): | $(STAMP)
+	$(BIN)/python -m guanxi.modules.sales.fonts
+
+install: $(STAMP) $(FONTS)
 
 $(WEB_STAMP): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
@@ -49,7 +54,7 @@ lock: $(STAMP)
 	$(PIP_COMPILE) --extra dev --output-file $(LOCK) pyproject.toml
 
 ## Create the virtualenv, migrate, load demo data and serve on http://127.0.0.1:8000
-run: $(STAMP) $(WEB_BUILD)
+run: $(STAMP) $(FONTS) $(WEB_BUILD)
 	$(BIN)/guanxi migrate
 	$(BIN)/guanxi demo
 	$(BIN)/guanxi serve
@@ -66,7 +71,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(FONTS)
 	$(BIN)/pytest -n auto -q
 
 web-lint: $(WEB_STAMP)
@@ -76,7 +81,7 @@ web-unit: $(WEB_STAMP)
 	cd web && npx vitest run
 
 # Debian's chromium (.ci/run installs it when missing); a real server with the demo data.
-e2e: $(STAMP) $(WEB_BUILD)
+e2e: $(STAMP) $(FONTS) $(WEB_BUILD)
 	@test -x $(CHROMIUM) || { echo "e2e needs Chromium at $(CHROMIUM): apt-get install chromium fonts-noto-cjk (.ci/run does)" >&2; exit 1; }
 	cd web && CHROMIUM_PATH=$(CHROMIUM) npx vitest run --config vitest.e2e.config.ts
 
@@ -91,4 +96,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache web/node_modules src/guanxi/web/dist
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache web/node_modules src/guanxi/web/dist \
+		src/guanxi/modules/sales/fonts/*.ttf

@@ -45,6 +45,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The object's records are being changed by other work; try again in a moment.",
         "zh-CN": "该对象的记录正被其他操作占用,请稍后重试。",
     },
+    "unavailable": {
+        "en": "This feature is not set up on the server yet; ask your administrator.",
+        "zh-CN": "服务器尚未配置此功能,请联系管理员。",
+    },
     "bad_gateway": {
         "en": "A service Guanxi depends on did not answer as expected; try again later.",
         "zh-CN": "Guanxi 依赖的外部服务未正常响应,请稍后重试。",
@@ -155,6 +159,14 @@ class TableBusy(DomainError):
     status = 503
 
 
+class Unavailable(DomainError):
+    """Something the server needs for this request is not installed (the detail says what
+    and how to install it); nothing was changed."""
+
+    code = "unavailable"
+    status = 503
+
+
 ALL_ERRORS: tuple[type[DomainError], ...] = (
     BadRequest,
     ValidationFailed,
@@ -168,6 +180,7 @@ ALL_ERRORS: tuple[type[DomainError], ...] = (
     BadGateway,
     QueryTimeout,
     TableBusy,
+    Unavailable,
 )
 
 

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
+from guanxi.modules.sales.fonts import FONTS_DIR
 from guanxi.modules.sales.pdf import (
     FONT_FILES,
     Letterhead,
@@ -154,20 +155,20 @@ def test_long_product_name_wraps_within_its_column(zh_pdf: PdfReader) -> None:
 
 
 def test_font_is_embedded_and_subset(zh_pdf: PdfReader) -> None:
-    packaged = resources.files("guanxi.modules.sales") / "fonts" / FONT_FILES[""]
+    installed = (FONTS_DIR / FONT_FILES[""]).stat().st_size
     fonts = _fonts(zh_pdf)
     assert {font["/Subtype"] for font in fonts.values()} == {"/Type0"}
     assert len(fonts) == 2  # regular and bold
     for name, font in fonts.items():
-        # A subset font is named with a six-letter tag: ABCDEF+NotoSansCJKSC
-        assert re.fullmatch(r"/[A-Z]{6}\+NotoSansCJKSC(Bold)?", name)
+        # A subset font is named with a six-letter tag: ABCDEF+NotoSansSC
+        assert re.fullmatch(r"/[A-Z]{6}\+NotoSansSC(Bold)?", name)
         cid_font = font["/DescendantFonts"][0].get_object()
         descriptor = cid_font["/FontDescriptor"].get_object()
         embedded = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
         assert embedded is not None, f"{name} is not embedded"
         data = embedded.get_object().get_data()
-        # Only the glyphs this quote uses, not the 1.5 MB of the packaged font
-        assert 1_000 < len(data) < packaged.read_bytes().__len__() / 10
+        # Only the glyphs this quote uses, not the 7 MB of the installed font
+        assert 1_000 < len(data) < installed / 10
         assert "/ToUnicode" in font  # so the text can be searched and copied
 
 
@@ -241,11 +242,12 @@ def test_unknown_language_is_refused() -> None:
         render_quote(quote(lines=1), "fr")  # type: ignore[arg-type]
 
 
-def test_fonts_and_their_licence_ship_in_the_package() -> None:
-    folder = resources.files("guanxi.modules.sales") / "fonts"
+def test_installed_fonts_are_truetype_and_their_licence_ships_with_them() -> None:
     for name in FONT_FILES.values():
-        assert (folder / name).read_bytes()[:4] == b"\x00\x01\x00\x00"  # TrueType outlines
-    assert "SIL OPEN FONT LICENSE Version 1.1" in (folder / "LICENSE-OFL.txt").read_text()
+        head = (FONTS_DIR / name).read_bytes()[:4]
+        assert head == b"\x00\x01\x00\x00"  # TrueType outlines: every PDF reader's /FontFile2
+    licence = resources.files("guanxi.modules.sales.fonts") / "LICENSE-OFL.txt"
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence.read_text()
 
 
 @pytest.mark.parametrize(

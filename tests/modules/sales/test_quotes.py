@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
+import pytest
 from pypdf import PdfReader
 
+from guanxi.modules.sales import fonts
 from tests.api.conftest import Api, Persona
 
 
@@ -185,6 +188,17 @@ def test_the_pdf_prints_the_quote_in_chinese_with_the_number_as_file_name(
     assert "QUOTATION" in english
     # a rep who may not read the quote gets a 404, not its PDF
     assert persona("rep_wang").get(f"/sales/quotes/{q['id']}/pdf").status_code == 404
+
+
+def test_pdf_without_installed_fonts_says_how_to_install_them(
+    admin: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    q = quote(admin)
+    monkeypatch.setattr(fonts, "FONTS_DIR", tmp_path)  # a server where they were never made
+    response = admin.get(f"/sales/quotes/{q['id']}/pdf")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "python -m guanxi.modules.sales.fonts" in response.json()["detail"]
 
 
 def test_content_disposition_names_non_ascii_numbers_by_rfc_5987() -> None:

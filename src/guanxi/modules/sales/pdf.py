@@ -4,22 +4,21 @@
 everything printed, already computed: this module formats and lays out, it does not
 add up (the quote service owns the arithmetic, so the PDF shows the amounts it stored).
 
-The Chinese font (Noto Sans CJK SC, subset to GB2312 and Latin, in `fonts/`) ships with
-the package and is embedded in every PDF, subset again to the characters used, so the
-PDF reads the same on a machine without any Chinese font.
+The Chinese font (Noto Sans SC, subset at install time by `fonts`) is
+embedded in every PDF, subset again to the characters used, so the PDF reads the same on a
+machine without any Chinese font.
 """
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import resources
 from typing import Any, Literal
 
 from fpdf import FPDF, FontFace, XPos, YPos
 from fpdf.enums import TableBordersLayout, TableCellFillMode
 
+from guanxi.modules.sales import fonts
 from guanxi.modules.sales.linebreak import wrap
 from guanxi.modules.sales.rmb import rmb_upper
 
@@ -27,8 +26,8 @@ Language = Literal["zh-CN", "en"]
 
 FONT_FAMILY = "NotoSansSC"
 # Regular has every CJK Unified Ideograph (a name's rare 喆 or 堃 too); Bold, for headings and
-# product names, only GB2312, falling back to Regular for the rest (fonts/README.md).
-FONT_FILES = {"": "NotoSansCJKsc-Regular.ttf", "B": "NotoSansCJKsc-Bold-GB2312.ttf"}
+# product names, only GB2312, falling back to Regular for the rest (fonts/__init__.py).
+FONT_FILES = {"": fonts.REGULAR, "B": fonts.BOLD}
 MISSING_GLYPH = "□"
 """Printed for a character the fonts lack (CJK extension B and beyond), never dropped."""
 
@@ -150,31 +149,20 @@ def render_quote(
     """
     if language not in ("zh-CN", "en"):
         raise ValueError(f"no quote layout in language {language!r}")
-    with _fonts() as fonts:
-        pdf = _QuotePDF(doc, language)
-        for style, path in fonts.items():
-            pdf.add_font(FONT_FAMILY, style, path)
-        pdf.set_fallback_fonts([FONT_FAMILY], exact_match=False)
-        pdf.add_page()
-        pdf.body()
-        pdf.number_pages()
-        pdf.set_title(f"{_label('title', language)} {doc.number}")
-        pdf.set_author(doc.letterhead.name)
-        pdf.set_creator("Guanxi")
-        pdf.set_lang(language)
-        if created_at is not None:
-            pdf.set_creation_date(created_at)
-        return bytes(pdf.output())
-
-
-@contextmanager
-def _fonts() -> Iterator[dict[str, Any]]:
-    folder = resources.files("guanxi.modules.sales") / "fonts"
-    with ExitStack() as stack:
-        yield {
-            style: stack.enter_context(resources.as_file(folder / name))
-            for style, name in FONT_FILES.items()
-        }
+    pdf = _QuotePDF(doc, language)
+    for style, name in FONT_FILES.items():
+        pdf.add_font(FONT_FAMILY, style, fonts.FONTS_DIR / name)
+    pdf.set_fallback_fonts([FONT_FAMILY], exact_match=False)
+    pdf.add_page()
+    pdf.body()
+    pdf.number_pages()
+    pdf.set_title(f"{_label('title', language)} {doc.number}")
+    pdf.set_author(doc.letterhead.name)
+    pdf.set_creator("Guanxi")
+    pdf.set_lang(language)
+    if created_at is not None:
+        pdf.set_creation_date(created_at)
+    return bytes(pdf.output())
 
 
 def _label(key: str, language: Language, **values: object) -> str:

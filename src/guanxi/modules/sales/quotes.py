@@ -26,7 +26,8 @@ from uuid import UUID
 
 from sqlalchemy import nulls_last, select
 
-from guanxi.kernel.errors import FieldError, NotFound, ValidationFailed
+from guanxi.kernel.errors import FieldError, NotFound, Unavailable, ValidationFailed
+from guanxi.modules.sales import fonts
 from guanxi.modules.sales.errors import (
     QuoteClosed,
     field_refusal,
@@ -423,7 +424,13 @@ def quote_pdf(
     """The quote as a PDF on the company's letterhead: its number and the PDF's bytes.
 
     What is printed is what the caller may read: the quote (404 otherwise), its lines and
-    its account and contact (a name the caller may not read is left out)."""
+    its account and contact (a name the caller may not read is left out). 503 while the
+    fonts are not installed (`make install` installs them)."""
+    if not fonts.installed():
+        raise Unavailable(
+            "The Chinese fonts for quote PDFs are not installed on the server: run "
+            "`make install` or `python -m guanxi.modules.sales.fonts`."
+        )
     quote = _readable_one(ctx, "quote", quote_id)
     if quote is None:
         raise NotFound(f"no quote record with id {quote_id}")
