@@ -4,6 +4,8 @@ import { PageSkeleton } from "../components/PageSkeleton";
 import { Shell } from "../features/shell/Shell";
 import { SignIn } from "../features/auth/SignIn";
 import { prefetchList, prefetchRecord } from "../features/records/prefetch";
+import { modulePages } from "../lib/extensions";
+import "../modules"; // registers the modules' pages before the routes are made
 
 // Each screen is its own chunk: the first load carries the shell and sign-in only.
 const Home = lazy(() => import("../features/home/Home"));
@@ -42,6 +44,7 @@ export const router = createBrowserRouter([
       { path: "admin/roles", element: page(<RolesPage />) },
       { path: "admin/roles/:id", element: page(<RolePage />) },
       { path: "admin/audit", element: page(<AuditPage />) },
+      ...modulePages().map(({ path, component: Page }) => ({ path, element: page(<Page />) })),
       { path: "*", element: page(<NotFound />) },
     ],
   },

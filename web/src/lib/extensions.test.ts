@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { allRecordActions, clearRecordExtensions, recordExtras, registerRecordExtension, type ActionDialogProps } from "./extensions";
+import {
+  allLabels,
+  allRecordActions,
+  clearRecordExtensions,
+  modulePages,
+  recordExtras,
+  registerPage,
+  registerRecordExtension,
+  type ActionDialogProps,
+  type PanelProps,
+} from "./extensions";
 import type { RecordData } from "./records";
 
 const Dialog = (_: ActionDialogProps) => null;
@@ -60,5 +70,29 @@ describe("record extensions", () => {
     expect(recordExtras("quote", record({}), editor).actions.map((a) => a.key)).toEqual(["pdf", "send"]);
     expect(() => registerRecordExtension({ object: "quote", actions: [{ key: "pdf", label: "c", href: () => "/c" }] })).toThrow(/twice/);
     expect(allRecordActions().map((a) => `${a.object}.${a.action.key}`)).toEqual(["quote.pdf", "quote.send"]);
+  });
+
+  test("tabs show for their object when their rule says so; summaries always", () => {
+    const Panel = (_: PanelProps) => null;
+    registerRecordExtension({
+      object: "contract",
+      summary: Panel,
+      tabs: [
+        { key: "payments", label: "sales.payments", component: Panel, first: true },
+        { key: "renewal", label: "sales.renewal", component: Panel, visible: (r) => r.status === "active" },
+      ],
+    });
+    expect(recordExtras("contract", record({ status: "draft" }), editor).tabs.map((tab) => tab.key)).toEqual(["payments"]);
+    expect(recordExtras("contract", record({ status: "active" }), editor).tabs.map((tab) => tab.key)).toEqual(["payments", "renewal"]);
+    expect(recordExtras("contract", record({}), editor).summaries).toEqual([Panel]);
+    expect(recordExtras("account", record({}), editor).tabs).toEqual([]);
+  });
+
+  test("pages are registered once each, and their labels are listed for the catalogue check", () => {
+    const Page = () => null;
+    registerPage({ path: "sales/forecast", label: "sales.forecast", component: Page, module: "sales" });
+    expect(() => registerPage({ path: "sales/forecast", label: "x", component: Page, module: "sales" })).toThrow(/twice/);
+    expect(modulePages().map((p) => p.path)).toEqual(["sales/forecast"]);
+    expect(allLabels()).toEqual(["sales.forecast"]);
   });
 });

@@ -1,11 +1,14 @@
 /**
- * What a module's web part adds to the generic record page of its objects, without the
- * page knowing any object by name: main actions in the highlights panel (a dialog the
- * action opens, or a link), a notice above the record, and whether a record is read-only
- * whatever the user's rights (e.g. a converted lead). Modules register at start-up
- * (`src/modules/index.ts`); their dialogs are lazy components, loaded when first opened.
+ * What a module's web part adds to the generic screens without the screens knowing any
+ * object by name. On the record page of its objects: main actions in the highlights panel
+ * (a dialog the action opens, or a link), a notice above the record, a summary above the
+ * tabs, tabs of its own, and whether a record is read-only whatever the user's rights
+ * (e.g. a converted lead). Beside the records: pages of its own, with their place in the
+ * navigation. Modules register at start-up (`src/modules/index.ts`); their dialogs, panels
+ * and pages are lazy components, loaded when first shown.
  */
 import type { ComponentType } from "react";
+import type { Me } from "./session";
 import type { ObjectDef } from "./meta";
 import type { RecordData } from "./records";
 
@@ -19,6 +22,28 @@ export interface ActionDialogProps {
 export interface NoticeProps {
   object: ObjectDef;
   record: RecordData;
+}
+
+/** What a module's summary or tab on a record page is given. */
+export interface PanelProps {
+  object: ObjectDef;
+  record: RecordData;
+  /** Whether the user may change the record (rights, and not made read-only). */
+  mayUpdate: boolean;
+  /** Call after changing the record or what hangs off it: the page reloads the record. */
+  onChanged: () => void;
+}
+
+/** A tab a module adds to the record page. */
+export interface RecordTab {
+  key: string;
+  /** An i18n key (present in both catalogues). */
+  label: string;
+  component: ComponentType<PanelProps>;
+  /** Drawn before the generic tabs and opened first (the record's main work, e.g. a
+   * contract's instalments and payments). */
+  first?: boolean;
+  visible?: (record: RecordData) => boolean;
 }
 
 /** What an action's `visible` and `href` are told about where they are. */
@@ -66,6 +91,9 @@ export interface RecordExtension {
   /** Stage-path values that are alternative outcomes (won / lost): a record at one is
    * not shown as having passed the others. */
   stageEnds?: string[];
+  /** Drawn above the tabs, e.g. an account's totals as cards. */
+  summary?: ComponentType<PanelProps>;
+  tabs?: RecordTab[];
 }
 
 const registry = new Map<string, RecordExtension[]>();
@@ -93,6 +121,8 @@ export interface RecordExtras {
   /** Stage values performed by an action instead of a plain change. */
   stageActions: Map<string, DialogAction>;
   stageEnds: string[];
+  summaries: ComponentType<PanelProps>[];
+  tabs: RecordTab[];
 }
 
 export function recordExtras(object: string, record: RecordData, context: ActionContext): RecordExtras {
@@ -108,6 +138,8 @@ export function recordExtras(object: string, record: RecordData, context: Action
     readOnly,
     stageActions,
     stageEnds: extensions.flatMap((e) => e.stageEnds ?? []),
+    summaries: extensions.flatMap((e) => (e.summary ? [e.summary] : [])),
+    tabs: extensions.flatMap((e) => e.tabs ?? []).filter((tab) => tab.visible?.(record) ?? true),
   };
 }
 
@@ -116,7 +148,47 @@ export function allRecordActions(): { object: string; action: RecordAction }[] {
   return [...registry.entries()].flatMap(([object, list]) => list.flatMap((e) => (e.actions ?? []).map((action) => ({ object, action }))));
 }
 
+/** A page of a module's own (a forecast, the customer pools), beside the record screens. */
+export interface ModulePage {
+  /** Below the root, without a leading slash: "sales/forecast". Unique. */
+  path: string;
+  /** An i18n key (present in both catalogues): the navigation entry's label. */
+  label: string;
+  icon?: ComponentType;
+  component: ComponentType;
+  /** "records" (default): in the navigation group of the module's objects; "settings":
+   * in the Settings group. */
+  group?: "records" | "settings";
+  /** The module whose navigation group it joins (as objects' `module`). */
+  module: string;
+  /** Shown in the navigation only when this says so (default: always); the page itself
+   * answers with what the server allows. */
+  visible?: (me: Me) => boolean;
+}
+
+const pages = new Map<string, ModulePage>();
+
+export function registerPage(page: ModulePage): void {
+  if (pages.has(page.path)) throw new Error(`the page ${page.path} is registered twice`);
+  pages.set(page.path, page);
+}
+
+/** Every module page, in the order registered. */
+export function modulePages(): ModulePage[] {
+  return [...pages.values()];
+}
+
+/** Every registered action and page label (for tests: each must be in both catalogues). */
+export function allLabels(): string[] {
+  return [
+    ...allRecordActions().map(({ action }) => action.label),
+    ...[...registry.values()].flatMap((list) => list.flatMap((e) => (e.tabs ?? []).map((tab) => tab.label))),
+    ...modulePages().map((page) => page.label),
+  ];
+}
+
 /** Forget every registration (tests only). */
 export function clearRecordExtensions(): void {
   registry.clear();
+  pages.clear();
 }

@@ -2,11 +2,12 @@ import { DeleteOutlined, EditOutlined, PlusOutlined, SwapOutlined } from "@ant-d
 import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { App, Breadcrumb, Button, Card, Col, Descriptions, Empty, Grid, Result, Row, Skeleton, Space, Table, Tabs, Typography } from "antd";
 import { Suspense, useEffect, useState, type CSSProperties } from "react";
+import type { TFunction } from "i18next";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { FieldValue, UserChip } from "../../components/FieldValue";
 import { ApiError, api, query, problemMessage } from "../../lib/api";
-import { isDialogAction, recordExtras, type ActionContext, type RecordAction } from "../../lib/extensions";
+import { isDialogAction, recordExtras, type ActionContext, type PanelProps, type RecordAction, type RecordTab } from "../../lib/extensions";
 import { formatDate, formatDateTime } from "../../lib/format";
 import { label, useObject, useObjects, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { useLayout, type LayoutSection, type RelatedList as RelatedListDef } from "../../lib/layouts";
@@ -106,6 +107,14 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
   };
   // A field edited in place: what the server would take, of a record the user may change.
   const inPlace = (field: FieldDef) => mayUpdate && !!field.editable?.update && !IN_FORM_ONLY.has(field.type);
+  // What a module's summary or tab changes (payments on a contract) shows in the record,
+  // its related lists and the timeline alike: reload all but the metadata.
+  const panel: PanelProps = {
+    object,
+    record: data,
+    mayUpdate,
+    onChanged: () => void client.invalidateQueries({ predicate: (q) => q.queryKey[0] !== "meta" }),
+  };
 
   return (
     <div className={styles.page}>
@@ -199,10 +208,16 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
         <Row gutter={[16, 16]}>
           <Col xs={24} xl={16}>
             <Card variant="borderless">
+              {extras.summaries.map((Summary, index) => (
+                <Suspense key={index} fallback={<Skeleton active />}>
+                  <Summary {...panel} />
+                </Suspense>
+              ))}
               <Tabs
                 className={styles.tabs}
                 tabBarGutter={phone ? 16 : undefined}
                 items={[
+                  ...moduleTabs(extras.tabs.filter((tab) => tab.first), panel, t),
                   {
                     key: "details",
                     label: t("records.details"),
@@ -240,6 +255,7 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
                     label: t("shares.title"),
                     children: <SharesTab object={object.name} id={data.id} mayShare={data._access?.share ?? false} />,
                   },
+                  ...moduleTabs(extras.tabs.filter((tab) => !tab.first), panel, t),
                 ]}
               />
             </Card>
@@ -253,6 +269,19 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
       )}
     </div>
   );
+}
+
+/** Tabs a module contributed, each loaded when first shown. */
+function moduleTabs(tabs: RecordTab[], panel: PanelProps, t: TFunction) {
+  return tabs.map(({ key, label: tabLabel, component: Panel }) => ({
+    key: `module-${key}`,
+    label: t(tabLabel),
+    children: (
+      <Suspense fallback={<Skeleton active />}>
+        <Panel {...panel} />
+      </Suspense>
+    ),
+  }));
 }
 
 /** A main action a module contributed: a button opening its dialog, or a link. */

@@ -21,6 +21,7 @@ import { useTranslation } from "react-i18next";
 import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { ApiError, onUnauthenticated } from "../../lib/api";
 import { rememberLanguage } from "../../lib/i18n";
+import { modulePages, type ModulePage } from "../../lib/extensions";
 import { label, useObjects } from "../../lib/meta";
 import { can, hasRight, useMe, useSignOut } from "../../lib/session";
 import { useUsers } from "../../lib/users";
@@ -84,17 +85,25 @@ export function Shell() {
   }
 
   const current = location.pathname.split("/")[2] ?? "";
+  const pages = modulePages().filter((p) => p.visible?.(me.data) ?? true);
+  const pageItem = (p: ModulePage) => {
+    const Icon = p.icon;
+    return { key: `page:${p.path}`, icon: Icon ? <Icon /> : undefined, label: <Link to={`/${p.path}`}>{t(p.label)}</Link> };
+  };
   const items: MenuProps["items"] = [
     { key: "home", icon: <HomeOutlined />, label: <Link to="/">{t("shell.home")}</Link> },
     {
       type: "group",
       key: "objects",
       label: collapsed && !phone ? null : t("shell.records"),
-      children: readable.map((o) => ({
-        key: o.name,
-        icon: objectIcon(o.name, o.icon),
-        label: <Link to={`/o/${o.name}`}>{label(o.plural_label, i18n.language)}</Link>,
-      })),
+      children: [
+        ...readable.map((o) => ({
+          key: o.name,
+          icon: objectIcon(o.name, o.icon),
+          label: <Link to={`/o/${o.name}`}>{label(o.plural_label, i18n.language)}</Link>,
+        })),
+        ...pages.filter((p) => p.group !== "settings").map(pageItem),
+      ],
     },
     { key: "recycle-bin", icon: <DeleteOutlined />, label: <Link to="/recycle-bin">{t("bin.title")}</Link> },
   ];
@@ -112,12 +121,21 @@ export function Shell() {
   if (hasRight(me.data, "view_audit_log")) {
     settings.push({ key: "admin-audit", icon: <AuditOutlined />, label: <Link to="/admin/audit">{t("admin.audit")}</Link> });
   }
+  settings.push(...pages.filter((p) => p.group === "settings").map(pageItem));
   if (settings.length) {
     items.push({ type: "group", key: "settings", label: collapsed && !phone ? null : t("shell.settings"), children: settings });
   }
   const section = location.pathname.split("/")[1] ?? "";
-  const selected =
-    location.pathname === "/" ? "home" : section === "admin" ? `admin-${current}` : section === "o" ? current : section;
+  const page = pages.find((p) => location.pathname === `/${p.path}` || location.pathname.startsWith(`/${p.path}/`));
+  const selected = page
+    ? `page:${page.path}`
+    : location.pathname === "/"
+      ? "home"
+      : section === "admin"
+        ? `admin-${current}`
+        : section === "o"
+          ? current
+          : section;
   const navigation = (
     <Menu
       theme="dark"

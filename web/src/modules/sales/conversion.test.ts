@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import en from "../../locales/en.json";
 import zhCN from "../../locales/zh-CN.json";
-import { allRecordActions, clearRecordExtensions, recordExtras } from "../../lib/extensions";
+import { allLabels, clearRecordExtensions, recordExtras } from "../../lib/extensions";
 import type { RecordData } from "../../lib/records";
 import { conversionBody, defaultOpportunityName, initialAccount, placeErrors } from "./conversion";
 import { registerSales } from "./index";
@@ -77,13 +77,13 @@ describe("the sales module's record page additions", () => {
     expect(pdf && "href" in pdf ? pdf.href({ ...lead("draft"), id: "q1" }, { mayUpdate: true, language: "en" }) : null).toBe("/api/v1/sales/quotes/q1/pdf?language=en");
   });
 
-  test("labels its actions in both languages", () => {
+  test("labels its actions, tabs and pages in both languages", () => {
     clearRecordExtensions();
     registerSales();
     const lookup = (catalogue: object, key: string) => key.split(".").reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], catalogue);
-    for (const { action } of allRecordActions()) {
-      expect(typeof lookup(en, action.label), action.label).toBe("string");
-      expect(typeof lookup(zhCN, action.label), action.label).toBe("string");
+    for (const key of allLabels()) {
+      expect(typeof lookup(en, key), key).toBe("string");
+      expect(typeof lookup(zhCN, key), key).toBe("string");
     }
   });
 });
