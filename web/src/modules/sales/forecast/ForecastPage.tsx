@@ -95,8 +95,8 @@ export default function ForecastPage() {
             }
           />
         )}
-        {/* A phone shows the totals as the first card instead. */}
-        {!phone && <Totals data={data} />}
+        {/* A phone shows the totals as the first card instead; nothing to total, no cards. */}
+        {!phone && data.groups.length > 0 && <Totals data={data} />}
         <div className={forecast.isPlaceholderData ? styles.stale : undefined} aria-busy={forecast.isFetching}>
           {data.groups.length === 0 ? (
             <Card>

@@ -5,11 +5,12 @@
  * time gone by, and the totals of the salespeople's own targets.
  */
 import { ApartmentOutlined, BankOutlined, PlusOutlined } from "@ant-design/icons";
-import { Alert, Button, Card, Empty, Grid, Result, Skeleton, Table, Tag, Tooltip, Typography } from "antd";
+import { Alert, Button, Card, Empty, Grid, Result, Skeleton, Table, Tooltip, Typography } from "antd";
 import type { TableColumnsType } from "antd";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
+import { OptionTag } from "../../../components/FieldValue";
 import { ApiError, problemMessage } from "../../../lib/api";
 import { formatMoney } from "../../../lib/format";
 import { can, useMe } from "../../../lib/session";
@@ -23,14 +24,15 @@ import styles from "./forecast.module.css";
 
 const KINDS: readonly PeriodKind[] = ["month", "quarter", "year"];
 
-// Tag colours by state; the tag's words say the state too (colour is never the only sign).
-const TAG_COLOR: Record<TargetState, string> = {
-  met: "success",
-  onTrack: "processing",
-  behind: "warning",
-  missed: "error",
-  notStarted: "default",
-  unknown: "default",
+// A state's colour, as the bar's; the tag's words say the state too (colour is never the
+// only sign), in dark text that passes contrast on the tint.
+const STATE_COLOR: Record<TargetState, string> = {
+  met: "#15803d",
+  onTrack: "#1d4ed8",
+  behind: "#d97706",
+  missed: "#cf1322",
+  notStarted: "#94a3b8",
+  unknown: "#94a3b8",
 };
 
 export default function TargetsPage() {
@@ -211,9 +213,7 @@ function Progress({ attainment, state, period, day }: { attainment: string | nul
 function StateTag({ state }: { state: TargetState }) {
   const { t } = useTranslation();
   return (
-    <Tag color={TAG_COLOR[state]} className={styles.stateTag}>
-      {t(`forecast.targets.states.${state}`)}
-    </Tag>
+    <OptionTag color={STATE_COLOR[state]}>{t(`forecast.targets.states.${state}`)}</OptionTag>
   );
 }
 
@@ -247,7 +247,7 @@ function TargetTable({ targets, totals, day, shown }: ListProps) {
         </span>
       ),
     },
-    { key: "holder", title: t("forecast.targets.holder"), width: 200, ellipsis: true, render: (_: unknown, target) => <Holder target={target} /> },
+    { key: "holder", title: t("forecast.targets.holder"), width: 230, ellipsis: true, render: (_: unknown, target) => <Holder target={target} /> },
     {
       key: "measure",
       title: t("forecast.targets.measure"),
