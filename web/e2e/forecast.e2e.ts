@@ -21,6 +21,9 @@ afterAll(async () => {
 });
 
 const MEASURES = ["closed", "commit", "best_case", "pipeline", "weighted"] as const;
+// expect.poll gives up after 1 s by default; a loaded machine (or the slow answer below)
+// takes longer to draw what the server sent.
+const WAIT = { timeout: 10_000 };
 
 async function get<T>(page: Page, path: string): Promise<T> {
   const response = await page.request.get(`/api/v1${path}`);
@@ -56,12 +59,12 @@ async function shownTotals(row: Locator): Promise<string[]> {
  * its totals and rows with what the API answers this user. */
 async function expectForecast(page: Page, period: string, groupBy: "owner" | "department"): Promise<Forecast> {
   const api = await get<Forecast>(page, `/sales/forecast?period=${period}&group_by=${groupBy}`);
-  await expect.poll(() => page.getByTestId("forecast-range").innerText()).toContain(`${api.start} `);
+  await expect.poll(() => page.getByTestId("forecast-range").innerText(), WAIT).toContain(`${api.start} `);
   const totals = page.getByTestId("forecast-totals");
   const expected = MEASURES.map((m) => formatMoney(api.totals[m], api.currency));
-  await expect.poll(() => shownTotals(totals)).toEqual(expected);
+  await expect.poll(() => shownTotals(totals), WAIT).toEqual(expected);
   const rows = page.getByTestId("forecast-table").locator("tbody tr.ant-table-row");
-  await expect.poll(() => rows.count()).toBe(api.groups.length);
+  await expect.poll(() => rows.count(), WAIT).toBe(api.groups.length);
   for (const [index, group] of api.groups.entries()) {
     const row = rows.nth(index);
     expect(await row.innerText()).toContain(group.label ?? "");
@@ -79,7 +82,7 @@ describe("the sales forecast", () => {
     await page.waitForURL("**/sales/forecast");
     await page.getByRole("heading", { name: "Forecast" }).waitFor();
     // The current quarter by default, named as such.
-    await expect.poll(() => page.getByTestId("period-select").innerText()).toContain("This quarter");
+    await expect.poll(() => page.getByTestId("period-select").innerText(), WAIT).toContain("This quarter");
     const byOwner = await expectForecast(page, quarter, "owner");
     expect(byOwner.groups.length).toBeGreaterThan(1);
     expect(await accessibilityProblems(page)).toEqual([]);
@@ -113,7 +116,7 @@ describe("the sales forecast", () => {
     await page.context().close();
   });
 
-  test("a refusal shows an error with a retry that loads the forecast", async () => {
+  test("a slow answer shows a skeleton; a refusal an error with a retry that loads the forecast", async () => {
     const page = await signedIn("admin@example.com", "en");
     await page.route(
       "**/api/v1/sales/forecast?*",
@@ -129,6 +132,18 @@ describe("the sales forecast", () => {
     await page.getByText("The forecast is resting").waitFor();
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByRole("button", { name: "Try again" }).click();
+    await expectForecast(page, await currentQuarter(page), "owner");
+    // While a slow answer is on its way, the page shows its shape, not a blank.
+    await page.route(
+      "**/api/v1/sales/forecast?*",
+      async (route) => {
+        await new Promise((done) => setTimeout(done, 1500));
+        await route.continue();
+      },
+      { times: 1 },
+    );
+    await page.reload();
+    await page.locator("[aria-busy=true] .ant-skeleton").first().waitFor();
     await expectForecast(page, await currentQuarter(page), "owner");
     await page.context().close();
   });
@@ -151,7 +166,7 @@ describe("the sales forecast", () => {
 
     await page.setViewportSize(PHONE);
     const card = page.getByTestId("forecast-totals");
-    await expect.poll(() => shownTotals(card)).toEqual(MEASURES.map((m) => formatMoney(api.totals[m], api.currency)));
+    await expect.poll(() => shownTotals(card), WAIT).toEqual(MEASURES.map((m) => formatMoney(api.totals[m], api.currency)));
     // The phone's cards fit its width: nothing scrolls sideways.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     expect(await accessibilityProblems(page)).toEqual([]);
@@ -170,7 +185,7 @@ describe("target attainment", () => {
     const target = api.targets.find((t) => t.assignee && t.attainment !== null);
     if (!target || target.actual === null || target.target === null) throw new Error("the demo has no target of a person this quarter");
     const rows = page.getByTestId("targets-table").locator("tbody tr.ant-table-row");
-    await expect.poll(() => rows.count()).toBe(api.targets.length);
+    await expect.poll(() => rows.count(), WAIT).toBe(api.targets.length);
     const row = rows.filter({ hasText: target.assignee?.name ?? "" }).first();
     const text = await row.innerText();
     expect(text).toContain(formatMoney(target.target, target.currency));
@@ -207,7 +222,7 @@ describe("target attainment", () => {
     expect(api.targets.length).toBeGreaterThan(0);
     expect(api.targets.every((t) => t.assignee?.id === me.id)).toBe(true);
     const cards = page.getByTestId("target-card");
-    await expect.poll(() => cards.count()).toBe(api.targets.length);
+    await expect.poll(() => cards.count(), WAIT).toBe(api.targets.length);
     const first = api.targets[0];
     expect(await cards.first().getByTestId("attainment").innerText()).toBe(`${first?.attainment ?? ""}%`);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
