@@ -3,11 +3,13 @@ import { FilePdfOutlined, NodeExpandOutlined } from "@ant-design/icons";
 import { lazy } from "react";
 import { registerRecordExtension } from "../../lib/extensions";
 import { ConvertedNotice } from "./ConvertedNotice";
+import { registerPoolsAndForms } from "./poolsAndForms";
 
 /** A lead becomes "converted" by converting it, and stays as it was then. */
 export const CONVERTED = "converted";
 
 export function registerSales(): void {
+  registerPoolsAndForms();
   registerRecordExtension({
     object: "lead",
     actions: [
