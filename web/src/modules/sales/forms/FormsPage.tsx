@@ -1,7 +1,7 @@
 import { CopyOutlined, FormOutlined, PlusOutlined } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Breadcrumb, Button, Drawer, Empty, Form, Grid, Input, Result, Segmented, Select, Skeleton, Space, Switch, Table, Tag, Typography } from "antd";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { Alert, App, Breadcrumb, Button, Drawer, Empty, Form, Grid, Input, Result, Segmented, Select, Skeleton, Space, Switch, Table, Tabs, Tag, Typography } from "antd";
+import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, problemMessage } from "../../../lib/api";
 import { formatDate, formatInteger } from "../../../lib/format";
@@ -138,7 +138,7 @@ export default function FormsPage() {
                 title: t("webForms.status"),
                 render: (_, f) => <Tag className={f.active ? styles.on : styles.off}>{f.active ? t("webForms.active") : t("webForms.inactive")}</Tag>,
               },
-              { key: "created", title: t("webForms.created"), render: (_, f) => formatDate(f.created_at) },
+              { key: "created", title: t("webForms.createdOn"), render: (_, f) => formatDate(f.created_at) },
               {
                 key: "actions",
                 title: <span className="gx-sr-only">{t("webForms.actions")}</span>,
@@ -172,11 +172,13 @@ export default function FormsPage() {
   );
 }
 
+const LEAD_COUNTS_KEY = ["records", "lead", "by-web-form"] as const;
+
 /** Leads each form brought that the user may read, counted by the server in one call. */
 function useLeadCounts(forms: WebForm[] | undefined) {
   const keys = (forms ?? []).map((f) => f.form_key);
   return useQuery({
-    queryKey: ["records", "lead", "by-web-form", keys],
+    queryKey: [...LEAD_COUNTS_KEY, keys],
     enabled: keys.length > 0,
     retry: false,
     queryFn: async () => {
@@ -226,12 +228,14 @@ function FormDrawer({ editing, onClose, onSaved }: { editing: Editing; onClose: 
   const [problems, setProblems] = useState<string[]>([]);
   const saved = editing === "new" ? null : editing;
   const available = useMemo(() => (lead ? askableFields(lead) : []), [lead]);
-  const publish = useRef<HTMLDivElement>(null);
-  const [justCreated, setJustCreated] = useState(false);
-
-  useEffect(() => {
-    if (justCreated) publish.current?.scrollIntoView({ behavior: "smooth", block: "start" });
-  }, [justCreated]);
+  // A saved form opens on its settings; one just made, on what the website needs next.
+  const [tab, setTab] = useState<"settings" | "publish">("settings");
+  const close = () => {
+    setTab("settings");
+    onClose();
+    // Leads may have come in while the drawer was open (a test post from the website).
+    void client.invalidateQueries({ queryKey: LEAD_COUNTS_KEY });
+  };
 
   const submit = async (values: Values) => {
     setBusy(true);
@@ -241,7 +245,7 @@ function FormDrawer({ editing, onClose, onSaved }: { editing: Editing; onClose: 
       await client.invalidateQueries({ queryKey: FORMS_KEY });
       void message.success(saved ? t("webForms.saved", { name: answer.name }) : t("webForms.created", { name: answer.name }));
       // The drawer stays open on the saved form: its address and snippet are what comes next.
-      setJustCreated(!saved);
+      if (!saved) setTab("publish");
       onSaved(answer);
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) {
@@ -270,10 +274,47 @@ function FormDrawer({ editing, onClose, onSaved }: { editing: Editing; onClose: 
     }
   };
 
+  const editor = lead ? (
+    <Form<Values> key={saved?.id ?? "new"} form={form} layout="vertical" disabled={busy} initialValues={initial(saved, lead)} onFinish={(v) => void submit(v)}>
+      {problems.length > 0 && <Alert type="error" showIcon role="alert" className={styles.gap} message={problems.join(" ")} />}
+      <Form.Item name="name" label={t("webForms.name")} rules={[{ required: true, whitespace: true, message: t("webForms.nameRequired") }]}>
+        <Input maxLength={200} placeholder={t("webForms.namePlaceholder")} />
+      </Form.Item>
+      <Form.Item
+        name="picked"
+        required
+        label={t("webForms.fields")}
+        extra={t("webForms.fieldsHelp")}
+        rules={[{ validator: (_, v: Picked | undefined) => (v?.fields.length ? Promise.resolve() : Promise.reject(new Error(t("webForms.fieldsRequired")))) }]}
+      >
+        <FieldPicker available={[...available, ...missing(saved, available, lead)]} />
+      </Form.Item>
+      <Form.Item name="consent_text" label={t("webForms.consent")} extra={t("webForms.consentHelp")}>
+        <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} maxLength={4000} placeholder={t("webForms.consentPlaceholder")} />
+      </Form.Item>
+      <Form.Item
+        name="assignment_rule_id"
+        label={t("webForms.assignment")}
+        extra={rules.data === null ? t("webForms.rulesDenied") : t("webForms.assignmentHelp")}
+      >
+        <Select
+          allowClear
+          loading={rules.isLoading}
+          disabled={rules.data === null}
+          placeholder={t("webForms.toOwner")}
+          options={(rules.data ?? []).map((r) => ({ value: r.id, label: r.active ? label(r.name, i18n.language) : `${label(r.name, i18n.language)} (${t("webForms.inactive")})` }))}
+        />
+      </Form.Item>
+      <Form.Item name="active" label={t("webForms.status")} valuePropName="checked" extra={t("webForms.activeHelp")}>
+        <Switch checkedChildren={t("webForms.active")} unCheckedChildren={t("webForms.inactive")} />
+      </Form.Item>
+    </Form>
+  ) : null;
+
   return (
     <Drawer
       open={editing !== null}
-      onClose={onClose}
+      onClose={close}
       width={phone ? "100%" : 720}
       title={saved ? t("webForms.editTitle", { name: saved.name }) : t("webForms.new")}
       destroyOnHidden
@@ -282,51 +323,23 @@ function FormDrawer({ editing, onClose, onSaved }: { editing: Editing; onClose: 
           <Button type="primary" loading={busy} onClick={() => form.submit()}>
             {saved ? t("common.save") : t("webForms.create")}
           </Button>
-          <Button onClick={onClose}>{saved ? t("webForms.close") : t("common.cancel")}</Button>
+          <Button onClick={close}>{saved ? t("webForms.close") : t("common.cancel")}</Button>
         </Space>
       }
     >
       {!lead ? (
         <Skeleton active />
+      ) : saved ? (
+        <Tabs
+          activeKey={tab}
+          onChange={(key) => setTab(key === "publish" ? "publish" : "settings")}
+          items={[
+            { key: "settings", label: t("webForms.tabSettings"), children: editor, forceRender: true },
+            { key: "publish", label: t("webForms.tabPublish"), children: <Publish form={saved} lead={lead} /> },
+          ]}
+        />
       ) : (
-        <Form<Values> key={saved?.id ?? "new"} form={form} layout="vertical" requiredMark="optional" disabled={busy} initialValues={initial(saved, lead)} onFinish={(v) => void submit(v)}>
-          {problems.length > 0 && <Alert type="error" showIcon role="alert" className={styles.gap} message={problems.join(" ")} />}
-          <Form.Item name="name" label={t("webForms.name")} rules={[{ required: true, whitespace: true, message: t("webForms.nameRequired") }]}>
-            <Input maxLength={200} placeholder={t("webForms.namePlaceholder")} />
-          </Form.Item>
-          <Form.Item
-            name="picked"
-            label={t("webForms.fields")}
-            extra={t("webForms.fieldsHelp")}
-            rules={[{ validator: (_, v: Picked | undefined) => (v?.fields.length ? Promise.resolve() : Promise.reject(new Error(t("webForms.fieldsRequired")))) }]}
-          >
-            <FieldPicker available={[...available, ...missing(saved, available, lead)]} />
-          </Form.Item>
-          <Form.Item name="consent_text" label={t("webForms.consent")} extra={t("webForms.consentHelp")}>
-            <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} maxLength={4000} placeholder={t("webForms.consentPlaceholder")} />
-          </Form.Item>
-          <Form.Item
-            name="assignment_rule_id"
-            label={t("webForms.assignment")}
-            extra={rules.data === null ? t("webForms.rulesDenied") : t("webForms.assignmentHelp")}
-          >
-            <Select
-              allowClear
-              loading={rules.isLoading}
-              disabled={rules.data === null}
-              placeholder={t("webForms.toOwner")}
-              options={(rules.data ?? []).map((r) => ({ value: r.id, label: r.active ? label(r.name, i18n.language) : `${label(r.name, i18n.language)} (${t("webForms.inactive")})` }))}
-            />
-          </Form.Item>
-          <Form.Item name="active" label={t("webForms.status")} valuePropName="checked" extra={t("webForms.activeHelp")}>
-            <Switch checkedChildren={t("webForms.active")} unCheckedChildren={t("webForms.inactive")} />
-          </Form.Item>
-        </Form>
-      )}
-      {saved && lead && (
-        <div ref={publish}>
-          <Publish form={saved} lead={lead} />
-        </div>
+        editor
       )}
     </Drawer>
   );
@@ -382,10 +395,7 @@ function Publish({ form, lead }: { form: WebForm; lead: ObjectDef }) {
   };
 
   return (
-    <section className={styles.publish} aria-labelledby="web-form-publish" data-testid="web-form-publish">
-      <Typography.Title level={4} id="web-form-publish" className={styles.title}>
-        {t("webForms.publish")}
-      </Typography.Title>
+    <section className={styles.publish} aria-label={t("webForms.publish")} data-testid="web-form-publish">
       {!form.active && <Alert type="warning" showIcon message={t("webForms.inactiveHint")} />}
       <div>
         <Typography.Text strong>{t("webForms.endpoint")}</Typography.Text>

@@ -206,7 +206,7 @@ function PoolDrawer({ editing, onClose, roles }: { editing: Editing; onClose: ()
         </Space>
       }
     >
-      <Form<PoolValues> form={form} layout="vertical" requiredMark="optional" initialValues={poolValues(pool ?? undefined)} onFinish={(v) => void submit(v)} disabled={busy}>
+      <Form<PoolValues> form={form} layout="vertical" initialValues={poolValues(pool ?? undefined)} onFinish={(v) => void submit(v)} disabled={busy}>
         {problems.length > 0 && <Alert type="error" showIcon role="alert" className={styles.gap} message={problems.join(" ")} />}
         <Form.Item name="name" label={t("pools.poolName")} rules={[{ required: true, whitespace: true, message: t("pools.nameRequired") }]}>
           <Input maxLength={100} />

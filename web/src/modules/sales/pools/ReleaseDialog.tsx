@@ -67,7 +67,7 @@ export default function ReleaseDialog({ record, onClose }: ActionDialogProps) {
 
   return (
     <Modal open title={t("pools.releaseTitle", { name })} onCancel={onClose} footer={null} width={520} destroyOnHidden>
-      <Form<Values> form={form} layout="vertical" requiredMark="optional" disabled={busy} onFinish={(v) => void submit(v)} initialValues={{ pool: cameFrom?.id ?? null, reason: "" }}>
+      <Form<Values> form={form} layout="vertical" disabled={busy} onFinish={(v) => void submit(v)} initialValues={{ pool: cameFrom?.id ?? null, reason: "" }}>
         {problem && <Alert type="error" showIcon role="alert" className={styles.gap} message={t("pools.notReleased")} description={problem} />}
         <Form.Item name="pool" label={t("pools.releaseTo")} extra={list.length ? undefined : t("pools.releaseToDefault")}>
           <Select
@@ -78,7 +78,7 @@ export default function ReleaseDialog({ record, onClose }: ActionDialogProps) {
           />
         </Form.Item>
         <Form.Item name="reason" label={t("pools.reason")} rules={[{ max: 500, message: t("pools.reasonTooLong") }]}>
-          <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} maxLength={500} showCount />
+          <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} maxLength={500} />
         </Form.Item>
         <div className={styles.quick} role="group" aria-label={t("pools.quickReasons")}>
           {QUICK_REASONS.map((key) => (
