@@ -126,7 +126,7 @@ function PoolAccounts({ pool, single, me }: { pool: Pool; single: boolean; me: s
     <section className={styles.section} aria-label={pool.name}>
       <div className={styles.toolbar}>
         {single && (
-          <Typography.Title level={4} className={styles.poolName}>
+          <Typography.Title level={3} className={styles.poolName}>
             {pool.name}
           </Typography.Title>
         )}
