@@ -6,11 +6,13 @@ import { ConvertedNotice } from "./ConvertedNotice";
 import { AimOutlined, FundOutlined } from "@ant-design/icons";
 import { registerPage } from "../../lib/extensions";
 import { can } from "../../lib/session";
+import { registerPoolsAndForms } from "./poolsAndForms";
 
 /** A lead becomes "converted" by converting it, and stays as it was then. */
 export const CONVERTED = "converted";
 
 export function registerSales(): void {
+  registerPoolsAndForms();
   registerRecordExtension({
     object: "lead",
     actions: [
