@@ -91,6 +91,7 @@ def object_out(obj: ObjectDef, *, with_fields: bool = True) -> dict[str, Any]:
         "description": obj.description,
         "name_field": obj.name_field,
         "icon": obj.icon,
+        "nav": obj.nav,
         "standard": obj.module is not None,
         "module": obj.module,
     }
