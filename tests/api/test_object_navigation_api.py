@@ -56,3 +56,28 @@ def test_only_those_who_manage_metadata_change_the_navigation(
     # Hidden from the navigation, not from people: the rep still reads invoices.
     assert _objects(rep)["invoice"]["nav"] is False
     assert rep.ok("POST", "/records/invoice/query", json={"limit": 1})["records"] is not None
+
+
+def test_the_standard_modules_leave_child_objects_out_and_name_their_objects_in_order(
+    admin: Api, persona: Persona
+) -> None:
+    objects = _objects(admin)
+    hidden = {name for name, o in objects.items() if o["nav"] is False}
+    assert hidden == {"quote_line", "price_book_entry", "payment_plan"}
+
+    modules = admin.ok("GET", "/meta/objects")["modules"]
+    assert [(m["name"], m["label"]) for m in modules] == [
+        ("customers", {"en": "Customers", "zh-CN": "客户"}),
+        ("sales", {"en": "Sales", "zh-CN": "销售"}),
+    ]
+    customers, sales = modules
+    assert customers["objects"] == ["account", "contact"]
+    # The order the module declares them; the account it extends stays the customers'.
+    assert sales["objects"][:4] == ["opportunity", "lead", "activity", "task"]
+    assert "account" not in sales["objects"] and "quote_line" in sales["objects"]
+    assert {o["module"] for o in objects.values()} == {"customers", "sales"}
+
+    # Each caller hears only of the objects they may read.
+    marketer = persona("marketer_ma")
+    listed = {name for m in marketer.ok("GET", "/meta/objects")["modules"] for name in m["objects"]}
+    assert listed == set(_objects(marketer)) and listed < set(objects)
