@@ -174,6 +174,7 @@ export function Shell() {
       {phone && (
         <Drawer
           open={drawer}
+          aria-label={t("shell.navigation")}
           onClose={() => setDrawer(false)}
           placement="left"
           width={264}
