@@ -31,7 +31,7 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
     migrated = env.invoke(app, ["migrate"])
     assert migrated.exit_code == 0, migrated.output
     assert "module customers: installed version 2" in migrated.output
-    assert "module sales: installed version 1" in migrated.output
+    assert "module sales: installed version 2" in migrated.output
     assert "module customers" not in env.invoke(app, ["migrate"]).output  # nothing to do
     created = env.invoke(
         app, ["admin", "create", "--email", "boss@example.com", "--password", "s3cret-pass"]
