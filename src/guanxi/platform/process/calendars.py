@@ -262,12 +262,12 @@ def _hours_problems(working_hours: WorkingHours | None) -> list[FieldError]:
     given = working_hours or {}
     for day, ranges in given.items():
         spans = [(parse_minute(r.start), parse_minute(r.end)) for r in ranges]
-        for i, (start, end) in enumerate(spans):
-            if start >= end:
-                errors.append(
-                    FieldError(f"working_hours.{day}[{i}]", "ends before it starts", "invalid")
-                )
-        if not errors:
+        backwards = [i for i, (start, end) in enumerate(spans) if start >= end]
+        errors += [
+            FieldError(f"working_hours.{day}[{i}]", "ends before it starts", "invalid")
+            for i in backwards
+        ]
+        if not backwards:
             try:
                 check_ranges(sorted(spans))
             except ValueError as error:
