@@ -10,6 +10,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from guanxi.kernel.clock import FixedClock
+from guanxi.kernel.db import Database
+from guanxi.modules import installed, scheduled_jobs
+from guanxi.platform.access.actor import SYSTEM
+from guanxi.platform.metadata.registry import Registry
+from guanxi.platform.process.sla_clocks import sla_sweep
+from guanxi.platform.records.context import Ctx
 from tests.api.conftest import Api, Persona
 from tests.api.sla_factories import (
     change,
@@ -364,3 +370,47 @@ def test_a_ticket_in_the_recycle_bin_is_paused_and_resumes_when_restored(
     assert first["due_at"] == "2026-11-23T16:30:00+08:00"
     assert first["state"] == "warning"  # within the 30 minutes before the due time
     assert timedelta(minutes=first["remaining_minutes"]) == timedelta(minutes=30)
+
+
+def test_the_sweep_records_warnings_and_breaches_as_they_come_due(
+    admin: Api, clock: FixedClock, installed_db: Database
+) -> None:
+    make_tickets(admin)
+    office_calendar(admin)
+    support_policy(
+        admin,
+        on_breach=[
+            {"type": "notify_owner"},
+            {"type": "set_field", "field": "priority", "value": "urgent"},
+        ],
+    )
+    ticket = new_ticket(admin, priority="high")  # first response due 11:30, warned at 11:00
+    (owner, sweep) = next((o, j) for o, j in scheduled_jobs(installed()) if j.name == "sla_sweep")
+    assert owner == "platform" and sweep.every == timedelta(minutes=1)
+
+    def run() -> object:
+        with installed_db.write() as conn:
+            return sweep.run(Ctx.open(conn, Registry(), SYSTEM, clock.now()))
+
+    assert run() == {"warned": 0, "breached": 0}
+    at(clock, 2026, 11, 23, 11, 5)
+    assert run() == {"warned": 1, "breached": 0}
+    at(clock, 2026, 11, 23, 14, 0)  # after lunch: the first response is half an hour late
+    assert run() == {"warned": 0, "breached": 1}
+    assert run() == {"warned": 0, "breached": 0}  # recorded once
+    first = clocks(admin, ticket)["first_response"]
+    assert first["warned_at"] == "2026-11-23T11:00:00+08:00"
+    assert first["breached_at"] == "2026-11-23T11:30:00+08:00"  # when it came due
+    assert first["escalation"] == {
+        "status": "pending",
+        "breached_at": "2026-11-23T03:30:00+00:00",
+        "actions": [
+            {"type": "notify_owner"},
+            {"type": "set_field", "field": "priority", "value": "urgent"},
+        ],
+    }
+    with installed_db.write() as conn:
+        assert sla_sweep(Ctx.open(conn, Registry(), SYSTEM, clock.now()), clock.now()) == {
+            "warned": 0,
+            "breached": 0,
+        }
