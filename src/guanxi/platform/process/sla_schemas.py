@@ -31,10 +31,12 @@ class TargetTimes(_Strict):
     resolution_minutes: Minutes | None = None
 
 
-class TargetIn(TargetTimes):
+class TargetIn(_Strict):
     """The targets of records whose ``target_field`` (priority, tier …) holds ``value``."""
 
     value: str = Field(max_length=64)
+    first_response_minutes: Minutes | None = None
+    resolution_minutes: Minutes | None = None
 
 
 class FirstResponseWhen(_Strict):
