@@ -12,7 +12,6 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import holidays
 from sqlalchemy import Connection, and_, delete, insert, select
 from sqlalchemy.engine import Row
 
@@ -31,6 +30,8 @@ def package_days(country: str, years: Sequence[int]) -> list[PackageDay]:
     """A country's public holidays in ``years``, named in English and, where the package
     has it, Chinese; and its make-up working days (China's 调休: weekend dates worked in
     exchange for a longer holiday), which the package lists as ``weekend_workdays``."""
+    import holidays  # 50 ms of imports, paid only by those seeding a calendar
+
     wanted = set(years)
     english = holidays.country_holidays(country, years=years, language=_language(country, "en"))
     chinese = holidays.country_holidays(
@@ -49,6 +50,8 @@ def package_days(country: str, years: Sequence[int]) -> list[PackageDay]:
 
 
 def _language(country: str, prefix: str) -> str | None:
+    import holidays
+
     entity = holidays.country_holidays(country)
     supported: Iterable[str] = getattr(entity, "supported_languages", ()) or ()
     preferred = {"en": ("en_US", "en_GB", "en"), "zh": ("zh_CN", "zh")}[prefix]
@@ -56,6 +59,8 @@ def _language(country: str, prefix: str) -> str | None:
 
 
 def supported_country(country: str) -> bool:
+    import holidays
+
     return country in holidays.list_supported_countries()
 
 
