@@ -14,6 +14,7 @@ from guanxi.api import (
     assignment,
     attachments,
     auth,
+    calendars,
     directory,
     files,
     layouts,
@@ -21,6 +22,7 @@ from guanxi.api import (
     openapi,
     records,
     search,
+    sla,
     system,
     views,
 )
@@ -114,6 +116,8 @@ def create_app(
         files,
         attachments,
         assignment,
+        calendars,
+        sla,
     ):
         app.include_router(endpoints.router)
     for module in modules:

@@ -16,6 +16,7 @@ from fastapi import APIRouter
 from guanxi.platform.access.demo import DemoOrg, RoleGrants, merge_grants
 from guanxi.platform.metadata.service import ObjectDeclaration
 from guanxi.platform.metadata.upgrade import Change, FieldChange, ObjectChange, check_changes
+from guanxi.platform.process import engine
 from guanxi.platform.process.schedule import ScheduledJob
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.hooks import WriteHook, WriteHooks
@@ -31,6 +32,7 @@ __all__ = [
     "in_dependency_order",
     "installed",
     "role_grants",
+    "scheduled_jobs",
     "write_hooks",
 ]
 
@@ -118,5 +120,18 @@ def role_grants(modules: Iterable[Module]) -> dict[str, RoleGrants]:
 
 
 def write_hooks(modules: Iterable[Module]) -> WriteHooks:
-    """Every module's write hooks, for the records service (in dependency order)."""
-    return WriteHooks(hook for module in modules for hook in module.write_hooks)
+    """Every module's write hooks (in dependency order), then the process engine's own
+    (SLA clocks), for the records service."""
+    return WriteHooks(
+        (*(hook for module in modules for hook in module.write_hooks), *engine.WRITE_HOOKS)
+    )
+
+
+def scheduled_jobs(modules: Iterable[Module]) -> list[tuple[str, ScheduledJob]]:
+    """The process engine's jobs and every module's, each with who declares it."""
+    jobs = [(engine.OWNER, job) for job in engine.JOBS]
+    jobs += [(module.name, job) for module in modules for job in module.jobs]
+    names = [job.name for _, job in jobs]
+    if len(names) != len(set(names)):
+        raise ValueError("two scheduled jobs share a name")
+    return jobs
