@@ -8,6 +8,7 @@ their cells are checked on the compiled policy that those endpoints will consult
 
 from __future__ import annotations
 
+import itertools
 from itertools import product
 from uuid import UUID
 
@@ -23,13 +24,20 @@ OBJECTS = ("account", "contact")
 HTTP_OPERATIONS = ("create", "read", "update", "delete")
 
 
+# Account names are registered once each (sales.registration): every record its own name.
+SERIAL = itertools.count()
+
+
 def attempt(api: Api, admin: Api, object_name: str, operation: str) -> bool:
     """Try one operation on a fresh record the admin made; True when it was allowed."""
     record = admin.ok(
-        "POST", f"/records/{object_name}", 201, json={"name": f"{object_name}-{operation}"}
+        "POST",
+        f"/records/{object_name}",
+        201,
+        json={"name": f"{object_name}-{operation}-{next(SERIAL)}"},
     )
     if operation == "create":
-        response = api.post(f"/records/{object_name}", json={"name": "new"})
+        response = api.post(f"/records/{object_name}", json={"name": f"new-{next(SERIAL)}"})
         allowed = response.status_code == 201
     elif operation == "read":
         response = api.get(f"/records/{object_name}/{record['id']}")
@@ -41,7 +49,8 @@ def attempt(api: Api, admin: Api, object_name: str, operation: str) -> bool:
         allowed = response.status_code == 200
     elif operation == "update":
         response = api.patch(
-            f"/records/{object_name}/{record['id']}", json={"name": "changed", "version": 1}
+            f"/records/{object_name}/{record['id']}",
+            json={"name": f"changed-{next(SERIAL)}", "version": 1},
         )
         allowed = response.status_code == 200
     else:

@@ -427,7 +427,10 @@ def test_a_record_created_for_an_owner_out_of_sight_answers_with_its_id(
     seen = persona("rep_liu").ok("GET", f"/records/account/{created['id']}")
     assert seen["name"] == "交给小刘" and seen["double"] == "6"
     bulk = zhang.ok(
-        "POST", "/records/account/bulk", 201, json={"records": [body, {"name": "自己的"}]}
+        "POST",
+        "/records/account/bulk",
+        201,
+        json={"records": [{**body, "name": "也交给小刘"}, {"name": "自己的"}]},
     )
     assert [r["version"] for r in bulk["records"]] == [1, 1]
     assert bulk["records"][1]["name"] == "自己的" and "name" not in bulk["records"][0]

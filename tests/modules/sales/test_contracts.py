@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from guanxi.kernel.clock import FixedClock
@@ -35,8 +36,12 @@ def won_deal(api: Api, stage: str = "won") -> dict[str, Any]:
     )
 
 
+# A customer is registered once (sales.registration): each contract's its own.
+CUSTOMERS = (f"上海某某{n}号贸易有限公司" for n in itertools.count(1))
+
+
 def contract(api: Api, **values: Any) -> dict[str, Any]:
-    acme = account(api, "上海某某有限公司")
+    acme = account(api, next(CUSTOMERS))
     return api.ok(
         "POST",
         "/records/contract",

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from guanxi.modules import DemoRun
 from guanxi.modules.customers import fake
+from guanxi.modules.customers.hooks import name_key
 from guanxi.platform.records.context import MAX_BULK, Ctx
 from guanxi.platform.records.service import create_many
 
@@ -56,10 +57,20 @@ def load(
 ) -> dict[str, int]:
     """Create demo customers, owned round-robin by ``owners``; deterministic for a seed."""
     rng = random.Random(seed)
-    rows = []
+    rows: list[dict[str, Any]] = []
     companies = []
-    for i in range(accounts):
-        row, company = account_row(rng, i + 1)
+    keys: set[str | None] = set()
+    serial = 0
+    while len(rows) < accounts:
+        serial += 1
+        row, company = account_row(rng, serial)
+        # One customer is registered once (sales.registration): a generated name that
+        # folds to one already made (两家「苏州东方电子商务」) is drawn again.
+        key = name_key(row["name"])
+        if key in keys:
+            continue
+        keys.add(key)
+        i = len(rows)
         if owners:
             row["owner_id"] = str(owners[i % len(owners)])
         row["last_activity_at"] = (

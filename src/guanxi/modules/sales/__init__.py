@@ -26,7 +26,7 @@ MODULE = Module(
     requires=["customers"],  # leads convert to accounts and contacts; deals belong to accounts
     version=2,
     objects=OBJECTS,
-    # 2 (2026-12-08): child objects (a quote's lines, a price book's entries, a contract's
+    # 2 (2026-12-07): child objects (a quote's lines, a price book's entries, a contract's
     # instalments) leave the navigation; they are opened from their parent.
     changes=[ObjectChange(name, since=2, change="nav_changed") for name in CHILD_OBJECTS],
     grants=GRANTS,

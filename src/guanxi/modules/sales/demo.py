@@ -20,6 +20,7 @@ from uuid import UUID
 from guanxi.modules import DemoRun
 from guanxi.modules.customers import fake
 from guanxi.modules.sales.conversion import ConvertIn, OpportunityIn, convert_lead
+from guanxi.modules.sales.registration import registered
 from guanxi.platform.records.context import MAX_BULK, Ctx
 from guanxi.platform.records.reads import list_records
 from guanxi.platform.records.service import create_many
@@ -249,8 +250,10 @@ def _leads(ctx: Ctx, rng: random.Random, run: DemoRun, today: date, reps: list[s
             row["next_follow_up"] = (today + timedelta(days=rng.randrange(1, 21))).isoformat()
         rows.append(row)
     created = _create(ctx, "lead", rows)
-    # A few qualified leads went all the way: converted, with a deal of their own.
-    for lead in [r for r in created if r["status"] == "qualified"][:5]:
+    # A few qualified leads went all the way: converted, with a deal of their own (into
+    # new accounts, so of companies no one has registered yet).
+    fresh = [r for r in created if r["status"] == "qualified" and not registered(ctx, r["company"])]
+    for lead in fresh[:5]:
         amount = Decimal(rng.randrange(5, 60)) * 5000
         convert_lead(
             ctx,

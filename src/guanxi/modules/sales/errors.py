@@ -157,6 +157,14 @@ FIELD_MESSAGES: dict[str, dict[str, str]] = {
         "en": "the instalment belongs to another contract",
         "zh-CN": "该回款计划属于其他合同",
     },
+    "already_registered": {
+        "en": "{name} is already registered by {owner}: ask them, or an administrator to transfer it",
+        "zh-CN": "客户「{name}」已由 {owner} 报备,请联系对方或由管理员转移",
+    },
+    "registered_in_pool": {
+        "en": "{name} is in the customer pool: claim it from there",
+        "zh-CN": "客户「{name}」在公海中,请从公海领取",
+    },
 }
 
 
@@ -216,4 +224,16 @@ MESSAGES["claim_cooldown"] = {
 MESSAGES["account_in_pool"] = {
     "en": "The account is already in a pool.",
     "zh-CN": "该客户已在公海中。",
+}
+
+
+class AlreadyRegistered(Conflict):
+    """Registering a customer someone already has (撞单): the earlier registration wins."""
+
+    code = "already_registered"
+
+
+MESSAGES["already_registered"] = {
+    "en": "This customer is already registered.",
+    "zh-CN": "该客户已被报备。",
 }

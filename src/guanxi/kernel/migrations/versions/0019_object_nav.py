@@ -3,7 +3,7 @@ reached from their parent, by URL and by search, not from a menu.
 
 Revision ID: 0019
 Revises: 0018
-Create Date: 2026-12-08 09:00:00.000000
+Create Date: 2026-12-07 13:00:00.000000
 """
 
 from __future__ import annotations
