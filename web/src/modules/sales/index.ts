@@ -3,6 +3,7 @@ import { FilePdfOutlined, NodeExpandOutlined } from "@ant-design/icons";
 import { lazy } from "react";
 import { registerRecordExtension } from "../../lib/extensions";
 import { ConvertedNotice } from "./ConvertedNotice";
+import { registerCash } from "./cash/register";
 
 /** A lead becomes "converted" by converting it, and stays as it was then. */
 export const CONVERTED = "converted";
@@ -40,4 +41,6 @@ export function registerSales(): void {
       },
     ],
   });
+  // Quotes → contracts → payments (回款), the contract's Payments tab, the account's totals.
+  registerCash();
 }
