@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import type { PanelProps } from "../../../lib/extensions";
 import { formatDate, formatDateTime, formatMoney } from "../../../lib/format";
 import { refusal, useAccountSummary } from "./cashApi";
-import { toCents } from "./decimal";
+import { shareOf, toCents } from "./decimal";
 import { StatTiles, type Tile } from "./StatTiles";
 
 /** Whole days from today to an ISO date (negative: in the past), in the browser's zone. */
@@ -38,7 +38,12 @@ export default function AccountSummary({ record }: PanelProps) {
     },
     { key: "won_this_year", label: t("cash.wonThisYear"), value: money(data.won_this_year), note: t("cash.deals", { count: data.won_deals }) },
     { key: "contracted", label: t("cash.contracted"), value: money(data.contracted) },
-    { key: "collected", label: t("cash.collected"), value: money(data.collected) },
+    {
+      key: "collected",
+      label: t("cash.collected"),
+      value: money(data.collected),
+      note: (toCents(data.contracted) ?? 0n) > 0n ? t("cash.collectedShare", { percent: shareOf(data.collected, data.contracted) }) : undefined,
+    },
     { key: "outstanding", label: t("cash.outstanding"), value: money(data.outstanding) },
     {
       key: "overdue",

@@ -50,11 +50,11 @@ export default function ContractPaymentsTab({ record, onChanged }: PanelProps) {
           </span>
         )}
         <span>
-          {t("cash.invoiced")}: <span className={styles.amount}>{money(data.invoiced)}</span>
+          {t("cash.invoiced")}{t("cash.colon")}<span className={styles.amount}>{money(data.invoiced)}</span>
         </span>
         {positive(data.unscheduled) && data.instalments.length > 0 && (
           <span>
-            {t("cash.unscheduled")}: <span className={styles.amount}>{money(data.unscheduled)}</span>
+            {t("cash.unscheduled")}{t("cash.colon")}<span className={styles.amount}>{money(data.unscheduled)}</span>
           </span>
         )}
       </div>
@@ -159,9 +159,8 @@ function StatusTag({ instalment }: { instalment: Instalment }) {
       </Tag>
     );
   }
-  const color = instalment.status === "paid" ? "success" : instalment.status === "partial" ? "processing" : "default";
   return (
-    <Tag className={styles.statusTag} color={color}>
+    <Tag className={`${styles.statusTag} ${styles[instalment.status] ?? ""}`}>
       {t(`cash.status.${instalment.status}`)}
     </Tag>
   );

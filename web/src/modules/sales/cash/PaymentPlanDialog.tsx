@@ -7,6 +7,7 @@ import { ApiError, api } from "../../../lib/api";
 import { formatMoney } from "../../../lib/format";
 import { refusal, type ContractSummary } from "./cashApi";
 import { toCents } from "./decimal";
+import { MoneyInput } from "./MoneyInput";
 import { checkPlan, evenSplit, placeServerErrors, type PlanMode, type PlanRow, type RowProblem } from "./plan";
 import styles from "./cash.module.css";
 
@@ -18,8 +19,6 @@ interface FormRow {
 interface Values {
   rows: FormRow[];
 }
-
-const SYMBOLS: Record<string, string> = { CNY: "¥", USD: "$", EUR: "€", HKD: "HK$", JPY: "¥", GBP: "£" };
 
 function planRows(rows: FormRow[] | undefined): PlanRow[] {
   return (rows ?? []).map((row) => ({
@@ -109,7 +108,6 @@ export default function PaymentPlanDialog({ contract, summary, onClose, onDone }
     }
   };
 
-  const symbol = SYMBOLS[summary.currency] ?? summary.currency;
   const over = (toCents(check.left) ?? 0n) < 0n;
   return (
     <Modal
@@ -176,16 +174,7 @@ export default function PaymentPlanDialog({ contract, summary, onClose, onDone }
                     {mode === "percent" ? (
                       <InputNumber<string> stringMode min="0" max="100" precision={2} suffix="%" style={{ width: "100%" }} />
                     ) : (
-                      <InputNumber<string>
-                        stringMode
-                        min="0"
-                        precision={2}
-                        prefix={symbol}
-                        formatter={(v) => (v ? String(v).replace(/\B(?=(\d{3})+(?!\d))/g, ",") : "")}
-                        parser={(v) => (v ?? "").replace(/,/g, "")}
-                        style={{ width: "100%" }}
-                        className="gx-amount"
-                      />
+                      <MoneyInput currency={summary.currency} />
                     )}
                   </Form.Item>
                   <Button
@@ -207,10 +196,10 @@ export default function PaymentPlanDialog({ contract, summary, onClose, onDone }
       </Form>
       <div className={styles.planTotals} data-testid="plan-totals">
         <span>
-          {t("cash.planTotal")}: <strong>{money(check.total)}</strong>
+          {t("cash.planTotal")}{t("cash.colon")}<strong>{money(check.total)}</strong>
         </span>
         <span className={over ? styles.negative : undefined}>
-          {t("cash.leftUnscheduled")}: <strong>{money(check.left)}</strong>
+          {t("cash.leftUnscheduled")}{t("cash.colon")}<strong>{money(check.left)}</strong>
         </span>
       </div>
     </Modal>

@@ -9,6 +9,7 @@ import { formatDate, formatMoney } from "../../../lib/format";
 import { label, useObject, type FieldDef } from "../../../lib/meta";
 import type { RecordData } from "../../../lib/records";
 import { refusal, type Instalment } from "./cashApi";
+import { MoneyInput } from "./MoneyInput";
 import styles from "./cash.module.css";
 
 /** The payment's fields the dialog asks for, in this order. */
@@ -117,7 +118,7 @@ export default function RecordPaymentDialog({ contract, instalment, currency, on
               label={label(field.label, i18n.language)}
               rules={field.required ? [{ required: true, message: t("form.required") }] : undefined}
             >
-              <FieldInput field={field} />
+              {field.name === "amount" ? <MoneyInput currency={currency} /> : <FieldInput field={field} />}
             </Form.Item>
           ))}
         </Form>
