@@ -9,6 +9,7 @@ import type { ActionDialogProps } from "../../../lib/extensions";
 import { formatMoney } from "../../../lib/format";
 import { recordsKey, type RecordData } from "../../../lib/records";
 import { existingContract, refusal } from "./cashApi";
+import { SubmitButton } from "./SubmitButton";
 import styles from "./cash.module.css";
 
 interface Values {
@@ -80,9 +81,9 @@ export default function CreateContractDialog({ object, record, onClose }: Action
         <Button key="cancel" onClick={onClose}>
           {t("common.cancel")}
         </Button>,
-        <Button key="ok" type="primary" loading={busy} onClick={() => form.submit()}>
+        <SubmitButton key="ok" busy={busy} onClick={() => form.submit()}>
           {t("cash.createContract")}
-        </Button>,
+        </SubmitButton>,
       ]}
     >
       <Typography.Paragraph type="secondary">

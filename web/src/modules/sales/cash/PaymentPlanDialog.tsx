@@ -9,6 +9,7 @@ import { refusal, type ContractSummary } from "./cashApi";
 import { toCents } from "./decimal";
 import { MoneyInput } from "./MoneyInput";
 import { checkPlan, evenSplit, placeServerErrors, type PlanMode, type PlanRow, type RowProblem } from "./plan";
+import { SubmitButton } from "./SubmitButton";
 import styles from "./cash.module.css";
 
 interface FormRow {
@@ -120,9 +121,9 @@ export default function PaymentPlanDialog({ contract, summary, onClose, onDone }
         <Button key="cancel" onClick={onClose}>
           {t("common.cancel")}
         </Button>,
-        <Button key="ok" type="primary" loading={busy} onClick={() => void submit()}>
+        <SubmitButton key="ok" busy={busy} onClick={() => void submit()}>
           {t("cash.savePlan")}
-        </Button>,
+        </SubmitButton>,
       ]}
     >
       <Typography.Paragraph type="secondary">

@@ -10,6 +10,7 @@ import { label, useObject, type FieldDef } from "../../../lib/meta";
 import type { RecordData } from "../../../lib/records";
 import { refusal, type Instalment } from "./cashApi";
 import { MoneyInput } from "./MoneyInput";
+import { SubmitButton } from "./SubmitButton";
 import styles from "./cash.module.css";
 
 /** The payment's fields the dialog asks for, in this order. */
@@ -73,9 +74,9 @@ export default function RecordPaymentDialog({ contract, instalment, currency, on
         <Button key="cancel" onClick={onClose}>
           {t("common.cancel")}
         </Button>,
-        <Button key="ok" type="primary" loading={busy} disabled={!payment.data} onClick={() => form.submit()}>
+        <SubmitButton key="ok" busy={busy} disabled={!payment.data} onClick={() => form.submit()}>
           {t("cash.recordPayment")}
-        </Button>,
+        </SubmitButton>,
       ]}
     >
       <dl className={styles.instalmentFacts}>

@@ -1,5 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Modal, Typography } from "antd";
+import { Alert, App, Button, Modal, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router-dom";
@@ -7,6 +7,7 @@ import { api } from "../../../lib/api";
 import type { ActionDialogProps } from "../../../lib/extensions";
 import { recordsKey, type RecordData } from "../../../lib/records";
 import { refusal } from "./cashApi";
+import { SubmitButton } from "./SubmitButton";
 import styles from "./cash.module.css";
 
 /** 生成新版本: the next version of the quote with the same lines, a draft; this one is
@@ -41,12 +42,16 @@ export default function ReviseQuoteDialog({ record, onClose }: ActionDialogProps
     <Modal
       open
       title={t("cash.reviseTitle", { version: String(version + 1) })}
-      okText={t("cash.revise")}
-      cancelText={t("common.cancel")}
-      confirmLoading={busy}
-      onOk={() => void revise()}
       onCancel={onClose}
       destroyOnHidden
+      footer={[
+        <Button key="cancel" onClick={onClose}>
+          {t("common.cancel")}
+        </Button>,
+        <SubmitButton key="ok" busy={busy} onClick={() => void revise()}>
+          {t("cash.revise")}
+        </SubmitButton>,
+      ]}
     >
       <Typography.Paragraph>{t("cash.reviseHint", { number, version: String(version) })}</Typography.Paragraph>
       {problem && <Alert type="error" showIcon className={styles.gap} message={problem} />}
