@@ -31,7 +31,7 @@ def test_migrate_admin_token_doctor_and_demo(env: CliRunner) -> None:
     migrated = env.invoke(app, ["migrate"])
     assert migrated.exit_code == 0, migrated.output
     assert "module customers: installed version 2" in migrated.output
-    assert "module sales: installed version 1" in migrated.output
+    assert "module sales: installed version 2" in migrated.output
     assert "module customers" not in env.invoke(app, ["migrate"]).output  # nothing to do
     created = env.invoke(
         app, ["admin", "create", "--email", "boss@example.com", "--password", "s3cret-pass"]
@@ -189,6 +189,9 @@ def test_a_scheduled_job_runs_from_the_command_line(env: CliRunner) -> None:
     assert env.invoke(app, ["migrate"]).exit_code == 0
     listed = env.invoke(app, ["jobs", "list"])
     assert listed.exit_code == 0 and "reclaim_idle_accounts\tsales\t30 1 * * *" in listed.output
+    assert "sla_sweep\tplatform\tevery 0:01:00" in listed.output  # the engine's own job
+    swept = env.invoke(app, ["jobs", "run", "sla_sweep"])
+    assert swept.exit_code == 0 and "sla_sweep: {'warned': 0, 'breached': 0}" in swept.output
     ran = env.invoke(app, ["jobs", "run", "reclaim_idle_accounts"])
     assert ran.exit_code == 0, ran.output
     assert "reclaim_idle_accounts: {'reclaimed': [], 'warned': []}" in ran.output

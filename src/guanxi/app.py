@@ -14,6 +14,7 @@ from guanxi.api import (
     assignment,
     attachments,
     auth,
+    calendars,
     directory,
     files,
     layouts,
@@ -21,6 +22,7 @@ from guanxi.api import (
     openapi,
     records,
     search,
+    sla,
     system,
     views,
 )
@@ -28,13 +30,13 @@ from guanxi.api.limits import BodyLimit
 from guanxi.config import Settings
 from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
-from guanxi.modules import Module, in_dependency_order, installed, write_hooks
+from guanxi.modules import Module, in_dependency_order, installed, object_order, write_hooks
 from guanxi.platform.access.oidc import OidcConfig, OidcProvider
 from guanxi.platform.metadata.online_index import finish_pending
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.search.indexer import Indexer
 from guanxi.web import problems, spa
-from guanxi.web.deps import Services
+from guanxi.web.deps import ModuleInfo, Services
 from guanxi.web.responses import ORJSONResponse
 
 
@@ -69,6 +71,7 @@ def create_app(
         ),
         oidc=_oidc(settings),
         hooks=write_hooks(modules),
+        modules=tuple(_module_info(m) for m in modules),
     )
 
     @asynccontextmanager
@@ -113,6 +116,8 @@ def create_app(
         files,
         attachments,
         assignment,
+        calendars,
+        sla,
     ):
         app.include_router(endpoints.router)
     for module in modules:
@@ -124,6 +129,15 @@ def create_app(
     spa.install(app)  # last: its catch-all serves index.html for the app's deep links;
     # it also serves the API reference at /api/docs, built with the app
     return app
+
+
+def _module_info(module: Module) -> ModuleInfo:
+    name = module.name
+    return ModuleInfo(
+        name=name,
+        label=dict(module.label) if module.label else {"en": name, "zh-CN": name},
+        objects=tuple(object_order(module)),
+    )
 
 
 def _oidc(settings: Settings) -> OidcProvider | None:

@@ -274,26 +274,25 @@ def search_reindex(
 
 @jobs.command("list")
 def jobs_list() -> None:
-    """The scheduled jobs the installed modules declare, with their times."""
-    from guanxi.modules import installed
+    """The scheduled jobs of the process engine and the installed modules, with their times."""
+    from guanxi.modules import installed, scheduled_jobs
 
-    for module in installed():
-        for job in module.jobs:
-            when = job.cron if job.cron is not None else f"every {job.every}"
-            typer.echo(f"{job.name}\t{module.name}\t{when}")
+    for owner, job in scheduled_jobs(installed()):
+        when = job.cron if job.cron is not None else f"every {job.every}"
+        typer.echo(f"{job.name}\t{owner}\t{when}")
 
 
 @jobs.command("run")
 def jobs_run(name: str = typer.Argument(..., help="the job's name (guanxi jobs list)")) -> None:
     """Run one scheduled job now, as the system, in one transaction (from cron or by hand,
     until the process engine runs jobs at their times)."""
-    from guanxi.modules import installed, write_hooks
+    from guanxi.modules import installed, scheduled_jobs, write_hooks
     from guanxi.platform.access.actor import SYSTEM
     from guanxi.platform.metadata.registry import Registry
     from guanxi.platform.records.context import Ctx
 
     modules = installed()
-    found = [job for module in modules for job in module.jobs if job.name == name]
+    found = [job for _, job in scheduled_jobs(modules) if job.name == name]
     if not found:
         typer.echo(f"error: no job named {name!r}", err=True)
         raise typer.Exit(1)

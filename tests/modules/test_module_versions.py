@@ -13,11 +13,22 @@ from guanxi.bootstrap import migrate
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
 from guanxi.kernel.errors import Conflict
-from guanxi.modules import FieldChange, Module
+from guanxi.modules import FieldChange, Module, ObjectChange
 from guanxi.platform.metadata.model import FieldDef
 from guanxi.platform.metadata.registry import Registry
-from guanxi.platform.metadata.schemas import FieldIn, FieldPatch, FieldTypeName, ObjectIn
-from guanxi.platform.metadata.service import ObjectDeclaration, create_field, update_field
+from guanxi.platform.metadata.schemas import (
+    FieldIn,
+    FieldPatch,
+    FieldTypeName,
+    ObjectIn,
+    ObjectPatch,
+)
+from guanxi.platform.metadata.service import (
+    ObjectDeclaration,
+    create_field,
+    update_field,
+    update_object,
+)
 from guanxi.platform.metadata.tables import gx_module
 
 
@@ -193,3 +204,71 @@ def test_a_change_the_declaration_cannot_carry_out_is_refused_when_the_module_is
 ) -> None:
     with pytest.raises(ValueError, match=why):
         Module(name="visits", version=2, objects=visits(2).objects, changes=[change])
+
+
+def visit_notes(version: int) -> Module:
+    """Visits with their notes: version 2 leaves the notes (read on the visit) out of the
+    navigation."""
+    return Module(
+        name="visits",
+        version=version,
+        objects=[
+            ObjectDeclaration(
+                spec=ObjectIn(name="visit", label={"en": "Visit", "zh-CN": "拜访"}),
+                fields=[_f("name", "text", "Visit", "拜访", required=True)],
+            ),
+            ObjectDeclaration(
+                spec=ObjectIn(
+                    name="visit_note",
+                    label={"en": "Visit note", "zh-CN": "拜访纪要"},
+                    nav=version < 2,
+                ),
+                fields=[_f("name", "text", "Note", "纪要", required=True)],
+            ),
+        ],
+        changes=[ObjectChange("visit_note", since=2, change="nav_changed")] if version >= 2 else [],
+    )
+
+
+def listed(db: Database) -> dict[str, bool]:
+    with db.read() as conn:
+        return {o.name: o.nav for o in Registry().snapshot(conn).objects.values()}
+
+
+def test_an_upgrade_brings_an_object_out_of_the_navigation_once(
+    empty_db: Database, clock: FixedClock
+) -> None:
+    migrate(empty_db, clock=clock, modules=[visit_notes(1)])
+    assert listed(empty_db) == {"visit": True, "visit_note": True}
+
+    (upgraded,) = migrate(empty_db, clock=clock, modules=[visit_notes(2)])
+
+    assert (upgraded.before, upgraded.after) == (1, 2)
+    assert listed(empty_db) == {"visit": True, "visit_note": False}
+    # The administrator lists it again: a later run of the same version leaves that be.
+    with empty_db.write() as conn:
+        update_object(conn, Registry(), "visit_note", ObjectPatch(nav=True), now=clock.now())
+    migrate(empty_db, clock=clock, modules=[visit_notes(2)])
+    assert listed(empty_db) == {"visit": True, "visit_note": True}
+
+
+def test_a_fresh_database_gets_the_navigation_as_declared(
+    empty_db: Database, clock: FixedClock
+) -> None:
+    migrate(empty_db, clock=clock, modules=[visit_notes(2)])
+    assert listed(empty_db) == {"visit": True, "visit_note": False}
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (ObjectChange("visit_note", since=3, change="nav_changed"), "between 2 and 2"),
+        (ObjectChange("nothing", since=2, change="nav_changed"), "not declared"),
+        (ObjectChange("visit_note", since=2, change="renamed"), "unknown change"),  # type: ignore[arg-type]
+    ],
+)
+def test_an_object_change_the_declaration_cannot_carry_out_is_refused(
+    change: ObjectChange, why: str
+) -> None:
+    with pytest.raises(ValueError, match=why):
+        Module(name="visits", version=2, objects=visit_notes(2).objects, changes=[change])

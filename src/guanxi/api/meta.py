@@ -91,6 +91,7 @@ def object_out(obj: ObjectDef, *, with_fields: bool = True) -> dict[str, Any]:
         "description": obj.description,
         "name_field": obj.name_field,
         "icon": obj.icon,
+        "nav": obj.nav,
         "standard": obj.module is not None,
         "module": obj.module,
     }
@@ -101,15 +102,28 @@ def object_out(obj: ObjectDef, *, with_fields: bool = True) -> dict[str, Any]:
 
 @router.get("/objects")
 def list_objects(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    """The objects the caller may read, and the installed modules that declare them: the
+    web app's navigation groups the objects under their module's label, in its order."""
     with services.read(actor) as ctx:
         policy = ctx.actor.policy
+        objects = [
+            o
+            for o in ctx.snap.objects.values()
+            if not o.archived
+            and (policy.can("read", o.name) or ctx.actor.has_right("manage_metadata"))
+        ]
+        module_of = {o.name: o.module for o in objects}
         return {
-            "objects": [
-                _visible_object(ctx, o)
-                for o in ctx.snap.objects.values()
-                if not o.archived
-                and (policy.can("read", o.name) or ctx.actor.has_right("manage_metadata"))
-            ]
+            "objects": [_visible_object(ctx, o) for o in objects],
+            "modules": [
+                {
+                    "name": m.name,
+                    "label": m.label,
+                    # its own objects the caller sees (not another module's it extends)
+                    "objects": [name for name in m.objects if module_of.get(name) == m.name],
+                }
+                for m in services.modules
+            ],
         }
 
 

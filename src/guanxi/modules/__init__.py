@@ -15,7 +15,8 @@ from fastapi import APIRouter
 
 from guanxi.platform.access.demo import DemoOrg, RoleGrants, merge_grants
 from guanxi.platform.metadata.service import ObjectDeclaration
-from guanxi.platform.metadata.upgrade import FieldChange, check_changes
+from guanxi.platform.metadata.upgrade import Change, FieldChange, ObjectChange, check_changes
+from guanxi.platform.process import engine
 from guanxi.platform.process.schedule import ScheduledJob
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.hooks import WriteHook, WriteHooks
@@ -24,12 +25,14 @@ __all__ = [
     "DemoRun",
     "FieldChange",
     "Module",
+    "ObjectChange",
     "RoleGrants",
     "ScheduledJob",
     "WriteHook",
     "in_dependency_order",
     "installed",
     "role_grants",
+    "scheduled_jobs",
     "write_hooks",
 ]
 
@@ -51,12 +54,15 @@ DemoData = Callable[[Ctx, DemoRun], Mapping[str, int]]
 @dataclass(frozen=True)
 class Module:
     """Everything one business module brings; ``version`` counts releases of ``objects``
-    that changed a shipped field, each such change listed in ``changes``."""
+    that changed a shipped field or object, each such change listed in ``changes``."""
 
     name: str
     objects: Sequence[ObjectDeclaration] = ()
     version: int = 1
-    changes: Sequence[FieldChange] = ()
+    changes: Sequence[Change] = ()
+    # What people call the module ({"en": "Sales", "zh-CN": "销售"}): the heading of its
+    # objects in the navigation. None: the name.
+    label: Mapping[str, str] | None = None
     requires: Sequence[str] = ()  # modules whose objects this one's lookups target
     grants: Mapping[str, RoleGrants] = field(default_factory=dict)  # by demo role
     routers: Sequence[APIRouter] = ()
@@ -66,6 +72,8 @@ class Module:
 
     def __post_init__(self) -> None:
         check_changes(self.name, self.version, self.objects, self.changes)
+        if self.label is not None and not {"en", "zh-CN"} <= set(self.label):
+            raise ValueError(f"module {self.name}: the label needs en and zh-CN")
         names = [job.name for job in self.jobs]
         if len(names) != len(set(names)):
             raise ValueError(f"module {self.name}: two jobs share a name")
@@ -100,11 +108,30 @@ def in_dependency_order(modules: Iterable[Module]) -> list[Module]:
     return ordered
 
 
+def object_order(module: Module) -> list[str]:
+    """The module's objects in the order it declares them, each once (an object extended
+    later keeps its first place): the order of its navigation group."""
+    return list(dict.fromkeys(declaration.spec.name for declaration in module.objects))
+
+
 def role_grants(modules: Iterable[Module]) -> dict[str, RoleGrants]:
     """The demo roles' grants, assembled from every module's."""
     return merge_grants(module.grants for module in modules)
 
 
 def write_hooks(modules: Iterable[Module]) -> WriteHooks:
-    """Every module's write hooks, for the records service (in dependency order)."""
-    return WriteHooks(hook for module in modules for hook in module.write_hooks)
+    """Every module's write hooks (in dependency order), then the process engine's own
+    (SLA clocks), for the records service."""
+    return WriteHooks(
+        (*(hook for module in modules for hook in module.write_hooks), *engine.WRITE_HOOKS)
+    )
+
+
+def scheduled_jobs(modules: Iterable[Module]) -> list[tuple[str, ScheduledJob]]:
+    """The process engine's jobs and every module's, each with who declares it."""
+    jobs = [(engine.OWNER, job) for job in engine.JOBS]
+    jobs += [(module.name, job) for module in modules for job in module.jobs]
+    names = [job.name for _, job in jobs]
+    if len(names) != len(set(names)):
+        raise ValueError("two scheduled jobs share a name")
+    return jobs

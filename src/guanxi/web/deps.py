@@ -47,6 +47,16 @@ class Credentials:
     path: str = ""
 
 
+@dataclass(frozen=True)
+class ModuleInfo:
+    """What the web app shows of an installed module: its navigation group's heading and
+    the order of its objects there (the order the module declares them)."""
+
+    name: str
+    label: dict[str, str]
+    objects: tuple[str, ...]
+
+
 @dataclass
 class Services:
     """Everything a request may use, built once by ``create_app``."""
@@ -58,6 +68,7 @@ class Services:
     indexer: Indexer
     oidc: OidcProvider | None = None
     hooks: WriteHooks = NO_HOOKS  # every module's, assembled by create_app
+    modules: tuple[ModuleInfo, ...] = ()  # in dependency order, set by create_app
 
     def _actor(self, conn: Connection, credentials: Credentials) -> Actor:
         if credentials.token is not None:

@@ -68,7 +68,23 @@ export interface ObjectDef {
   standard: boolean;
   module: string | null;
   icon?: string | null;
+  /** Listed in the navigation (absent: yes). Child objects (a quote's lines) are reached
+   * from their parent, by URL and by search instead. */
+  nav?: boolean;
   fields: FieldDef[];
+}
+
+/** An installed module: the heading of its objects' navigation group, and their order. */
+export interface ModuleDef {
+  name: string;
+  label: Label;
+  /** Its own objects the user may read, in the order the module declares them. */
+  objects: string[];
+}
+
+interface ObjectsAnswer {
+  objects: ObjectDef[];
+  modules?: ModuleDef[];
 }
 
 /** Types computed by the server: shown, never typed in. */
@@ -80,13 +96,19 @@ export function label(value: Label | string | null | undefined, language: string
   return (language.startsWith("zh") ? value["zh-CN"] : value.en) ?? value.en ?? value["zh-CN"] ?? "";
 }
 
+const objectsQuery = {
+  queryKey: ["meta", "objects"],
+  queryFn: ({ signal }: { signal: AbortSignal }) => api.get<ObjectsAnswer>("/meta/objects", signal),
+  staleTime: 60_000,
+};
+
 export function useObjects() {
-  return useQuery({
-    queryKey: ["meta", "objects"],
-    queryFn: ({ signal }) => api.get<{ objects: ObjectDef[] }>("/meta/objects", signal),
-    select: (data) => data.objects,
-    staleTime: 60_000,
-  });
+  return useQuery({ ...objectsQuery, select: (data: ObjectsAnswer) => data.objects });
+}
+
+/** The installed modules (one answer with the objects: no second request). */
+export function useModules() {
+  return useQuery({ ...objectsQuery, select: (data: ObjectsAnswer) => data.modules ?? [] });
 }
 
 export function useObject(name: string | undefined) {

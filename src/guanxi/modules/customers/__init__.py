@@ -10,6 +10,7 @@ from guanxi.modules.customers.roles import GRANTS
 
 MODULE = Module(
     name="customers",
+    label={"en": "Customers", "zh-CN": "客户"},
     version=2,
     objects=[ACCOUNT, CONTACT],
     # 2 (2026-12-07): reclaim sweeps and "idle customers" lists filter on the last

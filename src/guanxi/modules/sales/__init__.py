@@ -1,7 +1,7 @@
 """Sales (销售): leads to cash (线索到回款) — leads, opportunities, activities, tasks,
 products and price books, quotes, contracts, payment plans, payments, invoices, targets."""
 
-from guanxi.modules import Module, ScheduledJob
+from guanxi.modules import Module, ObjectChange, ScheduledJob
 from guanxi.modules.sales import contracts, demo
 from guanxi.modules.sales.cash_router import router as cash_router
 from guanxi.modules.sales.contracts import ContractRules
@@ -10,7 +10,7 @@ from guanxi.modules.sales.forms_router import public as public_forms
 from guanxi.modules.sales.forms_router import router as forms_router
 from guanxi.modules.sales.hooks import ActivityKeepsFollowUpDatesCurrent, ConvertedLeadIsReadOnly
 from guanxi.modules.sales.leads_router import router as leads_router
-from guanxi.modules.sales.objects import OBJECTS
+from guanxi.modules.sales.objects import CHILD_OBJECTS, OBJECTS
 from guanxi.modules.sales.opportunities import OpportunityStageRules
 from guanxi.modules.sales.payments import InvoiceRules, PaymentPlanRules, PaymentRules
 from guanxi.modules.sales.pools import reclaim_idle_accounts
@@ -22,8 +22,13 @@ from guanxi.modules.sales.targets import TargetPeriodAndDepartment
 
 MODULE = Module(
     name="sales",
+    label={"en": "Sales", "zh-CN": "销售"},
     requires=["customers"],  # leads convert to accounts and contacts; deals belong to accounts
+    version=2,
     objects=OBJECTS,
+    # 2 (2026-12-08): child objects (a quote's lines, a price book's entries, a contract's
+    # instalments) leave the navigation; they are opened from their parent.
+    changes=[ObjectChange(name, since=2, change="nav_changed") for name in CHILD_OBJECTS],
     grants=GRANTS,
     routers=[forms_router, public_forms, leads_router, forecast_router, cash_router, pools_router],
     write_hooks=[

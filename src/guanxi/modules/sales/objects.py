@@ -23,12 +23,15 @@ def _f(name: str, type_: FieldTypeName, en: str, zh: str, **kwargs: Any) -> Fiel
     return FieldIn(name=name, type=type_, label={"en": en, "zh-CN": zh}, **kwargs)
 
 
-def _object(name: str, en: str, zh: str, en_plural: str, zh_plural: str, icon: str) -> ObjectIn:
+def _object(
+    name: str, en: str, zh: str, en_plural: str, zh_plural: str, icon: str, *, nav: bool = True
+) -> ObjectIn:
     return ObjectIn(
         name=name,
         label={"en": en, "zh-CN": zh},
         plural_label={"en": en_plural, "zh-CN": zh_plural},
         icon=icon,
+        nav=nav,
     )
 
 
@@ -383,6 +386,7 @@ PRICE_BOOK_ENTRY = ObjectDeclaration(
         "Price book entries",
         "价格表明细",
         "tags",
+        nav=False,  # a price book's lines: read and edited on the price book
     ),
     name_field="name",
     fields=[
@@ -477,7 +481,10 @@ QUOTE = ObjectDeclaration(
 )
 
 QUOTE_LINE = ObjectDeclaration(
-    spec=_object("quote_line", "Quote line", "报价明细", "Quote lines", "报价明细", "app"),
+    # a quote's lines: read and edited on the quote
+    spec=_object(
+        "quote_line", "Quote line", "报价明细", "Quote lines", "报价明细", "app", nav=False
+    ),
     name_field="name",
     fields=[
         # Not required here: a line from a price book entry or product takes their name
@@ -568,7 +575,13 @@ CONTRACT = ObjectDeclaration(
 
 PAYMENT_PLAN = ObjectDeclaration(
     spec=_object(
-        "payment_plan", "Payment plan", "回款计划", "Payment plans", "回款计划", "calendar"
+        "payment_plan",
+        "Payment plan",
+        "回款计划",
+        "Payment plans",
+        "回款计划",
+        "calendar",
+        nav=False,  # a contract's instalments: planned and followed on the contract
     ),
     name_field="name",
     fields=[
@@ -745,6 +758,10 @@ TOTALS = [
         _sum("collected", "Collected", "已回款", "payment", "payment_plan", "amount"),
     ),
 ]
+
+# Objects that only make sense under their parent, left out of the navigation since
+# version 2 of the module (still reached by URL, search and the parent's related lists).
+CHILD_OBJECTS = ("price_book_entry", "quote_line", "payment_plan")
 
 # In declaration order: a lookup's target comes before it.
 OBJECTS = [

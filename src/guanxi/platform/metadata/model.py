@@ -64,6 +64,7 @@ class ObjectDef:
     archived: bool = False
     fields: tuple[FieldDef, ...] = ()
     icon: str | None = None
+    nav: bool = True  # listed in the navigation (child objects are reached from their parent)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})

@@ -213,6 +213,7 @@ def load_snapshot(conn: Connection, version: str) -> Snapshot:
             name_field=row.name_field,
             archived=row.archived,
             icon=row.icon,
+            nav=row.nav,
             fields=tuple(fields_by_object.get(row.name, ())),
         )
     metadata = MetaData()

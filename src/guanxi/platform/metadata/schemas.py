@@ -106,6 +106,7 @@ class ObjectIn(BaseModel):
     description: LabelIn | None = None
     name_field: str | None = None
     icon: str | None = Field(default=None, pattern=ICON_PATTERN)
+    nav: bool = Field(default=True, strict=True)  # listed in the web app's navigation
 
     _name = field_validator("name")(_check_name)
 
@@ -123,6 +124,7 @@ class ObjectPatch(BaseModel):
     description: LabelIn | None = None
     name_field: str | None = None
     icon: str | None = Field(default=None, pattern=ICON_PATTERN)
+    nav: bool | None = Field(default=None, strict=True)
 
     @field_validator("label", "plural_label", "description")
     @classmethod

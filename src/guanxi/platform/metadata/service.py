@@ -76,6 +76,7 @@ def create_object(
         module=module,
         name_field=None,
         icon=spec.icon,
+        nav=spec.nav,
     )
     conn.execute(
         insert(gx_object).values(
@@ -87,6 +88,7 @@ def create_object(
             module=module,
             name_field=None,
             icon=spec.icon,
+            nav=spec.nav,
             archived=False,
             created_at=now,
             updated_at=now,
@@ -101,10 +103,11 @@ def create_object(
 def update_object(
     conn: Connection, registry: Registry, name: str, patch: ObjectPatch, *, now: datetime
 ) -> ObjectDef:
-    """Change labels or the title field; the API name never changes."""
+    """Change labels, the icon, the navigation setting or the title field; the API name
+    never changes."""
     obj = registry.snapshot(conn).object(name)
     values: dict[str, Any] = {"updated_at": now}
-    for key in ("label", "plural_label", "description", "icon"):
+    for key in ("label", "plural_label", "description", "icon", "nav"):
         if getattr(patch, key) is not None:
             values[key] = getattr(patch, key)
     if patch.name_field is not None:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    true,
 )
 
 from guanxi.kernel.db import system_metadata
@@ -29,6 +30,9 @@ gx_object = Table(
     Column("module", String(63), nullable=True),  # declaring module; NULL for custom objects
     Column("name_field", String(63), nullable=True),  # field used as the record's title
     Column("icon", String(40), nullable=True),  # a name from the web app's icon set
+    # Listed in the web app's navigation; child objects (a quote's lines) are reached from
+    # their parent, by URL and by search instead.
+    Column("nav", Boolean, nullable=False, default=True, server_default=true()),
     Column("archived", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

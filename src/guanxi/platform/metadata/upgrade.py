@@ -2,11 +2,11 @@
 
 A module declares its objects as they are in its current version. A fresh database gets
 them as declared. A database that holds an earlier version gets the fields added since
-(as every run of ``ensure_declared`` does) and, once, each :class:`FieldChange` made
-after the version it holds: the field is brought to the declaration in that one respect
-and in no other, so what administrators changed themselves (labels, options, flags of
-other fields, their own options) stays theirs. The version reached is recorded in
-``gx_module``; running it again does nothing.
+(as every run of ``ensure_declared`` does) and, once, each :class:`FieldChange` and
+:class:`ObjectChange` made after the version it holds: the field or object is brought to
+the declaration in that one respect and in no other, so what administrators changed
+themselves (labels, options, flags of other fields, their own options) stays theirs. The
+version reached is recorded in ``gx_module``; running it again does nothing.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from sqlalchemy import Connection, insert, select, update
 
 from guanxi.kernel.errors import Conflict
 from guanxi.platform.metadata.registry import Registry
-from guanxi.platform.metadata.schemas import FieldIn, FieldPatch
+from guanxi.platform.metadata.schemas import FieldIn, FieldPatch, ObjectPatch
 from guanxi.platform.metadata.service import (
     FormulaCheck,
     ObjectDeclaration,
     ensure_declared,
     update_field,
+    update_object,
 )
 from guanxi.platform.metadata.tables import gx_module
 
@@ -43,6 +44,24 @@ class FieldChange:
     field: str
     since: int
     change: ChangeKind
+
+
+# Changes to an object itself, beside its fields: "nav_changed" brings whether it is listed
+# in the navigation to the declaration (a child object hidden from the menu).
+ObjectChangeKind = Literal["nav_changed"]
+OBJECT_CHANGE_KINDS: tuple[ObjectChangeKind, ...] = ("nav_changed",)
+
+
+@dataclass(frozen=True)
+class ObjectChange:
+    """A shipped object changed in module version ``since``; the declaration says how."""
+
+    object: str
+    since: int
+    change: ObjectChangeKind
+
+
+Change = FieldChange | ObjectChange
 
 
 @dataclass(frozen=True)
@@ -63,16 +82,25 @@ def _declared_field(
     return None
 
 
+def _declared_object(
+    declarations: Sequence[ObjectDeclaration], object_name: str
+) -> ObjectDeclaration | None:
+    return next((d for d in declarations if d.spec.name == object_name), None)
+
+
 def check_changes(
     module: str,
     version: int,
     declarations: Sequence[ObjectDeclaration],
-    changes: Sequence[FieldChange],
+    changes: Sequence[Change],
 ) -> None:
     """Raise ``ValueError`` for a change the declarations cannot carry out."""
     if version < 1:
         raise ValueError(f"module {module}: version must be 1 or more, not {version}")
     for change in changes:
+        if isinstance(change, ObjectChange):
+            _check_object_change(module, version, declarations, change)
+            continue
         where = f"module {module}: change to {change.object}.{change.field}"
         if change.change not in CHANGE_KINDS:
             raise ValueError(f"{where}: unknown change {change.change!r}")
@@ -87,6 +115,18 @@ def check_changes(
             raise ValueError(f"{where}: the declared field is not indexed")
 
 
+def _check_object_change(
+    module: str, version: int, declarations: Sequence[ObjectDeclaration], change: ObjectChange
+) -> None:
+    where = f"module {module}: change to {change.object}"
+    if change.change not in OBJECT_CHANGE_KINDS:
+        raise ValueError(f"{where}: unknown change {change.change!r}")
+    if not 2 <= change.since <= version:
+        raise ValueError(f"{where}: since must be between 2 and {version}")
+    if _declared_object(declarations, change.object) is None:
+        raise ValueError(f"{where}: the object is not declared")
+
+
 def install(
     conn: Connection,
     registry: Registry,
@@ -94,7 +134,7 @@ def install(
     declarations: Sequence[ObjectDeclaration],
     *,
     version: int,
-    changes: Sequence[FieldChange] = (),
+    changes: Sequence[Change] = (),
     now: datetime,
     formula_check: FormulaCheck | None = None,
 ) -> Installed:
@@ -122,7 +162,11 @@ def install(
     )
     if before is not None:
         for change in sorted(changes, key=lambda c: c.since):
-            if before < change.since:
+            if before >= change.since:
+                continue
+            if isinstance(change, ObjectChange):
+                _apply_to_object(conn, registry, declarations, change, now=now)
+            else:
                 _apply(conn, registry, declarations, change, now=now, formula_check=formula_check)
     if recorded is None:
         conn.execute(
@@ -175,3 +219,19 @@ def _apply(
             now=now,
             formula_check=formula_check,
         )
+
+
+def _apply_to_object(
+    conn: Connection,
+    registry: Registry,
+    declarations: Sequence[ObjectDeclaration],
+    change: ObjectChange,
+    *,
+    now: datetime,
+) -> None:
+    declared = _declared_object(declarations, change.object)
+    current = registry.snapshot(conn).objects.get(change.object)
+    if declared is None or current is None or current.archived:
+        return
+    if change.change == "nav_changed" and current.nav != declared.spec.nav:
+        update_object(conn, registry, change.object, ObjectPatch(nav=declared.spec.nav), now=now)

@@ -1,8 +1,22 @@
-"""System tables of the process engine: assignment rules and their rotation state."""
+"""System tables of the process engine: assignment rules and their rotation state,
+business calendars, SLA policies and the SLA clocks of records."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+)
 
 from guanxi.kernel.db import system_metadata
 from guanxi.kernel.sqltypes import JsonType, UtcDateTime
@@ -48,4 +62,111 @@ gx_assignment_state = Table(
     Column("last_assigned", JsonType, nullable=False),  # {pool: user id}
     Column("assigned_count", BigInteger, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Business calendars (platform.process.calendars): working ranges per weekday in an IANA
+# zone; ``working_hours`` is {"mon": [{"start": "09:00", "end": "12:00"}, …], …} as the API
+# shows it. At most one is the default, used by SLA policies that name none. ``version``
+# moves with every change, its days' included.
+gx_calendar = Table(
+    "gx_calendar",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("name", JsonType, nullable=False),  # {"en": …, "zh-CN": …}
+    Column("time_zone", String(64), nullable=False),
+    Column("working_hours", JsonType, nullable=False),
+    Column("is_default", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by_id", Uuid(), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by_id", Uuid(), nullable=True),
+)
+
+# A calendar's exceptional dates: ``holiday`` (no working time) or ``workday`` (a make-up
+# working day, 调休, worked with the normal weekday ranges); ``source`` says whether it
+# came from the holidays package or was entered by hand.
+gx_calendar_day = Table(
+    "gx_calendar_day",
+    system_metadata,
+    Column(
+        "calendar_id",
+        Uuid(),
+        ForeignKey("gx_calendar.id", ondelete="CASCADE", name="fk_gx_calendar_day_calendar"),
+        nullable=False,
+    ),
+    Column("day", Date, nullable=False),
+    Column("kind", String(8), nullable=False),  # holiday | workday
+    Column("name", JsonType, nullable=True),
+    Column("source", String(8), nullable=False),  # package | manual
+    PrimaryKeyConstraint("calendar_id", "day", name="pk_gx_calendar_day"),
+)
+
+# SLA policies (platform.process.sla_policies): which records of an object they time
+# (``condition``, a filter tree), on which calendar (None: the default one), with
+# ``definition`` holding targets, statuses, warning and breach actions as the API shows
+# them. The first active policy by ``position`` that a record meets times it.
+gx_sla_policy = Table(
+    "gx_sla_policy",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column(
+        "object_name",
+        String(63),
+        ForeignKey("gx_object.name", ondelete="CASCADE", name="fk_gx_sla_policy_object"),
+        nullable=False,
+    ),
+    Column("name", JsonType, nullable=False),
+    Column(
+        "calendar_id",
+        Uuid(),
+        ForeignKey("gx_calendar.id", name="fk_gx_sla_policy_calendar"),
+        nullable=True,
+    ),
+    Column("condition", JsonType, nullable=True),
+    Column("definition", JsonType, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by_id", Uuid(), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by_id", Uuid(), nullable=True),
+    Index("ix_gx_sla_policy_object", "object_name"),
+)
+
+# One clock per record and metric (first_response, resolution). The clock keeps its start
+# and every pause as instants (``pauses``: [[from, to | null], …]), so due times are
+# worked out again from the original start when the target, policy or calendar changes
+# (ADR 0028). ``due_at`` and ``warn_at`` are null while paused; ``warned_at`` and
+# ``breached_at`` record when the warning and the breach came due; ``escalation`` holds
+# the policy's breach actions, copied at the breach, for the rule engine to carry out.
+gx_sla_clock = Table(
+    "gx_sla_clock",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("object_name", String(63), nullable=False),
+    Column("record_id", Uuid(), nullable=False),
+    Column("metric", String(16), nullable=False),
+    Column(
+        "policy_id",
+        Uuid(),
+        ForeignKey("gx_sla_policy.id", ondelete="CASCADE", name="fk_gx_sla_clock_policy"),
+        nullable=False,
+    ),
+    Column("target_minutes", Integer, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("pauses", JsonType, nullable=False),
+    Column("paused_since", UtcDateTime, nullable=True),
+    Column("due_at", UtcDateTime, nullable=True),
+    Column("warn_at", UtcDateTime, nullable=True),
+    Column("met_at", UtcDateTime, nullable=True),
+    Column("warned_at", UtcDateTime, nullable=True),
+    Column("breached_at", UtcDateTime, nullable=True),
+    Column("escalation", JsonType, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("object_name", "record_id", "metric", name="uq_gx_sla_clock_record"),
+    Index("ix_gx_sla_clock_policy", "policy_id"),
+    Index("ix_gx_sla_clock_due", "due_at"),
+    Index("ix_gx_sla_clock_warn", "warn_at"),
 )

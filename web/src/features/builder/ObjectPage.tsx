@@ -1,6 +1,6 @@
 import { DeleteOutlined, EditOutlined, PlusOutlined, UndoOutlined } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { App, Breadcrumb, Button, Card, Result, Skeleton, Space, Table, Tabs, Tag, Typography } from "antd";
+import { App, Breadcrumb, Button, Card, Result, Skeleton, Space, Switch, Table, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams } from "react-router-dom";
@@ -50,6 +50,7 @@ function ObjectSettings({ object }: { object: ObjectDef }) {
           </Button>
         </Space>
       </div>
+      <NavigationSwitch object={object} />
       <Card variant="borderless">
         <Tabs
           items={[
@@ -66,6 +67,41 @@ function ObjectSettings({ object }: { object: ObjectDef }) {
         onClose={() => setDrawer(null)}
       />
     </Space>
+  );
+}
+
+/** Whether the navigation lists the object: child objects (a quote's lines) are opened
+ * from their parent instead, and stay reachable by URL, search and related lists. */
+function NavigationSwitch({ object }: { object: ObjectDef }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const client = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const id = `nav-${object.name}`;
+  const change = async (nav: boolean) => {
+    setBusy(true);
+    try {
+      await api.patch(`/meta/objects/${object.name}`, { nav });
+      await client.invalidateQueries({ queryKey: ["meta"] });
+      void message.success(nav ? t("nav.shown") : t("nav.hidden"));
+    } catch (error) {
+      void message.error(problemMessage(error, t("common.serverError")));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className={styles.setting}>
+      <Switch id={id} checked={object.nav !== false} loading={busy} onChange={(nav) => void change(nav)} />
+      <div>
+        <label htmlFor={id} className={styles.settingLabel}>
+          {t("nav.show")}
+        </label>
+        <Typography.Text type="secondary" className={styles.settingHint}>
+          {t("nav.showHint")}
+        </Typography.Text>
+      </div>
+    </div>
   );
 }
 

@@ -60,7 +60,12 @@ export default function ObjectsPage() {
           {
             key: "kind",
             title: t("builder.kind"),
-            render: (_, o) => (o.standard ? <Tag>{t("builder.standard")}</Tag> : <Tag color="blue">{t("builder.custom")}</Tag>),
+            render: (_, o) => (
+              <Space size={4} wrap>
+                {o.standard ? <Tag>{t("builder.standard")}</Tag> : <Tag color="blue">{t("builder.custom")}</Tag>}
+                {o.nav === false && <Tag>{t("nav.notListed")}</Tag>}
+              </Space>
+            ),
           },
         ]}
       />

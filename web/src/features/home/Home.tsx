@@ -6,11 +6,12 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import { api } from "../../lib/api";
 import { formatDateTime } from "../../lib/format";
-import { label, useObjects, type ObjectDef } from "../../lib/meta";
+import { label, useModules, useObjects, type ObjectDef } from "../../lib/meta";
 import type { Page } from "../../lib/records";
 import { recentItems } from "../../lib/recent";
 import { can, useMe } from "../../lib/session";
 import { objectIcon } from "../shell/icons";
+import { listedObjects, navigationGroups } from "../shell/navigation";
 import styles from "./Home.module.css";
 
 const CHANGED_PER_OBJECT = 5;
@@ -59,13 +60,18 @@ export default function Home() {
   const { t, i18n } = useTranslation();
   const me = useMe();
   const objects = useObjects();
+  const modules = useModules();
   const readable = (objects.data ?? []).filter((o) => can(me.data, "read", o.name));
-  const creatable = readable.filter((o) => can(me.data, "create", o.name));
+  // What the navigation lists, in its order: child objects (a quote's lines) are created
+  // and followed from their parent, not from here.
+  const listed = listedObjects(navigationGroups(readable, modules.data ?? [], []));
+  const creatable = listed.filter((o) => can(me.data, "create", o.name));
+  // Any readable object: a record opened from its parent was still viewed.
   const byName = new Map(readable.map((o) => [o.name, o]));
   const recent = me.data ? recentItems(me.data.id).filter((i) => byName.has(i.object)).slice(0, 8) : [];
 
-  // Records the user owns that changed lately, per object (the first few objects).
-  const watched = readable.slice(0, 4);
+  // Records the user owns that changed lately, per object (the first few listed objects).
+  const watched = listed.slice(0, 4);
   const changed = useQueries({
     queries: watched.map((o) => ({
       queryKey: ["records", o.name, "home", me.data?.id],

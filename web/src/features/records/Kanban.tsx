@@ -10,6 +10,7 @@ import { formatDate, formatInteger, formatMoney } from "../../lib/format";
 import { label, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { ifMatch, recordsKey, type FilterTree, type Page, type RecordData } from "../../lib/records";
 import { useUsers, type DirectoryUser } from "../../lib/users";
+import { useStageFields } from "./StageFields";
 import styles from "./Kanban.module.css";
 
 const PER_COLUMN = 20;
@@ -37,7 +38,9 @@ function columnFilter(field: string, value: string): FilterTree {
 
 /** A board over a picklist: a column per option in order, counts and sums from the
  * aggregate endpoint, cards dragged between columns to change the record (optimistic,
- * rolled back with a message when the server refuses). */
+ * rolled back with a message when the server refuses). When the refusal names fields the
+ * new column needs (a lost deal's reason), the card goes back and a dialog asks for them,
+ * as the record page's stage path does; the card moves once the move with them succeeds. */
 export function Kanban({ object, field, filter, mayUpdate }: Props) {
   const { t, i18n } = useTranslation();
   const { message } = App.useApp();
@@ -59,6 +62,43 @@ export function Kanban({ object, field, filter, mayUpdate }: Props) {
   });
   const byKey = new Map((totals.data?.groups ?? []).map((g) => [g.key[0] ?? NONE, g.values]));
   const cardsKey = (column: string) => [...recordsKey(object.name), "kanban", field.name, column, filter] as const;
+  const ask = useStageFields(object, field.name);
+  const title = (value: string) => {
+    const option = field.options?.find((o) => o.value === value);
+    return option ? label(option.label, i18n.language) : t("kanban.noValue");
+  };
+  const refusal = (error: unknown) =>
+    error instanceof ApiError && error.status === 412
+      ? t("kanban.conflict")
+      : error instanceof ApiError
+        ? (error.problem.errors?.map((e) => e.message).join("; ") ?? error.message)
+        : t("common.serverError");
+
+  /** Put the moved card in its new column (once the server took the move) and count it. */
+  const place = (card: RecordData, from: string, to: string, saved: RecordData) => {
+    client.setQueryData<InfiniteData<Page>>(cardsKey(from), (old) =>
+      old && { ...old, pages: old.pages.map((p) => ({ ...p, records: p.records.filter((r) => r.id !== card.id) })) },
+    );
+    client.setQueryData<InfiniteData<Page>>(cardsKey(to), (old) =>
+      old && { ...old, pages: old.pages.map((p, i) => (i === 0 ? { ...p, records: [{ ...card, ...saved }, ...p.records.filter((r) => r.id !== card.id)] } : p)) },
+    );
+    client.setQueryData<{ groups: Group[] }>(totalsKey, (old) => old && shiftTotals(old, from, to, card, amount));
+    void client.invalidateQueries({ queryKey: totalsKey });
+  };
+
+  /** The move again, with the fields the dialog asked for; the card waits in its column. */
+  const retry = async (card: RecordData, from: string, to: string, extra: Record<string, unknown>): Promise<boolean> => {
+    try {
+      const saved = await api.patch<RecordData>(`/records/${object.name}/${card.id}`, { ...extra, [field.name]: to === NONE ? null : to }, ifMatch(card.version));
+      place(card, from, to, saved);
+      return true;
+    } catch (error) {
+      if (ask.offer(error, to, title(to), (more) => retry(card, from, to, more))) return false;
+      if (error instanceof ApiError && error.status === 412) ask.close();
+      void message.error(t("kanban.notMoved", { reason: refusal(error) }));
+      return false;
+    }
+  };
 
   const onDragEnd = async ({ active, over }: DragEndEvent) => {
     if (!over) return;
@@ -88,13 +128,8 @@ export function Kanban({ object, field, filter, mayUpdate }: Props) {
       client.setQueryData(cardsKey(from), snapshot.from);
       client.setQueryData(cardsKey(to), snapshot.to);
       client.setQueryData(totalsKey, snapshot.totals);
-      const text =
-        error instanceof ApiError && error.status === 412
-          ? t("kanban.conflict")
-          : error instanceof ApiError
-            ? (error.problem.errors?.map((e) => e.message).join("; ") ?? error.message)
-            : t("common.serverError");
-      void message.error(t("kanban.notMoved", { reason: text }));
+      if (ask.offer(error, to, title(to), (extra) => retry(card, from, to, extra))) return;
+      void message.error(t("kanban.notMoved", { reason: refusal(error) }));
     }
   };
 
@@ -108,7 +143,7 @@ export function Kanban({ object, field, filter, mayUpdate }: Props) {
             <Column
               key={value}
               id={value}
-              title={option ? label(option.label, i18n.language) : t("kanban.noValue")}
+              title={title(value)}
               color={option ? optionColor(field, value) : "#9ca3af"}
               count={totals.data ? Number(values?.count ?? 0) : null}
               sum={amount && totals.data ? formatMoney(String(values?.[`sum_${amount.name}`] ?? "0"), amount.currency, 0) : null}
@@ -122,6 +157,7 @@ export function Kanban({ object, field, filter, mayUpdate }: Props) {
           );
         })}
       </div>
+      {ask.dialog}
     </DndContext>
   );
 }
@@ -236,7 +272,13 @@ interface CardProps {
 
 function Card({ column, record, object, amount, dateField, owner, draggable }: CardProps) {
   const { t } = useTranslation();
-  const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({ id: `${column}|${record.id}`, disabled: !draggable });
+  // A group, not dnd-kit's default button: the card holds a link to the record, and a
+  // button may not contain another control (screen readers would not reach the link).
+  const { attributes, listeners, setNodeRef, transform, isDragging } = useDraggable({
+    id: `${column}|${record.id}`,
+    disabled: !draggable,
+    attributes: { role: "group" },
+  });
   const title = object.name_field ? String(record[object.name_field] ?? "") : "";
   const money = amount ? (record[amount.name] as { amount: string; currency: string | null } | null) : null;
   const day = dateField ? (record[dateField.name] as string | null) : null;

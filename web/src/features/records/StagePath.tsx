@@ -1,13 +1,12 @@
 import { CheckOutlined } from "@ant-design/icons";
-import { App, Form, Modal, Typography } from "antd";
+import { App } from "antd";
 import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { ApiError, api, problemMessage } from "../../lib/api";
 import { label, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { ifMatch, type RecordData } from "../../lib/records";
-import { FieldInput } from "./FieldInput";
-import { fromForm } from "./formValues";
-import { askableFields, stageSteps } from "./stagePath";
+import { useStageFields } from "./StageFields";
+import { stageSteps } from "./stagePath";
 import styles from "./StagePath.module.css";
 
 interface Props {
@@ -25,12 +24,6 @@ interface Props {
   onConflict?: () => void;
 }
 
-interface Asking {
-  value: string;
-  fields: FieldDef[];
-  messages: Record<string, string>;
-}
-
 /** The stage path under a record's header: the field's options as steps, the current one
  * marked; clicking another step moves the record there (at the version shown). When the
  * server wants more for that step (e.g. a lost deal's reason: 422 naming the fields), a
@@ -39,8 +32,7 @@ export function StagePath({ object, field, record, editable, onStageAction, ends
   const { t, i18n } = useTranslation();
   const { message } = App.useApp();
   const [busy, setBusy] = useState<string | null>(null);
-  const [asking, setAsking] = useState<Asking | null>(null);
-  const [form] = Form.useForm<Record<string, unknown>>();
+  const ask = useStageFields(object, field.name);
   const steps = stageSteps(field, record[field.name], ends);
   const nav = useRef<HTMLElement>(null);
   // A path wider than the screen (a phone) shows the current step, not just the first ones.
@@ -59,25 +51,17 @@ export function StagePath({ object, field, record, editable, onStageAction, ends
     try {
       const saved = await api.patch<RecordData>(`/records/${object.name}/${record.id}`, { ...extra, [field.name]: value }, ifMatch(record.version));
       void message.success(t("stagePath.moved", { stage: title(value) }));
-      setAsking(null);
+      ask.close();
       onSaved(saved);
       return true;
     } catch (error) {
       if (error instanceof ApiError && error.status === 412) {
         void message.error(t("stagePath.conflict"));
-        setAsking(null);
+        ask.close();
         onConflict?.();
         return false;
       }
-      if (error instanceof ApiError && error.status === 422) {
-        const named = error.fieldErrors();
-        const fields = askableFields(object, field.name, Object.keys(named));
-        if (fields.length > 0) {
-          setAsking({ value, fields, messages: named });
-          if (asking) form.setFields(fields.map((f) => ({ name: f.name, errors: named[f.name] ? [named[f.name] ?? ""] : [] })));
-          return false;
-        }
-      }
+      if (ask.offer(error, value, title(value), (more) => move(value, more))) return false;
       void message.error(t("stagePath.notMoved", { reason: problemMessage(error, t("common.serverError")) }));
       return false;
     } finally {
@@ -88,14 +72,6 @@ export function StagePath({ object, field, record, editable, onStageAction, ends
   const click = (value: string) => {
     if (onStageAction?.(value)) return;
     void move(value);
-  };
-
-  const submitAsked = async () => {
-    if (!asking) return;
-    const values = await form.validateFields();
-    const extra: Record<string, unknown> = {};
-    for (const f of asking.fields) extra[f.name] = fromForm(f, values[f.name]);
-    await move(asking.value, extra);
   };
 
   return (
@@ -139,32 +115,7 @@ export function StagePath({ object, field, record, editable, onStageAction, ends
           );
         })}
       </ol>
-      <Modal
-        open={asking !== null}
-        title={asking ? t("stagePath.askTitle", { stage: title(asking.value) }) : ""}
-        okText={t("stagePath.askOk")}
-        cancelText={t("common.cancel")}
-        confirmLoading={busy !== null}
-        onOk={() => void submitAsked()}
-        onCancel={() => setAsking(null)}
-        destroyOnHidden
-      >
-        {asking && (
-          <Form form={form} layout="vertical" preserve={false} onFinish={() => void submitAsked()}>
-            <Typography.Paragraph type="secondary">{t("stagePath.askHint")}</Typography.Paragraph>
-            {asking.fields.map((f) => (
-              <Form.Item
-                key={f.name}
-                name={f.name}
-                label={label(f.label, i18n.language)}
-                rules={[{ required: true, message: asking.messages[f.name] ?? t("stagePath.required") }]}
-              >
-                <FieldInput field={f} />
-              </Form.Item>
-            ))}
-          </Form>
-        )}
-      </Modal>
+      {ask.dialog}
     </nav>
   );
 }

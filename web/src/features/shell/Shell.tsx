@@ -22,10 +22,11 @@ import { Link, Navigate, Outlet, useLocation, useNavigate } from "react-router-d
 import { ApiError, onUnauthenticated } from "../../lib/api";
 import { rememberLanguage } from "../../lib/i18n";
 import { modulePages, type ModulePage } from "../../lib/extensions";
-import { label, useObjects } from "../../lib/meta";
+import { label, useModules, useObjects } from "../../lib/meta";
 import { can, hasRight, useMe, useSignOut } from "../../lib/session";
 import { useUsers } from "../../lib/users";
 import { objectIcon } from "./icons";
+import { listedObjects, navigationGroups } from "./navigation";
 import { CommandPalette } from "./CommandPalette";
 import { LanguageSwitch } from "./LanguageSwitch";
 import { Preferences } from "./Preferences";
@@ -37,6 +38,7 @@ export function Shell() {
   const { t, i18n } = useTranslation();
   const me = useMe();
   const objects = useObjects();
+  const modules = useModules();
   const location = useLocation();
   const navigate = useNavigate();
   const signOut = useSignOut();
@@ -90,21 +92,26 @@ export function Shell() {
     const Icon = p.icon;
     return { key: `page:${p.path}`, icon: Icon ? <Icon /> : undefined, label: <Link to={`/${p.path}`}>{t(p.label)}</Link> };
   };
+  // Collapsed to icons, the groups keep their place but not their headings.
+  const headings = !collapsed || phone;
+  const groups = navigationGroups(readable, modules.data ?? [], pages);
   const items: MenuProps["items"] = [
     { key: "home", icon: <HomeOutlined />, label: <Link to="/">{t("shell.home")}</Link> },
-    {
-      type: "group",
-      key: "objects",
-      label: collapsed && !phone ? null : t("shell.records"),
+    ...groups.map((g) => ({
+      type: "group" as const,
+      key: g.key,
+      label: headings ? (g.label ? label(g.label, i18n.language) : t("nav.custom")) : null,
       children: [
-        ...readable.map((o) => ({
+        ...g.objects.map((o) => ({
           key: o.name,
           icon: objectIcon(o.name, o.icon),
           label: <Link to={`/o/${o.name}`}>{label(o.plural_label, i18n.language)}</Link>,
         })),
-        ...pages.filter((p) => p.group !== "settings").map(pageItem),
+        ...g.pages.map(pageItem),
       ],
-    },
+    })),
+    // The bin holds records of every group: set apart, so it does not read as the last one's.
+    { type: "divider", key: "groups-end", className: styles.divider },
     { key: "recycle-bin", icon: <DeleteOutlined />, label: <Link to="/recycle-bin">{t("bin.title")}</Link> },
   ];
   const settings: NonNullable<MenuProps["items"]> = [];
@@ -167,6 +174,7 @@ export function Shell() {
       {phone && (
         <Drawer
           open={drawer}
+          aria-label={t("shell.navigation")}
           onClose={() => setDrawer(false)}
           placement="left"
           width={264}
@@ -240,7 +248,7 @@ export function Shell() {
               <HomeOutlined />
               <span>{t("shell.home")}</span>
             </Link>
-            {readable.slice(0, 3).map((o) => (
+            {listedObjects(groups).slice(0, 3).map((o) => (
               <Link key={o.name} to={`/o/${o.name}`} className={selected === o.name ? styles.active : undefined}>
                 {objectIcon(o.name, o.icon)}
                 <span>{label(o.plural_label, i18n.language)}</span>

@@ -3,12 +3,17 @@ import { FilePdfOutlined, NodeExpandOutlined } from "@ant-design/icons";
 import { lazy } from "react";
 import { registerRecordExtension } from "../../lib/extensions";
 import { ConvertedNotice } from "./ConvertedNotice";
+import { AimOutlined, FundOutlined } from "@ant-design/icons";
+import { registerPage } from "../../lib/extensions";
+import { can } from "../../lib/session";
+import { registerPoolsAndForms } from "./poolsAndForms";
 import { registerCash } from "./cash/register";
 
 /** A lead becomes "converted" by converting it, and stays as it was then. */
 export const CONVERTED = "converted";
 
 export function registerSales(): void {
+  registerPoolsAndForms();
   registerRecordExtension({
     object: "lead",
     actions: [
@@ -40,6 +45,24 @@ export function registerSales(): void {
         href: (record, { language }) => `/api/v1/sales/quotes/${record.id}/pdf?language=${encodeURIComponent(language)}`,
       },
     ],
+  });
+  // The forecast and target attainment, beside the records (forecast/): shown to those
+  // who may read what they count; the server answers each with their own scope.
+  registerPage({
+    path: "sales/forecast",
+    label: "forecast.title",
+    icon: FundOutlined,
+    component: lazy(() => import("./forecast/ForecastPage")),
+    module: "sales",
+    visible: (me) => can(me, "read", "opportunity"),
+  });
+  registerPage({
+    path: "sales/targets",
+    label: "forecast.targets.title",
+    icon: AimOutlined,
+    component: lazy(() => import("./forecast/TargetsPage")),
+    module: "sales",
+    visible: (me) => can(me, "read", "sales_target"),
   });
   // Quotes → contracts → payments (回款), the contract's Payments tab, the account's totals.
   registerCash();
