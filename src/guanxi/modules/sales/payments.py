@@ -33,6 +33,7 @@ from guanxi.modules.sales.errors import (
     Overpayment,
     OverPlanned,
     field_refusal,
+    say,
 )
 from guanxi.platform.records.context import Ctx, record_values
 from guanxi.platform.records.hooks import WriteEvent
@@ -239,6 +240,49 @@ def _instalment_name(locale: str, n: int) -> str:
     return f"第 {n} 期" if locale.lower().startswith("zh") else f"Instalment {n}"
 
 
+def _decimal_or_none(value: Any) -> Decimal | None:
+    try:
+        return amount_of(value)
+    except (ArithmeticError, TypeError, ValueError):
+        return None  # the record cleaner names the bad amount
+
+
+def _within_contract(
+    ctx: Ctx,
+    contract_id: UUID,
+    contract: Mapping[str, Any],
+    instalments: Sequence[Any],
+) -> None:
+    """The instalment hook checks each new instalment against those already stored, not
+    against the others of the same request: here the request is checked as a whole, the
+    contract locked first (422 naming the amount of each instalment past the limit)."""
+    lock_contract(ctx, contract_id)
+    limit = amount_of(contract.get("amount"))
+    currency = str(contract.get("currency") or "CNY")
+    planned = live_sum(ctx, "payment_plan", "contract", contract_id)
+    errors: list[FieldError] = []
+    for index, item in enumerate(instalments):
+        amount = _decimal_or_none(item.get("amount")) if isinstance(item, Mapping) else None
+        if amount is None:
+            continue
+        planned += amount
+        if planned > limit:
+            message = say(
+                ctx.actor.locale,
+                "over_planned",
+                planned=decimal_text(planned),
+                amount=decimal_text(limit),
+                currency=currency,
+            )
+            errors.append(FieldError("amount", message, OverPlanned.code, index))
+    if errors:
+        raise OverPlanned(
+            f"the instalments add up to {decimal_text(planned)} {currency}, "
+            f"more than the contract's {decimal_text(limit)}",
+            errors=errors,
+        )
+
+
 def add_payment_plan(
     ctx: Ctx, contract_id: UUID, instalments: Sequence[Mapping[str, Any]]
 ) -> dict[str, Any]:
@@ -250,6 +294,7 @@ def add_payment_plan(
             "give at least one instalment",
             errors=[FieldError("instalments", "give at least one instalment", "required")],
         )
+    _within_contract(ctx, contract_id, contract, instalments)
     plans = ctx.snap.table("payment_plan")
     numbers = ctx.conn.execute(
         select(plans.c.instalment).where(
@@ -350,6 +395,8 @@ def _summary(
     today = _today(ctx)
     overdue_items: list[dict[str, Any]] = []
     next_due: dict[str, Any] | None = None
+    every: list[dict[str, Any]] = []
+    scheduled = ZERO
     if ids:
         for plan in ctx.conn.execute(
             select(plans)
@@ -361,10 +408,9 @@ def _summary(
             .order_by(plans.c.due_date, plans.c.instalment, plans.c.id)
         ):
             amount = Decimal(plan.amount or 0)
+            scheduled += amount
             paid = collected_by_plan.get(plan.id, ZERO)
             remaining = max(amount - paid, ZERO)
-            if remaining <= 0:
-                continue
             due = plan.due_date if isinstance(plan.due_date, dt.date) else None
             due = due or dt.date.fromisoformat(str(plan.due_date))
             item = {
@@ -377,6 +423,16 @@ def _summary(
                 "collected": _money_text(paid),
                 "remaining": _money_text(remaining),
             }
+            late = remaining > 0 and due < today
+            every.append(
+                {
+                    **item,
+                    "status": instalment_status(amount, paid),
+                    "days_overdue": (today - due).days if late else 0,
+                }
+            )
+            if remaining <= 0:
+                continue
             if due < today:
                 overdue_items.append({**item, "days_overdue": (today - due).days})
             elif next_due is None:
@@ -391,6 +447,8 @@ def _summary(
         "invoiced": _money_text(invoiced),
         "overdue_instalments": overdue_items,
         "next_due": next_due,
+        "instalments": every,
+        "scheduled": _money_text(scheduled),
     }
 
 
@@ -406,6 +464,8 @@ def contract_summary(ctx: Ctx, contract_id: UUID) -> dict[str, Any]:
     summary["outstanding"] = _money_text(contracted - Decimal(summary["collected"]))
     summary["contract"] = str(contract_id)
     summary["status"] = row.get("status")
+    # What is left to put into instalments (a retention may stay unscheduled).
+    summary["unscheduled"] = _money_text(contracted - Decimal(summary["scheduled"]))
     return summary
 
 
@@ -415,5 +475,48 @@ def account_summary(ctx: Ctx, account_id: UUID) -> dict[str, Any]:
     get_record(ctx, "account", account_id, fields=["id"])  # 404 unless readable
     contracts = ctx.snap.table("contract")
     summary = _summary(ctx, [contracts.c.account == account_id])
+    # Every instalment of every contract is the contract page's business, not the account's.
+    del summary["instalments"], summary["scheduled"]
+    summary.update(_deals(ctx, account_id, str(summary["currency"])))
     summary["account"] = str(account_id)
     return summary
+
+
+def _deals(ctx: Ctx, account_id: UUID, currency: str) -> dict[str, Any]:
+    """The account's open pipeline and what it won this calendar year (by close date, the
+    day a deal closed, as the targets count it), over the deals the caller may read in
+    the summary's currency; deals in another currency are counted, not converted."""
+    deals = ctx.snap.table("opportunity")
+    year = _today(ctx).year
+    open_total = won_total = ZERO
+    open_deals = won_deals = other = 0
+    rows = ctx.conn.execute(
+        select(deals.c.stage, deals.c.amount, deals.c.amount__currency, deals.c.close_date).where(
+            deals.c.account == account_id,
+            deals.c.deleted_at.is_(None),
+            ctx.actor.policy.read_predicate("opportunity", deals),
+        )
+    )
+    for stage, amount, code, close_date in rows:
+        closed_on = close_date if isinstance(close_date, dt.date) or close_date is None else None
+        closed_on = closed_on or (dt.date.fromisoformat(str(close_date)) if close_date else None)
+        counted = stage not in ("won", "lost") or (
+            stage == "won" and closed_on is not None and closed_on.year == year
+        )
+        if not counted:
+            continue
+        if (code or currency) != currency:
+            other += 1
+            continue
+        value = Decimal(amount or 0)
+        if stage == "won":
+            won_total, won_deals = won_total + value, won_deals + 1
+        else:
+            open_total, open_deals = open_total + value, open_deals + 1
+    return {
+        "open_pipeline": _money_text(open_total),
+        "open_deals": open_deals,
+        "won_this_year": _money_text(won_total),
+        "won_deals": won_deals,
+        "deals_in_other_currencies": other,
+    }

@@ -463,13 +463,17 @@ interface TimelineEntry {
   attachments?: { id: string; file: { id: string; name: string } }[];
   shared_with?: { type: "user" | "team"; id: string; name: string };
   access?: "read" | "edit";
+  /** related_created: a record of `object` made pointing at this one (an account's 360 view). */
+  object?: string;
+  record?: { id: string; name: string | null };
 }
 
-const KNOWN = new Set(["created", "updated", "deleted", "restored", "purged", "attachment_added", "attachment_removed", "shared"]);
+const KNOWN = new Set(["created", "updated", "deleted", "restored", "purged", "attachment_added", "attachment_removed", "shared", "related_created"]);
 
 /** What happened to the record, newest first, grouped by day, paged. */
 function Timeline({ object, id }: { object: ObjectDef; id: string }) {
   const { t, i18n } = useTranslation();
+  const objects = useObjects();
   const timeline = useInfiniteQuery({
     queryKey: ["records", object.name, "timeline", id],
     initialPageParam: null as string | null,
@@ -498,12 +502,19 @@ function Timeline({ object, id }: { object: ObjectDef; id: string }) {
               <Typography.Text type="secondary">
                 {e.type === "shared"
                   ? t("timeline.shared", { who: e.shared_with?.name ?? "", access: t(`timeline.access.${e.access ?? "read"}`) })
-                  : t(`timeline.${e.type}`)}
+                  : e.type === "related_created"
+                    ? t("timeline.related_created", { object: label(objects.data?.find((o) => o.name === e.object)?.label, i18n.language) || (e.object ?? "") })
+                    : t(`timeline.${e.type}`)}
               </Typography.Text>
               <Typography.Text type="secondary" className={styles.time}>
                 {formatDateTime(e.at).slice(11)}
               </Typography.Text>
             </div>
+            {e.type === "related_created" && e.object && e.record && (
+              <div className={styles.change}>
+                <Link to={`/o/${e.object}/${e.record.id}`}>{e.record.name ?? e.record.id.slice(0, 8)}</Link>
+              </div>
+            )}
             {e.attachments?.map((a) => (
               <div key={a.id} className={styles.change}>
                 <span>{a.file.name}</span>

@@ -7,6 +7,7 @@ import { AimOutlined, FundOutlined } from "@ant-design/icons";
 import { registerPage } from "../../lib/extensions";
 import { can } from "../../lib/session";
 import { registerPoolsAndForms } from "./poolsAndForms";
+import { registerCash } from "./cash/register";
 
 /** A lead becomes "converted" by converting it, and stays as it was then. */
 export const CONVERTED = "converted";
@@ -63,4 +64,6 @@ export function registerSales(): void {
     module: "sales",
     visible: (me) => can(me, "read", "sales_target"),
   });
+  // Quotes → contracts → payments (回款), the contract's Payments tab, the account's totals.
+  registerCash();
 }
