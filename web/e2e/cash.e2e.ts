@@ -218,7 +218,7 @@ describe("quotes, contracts and payments (回款)", () => {
 
   test("the same screens in Chinese, with a 60-character account name", async () => {
     const page = await signedIn("zh-CN");
-    const long = "北京字节跳动科技有限公司华北大区渠道合作伙伴与企业数字化转型服务中心分公司";
+    const long = "北京字节跳动科技有限公司华北大区渠道合作伙伴与企业数字化转型回款中心分公司";
     const account = await call<Row>(page, "POST", "/records/account", { name: long });
     const contract = await call<Row>(page, "POST", "/records/contract", { name: `${long}年度合同`, account: account.id, amount: "5796.87", status: "active" });
     // One instalment already late, one partly paid, one open: every state of a row.
