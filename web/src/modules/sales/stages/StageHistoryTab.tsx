@@ -1,4 +1,4 @@
-import { Alert, Empty, Skeleton, Tag } from "antd";
+import { Alert, Empty, Skeleton } from "antd";
 import type { CSSProperties } from "react";
 import { OptionTag, UserChip, optionColor } from "../../../components/FieldValue";
 import type { PanelProps } from "../../../lib/extensions";
@@ -52,9 +52,9 @@ export default function StageHistoryTab({ record }: PanelProps) {
               <th scope="row" className={styles.stage}>
                 {field ? <OptionTag color={optionColor(field, span.stage)}>{stageLabel(span)}</OptionTag> : stageLabel(span)}
                 {current && (
-                  <Tag color="processing" className={styles.current} data-testid="current-stage">
+                  <span className={styles.current} data-testid="current-stage">
                     {t("stages.current")}
-                  </Tag>
+                  </span>
                 )}
               </th>
               <td data-label={t("stages.enteredAt")}>
