@@ -66,9 +66,19 @@ export async function chooseLanguage(page: Page, language: "zh-CN" | "en"): Prom
   const name = language === "zh-CN" ? "简体中文" : "English";
   const current = await page.evaluate(() => document.documentElement.lang);
   if (current === language) return;
-  await page.getByRole("button", { name: /Language|语言/ }).first().click();
-  await page.getByRole("menuitem", { name }).click();
-  await page.waitForFunction((lang) => document.documentElement.lang === lang, language);
+  // A click that lands while the menu is still opening (or a closing dialog's mask still
+  // takes it) is lost now and then on a loaded machine: open the menu again.
+  for (let attempt = 1; ; attempt += 1) {
+    await page.getByRole("button", { name: /Language|语言/ }).first().click();
+    await page.getByRole("menuitem", { name }).click();
+    try {
+      await page.waitForFunction((lang) => document.documentElement.lang === lang, language, { timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await page.keyboard.press("Escape");
+    }
+  }
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -163,10 +163,12 @@ describe("leads to won deals", () => {
     expect(await accessibilityProblems(page)).toEqual([]);
     await settled(page, "sales-convert-en");
     await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "hidden" });
     await chooseLanguage(page, "zh-CN");
     await open();
     await settled(page, "sales-convert-zh-CN");
     await page.keyboard.press("Escape");
+    await page.getByRole("dialog").waitFor({ state: "hidden" });
     await chooseLanguage(page, "en");
     await page.context().close();
   });
