@@ -8,6 +8,7 @@ import { registerPage } from "../../lib/extensions";
 import { can } from "../../lib/session";
 import { registerPoolsAndForms } from "./poolsAndForms";
 import { registerCash } from "./cash/register";
+import { registerAssignmentRules } from "./assignment/register";
 
 /** A lead becomes "converted" by converting it, and stays as it was then. */
 export const CONVERTED = "converted";
@@ -66,4 +67,6 @@ export function registerSales(): void {
   });
   // Quotes → contracts → payments (回款), the contract's Payments tab, the account's totals.
   registerCash();
+  // Settings · 分配规则: who becomes a new lead's owner (assignment/).
+  registerAssignmentRules();
 }
