@@ -17,6 +17,7 @@ interface Rule {
   name: { en: string; "zh-CN": string };
   strategy: string;
   members: { type: string; ids?: string[] } | null;
+  open_condition: unknown;
   active: boolean;
   version: number;
 }
@@ -97,12 +98,20 @@ describe("assignment rules (分配规则)", () => {
     await pickUser(page, drawer, "Wang", "Wang Fang");
     await page.keyboard.press("Escape");
     await drawer.getByRole("radio", { name: /Fewest open/ }).check();
+    // Open leads are those not yet converted or disqualified, in the list's filter builder.
+    await drawer.getByText("Records that count as open").waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await settled(page, "assignment-fewest-open");
     await drawer.getByRole("button", { name: "Save" }).click();
     await page.getByText(`Rule “${NAME}” saved`).waitFor();
     await expect.poll(() => row.textContent(), SERVER).toContain("Fewest open");
     expect(await row.textContent()).not.toContain("Zhang Wei");
     rule = await ruleNamed(page, NAME);
-    expect(rule).toMatchObject({ strategy: "load_balanced", members: { type: "users", ids: [wang] } });
+    expect(rule).toMatchObject({
+      strategy: "load_balanced",
+      members: { type: "users", ids: [wang] },
+      open_condition: { field: "status", op: "not_in", value: ["converted", "disqualified"] },
+    });
 
     // Someone else changes it while the drawer is open: saving says so, and offers a reload.
     await row.getByRole("button", { name: `Edit ${NAME}` }).click();

@@ -15,6 +15,7 @@ import { useUsers } from "../../../lib/users";
 import { RULES_KEY, useRules } from "./api";
 import styles from "./assignment.module.css";
 import { placeRuleErrors, ruleBody, ruleValues, type MemberType, type Members, type Rule, type RuleValues } from "./rules";
+import { OpenFilter } from "./OpenFilter";
 import { UsersMultiSelect } from "./UsersMultiSelect";
 
 type Editing = Rule | "new" | null;
@@ -213,6 +214,8 @@ function RuleDrawer({ editing, onClose, objectName }: { editing: Editing; onClos
   const [stale, setStale] = useState(false);
   const rule = editing === "new" ? null : editing;
   const memberType = Form.useWatch("member_type", form) ?? "users";
+  const strategy = Form.useWatch("strategy", form) ?? rule?.strategy ?? "round_robin";
+  const objectChosen = Form.useWatch("object", form) ?? rule?.object ?? "lead";
   const departments = useDepartments();
   const roles = useRoles(editing !== null && hasRight(me.data, "manage_users"));
   const criteriaRule = rule?.strategy === "criteria";
@@ -324,6 +327,11 @@ function RuleDrawer({ editing, onClose, objectName }: { editing: Editing; onClos
                 ))}
               </Radio.Group>
             </Form.Item>
+            {strategy === "load_balanced" && (
+              <Form.Item name="open_filter" label={t("assignmentRules.openCondition")} extra={t("assignmentRules.openHelp")}>
+                <OpenFilter object={objectChosen} />
+              </Form.Item>
+            )}
             <Form.Item name="member_type" label={t("assignmentRules.memberType")}>
               <Radio.Group
                 optionType="button"

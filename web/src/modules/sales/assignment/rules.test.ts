@@ -40,8 +40,25 @@ describe("an assignment rule's form", () => {
       name: { en: "华东线索", "zh-CN": "华东线索" },
       strategy: "round_robin",
       members: { type: "users", ids: [WANG, ZHANG] },
+      open_condition: null,
       active: true,
     });
+  });
+
+  test("counts a lead open until converted or disqualified for fewest open, and clears it for round robin", () => {
+    const values = { ...ruleValues(), name_en: "Fewest", strategy: "load_balanced" as const, user_ids: [ZHANG] };
+    expect(ruleBody(values).open_condition).toEqual({ field: "status", op: "not_in", value: ["converted", "disqualified"] });
+    expect(ruleBody({ ...values, open_filter: { join: "and", conditions: [] } }).open_condition).toBeNull();
+    const existing = rule({ strategy: "load_balanced", open_condition: { field: "status", op: "ne", value: "converted" } });
+    expect(ruleBody({ ...ruleValues(existing), strategy: "round_robin" }, existing).open_condition).toBeNull();
+  });
+
+  test("keeps an open condition deeper than the builder draws", () => {
+    const deep = { not: { or: [{ field: "status", op: "eq", value: "new" }, { and: [] }] } };
+    const existing = rule({ strategy: "load_balanced", open_condition: deep });
+    const values = ruleValues(existing);
+    expect(values.open_filter).toBeNull();
+    expect(ruleBody(values, existing).open_condition).toEqual(deep);
   });
 
   test("reads a department rule back and changes it without sending the fixed object", () => {
@@ -64,12 +81,14 @@ describe("an assignment rule's form", () => {
         { field: "members.ids[1]", code: "not_found", message: "no user" },
         { field: "name.en", code: "too_long", message: "too long" },
         { field: "open_condition", code: "invalid", message: "bad filter" },
+        { field: "criteria", code: "invalid", message: "no criteria here" },
       ],
       "users",
     );
     expect(placed.fields.get("user_ids")).toEqual(["no user"]);
     expect(placed.fields.get("name_en")).toEqual(["too long"]);
-    expect(placed.other).toEqual(["bad filter"]);
+    expect(placed.fields.get("open_filter")).toEqual(["bad filter"]);
+    expect(placed.other).toEqual(["no criteria here"]);
     expect(placeRuleErrors([{ field: "members.id", code: "not_found", message: "no role" }], "role").fields.get("group_id")).toEqual(["no role"]);
   });
 });

@@ -1,6 +1,8 @@
 /** Assignment rules (/api/v1/assignment-rules, docs/api.md "Assignment rules"): the
  * shapes the API answers, and the way between a rule and the settings form editing it. */
+import { fromTree, toTree, type FilterModel } from "../../../features/records/filters";
 import type { FieldProblem } from "../../../lib/api";
+import type { FilterTree } from "../../../lib/records";
 
 export type Strategy = "round_robin" | "load_balanced" | "criteria";
 export type PoolStrategy = Exclude<Strategy, "criteria">;
@@ -47,7 +49,18 @@ export interface RuleValues {
   user_ids: string[];
   group_id: string | null;
   include_subdepartments: boolean;
+  /** Fewest open: the records that count as open, as the filter builder edits them; null
+   * when the rule's condition is deeper than the builder draws (it is kept as it is). */
+  open_filter: FilterModel | null;
   active: boolean;
+}
+
+/** A new lead rule counts leads not yet converted or disqualified as open (the lead's
+ * path ends there); other objects start with every live record counting. */
+export function defaultOpenFilter(object: string): FilterModel {
+  return object === "lead"
+    ? { join: "and", conditions: [{ key: "open", field: "status", op: "not_in", value: ["converted", "disqualified"] }] }
+    : { join: "and", conditions: [] };
 }
 
 export function ruleValues(rule?: Rule, defaultObject = "lead"): RuleValues {
@@ -61,6 +74,11 @@ export function ruleValues(rule?: Rule, defaultObject = "lead"): RuleValues {
     user_ids: members?.type === "users" ? members.ids : [],
     group_id: members && members.type !== "users" ? members.id : null,
     include_subdepartments: members?.type === "department" ? !!members.include_subdepartments : false,
+    // A round-robin rule turned fewest-open starts from the object's usual open records.
+    open_filter:
+      rule && (rule.open_condition || rule.strategy === "load_balanced")
+        ? fromTree(rule.open_condition as FilterTree | null)
+        : defaultOpenFilter(rule?.object ?? defaultObject),
     active: rule?.active ?? true,
   };
 }
@@ -83,6 +101,7 @@ export interface RuleBody {
   name: { en: string; "zh-CN": string };
   strategy?: Strategy;
   members?: Members | null;
+  open_condition?: Condition | null;
   active: boolean;
 }
 
@@ -92,7 +111,10 @@ export interface RuleBody {
 export function ruleBody(values: RuleValues, existing?: Rule): RuleBody {
   const name = { en: values.name_en.trim() || values.name_zh.trim(), "zh-CN": values.name_zh.trim() || values.name_en.trim() };
   if (existing?.strategy === "criteria") return { name, active: values.active };
-  const body: RuleBody = { name, strategy: values.strategy, members: membersOf(values), active: values.active };
+  // Only a fewest-open rule counts open records; any other strategy must not hold a condition.
+  const open =
+    values.strategy !== "load_balanced" ? null : values.open_filter ? (toTree(values.open_filter) as Condition | null) : (existing?.open_condition ?? null);
+  const body: RuleBody = { name, strategy: values.strategy, members: membersOf(values), open_condition: open, active: values.active };
   if (!existing) body.object = values.object;
   return body;
 }
@@ -101,6 +123,7 @@ const FIELDS: ReadonlyMap<string, keyof RuleValues> = new Map([
   ["object", "object"],
   ["strategy", "strategy"],
   ["active", "active"],
+  ["open_condition", "open_filter"],
 ]);
 
 /** A refusal's errors on the form's fields: `name.en` by the English name, `members…`
