@@ -9,6 +9,7 @@ import { can } from "../../lib/session";
 import { registerPoolsAndForms } from "./poolsAndForms";
 import { registerCash } from "./cash/register";
 import { registerStages } from "./stages/register";
+import { registerAssignmentRules } from "./assignment/register";
 
 /** A lead becomes "converted" by converting it, and stays as it was then. */
 export const CONVERTED = "converted";
@@ -69,4 +70,6 @@ export function registerSales(): void {
   registerCash();
   // The deal's stage history tab (stages/).
   registerStages();
+  // Settings · 分配规则: who becomes a new lead's owner (assignment/).
+  registerAssignmentRules();
 }

@@ -1,0 +1,148 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { accessibilityProblems, chooseLanguage, DESKTOP, launch, openPage, signIn } from "./browser";
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launch();
+});
+
+afterAll(async () => {
+  await browser.close();
+});
+
+interface Rule {
+  id: string;
+  name: { en: string; "zh-CN": string };
+  strategy: string;
+  members: { type: string; ids?: string[] } | null;
+  open_condition: unknown;
+  active: boolean;
+  version: number;
+}
+
+/** Call the API as the signed-in browser does: session cookie plus the CSRF token. */
+async function call<T>(page: Page, method: "GET" | "PATCH", path: string, data?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  const me = await page.request.get("/api/v1/auth/me");
+  const { csrf_token: csrf } = (await me.json()) as { csrf_token: string };
+  const response = await page.request.fetch(`/api/v1${path}`, { method, data, headers: { "X-CSRF-Token": csrf, ...headers } });
+  expect(response.status(), await response.text()).toBeLessThan(300);
+  return (await response.json()) as T;
+}
+
+/** Screenshots show screens at rest, not a drawer halfway through opening. */
+async function settled(page: Page, name: string): Promise<void> {
+  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
+  await page.screenshot({ path: `/tmp/${name}.png` });
+}
+
+async function pickUser(page: Page, drawer: ReturnType<Page["getByRole"]>, typed: string, shown: string): Promise<void> {
+  await drawer.getByRole("combobox", { name: "Users" }).fill(typed);
+  await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: shown }).click();
+}
+
+async function ruleNamed(page: Page, name: string): Promise<Rule> {
+  const rule = (await call<{ rules: Rule[] }>(page, "GET", "/assignment-rules?object=lead")).rules.find((r) => r.name.en === name);
+  if (!rule) throw new Error(`no rule named ${name}`);
+  return rule;
+}
+
+const NAME = "E2E East leads";
+const NAME_ZH = "E2E 华东线索轮流";
+const SERVER = { timeout: 10_000 };
+
+describe("assignment rules (分配规则)", () => {
+  test("an administrator hands new leads to two reps in turn, then changes and switches off the rule", async () => {
+    const page = await openPage(browser, { viewport: DESKTOP, language: "en" });
+    await signIn(page, "admin@example.com");
+    await chooseLanguage(page, "en");
+    const directory = async (q: string) => (await call<{ users: { id: string }[] }>(page, "GET", `/directory/users?q=${encodeURIComponent(q)}`)).users[0]?.id ?? "";
+    const zhang = await directory("Zhang Wei");
+    const wang = await directory("Wang Fang");
+
+    // From the Settings group of the navigation.
+    await page.getByRole("navigation").first().getByRole("link", { name: "Assignment rules" }).click();
+    await page.getByRole("heading", { name: "Assignment rules" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/settings/assignment-rules");
+
+    // A new round-robin rule for leads: nobody chosen is said at the field first.
+    await page.getByRole("button", { name: "New rule" }).first().click();
+    const drawer = page.getByRole("dialog");
+    await drawer.getByLabel("Name (Chinese)").fill(NAME_ZH);
+    await drawer.getByLabel("Name (English)").fill(NAME);
+    expect(await drawer.getByRole("radio", { name: /Round robin/ }).isChecked()).toBe(true);
+    await drawer.getByRole("button", { name: "Create" }).click();
+    await drawer.getByText("Choose who takes the records").waitFor();
+    await pickUser(page, drawer, "Zhang", "Zhang Wei");
+    await pickUser(page, drawer, "Wang", "Wang Fang");
+    await page.keyboard.press("Escape");
+    await expect.poll(() => drawer.getByText("Choose who takes the records").count()).toBe(0);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await settled(page, "assignment-drawer");
+    await drawer.getByRole("button", { name: "Create" }).click();
+    await page.getByText(`Rule “${NAME}” created`).waitFor();
+    const row = page.locator(".ant-table-row", { hasText: NAME });
+    await expect.poll(() => row.textContent(), SERVER).toContain("张伟 Zhang Wei, 王芳 Wang Fang");
+    expect(await row.textContent()).toContain("Round robin");
+    expect(await row.textContent()).toContain("Lead");
+    let rule = await ruleNamed(page, NAME);
+    expect(rule).toMatchObject({ strategy: "round_robin", members: { type: "users", ids: [zhang, wang] }, active: true, name: { "zh-CN": NAME_ZH } });
+
+    // Edited: emptied members are refused at the field; then fewest-open, Wang Fang only.
+    await row.getByRole("button", { name: `Edit ${NAME}` }).click();
+    await drawer.getByRole("combobox", { name: "Users" }).waitFor();
+    for (let i = 0; i < 2; i++) await drawer.locator(".ant-select-selection-item-remove").first().click();
+    await drawer.getByRole("button", { name: "Save" }).click();
+    await drawer.getByText("Choose who takes the records").waitFor();
+    await pickUser(page, drawer, "Wang", "Wang Fang");
+    await page.keyboard.press("Escape");
+    await drawer.getByRole("radio", { name: /Fewest open/ }).check();
+    // Open leads are those not yet converted or disqualified, in the list's filter builder.
+    await drawer.getByText("Records that count as open").waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await settled(page, "assignment-fewest-open");
+    await drawer.getByRole("button", { name: "Save" }).click();
+    await page.getByText(`Rule “${NAME}” saved`).waitFor();
+    await expect.poll(() => row.textContent(), SERVER).toContain("Fewest open");
+    expect(await row.textContent()).not.toContain("Zhang Wei");
+    rule = await ruleNamed(page, NAME);
+    expect(rule).toMatchObject({
+      strategy: "load_balanced",
+      members: { type: "users", ids: [wang] },
+      open_condition: { field: "status", op: "not_in", value: ["converted", "disqualified"] },
+    });
+
+    // Someone else changes it while the drawer is open: saving says so, and offers a reload.
+    await row.getByRole("button", { name: `Edit ${NAME}` }).click();
+    await drawer.getByLabel("Name (Chinese)").fill(`${NAME_ZH}（改）`);
+    await call(page, "PATCH", `/assignment-rules/${rule.id}`, { active: true }, { "If-Match": `"${String(rule.version)}"` });
+    await drawer.getByRole("button", { name: "Save" }).click();
+    await drawer.getByText("Someone else changed this rule since you opened it").waitFor();
+    await drawer.getByRole("button", { name: "Reload" }).click();
+    await expect.poll(() => page.getByRole("dialog").count()).toBe(0);
+    expect((await ruleNamed(page, NAME)).name["zh-CN"]).toBe(NAME_ZH);
+
+    // Switched off from the table.
+    await row.getByRole("switch", { name: `Active: ${NAME}` }).click();
+    await page.getByText(`Rule “${NAME}” is off`).waitFor();
+    await expect.poll(async () => (await ruleNamed(page, NAME)).active, SERVER).toBe(false);
+    await expect.poll(() => row.getByRole("switch").getAttribute("aria-checked"), SERVER).toBe("false");
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await settled(page, "assignment-rules");
+
+    // The same page in Chinese.
+    await chooseLanguage(page, "zh-CN");
+    await page.getByRole("heading", { name: "分配规则" }).waitFor();
+    await expect.poll(() => page.locator(".ant-table-row", { hasText: NAME_ZH }).textContent(), SERVER).toContain("按负载分配");
+    await settled(page, "assignment-rules-zh");
+    await chooseLanguage(page, "en");
+
+    // Deleted after a confirmation.
+    await row.getByRole("button", { name: `Delete ${NAME}` }).click();
+    await page.getByRole("tooltip").getByRole("button", { name: "Delete" }).click();
+    await page.getByText(`Rule “${NAME}” deleted`).waitFor();
+    await expect.poll(() => row.count(), SERVER).toBe(0);
+    await page.close();
+  });
+});

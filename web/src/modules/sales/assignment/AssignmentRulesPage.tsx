@@ -1,0 +1,407 @@
+import { DeleteOutlined, PlusOutlined, ShareAltOutlined } from "@ant-design/icons";
+import { useQueryClient } from "@tanstack/react-query";
+import { Alert, App, Breadcrumb, Button, Checkbox, Drawer, Empty, Form, Grid, Popconfirm, Radio, Result, Select, Skeleton, Space, Switch, Table, Tag, TreeSelect, Typography } from "antd";
+import type { TFunction } from "i18next";
+import { useMemo, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { BilingualFields } from "../../../components/BilingualFields";
+import { useDepartments, useRoles } from "../../../features/admin/api";
+import { api, ApiError, problemMessage } from "../../../lib/api";
+import { formatDateTime } from "../../../lib/format";
+import { label, useObjects } from "../../../lib/meta";
+import { ifMatch } from "../../../lib/records";
+import { hasRight, useMe } from "../../../lib/session";
+import { useUsers } from "../../../lib/users";
+import { RULES_KEY, useRules } from "./api";
+import styles from "./assignment.module.css";
+import { placeRuleErrors, ruleBody, ruleValues, type MemberType, type Members, type Rule, type RuleValues } from "./rules";
+import { OpenFilter } from "./OpenFilter";
+import { UsersMultiSelect } from "./UsersMultiSelect";
+
+type Editing = Rule | "new" | null;
+
+/** The objects a rule may be made for today: leads arrive and are handed out. */
+const ASSIGNABLE = ["lead"];
+
+/** Settings · 分配规则: who becomes the owner of a record as it arrives. A table of the
+ * rules with their switch, and a drawer to create or change one. */
+export default function AssignmentRulesPage() {
+  const { t, i18n } = useTranslation();
+  const { message } = App.useApp();
+  const client = useQueryClient();
+  const me = useMe();
+  const manages = hasRight(me.data, "manage_automation");
+  const rules = useRules(manages);
+  const objects = useObjects();
+  const [editing, setEditing] = useState<Editing>(null);
+  const [switching, setSwitching] = useState<string | null>(null);
+  const names = useMemberNames(rules.data ?? [], manages);
+
+  if (me.data && !manages) return <Result status="403" title={t("assignmentRules.denied")} />;
+
+  const ruleName = (rule: Rule) => label(rule.name, i18n.language);
+  const objectName = (name: string) => label(objects.data?.find((o) => o.name === name)?.label, i18n.language) || name;
+
+  const toggle = async (rule: Rule, active: boolean) => {
+    setSwitching(rule.id);
+    try {
+      await api.patch<Rule>(`/assignment-rules/${rule.id}`, { active }, ifMatch(rule.version));
+      void message.success(t(active ? "assignmentRules.activated" : "assignmentRules.deactivated", { name: ruleName(rule) }));
+    } catch (error) {
+      void message.error(error instanceof ApiError && error.status === 412 ? t("assignmentRules.stale") : problemMessage(error, t("common.serverError")));
+    } finally {
+      await client.invalidateQueries({ queryKey: RULES_KEY });
+      setSwitching(null);
+    }
+  };
+
+  const remove = async (rule: Rule) => {
+    try {
+      await api.delete(`/assignment-rules/${rule.id}`);
+      void message.success(t("assignmentRules.deleted", { name: ruleName(rule) }));
+    } catch (error) {
+      void message.error(problemMessage(error, t("common.serverError")));
+    } finally {
+      await client.invalidateQueries({ queryKey: RULES_KEY });
+    }
+  };
+
+  return (
+    <div className={styles.page}>
+      <Breadcrumb items={[{ title: t("shell.settings") }, { title: t("assignmentRules.title") }]} />
+      <div className={styles.header}>
+        <Typography.Title level={2} className={styles.title}>
+          {t("assignmentRules.title")}
+        </Typography.Title>
+        <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing("new")}>
+          {t("assignmentRules.new")}
+        </Button>
+      </div>
+      <Typography.Paragraph type="secondary" className={styles.intro}>
+        {t("assignmentRules.intro")}
+      </Typography.Paragraph>
+      {rules.isLoading ? (
+        <Skeleton active paragraph={{ rows: 6 }} title={false} />
+      ) : rules.error ? (
+        <Alert type="error" showIcon message={problemMessage(rules.error, t("common.serverError"))} />
+      ) : !rules.data?.length ? (
+        <Empty image={<ShareAltOutlined className={styles.emptyIcon} />} description={t("assignmentRules.none")}>
+          <Button type="primary" onClick={() => setEditing("new")}>
+            {t("assignmentRules.new")}
+          </Button>
+        </Empty>
+      ) : (
+        <div className={styles.scroll} tabIndex={0} role="region" aria-label={t("assignmentRules.title")}>
+          <Table<Rule>
+            rowKey="id"
+            dataSource={rules.data}
+            pagination={false}
+            size="middle"
+            columns={[
+              {
+                key: "name",
+                title: t("assignmentRules.name"),
+                render: (_, r) => <Typography.Link onClick={() => setEditing(r)}>{ruleName(r)}</Typography.Link>,
+              },
+              { key: "object", title: t("assignmentRules.object"), render: (_, r) => objectName(r.object) },
+              { key: "strategy", title: t("assignmentRules.strategy"), render: (_, r) => <Tag>{t(`assignmentRules.strategies.${r.strategy}`)}</Tag> },
+              { key: "members", title: t("assignmentRules.members"), render: (_, r) => <span className={styles.muted}>{rulePeople(r, names, t)}</span> },
+              {
+                key: "active",
+                title: t("assignmentRules.active"),
+                render: (_, r) => (
+                  <Switch
+                    size="small"
+                    checked={r.active}
+                    loading={switching === r.id}
+                    onChange={(on) => void toggle(r, on)}
+                    aria-label={t("assignmentRules.activeOne", { name: ruleName(r) })}
+                  />
+                ),
+              },
+              { key: "updated", title: t("assignmentRules.updated"), render: (_, r) => <span className={styles.muted}>{formatDateTime(r.updated_at)}</span> },
+              {
+                key: "actions",
+                title: <span className="gx-sr-only">{t("assignmentRules.actions")}</span>,
+                align: "right",
+                render: (_, r) => (
+                  <Space>
+                    <Button size="small" onClick={() => setEditing(r)} aria-label={t("assignmentRules.editOne", { name: ruleName(r) })}>
+                      {t("common.edit")}
+                    </Button>
+                    <Popconfirm
+                      title={t("assignmentRules.deleteConfirm", { name: ruleName(r) })}
+                      description={t("assignmentRules.deleteHelp")}
+                      okText={t("common.delete")}
+                      okButtonProps={{ danger: true }}
+                      cancelText={t("common.cancel")}
+                      onConfirm={() => remove(r)}
+                    >
+                      <Button size="small" danger icon={<DeleteOutlined />} aria-label={t("assignmentRules.deleteOne", { name: ruleName(r) })} />
+                    </Popconfirm>
+                  </Space>
+                ),
+              },
+            ]}
+          />
+        </div>
+      )}
+      <RuleDrawer editing={editing} onClose={() => setEditing(null)} objectName={objectName} />
+    </div>
+  );
+}
+
+interface MemberNames {
+  users: Map<string, string>;
+  departments: Map<string, string>;
+  roles: Map<string, string>;
+}
+
+/** The names the table shows for members: users from the directory, departments (any
+ * signed-in user may read them) and roles (with the manage_users right). */
+function useMemberNames(rules: Rule[], enabled: boolean): MemberNames {
+  const me = useMe();
+  const userIds = rules.flatMap((r) => poolsOf(r).flatMap((m) => (m.type === "users" ? m.ids : [])));
+  const users = useUsers(userIds);
+  const departments = useDepartments();
+  const roles = useRoles(enabled && hasRight(me.data, "manage_users"));
+  return useMemo(
+    () => ({
+      users: new Map([...(users.data?.values() ?? [])].map((u) => [u.id, u.name])),
+      departments: new Map((departments.data ?? []).map((d) => [d.id, d.name])),
+      roles: new Map((roles.data ?? []).map((r) => [r.id, r.name])),
+    }),
+    [users.data, departments.data, roles.data],
+  );
+}
+
+function poolsOf(rule: Rule): Members[] {
+  return [rule.members, ...(rule.criteria ?? []).map((c) => c.members), rule.fallback?.members].filter((m): m is Members => !!m);
+}
+
+function membersSummary(members: Members, names: MemberNames, t: TFunction): string {
+  switch (members.type) {
+    case "users":
+      return members.ids.map((id) => names.users.get(id) ?? "…").join(t("assignmentRules.listSeparator"));
+    case "department":
+      return t(members.include_subdepartments ? "assignmentRules.summary.departmentTree" : "assignmentRules.summary.department", {
+        name: names.departments.get(members.id) ?? members.id.slice(0, 8),
+      });
+    case "role":
+      return t("assignmentRules.summary.role", { name: names.roles.get(members.id) ?? members.id.slice(0, 8) });
+    case "team":
+      return t("assignmentRules.summary.team", { name: members.id.slice(0, 8) });
+  }
+}
+
+function rulePeople(rule: Rule, names: MemberNames, t: TFunction): string {
+  if (rule.strategy === "criteria") {
+    const count = t("assignmentRules.summary.criteria", { count: rule.criteria?.length ?? 0 });
+    return rule.fallback ? `${count} · ${t("assignmentRules.summary.fallback", { who: membersSummary(rule.fallback.members, names, t) })}` : count;
+  }
+  return rule.members ? membersSummary(rule.members, names, t) : "—";
+}
+
+function RuleDrawer({ editing, onClose, objectName }: { editing: Editing; onClose: () => void; objectName: (name: string) => string }) {
+  const { t, i18n } = useTranslation();
+  const { message } = App.useApp();
+  const client = useQueryClient();
+  const me = useMe();
+  const phone = Grid.useBreakpoint().md === false;
+  const [form] = Form.useForm<RuleValues>();
+  const [busy, setBusy] = useState(false);
+  const [problems, setProblems] = useState<string[]>([]);
+  const [stale, setStale] = useState(false);
+  const rule = editing === "new" ? null : editing;
+  const memberType = Form.useWatch("member_type", form) ?? "users";
+  const strategy = Form.useWatch("strategy", form) ?? rule?.strategy ?? "round_robin";
+  const objectChosen = Form.useWatch("object", form) ?? rule?.object ?? "lead";
+  const departments = useDepartments();
+  const roles = useRoles(editing !== null && hasRight(me.data, "manage_users"));
+  const criteriaRule = rule?.strategy === "criteria";
+
+  const close = () => {
+    setProblems([]);
+    setStale(false);
+    onClose();
+  };
+
+  const submit = async (values: RuleValues) => {
+    setBusy(true);
+    setProblems([]);
+    setStale(false);
+    try {
+      const body = ruleBody(values, rule ?? undefined);
+      const saved = rule ? await api.patch<Rule>(`/assignment-rules/${rule.id}`, body, ifMatch(rule.version)) : await api.post<Rule>("/assignment-rules", body);
+      await client.invalidateQueries({ queryKey: RULES_KEY });
+      const name = label(saved.name, i18n.language);
+      void message.success(rule ? t("assignmentRules.saved", { name }) : t("assignmentRules.created", { name }));
+      close();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 412) {
+        setStale(true);
+      } else if (error instanceof ApiError && error.problem.errors?.length) {
+        const placed = placeRuleErrors(error.problem.errors, values.member_type);
+        form.setFields([...placed.fields.entries()].map(([name, errors]) => ({ name, errors })));
+        setProblems(placed.other);
+      } else {
+        setProblems([problemMessage(error, t("common.serverError"))]);
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  // The version read is the rule's: reloading takes the newest and starts over from it.
+  const reload = async () => {
+    await client.invalidateQueries({ queryKey: RULES_KEY });
+    close();
+  };
+
+  const groupOptions =
+    memberType === "role"
+      ? (roles.data ?? []).map((r) => ({ value: r.id, label: r.name }))
+      : [];
+  const memberTypes: MemberType[] = rule?.members?.type === "team" ? ["users", "department", "role", "team"] : ["users", "department", "role"];
+
+  return (
+    <Drawer
+      open={editing !== null}
+      onClose={close}
+      width={phone ? "100%" : 600}
+      title={rule ? t("assignmentRules.editTitle", { name: label(rule.name, i18n.language) }) : t("assignmentRules.new")}
+      destroyOnHidden
+      footer={
+        <Space>
+          <Button type="primary" loading={busy} onClick={() => form.submit()} disabled={stale}>
+            {rule ? t("common.save") : t("assignmentRules.create")}
+          </Button>
+          <Button onClick={close}>{t("common.cancel")}</Button>
+        </Space>
+      }
+    >
+      <Form<RuleValues> form={form} layout="vertical" initialValues={ruleValues(rule ?? undefined)} onFinish={(v) => void submit(v)} disabled={busy}>
+        {stale && (
+          <Alert
+            type="warning"
+            showIcon
+            role="alert"
+            className={styles.gap}
+            message={t("assignmentRules.stale")}
+            action={
+              <Button size="small" onClick={() => void reload()}>
+                {t("assignmentRules.reload")}
+              </Button>
+            }
+          />
+        )}
+        {problems.length > 0 && <Alert type="error" showIcon role="alert" className={styles.gap} message={problems.join(" ")} />}
+        <BilingualFields
+          zh="name_zh"
+          en="name_en"
+          zhLabel={t("assignmentRules.nameZh")}
+          enLabel={t("assignmentRules.nameEn")}
+          rules={[
+            ({ getFieldValue }) => ({
+              validator: () =>
+                String(getFieldValue("name_zh") ?? "").trim() || String(getFieldValue("name_en") ?? "").trim()
+                  ? Promise.resolve()
+                  : Promise.reject(new Error(t("assignmentRules.nameRequired"))),
+            }),
+          ]}
+        />
+        <Form.Item name="object" label={t("assignmentRules.object")} extra={rule ? t("assignmentRules.objectFixed") : undefined}>
+          <Select disabled={!!rule} options={(rule ? [rule.object] : ASSIGNABLE).map((name) => ({ value: name, label: objectName(name) }))} />
+        </Form.Item>
+        {criteriaRule ? (
+          <Alert type="info" showIcon className={styles.gap} message={t("assignmentRules.criteriaKept")} />
+        ) : (
+          <>
+            <Form.Item name="strategy" label={t("assignmentRules.strategy")}>
+              <Radio.Group className={styles.strategies}>
+                {(["round_robin", "load_balanced"] as const).map((s) => (
+                  <Radio key={s} value={s}>
+                    {t(`assignmentRules.strategies.${s}`)}
+                    <span className={styles.explain}>{t(`assignmentRules.explain.${s}`)}</span>
+                  </Radio>
+                ))}
+              </Radio.Group>
+            </Form.Item>
+            {strategy === "load_balanced" && (
+              <Form.Item name="open_filter" label={t("assignmentRules.openCondition")} extra={t("assignmentRules.openHelp")}>
+                <OpenFilter object={objectChosen} />
+              </Form.Item>
+            )}
+            <Form.Item name="member_type" label={t("assignmentRules.memberType")}>
+              <Radio.Group
+                optionType="button"
+                options={memberTypes.map((m) => ({ value: m, label: t(`assignmentRules.memberTypes.${m}`) }))}
+                onChange={() => form.setFields([{ name: "group_id", value: null, errors: [] }, { name: "user_ids", errors: [] }])}
+              />
+            </Form.Item>
+            {memberType === "users" ? (
+              <Form.Item
+                name="user_ids"
+                label={t("assignmentRules.users")}
+                extra={t("assignmentRules.usersHelp")}
+                rules={[{ required: true, type: "array", min: 1, message: t("assignmentRules.membersRequired") }]}
+              >
+                <UsersMultiSelect />
+              </Form.Item>
+            ) : memberType === "department" ? (
+              <>
+                <Form.Item name="group_id" label={t("assignmentRules.department")} rules={[{ required: true, message: t("assignmentRules.membersRequired") }]}>
+                  <TreeSelect
+                    showSearch
+                    treeNodeFilterProp="title"
+                    loading={departments.isLoading}
+                    treeDefaultExpandAll
+                    treeData={departmentTree(departments.data ?? [])}
+                    placeholder={t("assignmentRules.chooseDepartment")}
+                  />
+                </Form.Item>
+                <Form.Item name="include_subdepartments" valuePropName="checked">
+                  <Checkbox>{t("assignmentRules.includeSubdepartments")}</Checkbox>
+                </Form.Item>
+              </>
+            ) : memberType === "role" ? (
+              <Form.Item
+                name="group_id"
+                label={t("assignmentRules.role")}
+                extra={!roles.data && !roles.isLoading ? t("assignmentRules.rolesDenied") : t("assignmentRules.groupHelp")}
+                rules={[{ required: true, message: t("assignmentRules.membersRequired") }]}
+              >
+                <Select showSearch optionFilterProp="label" loading={roles.isLoading} options={groupOptions} placeholder={t("assignmentRules.chooseRole")} />
+              </Form.Item>
+            ) : (
+              <Form.Item name="group_id" label={t("assignmentRules.memberTypes.team")} extra={t("assignmentRules.teamKept")}>
+                <Select disabled options={rule?.members?.type === "team" ? [{ value: rule.members.id, label: rule.members.id.slice(0, 8) }] : []} />
+              </Form.Item>
+            )}
+          </>
+        )}
+        <Form.Item name="active" valuePropName="checked" label={t("assignmentRules.active")} extra={t("assignmentRules.activeHelp")}>
+          <Switch />
+        </Form.Item>
+      </Form>
+    </Drawer>
+  );
+}
+
+interface DepartmentNode {
+  value: string;
+  title: string;
+  children: DepartmentNode[];
+}
+
+function departmentTree(departments: { id: string; name: string; parent_id: string | null }[]): DepartmentNode[] {
+  const nodes = new Map(departments.map((d) => [d.id, { value: d.id, title: d.name, children: [] as DepartmentNode[] }]));
+  const roots: DepartmentNode[] = [];
+  for (const d of departments) {
+    const node = nodes.get(d.id);
+    if (!node) continue;
+    const parent = d.parent_id ? nodes.get(d.parent_id) : undefined;
+    (parent ? parent.children : roots).push(node);
+  }
+  return roots;
+}
