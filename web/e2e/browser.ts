@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { inject } from "vitest";
 
 export const DESKTOP = { width: 1440, height: 900 };
@@ -112,4 +112,20 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
   return (violations as AxeViolation[])
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id} (${v.impact ?? ""}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+}
+
+/** Drag a kanban card onto a column with the mouse, as a user does. */
+export async function drag(page: Page, card: Locator, column: Locator): Promise<void> {
+  const start = await card.boundingBox();
+  const target = await column.boundingBox();
+  if (!start || !target) throw new Error("the board is not on screen");
+  // dnd-kit starts a drag after the pointer moves a few pixels, then follows it.
+  const from = { x: start.x + start.width / 2, y: start.y + start.height - 8 };
+  const to = { x: target.x + target.width / 2, y: target.y + 80 };
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  for (let step = 1; step <= 12; step += 1) {
+    await page.mouse.move(from.x + ((to.x - from.x) * step) / 12, from.y + ((to.y - from.y) * step) / 12);
+  }
+  await page.mouse.up();
 }

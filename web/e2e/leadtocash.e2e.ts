@@ -7,10 +7,10 @@
  * The website's post and the quote's lines are made over the API (that is how they
  * arrive); everything a rep does is done on the screens.
  */
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { inflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { accessibilityProblems, baseUrl, chooseLanguage, DESKTOP, launch, openPage, screenshot, signIn } from "./browser";
+import { accessibilityProblems, baseUrl, chooseLanguage, DESKTOP, drag, launch, openPage, screenshot, signIn } from "./browser";
 
 const CUSTOMER = "北京字节跳动科技有限公司";
 
@@ -80,20 +80,6 @@ function pdfCodePoints(pdf: Buffer): Set<number> {
     at = end + "endstream".length;
   }
   return points;
-}
-
-async function drag(page: Page, card: Locator, column: Locator): Promise<void> {
-  const start = await card.boundingBox();
-  const target = await column.boundingBox();
-  if (!start || !target) throw new Error("the board is not on screen");
-  const from = { x: start.x + start.width / 2, y: start.y + start.height - 8 };
-  const to = { x: target.x + target.width / 2, y: target.y + 80 };
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  for (let step = 1; step <= 12; step += 1) {
-    await page.mouse.move(from.x + ((to.x - from.x) * step) / 12, from.y + ((to.y - from.y) * step) / 12);
-  }
-  await page.mouse.up();
 }
 
 describe("leads to cash", () => {

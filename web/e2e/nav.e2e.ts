@@ -1,6 +1,6 @@
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { accessibilityProblems, chooseLanguage, DESKTOP, launch, openPage, PHONE, screenshot, signIn } from "./browser";
+import { accessibilityProblems, chooseLanguage, DESKTOP, drag, launch, openPage, PHONE, screenshot, signIn } from "./browser";
 
 let browser: Browser;
 
@@ -121,21 +121,6 @@ describe("the navigation", () => {
     await page.context().close();
   });
 });
-
-async function drag(page: Page, card: Locator, column: Locator): Promise<void> {
-  const start = await card.boundingBox();
-  const target = await column.boundingBox();
-  if (!start || !target) throw new Error("the board is not on screen");
-  // dnd-kit starts a drag after the pointer moves a few pixels, then follows it.
-  const from = { x: start.x + start.width / 2, y: start.y + start.height - 8 };
-  const to = { x: target.x + target.width / 2, y: target.y + 80 };
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  for (let step = 1; step <= 12; step += 1) {
-    await page.mouse.move(from.x + ((to.x - from.x) * step) / 12, from.y + ((to.y - from.y) * step) / 12);
-  }
-  await page.mouse.up();
-}
 
 describe("the kanban", () => {
   test("a move the stage refuses without more asks for exactly those fields, then moves the card", async () => {
