@@ -190,3 +190,43 @@ def test_a_zero_target_has_no_attainment(admin: Api) -> None:
     )
     (only,) = admin.ok("GET", "/sales/targets/attainment?period=2026-11")["targets"]
     assert (only["target"], only["actual"], only["attainment"]) == ("0.00", "0.00", None)
+
+
+def test_a_team_target_counts_its_members_across_departments(
+    admin: Api, persona: Persona, targets: None, demo_org: DemoOrg
+) -> None:
+    # 重点客户小组: Zhang (East) and Liu (South); Q4 won 280000 + 150000
+    team = str(demo_org.teams["key_accounts"])
+    target(
+        admin,
+        "ceo_chen",
+        demo_org,
+        name="重点客户小组 Q4",
+        period="2026-Q4",
+        team_id=team,
+        amount="500000",
+    )
+    answer = persona("ceo_chen").ok("GET", "/sales/targets/attainment?period=2026-Q4")
+    made = next(t for t in answer["targets"] if t["name"] == "重点客户小组 Q4")
+    assert (made["actual"], made["attainment"]) == ("430000.00", "86.00")
+    assert made["team"] == {"id": team, "name": "重点客户小组 Key accounts"}
+    assert made["assignee"] is None and made["department"] is None
+
+
+def test_a_target_has_one_holder_and_an_existing_team(admin: Api, demo_org: DemoOrg) -> None:
+    body = {"name": "x", "period": "2026-Q4", "amount": 1}
+    both = admin.post(
+        "/records/sales_target",
+        json={
+            **body,
+            "department_id": str(demo_org.departments["east"]),
+            "team_id": str(demo_org.teams["key_accounts"]),
+        },
+    )
+    assert both.status_code == 422
+    assert [(e["field"], e["code"]) for e in both.json()["errors"]] == [("team_id", "one_holder")]
+    unknown = admin.post(
+        "/records/sales_target", json={**body, "team_id": "01a24fec-0000-7000-8000-000000000000"}
+    )
+    assert unknown.status_code == 422
+    assert [e["field"] for e in unknown.json()["errors"]] == ["team_id"]

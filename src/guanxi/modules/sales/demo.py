@@ -563,5 +563,15 @@ def _targets(ctx: Ctx, rng: random.Random, run: DemoRun, today: date) -> int:
                         "amount": _money(Decimal(300) * 10_000),
                     }
                 )
+        for team_id in run.org.teams.values():  # the key accounts team, across regions
+            rows.append(
+                {
+                    "name": f"{period} 重点客户赢单目标",
+                    "measure": "won_amount",
+                    "period": period,
+                    "team_id": str(team_id),
+                    "amount": _money(Decimal(250) * 10_000),
+                }
+            )
     _create(ctx, "sales_target", rows, back=False)
     return len(rows)

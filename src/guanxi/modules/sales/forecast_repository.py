@@ -17,7 +17,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Connection, Table, func, select, type_coerce
 
 from guanxi.kernel.errors import NotFound
-from guanxi.platform.access.tables import gx_department, gx_user
+from guanxi.platform.access.tables import gx_department, gx_team, gx_team_member, gx_user
 from guanxi.platform.records.tables import gx_history
 
 
@@ -210,6 +210,7 @@ def targets(
                 table.c.period,
                 table.c.assignee,
                 table.c.department_id,
+                table.c.team_id,
                 table.c.amount,
                 table.c.amount__currency,
             )
@@ -233,6 +234,26 @@ def people(conn: Connection) -> dict[UUID, Person]:
         )
     )
     return {r.id: Person(r.name, r.path) for r in rows}
+
+
+def teams(conn: Connection, ids: Sequence[UUID]) -> dict[UUID, tuple[str, set[UUID]]]:
+    """The name and members of each of ``ids`` that exists."""
+    if not ids:
+        return {}
+    found: dict[UUID, tuple[str, set[UUID]]] = {
+        r.id: (r.name, set())
+        for r in conn.execute(
+            select(gx_team.c.id, gx_team.c.name).where(gx_team.c.id.in_(list(ids)))
+        )
+    }
+    members = conn.execute(
+        select(gx_team_member.c.team_id, gx_team_member.c.user_id).where(
+            gx_team_member.c.team_id.in_(list(found))
+        )
+    )
+    for team_id, user_id in members:
+        found[team_id][1].add(user_id)
+    return found
 
 
 def departments(conn: Connection, ids: Sequence[UUID]) -> dict[UUID, tuple[str, str]]:

@@ -704,6 +704,7 @@ SALES_TARGET = ObjectDeclaration(
         _f("period", "text", "Period", "考核周期", required=True, indexed=True, max_length=7),
         _f("assignee", "user", "Salesperson", "销售人员"),
         _f("department_id", "text", "Department", "部门", max_length=36),
+        _f("team_id", "text", "Team", "团队", max_length=36),
         _money("amount", "Target amount", "目标金额", required=True),
     ],
 )

@@ -3,13 +3,13 @@
 A target is a ``sales_target`` record for a period (a month ``2026-11``, a quarter
 ``2026-Q4`` or a year ``2026``) and for one salesperson (``assignee``), one department
 (``department_id``: its people and those of its sub-departments, by the department they
-are in now) or, with neither, the whole company. Its actual is what those people brought
+are in now), one team (``team_id``: its members now) or, with none, the whole company;
+one holder at most. Its actual is what those people brought
 in during the target's own period, in the target's currency: the amounts of their won
 deals closed in it (``won_amount``, by ``close_date``) or of their payments received in
 it (``collected``, by ``paid_on``). Only what the caller may read is counted, so a
 manager whose scope covers the target's people sees its full figure. Attainment is
 actual ÷ target as a percentage with two decimals (``"85.00"``), null for a zero target.
-Teams are not target holders yet (``sales_target`` has no team field).
 """
 
 from __future__ import annotations
@@ -41,9 +41,12 @@ def _uuid(value: object) -> UUID | None:
         return None
 
 
+HOLDERS = ("assignee", "department_id", "team_id")
+
+
 class TargetPeriodAndDepartment:
     """A target's period is a year, quarter or month (written in one form, ``2026-Q4``),
-    and its department one that exists."""
+    its department or team one that exists, and it has one holder at most."""
 
     objects = ("sales_target",)
 
@@ -58,6 +61,20 @@ class TargetPeriodAndDepartment:
             if department is None or not repository.departments(ctx.conn, [department]):
                 raise invalid("department_id", "is not the id of a department", "not_found")
             values["department_id"] = str(department)
+        if values.get("team_id") is not None:
+            team = _uuid(values["team_id"])
+            if team is None or not repository.teams(ctx.conn, [team]):
+                raise invalid("team_id", "is not the id of a team", "not_found")
+            values["team_id"] = str(team)
+        stored = event.stored or {}
+        holders = [h for h in HOLDERS if values.get(h, stored.get(h)) is not None]
+        if len(holders) > 1:
+            raise invalid(
+                holders[-1],
+                "a target is for one salesperson, department or team: clear "
+                + " or ".join(h for h in holders[:-1]),
+                "one_holder",
+            )
 
     def after(self, ctx: Ctx, event: WriteEvent) -> None:
         return None
@@ -83,11 +100,14 @@ def attainment(ctx: Ctx, period_text: str | None) -> dict[str, Any]:
     departments = repository.departments(
         ctx.conn, [d for d in (_uuid(r.department_id) for r in rows) if d is not None]
     )
+    teams = repository.teams(
+        ctx.conn, [t for t in (_uuid(r.team_id) for r in rows) if t is not None]
+    )
     out = []
     for row in rows:
         target_period = parse_period(row.period)
         currency = row.amount__currency or "CNY"
-        assignee, department = row.assignee, _uuid(row.department_id)
+        assignee, department, team = row.assignee, _uuid(row.department_id), _uuid(row.team_id)
         members: set[UUID] | None = None  # everyone: a company target
         if assignee is not None:
             members = {assignee}
@@ -99,6 +119,8 @@ def attainment(ctx: Ctx, period_text: str | None) -> dict[str, Any]:
                 for uid, person in people.items()
                 if path and person.department_path and person.department_path.startswith(path)
             }
+        elif row.team_id is not None:
+            members = set(teams[team][1]) if team in teams else set()
         by_owner = sums.get(row.measure)
         actual: Decimal | None = None
         if by_owner is not None:
@@ -129,6 +151,7 @@ def attainment(ctx: Ctx, period_text: str | None) -> dict[str, Any]:
                     if department in departments
                     else None
                 ),
+                "team": {"id": str(team), "name": teams[team][0]} if team in teams else None,
                 "currency": currency,
                 "target": None if target is None else money(target),
                 "actual": None if actual is None else money(actual),

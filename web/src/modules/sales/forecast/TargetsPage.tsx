@@ -4,7 +4,7 @@
  * attainment the server works out (GET /sales/targets/attainment), its state against the
  * time gone by, and the totals of the salespeople's own targets.
  */
-import { ApartmentOutlined, BankOutlined, PlusOutlined } from "@ant-design/icons";
+import { ApartmentOutlined, BankOutlined, PlusOutlined, TeamOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, Empty, Grid, Result, Skeleton, Table, Tooltip, Typography } from "antd";
 import type { TableColumnsType } from "antd";
 import type { ReactNode } from "react";
@@ -153,7 +153,7 @@ function money(value: string | null, currency: string, hidden: string): ReactNod
   return <span className="gx-amount">{formatMoney(value, currency)}</span>;
 }
 
-/** Whose target it is: a salesperson, a department, or the whole company. */
+/** Whose target it is: a salesperson, a department, a team, or the whole company. */
 function Holder({ target }: { target: Target }) {
   const { t } = useTranslation();
   const users = useUsers(target.assignee ? [target.assignee.id] : []);
@@ -171,12 +171,18 @@ function Holder({ target }: { target: Target }) {
       </span>
     );
   }
-  const department = target.department?.name;
+  const group = target.department?.name ?? target.team?.name;
   return (
     <span className="gx-user">
-      {department ? <ApartmentOutlined aria-hidden="true" className={styles.groupIcon} /> : <BankOutlined aria-hidden="true" className={styles.groupIcon} />}
-      <span className="gx-ellipsis" title={department ?? t("forecast.targets.company")}>
-        {department ?? t("forecast.targets.company")}
+      {target.team ? (
+        <TeamOutlined aria-hidden="true" className={styles.groupIcon} />
+      ) : group ? (
+        <ApartmentOutlined aria-hidden="true" className={styles.groupIcon} />
+      ) : (
+        <BankOutlined aria-hidden="true" className={styles.groupIcon} />
+      )}
+      <span className="gx-ellipsis" title={group ?? t("forecast.targets.company")}>
+        {group ?? t("forecast.targets.company")}
       </span>
     </span>
   );

@@ -38,6 +38,8 @@ export interface Target {
   period: string;
   assignee: { id: string; name: string | null } | null;
   department: { id: string; name: string } | null;
+  /** A team's target (its members now); absent from servers before team targets. */
+  team?: { id: string; name: string } | null;
   currency: string;
   target: string | null;
   /** null when the caller may not read the deals (or payments) it counts. */
