@@ -1,6 +1,7 @@
 /**
- * Global set-up of the e2e run: a fresh SQLite database with the demo data, and a real
- * `guanxi serve` on a free port serving the built app. Torn down after the last file.
+ * Global set-up of the e2e run: a fresh SQLite database with the demo data (or the empty
+ * database GUANXI_E2E_DATABASE_URL names, e.g. PostgreSQL), and a real `guanxi serve` on a
+ * free port serving the built app. Torn down after the last file.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -46,7 +47,8 @@ export async function setup(project: TestProject): Promise<void> {
   const port = await freePort();
   const env = {
     ...process.env,
-    GUANXI_DATABASE_URL: `sqlite:///${join(dir, "e2e.db")}`,
+    // GUANXI_E2E_DATABASE_URL runs the suite on another, empty database (PostgreSQL).
+    GUANXI_DATABASE_URL: process.env.GUANXI_E2E_DATABASE_URL ?? `sqlite:///${join(dir, "e2e.db")}`,
     GUANXI_FILES_DIR: join(dir, "files"),
     GUANXI_LOG_LEVEL: "warning",
   };
