@@ -140,6 +140,7 @@ def server_env(dataset: Dataset) -> dict[str, str]:
     if dataset.target.schema:
         env["GUANXI_DATABASE_SCHEMA"] = dataset.target.schema
     env["GUANXI_LOG_LEVEL"] = LOG_LEVEL
+    env["GUANXI_REGISTRATION_DUPLICATES"] = "off"  # see bench/__init__.py
     return env
 
 
