@@ -96,11 +96,22 @@ interface AxeViolation {
   nodes: { target: string[] }[];
 }
 
+/** Wait for running animations to finish, two seconds at most: an animation that never
+ * ends (a spinner kept running while hidden) must not hang the test. */
+export async function animationsSettled(page: Page): Promise<void> {
+  await page.evaluate(() =>
+    Promise.race([
+      Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))),
+      new Promise((done) => setTimeout(done, 2_000)),
+    ]),
+  );
+}
+
 /** axe-core's serious and critical violations on the current page. */
 export async function accessibilityProblems(page: Page): Promise<string[]> {
   // Colours are judged at rest: a menu item or button still fading between its states
   // (Ant Design animates them) has in-between colours no one reads.
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
+  await animationsSettled(page);
   await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (context: object, options: object) => Promise<{ violations: unknown[] }> } }).axe;

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { accessibilityProblems, chooseLanguage, DESKTOP, launch, openPage, PHONE, screenshot, signIn } from "./browser";
+import { accessibilityProblems, animationsSettled, chooseLanguage, DESKTOP, launch, openPage, PHONE, screenshot, signIn } from "./browser";
 
 let browser: Browser;
 
@@ -46,7 +46,7 @@ async function a11y(page: Page): Promise<string[]> {
 /** Screenshots show screens at rest, not a dialog halfway through opening. */
 async function settled(page: Page, name: string): Promise<void> {
   await loaded(page);
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
+  await animationsSettled(page);
   await screenshot(page, name);
   const size = page.viewportSize();
   await page.screenshot({ path: `/tmp/${name}-${String(size?.width ?? 0)}.png`, fullPage: true });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { formatMoney } from "../src/lib/format";
 import type { Attainment, Forecast } from "../src/modules/sales/forecast/api";
 import { periodOf, periodText, shiftPeriod, today } from "../src/modules/sales/forecast/period";
-import { accessibilityProblems, chooseLanguage, DESKTOP, launch, openPage, PHONE, screenshot, signIn } from "./browser";
+import { accessibilityProblems, animationsSettled, chooseLanguage, DESKTOP, launch, openPage, PHONE, screenshot, signIn } from "./browser";
 
 let browser: Browser;
 
@@ -46,7 +46,7 @@ async function currentQuarter(page: Page): Promise<string> {
 
 /** Screenshots show screens at rest. */
 async function settled(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
+  await animationsSettled(page);
   await screenshot(page, name);
 }
 

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { accessibilityProblems, chooseLanguage, DESKTOP, drag, launch, openPage, PHONE, screenshot, signIn } from "./browser";
+import { accessibilityProblems, animationsSettled, chooseLanguage, DESKTOP, drag, launch, openPage, PHONE, screenshot, signIn } from "./browser";
 
 let browser: Browser;
 
@@ -36,7 +36,7 @@ async function call<T>(page: Page, method: "GET" | "POST", path: string, data?: 
 
 /** Screenshots show screens at rest, not a menu or dialog halfway through its animation. */
 async function settled(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
+  await animationsSettled(page);
   await screenshot(page, name);
 }
 

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { accessibilityProblems, baseUrl, chooseLanguage, DESKTOP, launch, openPage, PHONE, screenshot, signIn } from "./browser";
+import { accessibilityProblems, animationsSettled, baseUrl, chooseLanguage, DESKTOP, launch, openPage, PHONE, screenshot, signIn } from "./browser";
 
 let browser: Browser;
 
@@ -30,7 +30,7 @@ async function call<T>(page: Page, method: "GET" | "POST" | "PATCH", path: strin
 
 /** Screenshots show screens at rest, not a dialog halfway through opening. */
 async function settled(page: Page, name: string): Promise<void> {
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
+  await animationsSettled(page);
   await screenshot(page, name);
 }
 
@@ -178,7 +178,7 @@ describe("customer pools (公海)", () => {
     }
     await rep.context().close();
     await admin.context().close();
-  });
+  }, 150_000); // a long story through several screens, on a loaded machine too
 
   test("the pool page on a phone, in Chinese", async () => {
     const admin = await signedIn(ADMIN, "zh-CN", PHONE);

@@ -1,6 +1,6 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { accessibilityProblems, chooseLanguage, DESKTOP, launch, openPage, PHONE, screenshot, signIn } from "./browser";
+import { accessibilityProblems, animationsSettled, chooseLanguage, DESKTOP, launch, openPage, PHONE, screenshot, signIn } from "./browser";
 
 let browser: Browser;
 
@@ -30,7 +30,7 @@ async function call<T>(page: Page, method: "GET" | "POST" | "PATCH", path: strin
 /** Nothing still loading (a skeleton's shimmer never ends), and animations finished. */
 async function settled(page: Page): Promise<void> {
   await page.waitForFunction(() => !document.querySelector(".ant-skeleton-active, .ant-spin-spinning"), undefined, { timeout: 15_000 });
-  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => undefined))));
+  await animationsSettled(page);
 }
 
 async function signedIn(language: "en" | "zh-CN", viewport = DESKTOP): Promise<Page> {
