@@ -9,9 +9,6 @@ export default defineConfig({
     globalSetup: ["e2e/server.ts"],
     fileParallelism: false,
     testTimeout: 60_000,
-    // A poll waits for what the server and the screen do after a click; vitest's 1 s
-    // default is too short on a loaded two-core CI machine.
-    expect: { poll: { timeout: 10_000 } },
     hookTimeout: 120_000,
   },
 });
