@@ -185,7 +185,8 @@ describe("leads to won deals", () => {
     await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: /^Price$/ }).click();
     expect(await accessibilityProblems(page)).toEqual([]);
     await dialog.getByRole("button", { name: "Move" }).click();
-    await expect.poll(() => page.getByTestId("stage-path").locator("[aria-current=step]").textContent()).toContain("Closed lost");
+    // The move, then the record's reload: on a loaded machine more than vitest's 1 s.
+    await expect.poll(() => page.getByTestId("stage-path").locator("[aria-current=step]").textContent(), { timeout: 10_000 }).toContain("Closed lost");
     await expect.poll(() => page.locator(".ant-descriptions").first().textContent()).toContain("Price");
     // Lost is an outcome of its own: the deal is not shown as having been won first.
     expect(await page.getByTestId("stage-path").locator("li").filter({ hasText: "Closed won" }).getAttribute("class")).not.toMatch(/done/);
