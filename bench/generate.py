@@ -50,11 +50,12 @@ from guanxi.platform.metadata import counters
 from guanxi.platform.metadata.fieldtypes import ADDRESS_PARTS, AutoNumberType, field_type
 from guanxi.platform.metadata.model import FieldDef, ObjectDef, table_name_for
 from guanxi.platform.metadata.registry import Registry, Snapshot
+from guanxi.platform.process.tables import gx_outbox
 from guanxi.platform.records.tables import gx_history
 from guanxi.platform.records.validation import clean_row
 from guanxi.platform.search import index as search_index
 from guanxi.platform.search.index import record_grams, searchable_fields
-from guanxi.platform.search.tables import FTS_TABLE, gx_search, gx_search_queue
+from guanxi.platform.search.tables import FTS_TABLE, gx_search
 
 DEFAULT_SEED = 20261123
 DATA_VERSION = 3  # part of the data set fingerprint (see fingerprint()); 2: gx_search; 3: owners
@@ -860,7 +861,7 @@ def reset(dataset: Dataset) -> tuple[int, int]:
                 )
                 result = conn.execute(delete(table).where(table.c.created_at >= dataset.cutoff))
                 removed += result.rowcount
-            conn.execute(delete(gx_search_queue))  # what the run left for the indexer
+            conn.execute(delete(gx_outbox))  # what the run left for the indexer
             conn.execute(delete(gx_history))
             conn.execute(delete(gx_api_token))
             account_no = snap.object("account").get_field("account_no")

@@ -16,9 +16,9 @@ from guanxi.kernel.db import Database
 from guanxi.platform.access.actor import Actor
 from guanxi.platform.metadata import counters
 from guanxi.platform.metadata.registry import Registry
+from guanxi.platform.process.tables import gx_outbox
 from guanxi.platform.records import service
 from guanxi.platform.records.context import Ctx
-from guanxi.platform.search.tables import gx_search_queue
 from tests.api.conftest import Api
 
 
@@ -107,7 +107,7 @@ def test_a_create_the_database_refuses_writes_nothing(
 
 def queue_length(db: Database) -> int:
     with db.read() as conn:
-        return int(conn.execute(select(func.count()).select_from(gx_search_queue)).scalar_one())
+        return int(conn.execute(select(func.count()).select_from(gx_outbox)).scalar_one())
 
 
 def test_a_create_refused_for_bad_input_uses_no_number(admin: Api) -> None:

@@ -322,7 +322,7 @@ def test_a_bulk_create_killed_midway_leaves_no_record_or_all_5000(server: Server
         "POST",
         f"/records/{OBJECT}/bulk",
         lambda n: create_body(f"call{n}"),
-        blocker="gx_search_queue",
+        blocker="gx_outbox",
     )
     before = RECORDS * kill.attempt  # the calls let finish
     with server.db.read() as conn:

@@ -26,6 +26,7 @@ from guanxi.platform.access.actor import Actor
 from guanxi.platform.metadata import service as metadata
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.metadata.schemas import FieldIn, FieldPatch, ObjectIn, ObjectPatch
+from guanxi.platform.process.tables import gx_outbox
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.deletion import delete_record, purge_record, restore_record
 from guanxi.platform.records.service import create, create_many
@@ -33,7 +34,7 @@ from guanxi.platform.records.updates import update_many, update_record
 from guanxi.platform.search.index import reindex
 from guanxi.platform.search.indexer import Indexer
 from guanxi.platform.search.service import search
-from guanxi.platform.search.tables import gx_search, gx_search_queue
+from guanxi.platform.search.tables import gx_search
 from tests.statements import count_queries
 from tests.stepping import SteppedTime
 
@@ -79,7 +80,9 @@ def make_searchable(
 
 def queued(db: Database) -> list[tuple[str, int]]:
     with db.read() as conn:
-        rows = conn.execute(select(gx_search_queue).order_by(gx_search_queue.c.id))
+        rows = conn.execute(
+            select(gx_outbox).where(gx_outbox.c.handler == "search").order_by(gx_outbox.c.id)
+        )
         return [(row.object_name, len(row.record_ids)) for row in rows]
 
 
@@ -100,8 +103,12 @@ def test_a_bulk_create_queues_one_row_and_is_indexed_in_one_batch(
     ]
     with count_queries(installed) as seen, unit(installed, clock) as ctx:
         create_many(ctx, "account", rows, return_records=False)
-    writes = [s.split("(")[0].strip() for s in seen if s.startswith("INSERT INTO gx_search")]
-    assert writes == ["INSERT INTO gx_search_queue"]
+    writes = [
+        s.split("(")[0].strip()
+        for s in seen
+        if s.startswith(("INSERT INTO gx_search", "INSERT INTO gx_outbox"))
+    ]
+    assert writes == ["INSERT INTO gx_outbox"]
     assert queued(installed) == [("account", 300)]
     assert index_rows(installed) == 0
     with count_queries(installed) as seen:
@@ -446,7 +453,7 @@ def test_the_background_indexer_leaves_what_came_in_meanwhile_for_its_next_look(
     with unit(installed, clock) as ctx:
         late = create(ctx, "account", {"name": "后到"})
     with installed.write() as conn:  # "后到" is queued again while the first batch runs
-        conn.execute(gx_search_queue.delete().where(gx_search_queue.c.id == max_queue_id(conn)))
+        conn.execute(gx_outbox.delete().where(gx_outbox.c.id == max_queue_id(conn)))
     batches: list[int] = []
 
     def drain_while_a_create_arrives(conn: Any, snap: Any, budget: int) -> Any:
@@ -465,7 +472,7 @@ def test_the_background_indexer_leaves_what_came_in_meanwhile_for_its_next_look(
 
 
 def max_queue_id(conn: Any) -> int:
-    return int(conn.execute(select(func.max(gx_search_queue.c.id))).scalar_one())
+    return int(conn.execute(select(func.max(gx_outbox.c.id))).scalar_one())
 
 
 def test_the_background_indexer_stops_after_a_batch_when_a_write_is_waiting(

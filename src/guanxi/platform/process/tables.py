@@ -1,5 +1,5 @@
-"""System tables of the process engine: assignment rules and their rotation state,
-business calendars, SLA policies and the SLA clocks of records."""
+"""System tables of the process engine: the outbox, assignment rules and their rotation
+state, business calendars, SLA policies and the SLA clocks of records."""
 
 from __future__ import annotations
 
@@ -14,12 +14,42 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    Text,
     UniqueConstraint,
     Uuid,
 )
 
 from guanxi.kernel.db import system_metadata
-from guanxi.kernel.sqltypes import JsonType, UtcDateTime
+from guanxi.kernel.sqltypes import JsonType, TokenList, UtcDateTime
+
+# The outbox (platform.process.outbox): what is to follow committed writes, one row per
+# message to one handler, written in the transaction of the write it follows, so a
+# rolled-back write leaves none. The search index's handler ("search") keeps its rows
+# until the indexer drains them in the database; the others' are delivered after commit,
+# claimed for a lease, retried with back-off, kept once done (the visible log, swept after
+# a while) or marked dead after the last attempt.
+gx_outbox = Table(
+    "gx_outbox",
+    system_metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("handler", String(63), nullable=False),
+    Column("object_name", String(63), nullable=False),
+    Column("record_ids", TokenList(), nullable=False),
+    Column("payload", JsonType, nullable=True),
+    # The idempotency key receivers see on every attempt of one message.
+    Column("key", Uuid(), nullable=True),
+    Column("state", String(8), nullable=False, server_default="pending"),  # pending|done|dead
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=True),
+    Column("due_at", UtcDateTime, nullable=True),  # null: at once
+    Column("done_at", UtcDateTime, nullable=True),
+    Column("error", Text, nullable=True),
+    Index("ix_gx_outbox_handler", "handler", "state", "id"),
+    # Nothing reads a new row's id: no RETURNING on PostgreSQL for it.
+    implicit_returning=False,
+)
 
 # Assignment rules (platform.process.assignment): who becomes the owner of a record of one
 # object, by round-robin, fewest open records or criteria. ``definition`` holds

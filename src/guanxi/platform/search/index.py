@@ -37,6 +37,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from guanxi.platform.access.policy import SUPERUSER, Policy
 from guanxi.platform.metadata.model import FieldDef, ObjectDef
 from guanxi.platform.metadata.registry import Snapshot, build_table
+from guanxi.platform.process.tables import gx_outbox
 from guanxi.platform.records.inserts import insert_rows
 from guanxi.platform.search.grams import value_grams
 from guanxi.platform.search.tables import (
@@ -44,7 +45,6 @@ from guanxi.platform.search.tables import (
     gx_search,
     gx_search_fts,
     gx_search_fts_content,
-    gx_search_queue,
 )
 
 SEARCHABLE_TYPES = frozenset({"text", "email", "phone", "auto_number", "url"})
@@ -67,8 +67,12 @@ class Entry(NamedTuple):
     grams: list[str]
 
 
-_ENQUEUE = insert(gx_search_queue)
-_PENDING = select(gx_search_queue.c.id).limit(1)
+# The index's queue is the outbox's messages to this handler (ADR 0030): one row per write,
+# listing the records it wrote; a bulk create of 1,000 records adds one row.
+HANDLER = "search"
+_QUEUED = (gx_outbox.c.handler == HANDLER) & (gx_outbox.c.state == "pending")
+_ENQUEUE = insert(gx_outbox).values(handler=HANDLER)
+_PENDING = select(gx_outbox.c.id).where(_QUEUED).limit(1)
 
 
 def searchable_fields(obj: ObjectDef, policy: Policy = SUPERUSER) -> list[FieldDef]:
@@ -125,16 +129,17 @@ def enqueue_cte(obj: ObjectDef) -> CTE | None:
     parameters: :func:`enqueue_params`."""
     if not searchable_fields(obj):
         return None
-    queue = gx_search_queue.c
+    queue = gx_outbox.c
     row = select(
+        literal(HANDLER, type_=queue.handler.type),
         bindparam(QUEUE_OBJECT, type_=queue.object_name.type),
         bindparam(QUEUE_IDS, type_=queue.record_ids.type),
     )
     # INSERT … SELECT: its columns are fixed, where VALUES would take in every column the
     # outer statement's parameters name (``id``).
-    return (insert(gx_search_queue).from_select([queue.object_name, queue.record_ids], row)).cte(
-        "gx_queued"
-    )
+    return (
+        insert(gx_outbox).from_select([queue.handler, queue.object_name, queue.record_ids], row)
+    ).cte("gx_queued")
 
 
 def enqueue_params(obj: ObjectDef, record_ids: Sequence[UUID]) -> dict[str, Any]:
@@ -191,7 +196,10 @@ def drain(conn: Connection, snap: Snapshot, budget: int = DRAIN) -> Drained:
     if conn.dialect.name == "postgresql":
         conn.execute(select(func.pg_advisory_xact_lock(QUEUE_LOCK)))
     queued = conn.execute(
-        select(gx_search_queue).order_by(gx_search_queue.c.id).limit(budget)
+        select(gx_outbox.c.id, gx_outbox.c.object_name, gx_outbox.c.record_ids)
+        .where(_QUEUED)
+        .order_by(gx_outbox.c.id)
+        .limit(budget)
     ).all()
     taken: list[int] = []
     by_object: dict[str, set[UUID]] = {}
@@ -209,7 +217,7 @@ def drain(conn: Connection, snap: Snapshot, budget: int = DRAIN) -> Drained:
         if obj is not None:  # a dropped object's table and rows are gone already
             _rebuild(conn, obj, snap.table(name), sorted(ids))
     if taken:
-        conn.execute(delete(gx_search_queue).where(gx_search_queue.c.id.in_(taken)))
+        conn.execute(delete(gx_outbox).where(gx_outbox.c.id.in_(taken)))
     return Drained(count, more)
 
 

@@ -76,22 +76,6 @@ gx_search = Table(
     ).ddl_if(dialect="postgresql"),
 )
 
-# Records whose index rows are out of date: written in the transaction that changes the
-# records, emptied by the indexer (guanxi.platform.search.index.drain) within a second or
-# before the next search, whichever comes first. One row per write: a bulk create of 1,000
-# records adds one row listing their ids.
-gx_search_queue = Table(
-    "gx_search_queue",
-    system_metadata,
-    Column(
-        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    ),
-    Column("object_name", String(63), nullable=False),
-    Column("record_ids", TokenList(), nullable=False),
-    # Nothing reads a new row's id: no RETURNING on PostgreSQL for it.
-    implicit_returning=False,
-)
-
 FTS_TABLE = "gx_search_fts"
 # For statements only (the real table is the FTS5 DDL below): rowid, the indexed text, and
 # the hidden column named like the table that takes whole-table MATCH queries (detail=none

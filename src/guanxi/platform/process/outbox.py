@@ -1,0 +1,291 @@
+"""The outbox: what follows committed writes, at least once (ADR 0030).
+
+Every record write passes the records service's write hooks (:mod:`guanxi.platform.records.
+hooks`), creates, updates, deletes, restores, purges and what a lookup's ``on_delete`` does,
+single and bulk. The :class:`Outbox` hook turns each into a domain event
+(:func:`domain_event`) and asks each :class:`Handler` which messages it wants for it; those
+are rows of ``gx_outbox``, written in the write's transaction, so a rolled-back write
+leaves none and a committed one cannot lose them.
+
+After the commit, :func:`dispatch` delivers what is due: it claims a batch of messages for
+a lease (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so several dispatchers share the work),
+calls the handler outside any transaction, and marks each message done, or due again
+after an exponential back-off with the error kept on the row, or dead after
+``MAX_ATTEMPTS``. A process killed midway leaves its claimed messages to be taken again
+when the lease ends. Every attempt of one message carries the same idempotency key, which
+receivers use to see a retry as one delivery. Done rows stay ``KEEP_DONE`` as the visible
+log (``GET /api/v1/admin/outbox``); dead ones until an administrator retries them.
+
+The search index's queue is the same table: its handler's messages (``"search"``) are
+written by the records service's own statements and drained in the database by the
+indexer (:mod:`guanxi.platform.search.index`), not by :func:`dispatch`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, NamedTuple, Protocol
+from uuid import UUID
+
+from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+
+from guanxi.kernel.db import Database, transaction_notes
+from guanxi.kernel.ids import uuid7
+from guanxi.platform.process.tables import gx_outbox
+from guanxi.platform.records.context import Ctx
+from guanxi.platform.records.hooks import EVERY_OBJECT, WriteEvent
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10  # the last retry comes about 4 hours after the first attempt
+FIRST_RETRY = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=1)
+LEASE = timedelta(minutes=5)  # a claimed message nobody finished is taken again after this
+KEEP_DONE = timedelta(days=30)
+BATCH = 100  # messages one dispatch claims at a time
+MAX_ERROR = 2000  # characters of an error kept on the row
+
+# The event names a write becomes, as webhooks and automation rules name them.
+EVENT_NAMES = {
+    "create": "created",
+    "update": "updated",
+    "delete": "deleted",
+    "restore": "restored",
+    "purge": "purged",
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message as a handler receives it."""
+
+    id: int
+    handler: str
+    key: UUID  # the same on every attempt
+    object_name: str
+    record_id: UUID | None
+    payload: dict[str, Any]
+    attempt: int  # 1 for the first
+
+
+class Handler(Protocol):
+    """Something outside the database that follows record writes (webhooks, automation
+    actions, notifications)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[dict[str, Any]]:
+        """The payloads to deliver for one domain event (none: not interested). Runs in
+        the write's transaction, on every write: keep it cheap."""
+        ...
+
+    def deliver(self, message: Message) -> None:
+        """Do it, after the commit. Raise to have it tried again later."""
+        ...
+
+
+def jsonable(value: Any) -> Any:
+    """A field value as JSON carries it: decimals as exact strings, times in ISO 8601."""
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def domain_event(ctx: Ctx, event: WriteEvent) -> dict[str, Any]:
+    """A write as the handlers (and, through them, receivers) see it.
+
+    ``changes`` names each field an update changed with its value before and after;
+    ``record`` is a create's values; ``cause`` is the write a lookup's ``on_delete`` rule
+    followed."""
+    body: dict[str, Any] = {
+        "event": EVENT_NAMES[event.action],
+        "object": event.object,
+        "record_id": str(event.record_id) if event.record_id else None,
+        "at": ctx.now.isoformat(),
+        "actor_id": str(ctx.actor.user_id) if ctx.actor.user_id else None,
+    }
+    if event.action == "create":
+        body["record"] = jsonable(event.values)
+    elif event.action == "update":
+        body["changes"] = {
+            name: {"old": jsonable(event.old.get(name)), "new": jsonable(value)}
+            for name, value in event.values.items()
+        }
+    if event.cause is not None:
+        body["cause"] = {
+            "event": EVENT_NAMES[event.cause.action],
+            "object": event.cause.object,
+            "record_id": str(event.cause.record_id) if event.cause.record_id else None,
+        }
+    return body
+
+
+class Outbox:
+    """The write hook that writes the handlers' messages in the write's transaction, and
+    has ``nudge`` called once the transaction commits (to start a dispatch soon)."""
+
+    objects = (EVERY_OBJECT,)
+
+    def __init__(self, handlers: Sequence[Handler], nudge: Callable[[], None] | None = None):
+        names = [h.name for h in handlers]
+        if len(names) != len(set(names)) or "search" in names:
+            raise ValueError("outbox handlers need distinct names other than 'search'")
+        self.handlers = tuple(handlers)
+        self.nudge = nudge
+
+    def before(self, ctx: Ctx, event: WriteEvent) -> None:
+        return None
+
+    def after(self, ctx: Ctx, event: WriteEvent) -> None:
+        body = domain_event(ctx, event)
+        rows = [
+            {
+                "handler": handler.name,
+                "object_name": event.object,
+                "record_ids": [event.record_id.hex] if event.record_id else [],
+                "payload": payload,
+                "key": uuid7(),
+                "created_at": ctx.now,
+            }
+            for handler in self.handlers
+            for payload in handler.messages(ctx, body)
+        ]
+        if not rows:
+            return
+        ctx.conn.execute(insert(gx_outbox), rows)
+        notes = transaction_notes(ctx.conn)
+        if self.nudge is not None and notes is not None and self.nudge not in notes.after_commit:
+            notes.after_commit.append(self.nudge)  # once per transaction
+
+
+class Dispatched(NamedTuple):
+    delivered: int
+    failed: int
+    more: bool  # a full batch was claimed: there may be more due
+
+
+def backoff(attempt: int) -> timedelta:
+    """How long after failed attempt number ``attempt`` the next one comes."""
+    delay: timedelta = FIRST_RETRY * 2 ** (attempt - 1)
+    return min(delay, MAX_BACKOFF)
+
+
+def dispatch(
+    db: Database, handlers: Mapping[str, Handler], now: Callable[[], datetime], batch: int = BATCH
+) -> Dispatched:
+    """Deliver one batch of due messages of ``handlers``; see the module's docstring."""
+    if not handlers:
+        return Dispatched(0, 0, False)
+    with db.write() as conn:
+        messages = _claim(conn, list(handlers), now(), batch)
+    delivered = failed = 0
+    for message in messages:
+        try:
+            handlers[message.handler].deliver(message)
+        except Exception as error:  # a handler's failure is the message's, not the dispatcher's
+            failed += 1
+            log.warning("outbox message %s (%s) failed: %s", message.id, message.handler, error)
+            _failed(db, message, f"{type(error).__name__}: {error}"[:MAX_ERROR], now())
+        else:
+            delivered += 1
+            with db.write() as conn:
+                conn.execute(
+                    update(gx_outbox)
+                    .where(gx_outbox.c.id == message.id)
+                    .values(state="done", done_at=now(), due_at=None, error=None)
+                )
+    return Dispatched(delivered, failed, len(messages) == batch)
+
+
+def _claim(conn: Connection, names: list[str], at: datetime, batch: int) -> list[Message]:
+    due = (
+        select(gx_outbox)
+        .where(
+            gx_outbox.c.handler.in_(names),
+            gx_outbox.c.state == "pending",
+            or_(gx_outbox.c.due_at.is_(None), gx_outbox.c.due_at <= at),
+        )
+        .order_by(gx_outbox.c.id)
+        .limit(batch)
+    )
+    if conn.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    rows = conn.execute(due).all()
+    if not rows:
+        return []
+    conn.execute(
+        update(gx_outbox)
+        .where(gx_outbox.c.id.in_([row.id for row in rows]))
+        .values(attempts=gx_outbox.c.attempts + 1, due_at=at + LEASE)
+    )
+    return [
+        Message(
+            id=row.id,
+            handler=row.handler,
+            key=row.key,
+            object_name=row.object_name,
+            record_id=UUID(row.record_ids[0]) if row.record_ids else None,
+            payload=row.payload or {},
+            attempt=row.attempts + 1,
+        )
+        for row in rows
+    ]
+
+
+def _failed(db: Database, message: Message, error: str, at: datetime) -> None:
+    values: dict[str, Any] = {"error": error}
+    if message.attempt >= MAX_ATTEMPTS:
+        values.update(state="dead", due_at=None)
+    else:
+        values["due_at"] = at + backoff(message.attempt)
+    with db.write() as conn:
+        conn.execute(update(gx_outbox).where(gx_outbox.c.id == message.id).values(values))
+
+
+def next_due(conn: Connection, names: Iterable[str]) -> datetime | None:
+    """When the earliest message of ``names`` waiting for a retry or a lease is due."""
+    return conn.execute(
+        select(gx_outbox.c.due_at)
+        .where(
+            gx_outbox.c.handler.in_(list(names)),
+            gx_outbox.c.state == "pending",
+            gx_outbox.c.due_at.is_not(None),
+        )
+        .order_by(gx_outbox.c.due_at)
+        .limit(1)
+    ).scalar()
+
+
+def retry(conn: Connection, message_id: int) -> bool:
+    """Make a dead (or waiting) message due at once; False if there is none such."""
+    done = conn.execute(
+        update(gx_outbox)
+        .where(
+            gx_outbox.c.id == message_id,
+            gx_outbox.c.handler != "search",
+            gx_outbox.c.state != "done",
+        )
+        .values(state="pending", due_at=None, attempts=0)
+    )
+    return done.rowcount == 1
+
+
+def sweep(conn: Connection, at: datetime) -> int:
+    """Forget done messages older than ``KEEP_DONE``; returns how many."""
+    gone = conn.execute(
+        delete(gx_outbox).where(
+            and_(gx_outbox.c.state == "done", gx_outbox.c.done_at < at - KEEP_DONE)
+        )
+    )
+    return gone.rowcount
