@@ -20,11 +20,13 @@ from guanxi.api import (
     layouts,
     meta,
     openapi,
+    outbox,
     records,
     search,
     sla,
     system,
     views,
+    webhooks,
 )
 from guanxi.api.limits import BodyLimit
 from guanxi.config import Settings
@@ -34,6 +36,7 @@ from guanxi.modules import Module, in_dependency_order, installed, object_order,
 from guanxi.platform.access.oidc import OidcConfig, OidcProvider
 from guanxi.platform.metadata.online_index import finish_pending
 from guanxi.platform.metadata.registry import Registry
+from guanxi.platform.process import engine
 from guanxi.platform.search.indexer import Indexer
 from guanxi.web import problems, spa
 from guanxi.web.deps import ModuleInfo, Services
@@ -58,6 +61,8 @@ def create_app(
         query_timeout=settings.query_timeout,
     )
     registry = Registry()
+    now = (clock or SystemClock()).now
+    relay = engine.relay(database, now, allow_private=settings.webhook_allow_private)
     services = Services(
         settings=settings,
         db=database,
@@ -70,7 +75,8 @@ def create_app(
             max_lag=settings.search_index_max_lag,
         ),
         oidc=_oidc(settings),
-        hooks=write_hooks(modules),
+        hooks=write_hooks(modules, relay.hook),
+        relay=relay,
         modules=tuple(_module_info(m) for m in modules),
     )
 
@@ -118,6 +124,8 @@ def create_app(
         assignment,
         calendars,
         sla,
+        webhooks,
+        outbox,
     ):
         app.include_router(endpoints.router)
     for module in modules:

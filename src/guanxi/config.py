@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         default=False,
         description="sign in ID tokens without email_verified (for providers that never send it)",
     )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="let webhooks call loopback, private and link-local addresses "
+        "(local development, tests, receivers on the company's own network)",
+    )
     search_index_interval: float = Field(
         default=0.5,
         description="seconds between the background indexer's looks at the search index queue; 0 turns it off",

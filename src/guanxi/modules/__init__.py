@@ -119,11 +119,12 @@ def role_grants(modules: Iterable[Module]) -> dict[str, RoleGrants]:
     return merge_grants(module.grants for module in modules)
 
 
-def write_hooks(modules: Iterable[Module]) -> WriteHooks:
+def write_hooks(modules: Iterable[Module], *last: WriteHook) -> WriteHooks:
     """Every module's write hooks (in dependency order), then the process engine's own
-    (SLA clocks), for the records service."""
+    (SLA clocks), then ``last`` (the outbox, which sees what the others wrote), for the
+    records service."""
     return WriteHooks(
-        (*(hook for module in modules for hook in module.write_hooks), *engine.WRITE_HOOKS)
+        (*(hook for module in modules for hook in module.write_hooks), *engine.WRITE_HOOKS, *last)
     )
 
 

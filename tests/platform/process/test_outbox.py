@@ -40,14 +40,15 @@ class Receiver:
     got: list[outbox.Message] = field(default_factory=list)
     failures: int = 0
 
-    def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[dict[str, Any]]:
-        return [event] if event["object"] in self.objects else []
+    def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[outbox.Outgoing]:
+        return [outbox.Outgoing(event)] if event["object"] in self.objects else []
 
-    def deliver(self, message: outbox.Message) -> None:
+    def deliver(self, message: outbox.Message) -> str | None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("the receiver answered 503")
         self.got.append(message)
+        return "200"
 
 
 @dataclass
@@ -162,6 +163,7 @@ def test_each_kind_of_write_reaches_the_receiver_after_commit_with_what_changed(
     created, updated = crm.receiver.got[0].payload, crm.receiver.got[1].payload
     assert created["record"]["budget"] == "1200000.50"  # decimals stay exact
     assert updated["changes"] == {"budget": {"old": "1200000.50", "new": "900000.00"}}
+    assert updated["record"]["name"] == "ERP 上线" and updated["record"]["budget"] == "900000.00"
     cascade = crm.receiver.got[3].payload
     assert cascade["cause"] == {"event": "deleted", "object": "project", "record_id": str(pid)}
     assert {m.record_id for m in crm.receiver.got[:2]} == {pid}
@@ -209,6 +211,7 @@ def test_a_failing_receiver_is_retried_with_back_off_under_the_same_key(crm: Crm
     assert message.attempt == 3 and message.key == row.key
     [done] = crm.rows()
     assert done.state == "done" and done.error is None and done.done_at == crm.clock.at
+    assert done.result == "200"
 
 
 def test_a_dispatcher_that_dies_midway_leaves_its_messages_to_the_next(crm: Crm) -> None:
@@ -249,9 +252,10 @@ def test_concurrent_dispatchers_deliver_each_message_once(crm: Crm) -> None:
     slow = crm.receiver
 
     class Slow(Receiver):
-        def deliver(self, message: outbox.Message) -> None:
+        def deliver(self, message: outbox.Message) -> str | None:
             with lock:
                 slow.got.append(message)
+            return None
 
     racer = Slow()
 

@@ -26,18 +26,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 from sqlalchemy import Connection, and_, delete, insert, or_, select, update
 
 from guanxi.kernel.db import Database, transaction_notes
+from guanxi.kernel.errors import NotFound, PermissionDenied
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.process.tables import gx_outbox
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.hooks import EVERY_OBJECT, WriteEvent
+from guanxi.platform.records.values import plain
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,14 @@ EVENT_NAMES = {
 
 
 @dataclass(frozen=True)
+class Outgoing:
+    """A message a handler wants sent for an event, to one of its targets (a webhook)."""
+
+    payload: dict[str, Any]
+    target_id: UUID | None = None
+
+
+@dataclass(frozen=True)
 class Message:
     """One message as a handler receives it."""
 
@@ -69,7 +78,13 @@ class Message:
     object_name: str
     record_id: UUID | None
     payload: dict[str, Any]
+    target_id: UUID | None
     attempt: int  # 1 for the first
+
+
+class GiveUp(Exception):
+    """Raised by a handler for a message no retry can deliver (its target is gone or
+    switched off): the message is dead at once, with this as its error."""
 
 
 class Handler(Protocol):
@@ -79,35 +94,23 @@ class Handler(Protocol):
     @property
     def name(self) -> str: ...
 
-    def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[dict[str, Any]]:
-        """The payloads to deliver for one domain event (none: not interested). Runs in
-        the write's transaction, on every write: keep it cheap."""
+    def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[Outgoing]:
+        """The messages to send for one domain event (none: not interested). Runs in the
+        write's transaction, on every write: answer from memory."""
         ...
 
-    def deliver(self, message: Message) -> None:
-        """Do it, after the commit. Raise to have it tried again later."""
+    def deliver(self, message: Message) -> str | None:
+        """Do it, after the commit; returns what to log as its result (an HTTP status).
+        Raise to have it tried again later, :class:`GiveUp` to stop trying."""
         ...
-
-
-def jsonable(value: Any) -> Any:
-    """A field value as JSON carries it: decimals as exact strings, times in ISO 8601."""
-    if isinstance(value, Decimal | UUID):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def domain_event(ctx: Ctx, event: WriteEvent) -> dict[str, Any]:
     """A write as the handlers (and, through them, receivers) see it.
 
+    ``record`` is the record after the write (before it, for a delete or a purge);
     ``changes`` names each field an update changed with its value before and after;
-    ``record`` is a create's values; ``cause`` is the write a lookup's ``on_delete`` rule
-    followed."""
+    ``cause`` is the write a lookup's ``on_delete`` rule followed."""
     body: dict[str, Any] = {
         "event": EVENT_NAMES[event.action],
         "object": event.object,
@@ -115,11 +118,11 @@ def domain_event(ctx: Ctx, event: WriteEvent) -> dict[str, Any]:
         "at": ctx.now.isoformat(),
         "actor_id": str(ctx.actor.user_id) if ctx.actor.user_id else None,
     }
-    if event.action == "create":
-        body["record"] = jsonable(event.values)
-    elif event.action == "update":
+    # The record as the write left it (as it was, for a delete or a purge).
+    body["record"] = plain({**(event.stored or {}), **event.values})
+    if event.action == "update":
         body["changes"] = {
-            name: {"old": jsonable(event.old.get(name)), "new": jsonable(value)}
+            name: {"old": plain(event.old.get(name)), "new": plain(value)}
             for name, value in event.values.items()
         }
     if event.cause is not None:
@@ -154,19 +157,60 @@ class Outbox:
                 "handler": handler.name,
                 "object_name": event.object,
                 "record_ids": [event.record_id.hex] if event.record_id else [],
-                "payload": payload,
+                "payload": out.payload,
+                "target_id": out.target_id,
                 "key": uuid7(),
                 "created_at": ctx.now,
             }
             for handler in self.handlers
-            for payload in handler.messages(ctx, body)
+            for out in handler.messages(ctx, body)
         ]
         if not rows:
             return
         ctx.conn.execute(insert(gx_outbox), rows)
-        notes = transaction_notes(ctx.conn)
-        if self.nudge is not None and notes is not None and self.nudge not in notes.after_commit:
-            notes.after_commit.append(self.nudge)  # once per transaction
+        nudge_after_commit(ctx.conn, self.nudge)
+
+
+def nudge_after_commit(conn: Connection, nudge: Callable[[], None] | None) -> None:
+    """Have ``nudge`` (start a dispatch soon) run once, when this transaction commits."""
+    notes = transaction_notes(conn)
+    if nudge is not None and notes is not None and nudge not in notes.after_commit:
+        notes.after_commit.append(nudge)
+
+
+class Relay:
+    """An installation's outbox handlers: the write hook that queues their messages and
+    the dispatch that delivers them. ``nudge`` is how a commit asks for a dispatch soon
+    (the task queue's; None: only the periodic dispatch delivers)."""
+
+    def __init__(
+        self,
+        db: Database,
+        handlers: Sequence[Handler],
+        now: Callable[[], datetime],
+        nudge: Callable[[], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.handlers = {h.name: h for h in handlers}
+        self.now = now
+        self.nudge = nudge
+        self.hook = Outbox(handlers, nudge=self._nudge)
+
+    def _nudge(self) -> None:
+        if self.nudge is not None:
+            try:
+                self.nudge()
+            except Exception:  # the write is committed: the periodic dispatch will follow
+                log.exception("could not start an outbox dispatch")
+
+    def run(self) -> Dispatched:
+        """Dispatch until nothing more is due now; the total of what it did."""
+        delivered = failed = 0
+        while True:
+            done = dispatch(self.db, self.handlers, self.now)
+            delivered, failed = delivered + done.delivered, failed + done.failed
+            if not done.more:
+                return Dispatched(delivered, failed, False)
 
 
 class Dispatched(NamedTuple):
@@ -192,18 +236,19 @@ def dispatch(
     delivered = failed = 0
     for message in messages:
         try:
-            handlers[message.handler].deliver(message)
+            result = handlers[message.handler].deliver(message)
         except Exception as error:  # a handler's failure is the message's, not the dispatcher's
             failed += 1
             log.warning("outbox message %s (%s) failed: %s", message.id, message.handler, error)
-            _failed(db, message, f"{type(error).__name__}: {error}"[:MAX_ERROR], now())
+            why = str(error) if isinstance(error, GiveUp) else f"{type(error).__name__}: {error}"
+            _failed(db, message, why[:MAX_ERROR], now(), last=isinstance(error, GiveUp))
         else:
             delivered += 1
             with db.write() as conn:
                 conn.execute(
                     update(gx_outbox)
                     .where(gx_outbox.c.id == message.id)
-                    .values(state="done", done_at=now(), due_at=None, error=None)
+                    .values(state="done", done_at=now(), due_at=None, error=None, result=result)
                 )
     return Dispatched(delivered, failed, len(messages) == batch)
 
@@ -237,15 +282,16 @@ def _claim(conn: Connection, names: list[str], at: datetime, batch: int) -> list
             object_name=row.object_name,
             record_id=UUID(row.record_ids[0]) if row.record_ids else None,
             payload=row.payload or {},
+            target_id=row.target_id,
             attempt=row.attempts + 1,
         )
         for row in rows
     ]
 
 
-def _failed(db: Database, message: Message, error: str, at: datetime) -> None:
+def _failed(db: Database, message: Message, error: str, at: datetime, *, last: bool) -> None:
     values: dict[str, Any] = {"error": error}
-    if message.attempt >= MAX_ATTEMPTS:
+    if last or message.attempt >= MAX_ATTEMPTS:
         values.update(state="dead", due_at=None)
     else:
         values["due_at"] = at + backoff(message.attempt)
@@ -265,6 +311,70 @@ def next_due(conn: Connection, names: Iterable[str]) -> datetime | None:
         .order_by(gx_outbox.c.due_at)
         .limit(1)
     ).scalar()
+
+
+# -- the log, for administrators (``manage_automation``) -------------------------------------
+RIGHT = "manage_automation"
+
+
+def messages_log(
+    ctx: Ctx,
+    *,
+    handler: str | None = None,
+    state: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    """Messages newest first (the search index's are its own business and not shown)."""
+    _may_see(ctx)
+    stmt = select(gx_outbox).where(gx_outbox.c.handler != "search")
+    if handler is not None:
+        stmt = stmt.where(gx_outbox.c.handler == handler)
+    if state is not None:
+        stmt = stmt.where(gx_outbox.c.state == state)
+    if before is not None:
+        stmt = stmt.where(gx_outbox.c.id < before)
+    rows = ctx.conn.execute(stmt.order_by(gx_outbox.c.id.desc()).limit(limit + 1)).all()
+    return {
+        "messages": [_shown(ctx, row) for row in rows[:limit]],
+        "next_before": rows[limit - 1].id if len(rows) > limit else None,
+    }
+
+
+def retry_message(ctx: Ctx, message_id: int) -> dict[str, Any]:
+    """Make a failed (or waiting) message due at once, its attempts counted afresh."""
+    _may_see(ctx)
+    if not retry(ctx.conn, message_id):
+        raise NotFound(f"no waiting or failed outbox message {message_id}")
+    ctx.audit("outbox.retry", str(message_id))
+    return _shown(
+        ctx, ctx.conn.execute(select(gx_outbox).where(gx_outbox.c.id == message_id)).one()
+    )
+
+
+def _shown(ctx: Ctx, row: Any) -> dict[str, Any]:
+    payload = row.payload or {}
+    return {
+        "id": row.id,
+        "handler": row.handler,
+        "object": row.object_name,
+        "record_id": payload.get("record_id"),
+        "event": payload.get("event"),
+        "target_id": plain(row.target_id),
+        "idempotency_key": plain(row.key),
+        "state": row.state,
+        "attempts": row.attempts,
+        "due_at": plain(row.due_at, ctx.zone),
+        "done_at": plain(row.done_at, ctx.zone),
+        "result": row.result,
+        "error": row.error,
+        "created_at": plain(row.created_at, ctx.zone),
+    }
+
+
+def _may_see(ctx: Ctx) -> None:
+    if not ctx.actor.has_right(RIGHT):
+        raise PermissionDenied(f"the outbox log needs the {RIGHT} right")
 
 
 def retry(conn: Connection, message_id: int) -> bool:

@@ -38,6 +38,8 @@ gx_outbox = Table(
     Column("object_name", String(63), nullable=False),
     Column("record_ids", TokenList(), nullable=False),
     Column("payload", JsonType, nullable=True),
+    # Whom the message is for within its handler (a webhook subscription): its log.
+    Column("target_id", Uuid(), nullable=True),
     # The idempotency key receivers see on every attempt of one message.
     Column("key", Uuid(), nullable=True),
     Column("state", String(8), nullable=False, server_default="pending"),  # pending|done|dead
@@ -45,10 +47,39 @@ gx_outbox = Table(
     Column("created_at", UtcDateTime, nullable=True),
     Column("due_at", UtcDateTime, nullable=True),  # null: at once
     Column("done_at", UtcDateTime, nullable=True),
-    Column("error", Text, nullable=True),
+    Column("error", Text, nullable=True),  # the last failure
+    Column("result", Text, nullable=True),  # what the delivery answered (an HTTP status)
     Index("ix_gx_outbox_handler", "handler", "state", "id"),
+    Index("ix_gx_outbox_target", "target_id", "id"),
     # Nothing reads a new row's id: no RETURNING on PostgreSQL for it.
     implicit_returning=False,
+)
+
+# Webhook subscriptions (platform.process.webhooks): JSON of one object's events, signed
+# with ``secret`` (HMAC-SHA256; kept to sign, shown once when made). ``failures`` counts
+# failed attempts since the last success; at the limit the subscription is switched off.
+gx_webhook = Table(
+    "gx_webhook",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column(
+        "object_name",
+        String(63),
+        ForeignKey("gx_object.name", ondelete="CASCADE", name="fk_gx_webhook_object"),
+        nullable=False,
+    ),
+    Column("events", JsonType, nullable=False),  # ["created", "updated", …]
+    Column("description", Text, nullable=True),
+    Column("secret", String(80), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("disabled_reason", Text, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by_id", Uuid(), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by_id", Uuid(), nullable=True),
 )
 
 # Assignment rules (platform.process.assignment): who becomes the owner of a record of one
