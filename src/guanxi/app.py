@@ -14,6 +14,7 @@ from guanxi.api import (
     assignment,
     attachments,
     auth,
+    automation,
     calendars,
     directory,
     files,
@@ -126,6 +127,7 @@ def create_app(
         sla,
         webhooks,
         outbox,
+        automation,
     ):
         app.include_router(endpoints.router)
     for module in modules:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from guanxi.kernel.db import Database
 from guanxi.platform.process import outbox
+from guanxi.platform.process.automation_runner import Automation, sweep_dates
 from guanxi.platform.process.schedule import ScheduledJob
 from guanxi.platform.process.sla_clocks import SlaClocks, run_sweep
 from guanxi.platform.process.webhooks import Webhooks
@@ -22,11 +23,13 @@ def _sweep_outbox(ctx: Ctx) -> str:
 
 OWNER = "platform"  # how `guanxi jobs list` names the engine beside the modules
 
-WRITE_HOOKS: tuple[WriteHook, ...] = (SlaClocks(),)
+WRITE_HOOKS: tuple[WriteHook, ...] = (Automation(), SlaClocks())
 
 JOBS: tuple[ScheduledJob, ...] = (
     # Due warnings and breaches are found within a minute of coming due.
     ScheduledJob("sla_sweep", run=run_sweep, every=timedelta(minutes=1)),
+    # Date-triggered automation rules run within the hour their day begins.
+    ScheduledJob("automation_dates", run=sweep_dates, cron="5 * * * *"),
     # Done outbox messages (the delivery log) are kept 30 days.
     ScheduledJob("outbox_sweep", run=_sweep_outbox, cron="17 3 * * *"),
 )

@@ -165,10 +165,42 @@ class Outbox:
             for handler in self.handlers
             for out in handler.messages(ctx, body)
         ]
-        if not rows:
-            return
-        ctx.conn.execute(insert(gx_outbox), rows)
-        nudge_after_commit(ctx.conn, self.nudge)
+        if rows:
+            ctx.conn.execute(insert(gx_outbox), rows)
+        notes = transaction_notes(ctx.conn)
+        if rows or (notes is not None and notes.scratch.get(_QUEUED)):
+            nudge_after_commit(ctx.conn, self.nudge)
+
+
+_QUEUED = "outbox.queued"  # a transaction's scratch: messages were queued besides the hook
+
+
+def enqueue(
+    conn: Connection,
+    handler: str,
+    object_name: str,
+    record_id: UUID | None,
+    payload: dict[str, Any],
+    target_id: UUID | None,
+    now: datetime,
+) -> None:
+    """Queue one message in this transaction, outside the hook (an automation rule's
+    webhook call): the hook's next write in the transaction nudges for it too, and the
+    periodic dispatch finds it in any case."""
+    conn.execute(
+        insert(gx_outbox).values(
+            handler=handler,
+            object_name=object_name,
+            record_ids=[record_id.hex] if record_id else [],
+            payload=payload,
+            target_id=target_id,
+            key=uuid7(),
+            created_at=now,
+        )
+    )
+    notes = transaction_notes(conn)
+    if notes is not None:
+        notes.scratch[_QUEUED] = True
 
 
 def nudge_after_commit(conn: Connection, nudge: Callable[[], None] | None) -> None:

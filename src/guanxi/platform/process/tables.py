@@ -231,3 +231,75 @@ gx_sla_clock = Table(
     Index("ix_gx_sla_clock_due", "due_at"),
     Index("ix_gx_sla_clock_warn", "warn_at"),
 )
+
+# Automation rules (platform.process.automation): a rule names its object and the number
+# of its published version; each version's trigger, condition and actions are a row of
+# gx_automation_version, never changed once written, so a run names what it ran.
+gx_automation_rule = Table(
+    "gx_automation_rule",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column(
+        "object_name",
+        String(63),
+        ForeignKey("gx_object.name", ondelete="CASCADE", name="fk_gx_automation_rule_object"),
+        nullable=False,
+    ),
+    Column("name", JsonType, nullable=False),  # {"en": …, "zh-CN": …}
+    Column("active", Boolean, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("version", Integer, nullable=False),  # the published version
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by_id", Uuid(), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by_id", Uuid(), nullable=True),
+    Index("ix_gx_automation_rule_object", "object_name"),
+)
+
+gx_automation_version = Table(
+    "gx_automation_version",
+    system_metadata,
+    Column(
+        "rule_id",
+        Uuid(),
+        ForeignKey(
+            "gx_automation_rule.id", ondelete="CASCADE", name="fk_gx_automation_version_rule"
+        ),
+        nullable=False,
+    ),
+    Column("version", Integer, nullable=False),
+    # {"trigger", "condition", "run_when", "actions"} as the API shows them
+    Column("definition", JsonType, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by_id", Uuid(), nullable=True),
+    PrimaryKeyConstraint("rule_id", "version", name="pk_gx_automation_version"),
+)
+
+# One row per time a rule ran for a record: the version, what set it off, each action's
+# outcome. ``slot`` is the date or time a date or cron trigger fired for, unique per rule
+# and record, so a sweep that runs twice (two workers, a retry) runs the rule once.
+gx_automation_run = Table(
+    "gx_automation_run",
+    system_metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column(
+        "rule_id",
+        Uuid(),
+        ForeignKey("gx_automation_rule.id", ondelete="CASCADE", name="fk_gx_automation_run_rule"),
+        nullable=False,
+    ),
+    Column("version", Integer, nullable=False),
+    Column("object_name", String(63), nullable=False),
+    Column("record_id", Uuid(), nullable=True),
+    Column("trigger", String(16), nullable=False),  # created, updated, …, date, cron
+    Column("slot", String(40), nullable=True),
+    Column("status", String(16), nullable=False),  # succeeded | failed
+    Column("outcomes", JsonType, nullable=False),  # [{"action", "type", "status", …}]
+    Column("error", Text, nullable=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("actor_id", Uuid(), nullable=True),  # whose write set it off
+    Index("ix_gx_automation_run_rule", "rule_id", "id"),
+    Index("ux_gx_automation_run_slot", "rule_id", "record_id", "slot", unique=True),
+)
