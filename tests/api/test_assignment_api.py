@@ -292,3 +292,48 @@ def test_parallel_requests_on_one_rule_share_the_records_evenly(
     assert [a.status_code for a in answers] == [200] * len(record_ids), [a.text for a in answers]
     assert Counter(a.json()["owner_id"] for a in answers) == {m: 5 for m in members}
     assert Counter(owner_of(admin, r) for r in record_ids) == {m: 5 for m in members}
+
+
+def test_a_team_named_by_a_criterion_takes_turns_by_user_id_without_its_inactive_members(
+    admin: Api,
+) -> None:
+    make_inquiries(admin)
+    t1, t2, t3 = sorted(make_user(admin, name) for name in ("t1", "t2", "t3"))
+    outsider = make_user(admin, "outsider")
+    team = admin.ok(
+        "POST", "/admin/teams", 201, json={"name": "华东小组", "member_ids": [t3, t1, t2]}
+    )["id"]
+    listed = next(t for t in admin.ok("GET", "/admin/teams")["teams"] if t["id"] == team)
+    assert listed["member_ids"] == [t1, t2, t3] and listed["active_member_count"] == 3
+    rule = admin.ok(
+        "POST",
+        RULES,
+        201,
+        json={
+            "object": "inquiry",
+            "name": {"en": "East to the team", "zh-CN": "华东给小组"},
+            "strategy": "criteria",
+            "criteria": [
+                {
+                    "condition": {"field": "region", "op": "in", "value": ["east"]},
+                    "strategy": "round_robin",
+                    "members": {"type": "team", "id": team},
+                }
+            ],
+            "fallback": {
+                "strategy": "round_robin",
+                "members": {"type": "users", "ids": [outsider]},
+            },
+        },
+    )
+    assert rule["criteria"][0]["members"] == {"type": "team", "id": team}
+
+    def run(record_id: str) -> str | None:
+        path = f"{RULES}/{rule['id']}/assign"
+        owner: str | None = admin.ok("POST", path, json={"record_id": record_id})["owner_id"]
+        return owner
+
+    assert [run(new_inquiry(admin, region="east")) for _ in range(2)] == [t1, t2]
+    admin.ok("PATCH", f"/admin/users/{t3}", json={"active": False})
+    assert [run(new_inquiry(admin, region="east")) for _ in range(2)] == [t1, t2]
+    assert run(new_inquiry(admin, region="south")) == outsider
