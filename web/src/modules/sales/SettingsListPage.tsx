@@ -1,11 +1,11 @@
 import { PlusOutlined } from "@ant-design/icons";
-import { Alert, Breadcrumb, Button, Empty, Skeleton, Typography } from "antd";
+import { Alert, Breadcrumb, Button, Empty, Skeleton, Table, Typography, type TableColumnsType } from "antd";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { problemMessage } from "../../lib/api";
 import styles from "./SettingsListPage.module.css";
 
-interface Props<T> {
+interface Props<T extends { id: string }> {
   /** The breadcrumb above the title ("Settings"). */
   section: string;
   title: string;
@@ -15,8 +15,8 @@ interface Props<T> {
   list: { isLoading: boolean; error: unknown; data?: T[] };
   emptyIcon: ReactNode;
   emptyText: string;
-  /** The rows, drawn once there are some; scrolls sideways on a narrow screen. */
-  table: (rows: T[]) => ReactNode;
+  /** The table's columns, once there are rows; it scrolls sideways on a narrow screen. */
+  columns: TableColumnsType<T>;
   /** After the list: links, and the drawer that creates and changes a row. */
   children?: ReactNode;
 }
@@ -24,7 +24,7 @@ interface Props<T> {
 /** A settings page listing what a sales administrator sets up (pools, assignment rules):
  * title with a "new" button, an introduction, then the list with its loading, error and
  * empty states. */
-export function SettingsListPage<T>({ section, title, intro, newLabel, onNew, list, emptyIcon, emptyText, table, children }: Props<T>) {
+export function SettingsListPage<T extends { id: string }>({ section, title, intro, newLabel, onNew, list, emptyIcon, emptyText, columns, children }: Props<T>) {
   const { t } = useTranslation();
   return (
     <div className={styles.page}>
@@ -52,7 +52,7 @@ export function SettingsListPage<T>({ section, title, intro, newLabel, onNew, li
         </Empty>
       ) : (
         <div className={styles.scroll} tabIndex={0} role="region" aria-label={title}>
-          {table(list.data)}
+          <Table<T> rowKey="id" dataSource={list.data} pagination={false} size="middle" columns={columns} />
         </div>
       )}
       {children}

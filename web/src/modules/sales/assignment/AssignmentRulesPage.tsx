@@ -1,6 +1,6 @@
 import { DeleteOutlined, ShareAltOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Drawer, Form, Grid, Popconfirm, Radio, Result, Select, Space, Switch, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Drawer, Form, Grid, Popconfirm, Radio, Result, Select, Space, Switch, Tag, Typography } from "antd";
 import type { TFunction } from "i18next";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -78,60 +78,52 @@ export default function AssignmentRulesPage() {
       list={rules}
       emptyIcon={<ShareAltOutlined className={styles.emptyIcon} />}
       emptyText={t("assignmentRules.none")}
-      table={(rows) => (
-        <Table<Rule>
-          rowKey="id"
-          dataSource={rows}
-          pagination={false}
-          size="middle"
-          columns={[
-            {
-              key: "name",
-              title: t("assignmentRules.name"),
-              render: (_, r) => <Typography.Link onClick={() => setEditing(r)}>{ruleName(r)}</Typography.Link>,
-            },
-            { key: "object", title: t("assignmentRules.object"), render: (_, r) => objectName(r.object) },
-            { key: "strategy", title: t("assignmentRules.strategy"), render: (_, r) => <Tag>{t(`assignmentRules.strategies.${r.strategy}`)}</Tag> },
-            { key: "members", title: t("assignmentRules.members"), render: (_, r) => <span className={styles.muted}>{rulePeople(r, names, t)}</span> },
-            {
-              key: "active",
-              title: t("assignmentRules.active"),
-              render: (_, r) => (
-                <Switch
-                  size="small"
-                  checked={r.active}
-                  loading={switching === r.id}
-                  onChange={(on) => void toggle(r, on)}
-                  aria-label={t("assignmentRules.activeOne", { name: ruleName(r) })}
-                />
-              ),
-            },
-            { key: "updated", title: t("assignmentRules.updated"), render: (_, r) => <span className={styles.muted}>{formatDateTime(r.updated_at)}</span> },
-            {
-              key: "actions",
-              title: <span className="gx-sr-only">{t("assignmentRules.actions")}</span>,
-              align: "right",
-              render: (_, r) => (
-                <Space>
-                  <Button size="small" onClick={() => setEditing(r)} aria-label={t("assignmentRules.editOne", { name: ruleName(r) })}>
-                    {t("common.edit")}
-                  </Button>
-                  <Popconfirm
-                    title={t("assignmentRules.deleteConfirm", { name: ruleName(r) })}
-                    description={t("assignmentRules.deleteHelp")}
-                    okText={t("common.delete")}
-                    okButtonProps={{ danger: true }}
-                    cancelText={t("common.cancel")}
-                    onConfirm={() => remove(r)}
-                  >
-                    <Button size="small" danger icon={<DeleteOutlined />} aria-label={t("assignmentRules.deleteOne", { name: ruleName(r) })} />
-                  </Popconfirm>
-                </Space>
-              ),
-            },
-          ]}
-        />
-      )}
+      columns={[
+        {
+          key: "name",
+          title: t("assignmentRules.name"),
+          render: (_, r) => <Typography.Link onClick={() => setEditing(r)}>{ruleName(r)}</Typography.Link>,
+        },
+        { key: "object", title: t("assignmentRules.object"), render: (_, r) => objectName(r.object) },
+        { key: "strategy", title: t("assignmentRules.strategy"), render: (_, r) => <Tag>{t(`assignmentRules.strategies.${r.strategy}`)}</Tag> },
+        { key: "members", title: t("assignmentRules.members"), render: (_, r) => <span className={styles.muted}>{rulePeople(r, names, t)}</span> },
+        {
+          key: "active",
+          title: t("assignmentRules.active"),
+          render: (_, r) => (
+            <Switch
+              size="small"
+              checked={r.active}
+              loading={switching === r.id}
+              onChange={(on) => void toggle(r, on)}
+              aria-label={t("assignmentRules.activeOne", { name: ruleName(r) })}
+            />
+          ),
+        },
+        { key: "updated", title: t("assignmentRules.updated"), render: (_, r) => <span className={styles.muted}>{formatDateTime(r.updated_at)}</span> },
+        {
+          key: "actions",
+          title: <span className="gx-sr-only">{t("assignmentRules.actions")}</span>,
+          align: "right",
+          render: (_, r) => (
+            <Space>
+              <Button size="small" onClick={() => setEditing(r)} aria-label={t("assignmentRules.editOne", { name: ruleName(r) })}>
+                {t("common.edit")}
+              </Button>
+              <Popconfirm
+                title={t("assignmentRules.deleteConfirm", { name: ruleName(r) })}
+                description={t("assignmentRules.deleteHelp")}
+                okText={t("common.delete")}
+                okButtonProps={{ danger: true }}
+                cancelText={t("common.cancel")}
+                onConfirm={() => remove(r)}
+              >
+                <Button size="small" danger icon={<DeleteOutlined />} aria-label={t("assignmentRules.deleteOne", { name: ruleName(r) })} />
+              </Popconfirm>
+            </Space>
+          ),
+        },
+      ]}
     >
       <RuleDrawer editing={editing} onClose={() => setEditing(null)} objectName={objectName} />
     </SettingsListPage>

@@ -27,6 +27,25 @@ export function MembersFields({ name, path }: Props) {
   const roles = useRoles(listsGroups && memberType === "role");
   const teams = useTeams(listsGroups && memberType === "team");
   const required = [{ required: true, message: t("assignmentRules.membersRequired") }];
+  // A role and a team are picked alike, from lists those who manage users may read.
+  const group =
+    memberType === "role"
+      ? {
+          label: t("assignmentRules.role"),
+          help: t("assignmentRules.groupHelp"),
+          denied: t("assignmentRules.rolesDenied"),
+          placeholder: t("assignmentRules.chooseRole"),
+          loading: roles.isLoading,
+          options: (roles.data ?? []).map((r) => ({ value: r.id, label: r.name })),
+        }
+      : {
+          label: t("assignmentRules.memberTypes.team"),
+          help: t("assignmentCriteria.teamHelp"),
+          denied: t("assignmentCriteria.teamsDenied"),
+          placeholder: t("assignmentCriteria.chooseTeam"),
+          loading: teams.isLoading,
+          options: (teams.data ?? []).map((team) => ({ value: team.id, label: t("assignmentCriteria.teamOption", { name: team.name, count: team.active_member_count }) })),
+        };
 
   return (
     <>
@@ -67,38 +86,9 @@ export function MembersFields({ name, path }: Props) {
             <Checkbox>{t("assignmentRules.includeSubdepartments")}</Checkbox>
           </Form.Item>
         </>
-      ) : memberType === "role" ? (
-        <Form.Item
-          name={[...name, "group_id"]}
-          label={t("assignmentRules.role")}
-          extra={listsGroups ? t("assignmentRules.groupHelp") : t("assignmentRules.rolesDenied")}
-          rules={required}
-        >
-          <Select
-            showSearch
-            optionFilterProp="label"
-            loading={roles.isLoading}
-            options={(roles.data ?? []).map((r) => ({ value: r.id, label: r.name }))}
-            placeholder={t("assignmentRules.chooseRole")}
-          />
-        </Form.Item>
       ) : (
-        <Form.Item
-          name={[...name, "group_id"]}
-          label={t("assignmentRules.memberTypes.team")}
-          extra={listsGroups ? t("assignmentCriteria.teamHelp") : t("assignmentCriteria.teamsDenied")}
-          rules={required}
-        >
-          <Select
-            showSearch
-            optionFilterProp="label"
-            loading={teams.isLoading}
-            options={(teams.data ?? []).map((team) => ({
-              value: team.id,
-              label: t("assignmentCriteria.teamOption", { name: team.name, count: team.active_member_count }),
-            }))}
-            placeholder={t("assignmentCriteria.chooseTeam")}
-          />
+        <Form.Item name={[...name, "group_id"]} label={group.label} extra={listsGroups ? group.help : group.denied} rules={required}>
+          <Select showSearch optionFilterProp="label" loading={group.loading} options={group.options} placeholder={group.placeholder} />
         </Form.Item>
       )}
     </>

@@ -1,6 +1,6 @@
 import { InboxOutlined, SyncOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Drawer, Form, Grid, Input, InputNumber, Result, Select, Space, Switch, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Drawer, Form, Grid, Input, InputNumber, Result, Select, Space, Switch, Tag, Typography } from "antd";
 import type { TFunction } from "i18next";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -60,63 +60,55 @@ export default function PoolSettingsPage() {
       list={pools}
       emptyIcon={<InboxOutlined className={styles.emptyIcon} />}
       emptyText={t("pools.noPoolsYet")}
-      table={(rows) => (
-        <Table<Pool>
-          rowKey="id"
-          dataSource={rows}
-          pagination={false}
-          size="middle"
-          columns={[
-            {
-              key: "name",
-              title: t("pools.poolName"),
-              render: (_, p) => (
-                <Space size={6} wrap>
-                  <Typography.Link onClick={() => setEditing(p)}>{p.name}</Typography.Link>
-                  {p.default && <Tag color="blue">{t("pools.defaultTag")}</Tag>}
-                </Space>
-              ),
-            },
-            {
-              key: "members",
-              title: t("pools.members"),
-              render: (_, p) => (
-                <span className={styles.tags}>
-                  {p.member_roles.map((id) => (
-                    <Tag key={id}>{roleNames.get(id) ?? t("pools.role", { id: id.slice(0, 8) })}</Tag>
-                  ))}
-                </span>
-              ),
-            },
-            { key: "limit", title: t("pools.claimLimit"), align: "right", render: (_, p) => p.claim_limit },
-            { key: "cooldown", title: t("pools.cooldownDays"), align: "right", render: (_, p) => t("pools.days", { count: p.cooldown_days }) },
-            { key: "reclaim", title: t("pools.reclaimRules"), render: (_, p) => <span className={styles.muted}>{reclaimSummary(p, t)}</span> },
-            {
-              key: "actions",
-              title: <span className="gx-sr-only">{t("pools.actions")}</span>,
-              align: "right",
-              render: (_, p) => (
-                <Space>
-                  <Button size="small" onClick={() => setEditing(p)} aria-label={t("pools.editOne", { name: p.name })}>
-                    {t("common.edit")}
-                  </Button>
-                  <Button
-                    size="small"
-                    icon={<SyncOutlined />}
-                    disabled={!p.reclaim}
-                    loading={reclaiming === p.id}
-                    onClick={() => void reclaim(p)}
-                    aria-label={t("pools.reclaimOne", { name: p.name })}
-                    title={p.reclaim ? undefined : t("pools.noReclaimRules")}
-                  >
-                    {t("pools.reclaimNow")}
-                  </Button>
-                </Space>
-              ),
-            },
-          ]}
-        />
-      )}
+      columns={[
+        {
+          key: "name",
+          title: t("pools.poolName"),
+          render: (_, p) => (
+            <Space size={6} wrap>
+              <Typography.Link onClick={() => setEditing(p)}>{p.name}</Typography.Link>
+              {p.default && <Tag color="blue">{t("pools.defaultTag")}</Tag>}
+            </Space>
+          ),
+        },
+        {
+          key: "members",
+          title: t("pools.members"),
+          render: (_, p) => (
+            <span className={styles.tags}>
+              {p.member_roles.map((id) => (
+                <Tag key={id}>{roleNames.get(id) ?? t("pools.role", { id: id.slice(0, 8) })}</Tag>
+              ))}
+            </span>
+          ),
+        },
+        { key: "limit", title: t("pools.claimLimit"), align: "right", render: (_, p) => p.claim_limit },
+        { key: "cooldown", title: t("pools.cooldownDays"), align: "right", render: (_, p) => t("pools.days", { count: p.cooldown_days }) },
+        { key: "reclaim", title: t("pools.reclaimRules"), render: (_, p) => <span className={styles.muted}>{reclaimSummary(p, t)}</span> },
+        {
+          key: "actions",
+          title: <span className="gx-sr-only">{t("pools.actions")}</span>,
+          align: "right",
+          render: (_, p) => (
+            <Space>
+              <Button size="small" onClick={() => setEditing(p)} aria-label={t("pools.editOne", { name: p.name })}>
+                {t("common.edit")}
+              </Button>
+              <Button
+                size="small"
+                icon={<SyncOutlined />}
+                disabled={!p.reclaim}
+                loading={reclaiming === p.id}
+                onClick={() => void reclaim(p)}
+                aria-label={t("pools.reclaimOne", { name: p.name })}
+                title={p.reclaim ? undefined : t("pools.noReclaimRules")}
+              >
+                {t("pools.reclaimNow")}
+              </Button>
+            </Space>
+          ),
+        },
+      ]}
     >
       <Typography.Paragraph type="secondary">
         <Link to="/sales/pools">{t("pools.openPools")}</Link>
