@@ -25,12 +25,12 @@ interface Rule {
 }
 
 /** Call the API as the signed-in browser does: session cookie plus the CSRF token. */
-async function call<T>(page: Page, method: "GET" | "PATCH" | "POST", path: string, data?: unknown, headers: Record<string, string> = {}): Promise<T> {
+async function call<T>(page: Page, method: "GET" | "PATCH" | "POST" | "DELETE", path: string, data?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const me = await page.request.get("/api/v1/auth/me");
   const { csrf_token: csrf } = (await me.json()) as { csrf_token: string };
   const response = await page.request.fetch(`/api/v1${path}`, { method, data, headers: { "X-CSRF-Token": csrf, ...headers } });
   expect(response.status(), await response.text()).toBeLessThan(300);
-  return (await response.json()) as T;
+  return (response.status() === 204 ? undefined : await response.json()) as T;
 }
 
 /** Screenshots show screens at rest, not a drawer halfway through opening. */
@@ -159,6 +159,12 @@ describe("assignment rules (分配规则)", () => {
     const team = teams.find((t) => t.name === TEAM);
     if (!team) throw new Error(`the demo has no team ${TEAM}`);
     const wang = (await call<{ users: { id: string }[] }>(page, "GET", "/directory/users?q=Wang%20Fang")).users[0]?.id;
+    await call(page, "POST", "/meta/objects/lead/fields", {
+      name: "e2e_route",
+      type: "picklist",
+      label: { en: "E2E route", "zh-CN": "E2E 路线" },
+      options: [{ value: "a", label: { en: "Route A", "zh-CN": "A 线" } }],
+    });
 
     await page.goto("/settings/assignment-rules");
     await page.getByRole("heading", { name: "Assignment rules" }).waitFor();
@@ -185,18 +191,35 @@ describe("assignment rules (分配规则)", () => {
     await first.getByRole("combobox", { name: "Team" }).click();
     await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: TEAM }).click();
 
-    // A second criterion, moved above the first and removed again: the order is the user's.
-    await drawer.getByRole("button", { name: "Add criterion" }).click();
-    await drawer.getByRole("button", { name: "Move criterion 2 up" }).click();
-    expect(await drawer.getByRole("group", { name: "Criterion 2" }).getByText("East China").count()).toBe(1);
-    await drawer.getByRole("button", { name: "Remove criterion 1" }).click();
-    await expect.poll(() => drawer.getByRole("group", { name: /^Criterion \d$/ }).count()).toBe(1);
-
     // Whatever meets no criterion goes to Wang Fang.
     const fallback = drawer.getByRole("group", { name: "Otherwise" });
     await fallback.getByRole("switch", { name: "Hand out records meeting no criterion" }).click();
     await pickUser(page, fallback, "Wang", "Wang Fang");
     await page.keyboard.press("Escape");
+
+    // A second criterion on a field an administrator archives meanwhile: the server's
+    // refusal shows at that criterion's condition, not above the form.
+    await drawer.getByRole("button", { name: "Add criterion" }).click();
+    const second = drawer.getByRole("group", { name: "Criterion 2" });
+    await second.getByRole("combobox", { name: "Field" }).fill("E2E route");
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "E2E route" }).click();
+    await second.getByRole("combobox", { name: "Value" }).click();
+    await page.locator(".ant-select-dropdown:visible .ant-select-item-option", { hasText: "Route A" }).click();
+    await page.keyboard.press("Escape");
+    await pickUser(page, second, "Zhao", "Zhao Min");
+    await page.keyboard.press("Escape");
+    await call(page, "DELETE", "/meta/objects/lead/fields/e2e_route");
+    await drawer.getByRole("button", { name: "Create" }).click();
+    await expect.poll(() => second.locator(".ant-form-item-explain-error").allTextContents(), SERVER).toEqual([expect.stringContaining("e2e_route")]);
+    expect(await first.locator(".ant-form-item-explain-error").count()).toBe(0);
+    expect(await drawer.getByRole("alert").count()).toBe(0);
+    await settled(page, "assignment-criteria-refused");
+
+    // Moved above the first and removed: the order is the user's, and the rule saves.
+    await drawer.getByRole("button", { name: "Move criterion 2 up" }).click();
+    expect(await drawer.getByRole("group", { name: "Criterion 2" }).getByText("East China").count()).toBe(1);
+    await drawer.getByRole("button", { name: "Remove criterion 1" }).click();
+    await expect.poll(() => drawer.getByRole("group", { name: /^Criterion \d$/ }).count()).toBe(1);
     expect(await accessibilityProblems(page)).toEqual([]);
     await settled(page, "assignment-criteria");
     await drawer.getByRole("button", { name: "Create" }).click();
