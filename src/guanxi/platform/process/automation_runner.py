@@ -46,7 +46,7 @@ from guanxi.platform.process.tables import (
     gx_automation_run,
     gx_automation_version,
 )
-from guanxi.platform.query.evaluate import RecordMatcher
+from guanxi.platform.query.evaluate import Predicate, RecordMatcher
 from guanxi.platform.query.filters import FilterCompiler
 from guanxi.platform.query.paths import QueryScope
 from guanxi.platform.records import service
@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 MAX_DEPTH = 5
 SWEEP_BATCH = 1000  # records one rule handles per sweep; the next sweep goes on
 _CACHE_KEY = "_automation_rules"
+_PREPARED = "_automation_prepared"
 _RAN, _DEPTH = "automation.ran", "automation.depth"
 MERGE_FIELD = re.compile(r"\{\{\s*([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)?)\s*\}\}")
 _WRITE_TRIGGERS = {"create": "created", "update": "updated", "delete": "deleted"}
@@ -110,7 +111,8 @@ def active_rules(ctx: Ctx, object_name: str) -> list[Rule]:
 
 
 def forget_rules(ctx: Ctx) -> None:
-    ctx.snap.__dict__.pop(_CACHE_KEY, None)
+    for key in (_CACHE_KEY, _PREPARED):
+        ctx.snap.__dict__.pop(key, None)
 
 
 class Automation:
@@ -125,55 +127,92 @@ class Automation:
         trigger = _WRITE_TRIGGERS.get(event.action)
         if trigger is None or event.record_id is None:
             return
-        rules = active_rules(ctx, event.object)
-        if not rules:
+        prepared = _prepared(ctx, event.object)
+        if not prepared:
             return
         after = {**(event.stored or {}), **event.values}
-        matcher = _matcher(ctx, event.object)
-        for rule in rules:
-            if not _fires(rule, trigger, event, matcher):
-                continue
-            if not _meets(ctx, rule, matcher, event, after):
-                continue
-            run(ctx, rule, trigger, event.record_id, after)
+        for rule, condition, ends in prepared:
+            if _fires(ctx, rule, trigger, event, ends) and _meets(
+                ctx, rule, condition, event, after
+            ):
+                run(ctx, rule, trigger, event.record_id, after)
 
 
-def _matcher(ctx: Ctx, object_name: str) -> RecordMatcher:
-    scope = QueryScope(ctx.snap, ctx.snap.object(object_name), ctx.conn.dialect.name)
-    return RecordMatcher(scope, ctx.now)
+# A rule with its condition made a predicate (None: decided in SQL), and for field_changed
+# its tests of the value before and after (None: any).
+Prepared = tuple[Rule, "Predicate | None", tuple["Predicate | None", "Predicate | None"]]
 
 
-def _fires(rule: Rule, trigger: str, event: WriteEvent, matcher: RecordMatcher) -> bool:
+def _prepared(ctx: Ctx, object_name: str) -> list[Prepared]:
+    """The object's rules ready to decide, made once per metadata snapshot."""
+    kept: dict[str, list[Prepared]] = ctx.snap.__dict__.setdefault(_PREPARED, {})
+    found = kept.get(object_name)
+    if found is None:
+        found = []
+        rules = active_rules(ctx, object_name)
+        if rules:
+            obj = ctx.snap.object(object_name)
+            matcher = RecordMatcher(QueryScope(ctx.snap, obj, ctx.conn.dialect.name), ctx.now)
+            for rule in rules:
+                condition = None
+                if rule.condition is not None and matcher.can_decide(rule.condition):
+                    condition = matcher.predicate(rule.condition)
+                ends: tuple[Predicate | None, Predicate | None] = (None, None)
+                if rule.trigger["type"] == "field_changed":
+                    name = rule.trigger["field"]
+                    test = [
+                        matcher.predicate({"field": name, "op": "eq", "value": rule.trigger[end]})
+                        if end in rule.trigger
+                        else None
+                        for end in ("from", "to")
+                    ]
+                    ends = (test[0], test[1])
+                found.append((rule, condition, ends))
+        kept[object_name] = found
+    return found
+
+
+def _fires(
+    ctx: Ctx,
+    rule: Rule,
+    trigger: str,
+    event: WriteEvent,
+    ends: tuple[Predicate | None, Predicate | None],
+) -> bool:
     wanted = rule.trigger["type"]
     if wanted == "field_changed":
         name = rule.trigger["field"]
         if trigger != "updated" or name not in event.values:
             return False
-        for end, value in (("from", event.old.get(name)), ("to", event.values[name])):
-            if end in rule.trigger:
-                equal = {"field": name, "op": "eq", "value": rule.trigger[end]}
-                if not matcher.matches(equal, {name: value}):
-                    return False
-        return True
+        before, after = ends
+        return (before is None or before({name: event.old.get(name)}, ctx.now) is True) and (
+            after is None or after({name: event.values[name]}, ctx.now) is True
+        )
     return wanted == trigger and (trigger != "updated" or bool(event.values))
 
 
 def _meets(
-    ctx: Ctx, rule: Rule, matcher: RecordMatcher, event: WriteEvent, after: Mapping[str, Any]
+    ctx: Ctx,
+    rule: Rule,
+    condition: Predicate | None,
+    event: WriteEvent,
+    after: Mapping[str, Any],
 ) -> bool:
     if rule.condition is None:
         return rule.run_when != "starts_matching" or event.action == "create"
-    if not matcher.can_decide(rule.condition):  # one statement on the record as written
+    if condition is None:  # decided in SQL: one statement on the record as written
+        obj = ctx.snap.object(event.object)
         table = ctx.snap.table(event.object)
-        where = FilterCompiler(matcher.scope, ctx.now).compile(rule.condition)
+        scope = QueryScope(ctx.snap, obj, ctx.conn.dialect.name)
+        where = FilterCompiler(scope, ctx.now).compile(rule.condition)
         found = ctx.conn.execute(
             select(literal(1)).select_from(table).where(table.c.id == event.record_id, where)
         ).first()
         return found is not None
-    if not matcher.matches(rule.condition, after):
+    if condition(after, ctx.now) is not True:
         return False
     if rule.run_when == "starts_matching" and event.action == "update":
-        return not matcher.matches(rule.condition, event.stored or {})
+        return condition(event.stored or {}, ctx.now) is not True
     return True
 
 

@@ -94,6 +94,11 @@ class Handler(Protocol):
     @property
     def name(self) -> str: ...
 
+    def wants(self, ctx: Ctx, object_name: str) -> bool:
+        """Whether any write of the object may concern the handler (answer from memory);
+        False spares describing the write at all."""
+        ...
+
     def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[Outgoing]:
         """The messages to send for one domain event (none: not interested). Runs in the
         write's transaction, on every write: answer from memory."""
@@ -151,7 +156,8 @@ class Outbox:
         return None
 
     def after(self, ctx: Ctx, event: WriteEvent) -> None:
-        body = domain_event(ctx, event)
+        wanting = [h for h in self.handlers if h.wants(ctx, event.object)]
+        body = domain_event(ctx, event) if wanting else {}
         rows = [
             {
                 "handler": handler.name,
@@ -162,7 +168,7 @@ class Outbox:
                 "key": uuid7(),
                 "created_at": ctx.now,
             }
-            for handler in self.handlers
+            for handler in wanting
             for out in handler.messages(ctx, body)
         ]
         if rows:

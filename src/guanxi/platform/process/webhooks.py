@@ -111,6 +111,9 @@ class Webhooks:
         self.allow_private = allow_private
         self.client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
 
+    def wants(self, ctx: Ctx, object_name: str) -> bool:
+        return object_name in subscriptions(ctx)
+
     def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[Outgoing]:
         for webhook_id, events in subscriptions(ctx).get(event["object"], ()):
             if event["event"] in events:

@@ -18,8 +18,8 @@ letters, a difference the test suite that pins this module to the compiler avoid
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date, datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from guanxi.platform.metadata.context import current_timezone
@@ -36,9 +36,12 @@ class RecordMatcher:
     """Filter trees over one object's records, decided for one record at a time."""
 
     def __init__(self, scope: QueryScope, now: datetime) -> None:
+        """``now`` may be moved on between records (relative dates are worked out from
+        it at each decision); paths and values are resolved once and kept."""
         self.scope = scope
         self.now = now
         self._compiler = FilterCompiler(scope, now)
+        self._terms: dict[str, Term] = {}
 
     def check(self, tree: Any) -> None:
         """Refuse a tree the compiler refuses (422 naming the place)."""
@@ -57,122 +60,210 @@ class RecordMatcher:
             first = self.scope.obj.get_field(path.split(".", 1)[0])
             if first is None or first.type not in ("address", "currency"):
                 return False  # through a lookup: the related record is not at hand
-        term = self.scope.resolve(path)
+        term = self._term(path)
         if term.kind in _UNDECIDABLE_KINDS or (term.field and term.field.type == "rollup"):
             return False
         return not (op in _ORDERING and term.kind in _TEXT_KINDS | {"picklist"})
 
     def matches(self, tree: Any, record: Mapping[str, Any]) -> bool:
         """Whether ``record`` (field values as hooks see them) meets ``tree``."""
-        return tree is None or self._truth(tree, record) is True
+        return tree is None or self.predicate(tree)(record, self.now) is True
 
-    def _truth(self, tree: Any, record: Mapping[str, Any]) -> bool | None:
-        """True, False or None (SQL's unknown)."""
-        if "and" in tree:
-            parts = [self._truth(child, record) for child in tree["and"]]
-            return False if False in parts else (None if None in parts else True)
-        if "or" in tree:
-            parts = [self._truth(child, record) for child in tree["or"]]
-            return True if True in parts else (None if None in parts else False)
+    def predicate(self, tree: Any) -> Predicate:
+        """``tree`` (a checked one that :meth:`can_decide`) as a function of a record and
+        the time: True, False or None (SQL's unknown). Paths are resolved and values
+        converted here, once; a rule keeps its predicate and calls it for every write."""
+        if "and" in tree or "or" in tree:
+            key = "and" if "and" in tree else "or"
+            parts = [self.predicate(child) for child in tree[key]]
+            return _all(parts) if key == "and" else _any(parts)
         if "not" in tree:
-            inner = self._truth(tree["not"], record)
-            return None if inner is None else not inner
-        return self._condition(tree["field"], tree["op"], tree.get("value"), record)
+            inner = self.predicate(tree["not"])
 
-    def _condition(self, path: str, op: str, value: Any, record: Mapping[str, Any]) -> bool | None:
-        term = self.scope.resolve(path)
-        have = _value_of(term, path, record)
+            def negated(record: Mapping[str, Any], now: datetime) -> bool | None:
+                found = inner(record, now)
+                return None if found is None else not found
+
+            return negated
+        return self._condition(tree["field"], tree["op"], tree.get("value"))
+
+    def _condition(self, path: str, op: str, value: Any) -> Predicate:
+        term = self._term(path)
+        have = _reader(term, path)
         if op == "is_null":
-            empty = have is None or (term.kind in SET_KINDS and not have)
-            return empty if value else not empty
+            is_set = term.kind in SET_KINDS
+
+            def empty(record: Mapping[str, Any], now: datetime) -> bool:
+                found = have(record)
+                blank = found is None or (is_set and not found)
+                return blank if value else not blank
+
+            return empty
         if term.kind in SET_KINDS:
-            wanted = set(value if isinstance(value, list) else [value])
-            if have is None and op != "not_in":
-                # PostgreSQL's jsonb operators give NULL; SQLite's json_each no rows.
-                return None if self.scope.dialect == "postgresql" else False
-            held = set(have or ())
-            if op == "contains":
-                return wanted <= held
-            return bool(wanted & held) if op == "in" else (have is None or not wanted & held)
+            return self._set_condition(op, value, have)
         if term.kind in {"date", "datetime"} and (is_relative(value) or op == "between"):
             ranged = self._relative(term, op, value, have)
-            if ranged is not _PLAIN:
-                return ranged  # type: ignore[return-value]
+            if ranged is not None:
+                return ranged
         if op == "not_in":
-            return have is None or have not in [self._bound(term, v) for v in value]
-        if have is None:
-            if value is None and op in {"eq", "ne"}:
-                return op == "eq"  # IS NULL, IS NOT NULL
-            return True if op == "ne" and term.nullable else None
+            outside = [self._bound(term, v) for v in value]
+            return lambda record, now: (found := have(record)) is None or found not in outside
+        if op in {"eq", "ne"} and value is None:
+            return lambda record, now: (have(record) is None) == (op == "eq")  # IS [NOT] NULL
+        compare = self._comparison(term, op, value)
+        if_missing = True if op == "ne" and term.nullable else None
+
+        def condition(record: Mapping[str, Any], now: datetime) -> bool | None:
+            found = have(record)
+            return if_missing if found is None else compare(found)
+
+        return condition
+
+    def _comparison(self, term: Term, op: str, value: Any) -> Callable[[Any], bool]:
+        """The test of a value that is there."""
         if op == "in":
-            return have in [self._bound(term, v) for v in value]
+            inside = [self._bound(term, v) for v in value]
+            return lambda found: found in inside
         if op == "between":
             low, high = (self._bound(term, v) for v in value)
-            return bool(low <= have <= high)
+            return lambda found: bool(low <= found <= high)
         if op in {"contains", "starts_with", "ends_with"}:
-            text, part = _ascii_lower(str(have)), _ascii_lower(value)
+            part = _ascii_lower(value)
             if op == "contains":
-                return part in text
-            return text.startswith(part) if op == "starts_with" else text.endswith(part)
-        if value is None:
-            return op == "ne"  # IS NOT NULL of a value that is there
+                return lambda found: part in _ascii_lower(str(found))
+            if op == "starts_with":
+                return lambda found: _ascii_lower(str(found)).startswith(part)
+            return lambda found: _ascii_lower(str(found)).endswith(part)
         bound = self._bound(term, value)
-        if op == "eq":
-            return bool(have == bound)
-        if op == "ne":
-            return bool(have != bound)
-        return bool(
-            {"lt": have < bound, "lte": have <= bound, "gt": have > bound, "gte": have >= bound}[op]
-        )
+        tests: dict[str, Callable[[Any], bool]] = {
+            "eq": lambda found: bool(found == bound),
+            "ne": lambda found: bool(found != bound),
+            "lt": lambda found: bool(found < bound),
+            "lte": lambda found: bool(found <= bound),
+            "gt": lambda found: bool(found > bound),
+            "gte": lambda found: bool(found >= bound),
+        }
+        return tests[op]
+
+    def _set_condition(
+        self, op: str, value: Any, have: Callable[[Mapping[str, Any]], Any]
+    ) -> Predicate:
+        wanted = set(value if isinstance(value, list) else [value])
+        # Of a missing set, PostgreSQL's jsonb operators say NULL; SQLite's json_each has
+        # no rows: false.
+        missing = None if self.scope.dialect == "postgresql" else False
+
+        def condition(record: Mapping[str, Any], now: datetime) -> bool | None:
+            found = have(record)
+            if found is None:
+                return True if op == "not_in" else missing
+            held = set(found)
+            if op == "contains":
+                return wanted <= held
+            return bool(wanted & held) if op == "in" else not wanted & held
+
+        return condition
+
+    def _term(self, path: str) -> Term:
+        term = self._terms.get(path)
+        if term is None:
+            term = self._terms[path] = self.scope.resolve(path)
+        return term
 
     def _bound(self, term: Term, value: Any) -> Any:
         return self._compiler.value(term, value, "condition")
 
-    def _relative(self, term: Term, op: str, value: Any, have: Any) -> object:
-        """The answer for a relative date (or a range with one), else ``_PLAIN``: the
-        value is compared as it is."""
-        zone = current_timezone()
+    def _relative(
+        self, term: Term, op: str, value: Any, have: Callable[[Mapping[str, Any]], Any]
+    ) -> Predicate | None:
+        """A relative date (or a range with one), worked out at each decision's time;
+        None when the values are plain and compared as they are."""
         convert = date_range if term.kind == "date" else datetime_range
         if op == "between":
             if not isinstance(value, list) or not any(is_relative(v) for v in value):
-                return _PLAIN
-            low = (
-                convert(value[0], self.now, zone)[0]
-                if is_relative(value[0])
-                else self._bound(term, value[0])
-            )
-            if have is None:
                 return None
-            if is_relative(value[1]):
-                return bool(low <= have < convert(value[1], self.now, zone)[1])
-            return bool(low <= have <= self._bound(term, value[1]))
-        start: date | datetime
-        end: date | datetime
-        start, end = convert(value, self.now, zone)
-        if have is None:
-            return True if op == "ne" else None
-        return {
-            "eq": start <= have < end,
-            "ne": have < start or have >= end,
-            "lt": have < start,
-            "lte": have < end,
-            "gt": have >= end,
-            "gte": have >= start,
-        }[op]
+            low_fixed = None if is_relative(value[0]) else self._bound(term, value[0])
+            high_fixed = None if is_relative(value[1]) else self._bound(term, value[1])
+
+            def between(record: Mapping[str, Any], now: datetime) -> bool | None:
+                found = have(record)
+                if found is None:
+                    return None
+                zone = current_timezone()
+                low = low_fixed if low_fixed is not None else convert(value[0], now, zone)[0]
+                if high_fixed is None:
+                    return bool(low <= found < convert(value[1], now, zone)[1])
+                return bool(low <= found <= high_fixed)
+
+            return between
+
+        def relative(record: Mapping[str, Any], now: datetime) -> bool | None:
+            found = have(record)
+            if found is None:
+                return True if op == "ne" else None
+            start, end = convert(value, now, current_timezone())
+            if op == "eq":
+                return bool(start <= found < end)
+            if op == "ne":
+                return bool(found < start or found >= end)
+            return bool(
+                found < start
+                if op == "lt"
+                else found < end
+                if op == "lte"
+                else found >= end
+                if op == "gt"
+                else found >= start
+            )
+
+        return relative
 
 
-_PLAIN = object()
+Predicate = Callable[[Mapping[str, Any], datetime], "bool | None"]
 
 
-def _value_of(term: Term, path: str, record: Mapping[str, Any]) -> Any:
-    """The record's value that ``term`` compares (a currency's amount, an address's city)."""
+def _all(parts: list[Predicate]) -> Predicate:
+    def every(record: Mapping[str, Any], now: datetime) -> bool | None:
+        result: bool | None = True
+        for part in parts:
+            found = part(record, now)
+            if found is False:
+                return False
+            if found is None:
+                result = None
+        return result
+
+    return every
+
+
+def _any(parts: list[Predicate]) -> Predicate:
+    def some(record: Mapping[str, Any], now: datetime) -> bool | None:
+        result: bool | None = False
+        for part in parts:
+            found = part(record, now)
+            if found is True:
+                return True
+            if found is None:
+                result = None
+        return result
+
+    return some
+
+
+def _reader(term: Term, path: str) -> Callable[[Mapping[str, Any]], Any]:
+    """How to take the value ``term`` compares from a record: a currency's amount or code,
+    an address's city or part, or the field's value."""
     name, _, part = path.partition(".")
-    have = record.get(name)
-    if isinstance(have, Mapping):  # currency {amount, currency}, address {city, …}
-        if part:
-            return have.get(part)
-        return have.get("amount") if term.kind == "decimal" else have.get("city")
-    return have
+    f = term.field
+    if part or (f is not None and f.type in ("currency", "address")):
+        inner = part or ("amount" if term.kind == "decimal" else "city")
+
+        def nested(record: Mapping[str, Any]) -> Any:
+            found = record.get(name)
+            return found.get(inner) if isinstance(found, Mapping) else None
+
+        return nested
+    return lambda record: record.get(name)
 
 
 def _ascii_lower(text: str) -> str:
