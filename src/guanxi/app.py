@@ -30,10 +30,21 @@ from guanxi.api.limits import BodyLimit
 from guanxi.config import Settings
 from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
-from guanxi.modules import Module, in_dependency_order, installed, object_order, write_hooks
+from guanxi.modules import (
+    Module,
+    in_dependency_order,
+    installed,
+    object_order,
+    scheduled_jobs,
+    write_hooks,
+)
 from guanxi.platform.access.oidc import OidcConfig, OidcProvider
 from guanxi.platform.metadata.online_index import finish_pending
 from guanxi.platform.metadata.registry import Registry
+from guanxi.platform.process import background
+from guanxi.platform.process.engine import TIMER_HANDLERS
+from guanxi.platform.process.queue import TaskQueue
+from guanxi.platform.process.runtime import Runtime
 from guanxi.platform.search.indexer import Indexer
 from guanxi.web import problems, spa
 from guanxi.web.deps import ModuleInfo, Services
@@ -73,6 +84,7 @@ def create_app(
         hooks=write_hooks(modules),
         modules=tuple(_module_info(m) for m in modules),
     )
+    queue = services.queue = _queue(settings, database, registry, services.clock, modules)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -81,9 +93,12 @@ def create_app(
         await run_in_threadpool(finish_pending, database.engine)
         if settings.search_index_interval > 0:
             services.indexer.start()
+        if settings.queue_consumer:  # jobs, timers and tasks (ADR 0029)
+            queue.start(settings.queue_workers)
         try:
             yield
         finally:
+            queue.stop()
             services.indexer.stop()
 
     app = FastAPI(
@@ -129,6 +144,20 @@ def create_app(
     spa.install(app)  # last: its catch-all serves index.html for the app's deep links;
     # it also serves the API reference at /api/docs, built with the app
     return app
+
+
+def _queue(
+    settings: Settings,
+    db: Database,
+    registry: Registry,
+    clock: Clock,
+    modules: Sequence[Module],
+) -> TaskQueue:
+    """The task queue with the process engine's standing work attached: the same wiring as
+    ``guanxi worker``, whose consumer runs it when this process does not."""
+    runtime = Runtime(db, registry, clock, write_hooks(modules), settings.files_dir)
+    jobs = [job for _, job in scheduled_jobs(modules)]
+    return background.open_wired_queue(settings.queue_url, runtime, jobs, TIMER_HANDLERS)
 
 
 def _module_info(module: Module) -> ModuleInfo:

@@ -23,6 +23,7 @@ from guanxi.platform.access.sessions import authenticate_session
 from guanxi.platform.access.users import authenticate_token
 from guanxi.platform.metadata.context import use_remote_images, use_timezone
 from guanxi.platform.metadata.registry import Registry
+from guanxi.platform.process.queue import TaskQueue
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.hooks import NO_HOOKS, WriteHooks
 from guanxi.platform.search.indexer import Indexer
@@ -69,6 +70,7 @@ class Services:
     oidc: OidcProvider | None = None
     hooks: WriteHooks = NO_HOOKS  # every module's, assembled by create_app
     modules: tuple[ModuleInfo, ...] = ()  # in dependency order, set by create_app
+    queue: TaskQueue | None = None  # jobs, timers and tasks (ADR 0029), set by create_app
 
     def _actor(self, conn: Connection, credentials: Credentials) -> Actor:
         if credentials.token is not None:
