@@ -141,14 +141,15 @@ class Scheduler:
                     detail="first slot seen: runs from the next one" if first else None,
                 )
                 .on_conflict_do_nothing(index_elements=["job", "slot_at"])
-            ).rowcount
-            if claimed:
+                .returning(gx_job_run.c.job)  # rowcount is -1 here on psycopg
+            ).first()
+            if claimed is not None:
                 conn.execute(
                     delete(gx_job_run).where(
                         gx_job_run.c.job == name, gx_job_run.c.slot_at < now - KEEP_RUNS
                     )
                 )
-        return bool(claimed) and not first
+        return claimed is not None and not first
 
     def _run_task(self, payload: dict[str, Any]) -> object:
         name = payload["job"]

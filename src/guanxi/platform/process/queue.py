@@ -158,27 +158,32 @@ class TaskQueue:
         return registered.handler(orjson.loads(text))
 
     def release_due(self, now: datetime | None = None) -> int:
-        """Move the delayed tasks due by ``now`` into the queue (in immediate mode: run
-        them); returns how many. The consumer calls it; tests call it with a later time."""
+        """Move the delayed tasks due by ``now`` (default: the wall clock) into the queue;
+        in immediate mode run them, as at ``now``. Returns how many. The consumer calls it;
+        tests call it with a later time instead of waiting."""
         huey = self.huey
-        moment = None if now is None else now.astimezone(UTC).replace(tzinfo=None)
+        moment = _huey_time(now)
         due = huey.read_schedule(moment)
         for task in due:
-            huey.enqueue(task)
+            if huey.immediate:
+                huey.execute(task, moment)
+            else:
+                huey.enqueue(task)
         return len(due)
 
     def _release(self) -> bool:
         self.release_due()
         return False
 
-    def run_pending(self) -> int:
-        """Run the queued tasks in this thread until none is left (``guanxi jobs`` and tests
-        on a stored queue); returns how many ran."""
-        huey, ran = self.huey, 0
+    def run_pending(self, now: datetime | None = None) -> int:
+        """Take the queued tasks in this thread until none is left, running those due by
+        ``now`` (default: the wall clock; a later one goes back to wait for its time);
+        returns how many were taken. For tests and tools on a stored queue."""
+        huey, taken = self.huey, 0
         while (task := huey.dequeue()) is not None:
-            huey.execute(task)
-            ran += 1
-        return ran
+            huey.execute(task, _huey_time(now))
+            taken += 1
+        return taken
 
     def poll_once(self) -> None:
         """Call every poller once, in this thread (tests drive a fake clock with this)."""
@@ -254,6 +259,11 @@ class TaskQueue:
             wait = min(p.next_at for p in pollers) - time.monotonic()
             if wait > 0:
                 self._stop.wait(wait)
+
+
+def _huey_time(moment: datetime | None) -> datetime | None:
+    """huey's time: naive UTC."""
+    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def open_queue(
