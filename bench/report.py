@@ -200,7 +200,8 @@ def render(results: list[DbResults], budget: Budget, quick: bool, command: str) 
     lines += _search(results)
     lines += _method(budget)
     lines += _plans(results)
-    for kept in (WEB, LOAD, ONLINE_INDEX, DEDUPE, TIMERS):  # measured by their own scripts, at other times
+    # Measured by their own scripts, at other times.
+    for kept in (WEB, LOAD, ONLINE_INDEX, DEDUPE, TIMERS):
         if kept.exists():
             lines += ["", kept.read_text(encoding="utf-8").strip()]
     if FAULTS.exists():
