@@ -99,6 +99,9 @@ class Scheduler:
         self.queue = queue
         self.jobs = {job.name: job for job in jobs}
         self.zone = zone or server_zone()
+        # The slot each job was last seen claimed at, by this scheduler or another: a poll
+        # between two slots then writes nothing (on SQLite, takes no write lock).
+        self._claimed: dict[str, datetime] = {}
         for job in self.jobs.values():
             if job.cron is not None and not croniter.is_valid(job.cron):
                 raise ValueError(f"job {job.name}: cron {job.cron!r} is not valid")
@@ -113,7 +116,11 @@ class Scheduler:
         now = self.runtime.clock.now()
         for job in self.jobs.values():
             slot = latest_slot(job, now, self.zone)
-            if self._claim(job.name, slot, now):
+            if self._claimed.get(job.name) == slot:
+                continue
+            won = self._claim(job.name, slot, now)
+            self._claimed[job.name] = slot
+            if won:
                 try:
                     self.queue.enqueue(RUN_TASK, {"job": job.name, "slot_at": slot.isoformat()})
                 except Exception as exc:  # the slot is taken: say why it never ran

@@ -111,10 +111,14 @@ class TimerPump:
         db = self.runtime.db
         now = self.runtime.clock.now()
         started = time.monotonic()
+        due = (gx_timer.c.state == PENDING) & (gx_timer.c.run_at <= now)
+        with db.read() as conn:  # an idle pump's look takes no write lock
+            if conn.execute(select(gx_timer.c.id).where(due).limit(1)).first() is None:
+                return 0
         with db.write() as conn:
             stmt = (
                 select(gx_timer.c.id, gx_timer.c.handler, gx_timer.c.payload, gx_timer.c.attempts)
-                .where(gx_timer.c.state == PENDING, gx_timer.c.run_at <= now)
+                .where(due)
                 .order_by(gx_timer.c.run_at)
                 .limit(limit)
             )
