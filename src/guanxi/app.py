@@ -98,7 +98,7 @@ def create_app(
         try:
             yield
         finally:
-            queue.stop()
+            queue.close()
             services.indexer.stop()
 
     app = FastAPI(

@@ -343,7 +343,7 @@ def worker(
     typer.echo(f"worker: consuming {queue.description}; stop with SIGTERM or Ctrl-C")
     stopping.wait()
     typer.echo("worker: stopping after the work in progress")
-    queue.stop()
+    queue.close()
     db.dispose()
 
 

@@ -88,7 +88,7 @@ def test_queued_tasks_survive_a_restart_of_the_queue(db: Database) -> None:
     assert second.release_due(datetime(2030, 1, 1, tzinfo=UTC)) == 1
     second.run_pending(datetime(2030, 1, 1, tzinfo=UTC))
     assert seen == [{"n": 1}, {"n": 2}]
-    second.huey.storage.close()
+    second.close()
 
 
 def test_the_consumer_threads_run_tasks_and_pollers(db: Database) -> None:
@@ -104,7 +104,7 @@ def test_the_consumer_threads_run_tasks_and_pollers(db: Database) -> None:
     finally:
         queue.stop()
     assert not queue.running
-    queue.huey.storage.close()
+    queue.close()
 
 
 def test_a_sqlite_database_keeps_its_queue_in_a_file_beside_it(tmp_path: Path) -> None:

@@ -1,5 +1,7 @@
 """The consumer's standing work, wired the same way by ``guanxi serve`` and ``guanxi worker``:
-scheduled jobs at their times and the timer pump, as pollers of the task queue (ADR 0029)."""
+scheduled jobs at their times and the timer pump, as pollers of the task queue (ADR 0029).
+Standing work added later (an outbox dispatcher) is attached in :func:`open_wired_queue`,
+so that both kinds of process run it."""
 
 from __future__ import annotations
 

@@ -24,6 +24,13 @@ The rest of the code uses this interface and never huey itself::
   runs one beside the web server; ``guanxi worker`` runs only that). It installs no signal
   handlers: the web server keeps its own.
 
+Where the queue comes from: :func:`guanxi.platform.process.background.open_wired_queue`
+makes it for ``guanxi serve`` (``Services.queue``) and ``guanxi worker`` alike, and attaches
+the standing work (scheduled jobs, the timer pump); more standing work, such as an outbox
+dispatcher, is attached there too, so both processes run it. Handlers get only their
+payload: one that needs the database closes over the
+:class:`~guanxi.platform.process.runtime.Runtime` it was registered with.
+
 Storage, by :func:`open_queue`: ``redis://…`` → Redis (workers on any number of machines);
 unset on SQLite → a SQLite file beside the database; unset on PostgreSQL → huey's tables
 (``huey_*``) in the same database, so several ``guanxi worker`` processes share it without
@@ -104,10 +111,6 @@ class TaskQueue:
             return handler
 
         return decorator
-
-    @property
-    def names(self) -> Mapping[str, object]:
-        return dict(self._tasks)
 
     def enqueue(
         self, name: str, payload: Mapping[str, Any], *, eta: datetime | None = None
@@ -215,6 +218,12 @@ class TaskQueue:
     @property
     def running(self) -> bool:
         return bool(self._threads)
+
+    def close(self) -> None:
+        """Stop the consumer and close the storage's connection (a new one opens on use)."""
+        self.stop()
+        if self._huey is not None:
+            self._huey.storage.close()
 
     def _work(self) -> None:
         huey = self.huey
