@@ -23,18 +23,15 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
+from bench.dedupe import scratch_database
 from guanxi.kernel.clock import SystemClock
 from guanxi.kernel.db import Database
 from guanxi.platform.metadata.registry import Registry
@@ -69,30 +66,6 @@ def log(message: str) -> None:
 
 def noop(ctx: Ctx, payload: dict[str, Any]) -> None:
     return None
-
-
-@contextmanager
-def database(kind: str, pg_url: str) -> Iterator[Database]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="bench-timers-") as folder:
-            db = Database(f"sqlite:///{Path(folder) / 'guanxi.db'}")
-            try:
-                yield db
-            finally:
-                db.dispose()
-        return
-    schema = f"bench_timers_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    db = Database(pg_url, schema=schema)
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def arm_all(db: Database, count: int, due: list[datetime], prefix: str) -> float:
@@ -152,7 +125,7 @@ def lags(db: Database, scenario: str, prefix: str, arm_rate: float, started: dat
 
 def measure(kind: str, count: int, window: float, pg_url: str) -> list[Lags]:
     results = []
-    with database(kind, pg_url) as db:
+    with scratch_database(kind, pg_url, "timers") as db:
         with db.write() as conn:
             system_metadata.create_all(conn)
         # Spread: due at even steps over the window, from a little after arming ends.
