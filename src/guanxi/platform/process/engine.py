@@ -4,7 +4,7 @@ outbox's handlers (ADR 0030)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from guanxi.kernel.db import Database
@@ -12,6 +12,7 @@ from guanxi.platform.process import outbox
 from guanxi.platform.process.automation_runner import Automation, sweep_dates
 from guanxi.platform.process.schedule import ScheduledJob
 from guanxi.platform.process.sla_clocks import SlaClocks, run_sweep
+from guanxi.platform.process.timers import TimerHandler, purge_fired
 from guanxi.platform.process.webhooks import Webhooks
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.hooks import WriteHook
@@ -25,6 +26,14 @@ OWNER = "platform"  # how `guanxi jobs list` names the engine beside the modules
 
 WRITE_HOOKS: tuple[WriteHook, ...] = (Automation(), SlaClocks())
 
+KEEP_FIRED_TIMERS = timedelta(days=30)
+
+
+def purge_timers(ctx: Ctx) -> dict[str, int]:
+    """Fired timers are kept a month for the record, then deleted."""
+    return {"purged": purge_fired(ctx.conn, ctx.now - KEEP_FIRED_TIMERS)}
+
+
 JOBS: tuple[ScheduledJob, ...] = (
     # Due warnings and breaches are found within a minute of coming due.
     ScheduledJob("sla_sweep", run=run_sweep, every=timedelta(minutes=1)),
@@ -32,9 +41,21 @@ JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("automation_dates", run=sweep_dates, cron="5 * * * *"),
     # Done outbox messages (the delivery log) are kept 30 days.
     ScheduledJob("outbox_sweep", run=_sweep_outbox, cron="17 3 * * *"),
+    ScheduledJob("purge_fired_timers", run=purge_timers, cron="23 3 * * *"),
 )
 
+# Timer handlers by name (platform.process.timers); the rule engine's date triggers and
+# SLA escalations register theirs here.
+TIMER_HANDLERS: Mapping[str, TimerHandler] = {}
 
-def relay(db: Database, now: Callable[[], datetime], *, allow_private: bool) -> outbox.Relay:
+
+def relay(
+    db: Database,
+    now: Callable[[], datetime],
+    *,
+    allow_private: bool,
+    timing: outbox.Timing = outbox.Timing(),
+) -> outbox.Relay:
     """The outbox's handlers of an installation: webhooks."""
-    return outbox.Relay(db, [Webhooks(db, now=now, allow_private=allow_private)], now)
+    handlers = [Webhooks(db, now=now, allow_private=allow_private)]
+    return outbox.Relay(db, handlers, now, timing=timing)

@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, update
 
 from guanxi.kernel.db import Database, transaction_notes
 from guanxi.kernel.errors import NotFound, PermissionDenied
@@ -216,6 +216,14 @@ def nudge_after_commit(conn: Connection, nudge: Callable[[], None] | None) -> No
         notes.after_commit.append(nudge)
 
 
+@dataclass(frozen=True)
+class Timing:
+    """How long a claim holds (``lease``) and the first retry's delay (doubling after)."""
+
+    lease: timedelta = LEASE
+    first_retry: timedelta = FIRST_RETRY
+
+
 class Relay:
     """An installation's outbox handlers: the write hook that queues their messages and
     the dispatch that delivers them. ``nudge`` is how a commit asks for a dispatch soon
@@ -227,11 +235,13 @@ class Relay:
         handlers: Sequence[Handler],
         now: Callable[[], datetime],
         nudge: Callable[[], None] | None = None,
+        timing: Timing = Timing(),
     ) -> None:
         self.db = db
         self.handlers = {h.name: h for h in handlers}
         self.now = now
         self.nudge = nudge
+        self.timing = timing
         self.hook = Outbox(handlers, nudge=self._nudge)
 
     def _nudge(self) -> None:
@@ -241,11 +251,19 @@ class Relay:
             except Exception:  # the write is committed: the periodic dispatch will follow
                 log.exception("could not start an outbox dispatch")
 
+    def poll(self) -> bool:
+        """The queue's poll: dispatch if anything is due (a read when nothing is)."""
+        with self.db.read() as conn:
+            waiting = conn.execute(_due(list(self.handlers), self.now()).limit(1)).first()
+        if waiting is not None:
+            self.run()
+        return False
+
     def run(self) -> Dispatched:
         """Dispatch until nothing more is due now; the total of what it did."""
         delivered = failed = 0
         while True:
-            done = dispatch(self.db, self.handlers, self.now)
+            done = dispatch(self.db, self.handlers, self.now, timing=self.timing)
             delivered, failed = delivered + done.delivered, failed + done.failed
             if not done.more:
                 return Dispatched(delivered, failed, False)
@@ -257,20 +275,25 @@ class Dispatched(NamedTuple):
     more: bool  # a full batch was claimed: there may be more due
 
 
-def backoff(attempt: int) -> timedelta:
+def backoff(attempt: int, first: timedelta = FIRST_RETRY) -> timedelta:
     """How long after failed attempt number ``attempt`` the next one comes."""
-    delay: timedelta = FIRST_RETRY * 2 ** (attempt - 1)
+    delay: timedelta = first * 2 ** (attempt - 1)
     return min(delay, MAX_BACKOFF)
 
 
 def dispatch(
-    db: Database, handlers: Mapping[str, Handler], now: Callable[[], datetime], batch: int = BATCH
+    db: Database,
+    handlers: Mapping[str, Handler],
+    now: Callable[[], datetime],
+    batch: int = BATCH,
+    *,
+    timing: Timing = Timing(),
 ) -> Dispatched:
     """Deliver one batch of due messages of ``handlers``; see the module's docstring."""
     if not handlers:
         return Dispatched(0, 0, False)
     with db.write() as conn:
-        messages = _claim(conn, list(handlers), now(), batch)
+        messages = _claim(conn, list(handlers), now(), batch, timing.lease)
     delivered = failed = 0
     for message in messages:
         try:
@@ -279,7 +302,7 @@ def dispatch(
             failed += 1
             log.warning("outbox message %s (%s) failed: %s", message.id, message.handler, error)
             why = str(error) if isinstance(error, GiveUp) else f"{type(error).__name__}: {error}"
-            _failed(db, message, why[:MAX_ERROR], now(), last=isinstance(error, GiveUp))
+            _failed(db, message, why[:MAX_ERROR], now(), timing, last=isinstance(error, GiveUp))
         else:
             delivered += 1
             with db.write() as conn:
@@ -291,8 +314,8 @@ def dispatch(
     return Dispatched(delivered, failed, len(messages) == batch)
 
 
-def _claim(conn: Connection, names: list[str], at: datetime, batch: int) -> list[Message]:
-    due = (
+def _due(names: list[str], at: datetime) -> Select[Any]:
+    return (
         select(gx_outbox)
         .where(
             gx_outbox.c.handler.in_(names),
@@ -300,8 +323,13 @@ def _claim(conn: Connection, names: list[str], at: datetime, batch: int) -> list
             or_(gx_outbox.c.due_at.is_(None), gx_outbox.c.due_at <= at),
         )
         .order_by(gx_outbox.c.id)
-        .limit(batch)
     )
+
+
+def _claim(
+    conn: Connection, names: list[str], at: datetime, batch: int, lease: timedelta = LEASE
+) -> list[Message]:
+    due = _due(names, at).limit(batch)
     if conn.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     rows = conn.execute(due).all()
@@ -310,7 +338,7 @@ def _claim(conn: Connection, names: list[str], at: datetime, batch: int) -> list
     conn.execute(
         update(gx_outbox)
         .where(gx_outbox.c.id.in_([row.id for row in rows]))
-        .values(attempts=gx_outbox.c.attempts + 1, due_at=at + LEASE)
+        .values(attempts=gx_outbox.c.attempts + 1, due_at=at + lease)
     )
     return [
         Message(
@@ -327,12 +355,14 @@ def _claim(conn: Connection, names: list[str], at: datetime, batch: int) -> list
     ]
 
 
-def _failed(db: Database, message: Message, error: str, at: datetime, *, last: bool) -> None:
+def _failed(
+    db: Database, message: Message, error: str, at: datetime, timing: Timing, *, last: bool
+) -> None:
     values: dict[str, Any] = {"error": error}
     if last or message.attempt >= MAX_ATTEMPTS:
         values.update(state="dead", due_at=None)
     else:
-        values["due_at"] = at + backoff(message.attempt)
+        values["due_at"] = at + backoff(message.attempt, timing.first_retry)
     with db.write() as conn:
         conn.execute(update(gx_outbox).where(gx_outbox.c.id == message.id).values(values))
 

@@ -1,5 +1,6 @@
 """System tables of the process engine: the outbox, assignment rules and their rotation
-state, business calendars, SLA policies and the SLA clocks of records."""
+state, business calendars, SLA policies and the SLA clocks of records, scheduled jobs'
+runs and timers, webhooks, automation rules and their runs."""
 
 from __future__ import annotations
 
@@ -302,4 +303,44 @@ gx_automation_run = Table(
     Column("actor_id", Uuid(), nullable=True),  # whose write set it off
     Index("ix_gx_automation_run_rule", "rule_id", "id"),
     Index("ux_gx_automation_run_slot", "rule_id", "record_id", "slot", unique=True),
+)
+
+# One row per scheduled job and time slot it was due at (platform.process.jobs): the
+# scheduler that inserts it first runs the slot, so several workers run it once (the
+# primary key). ``outcome``: queued (claimed, handed to the queue), ok, error, or skipped
+# (the first slot a new installation saw: jobs start at their next time); ``detail`` holds
+# the job's result or the error.
+gx_job_run = Table(
+    "gx_job_run",
+    system_metadata,
+    Column("job", String(63), nullable=False),
+    Column("slot_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("outcome", String(8), nullable=False),
+    Column("detail", Text, nullable=True),
+    PrimaryKeyConstraint("job", "slot_at", name="pk_gx_job_run"),
+)
+
+# Timers (platform.process.timers): ``handler`` runs with ``payload`` once ``due_at`` (an
+# absolute instant) has passed. Armed in the caller's transaction, so a rolled-back write
+# arms nothing; (handler, key) names a timer, so arming it again moves it. ``run_at`` is
+# when the pump next takes it: ``due_at``, later after a failure (back-off). ``state``:
+# pending, fired or failed (gave up after the last attempt).
+gx_timer = Table(
+    "gx_timer",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("handler", String(63), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("run_at", UtcDateTime, nullable=False),
+    Column("payload", JsonType, nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("armed_at", UtcDateTime, nullable=False),
+    Column("fired_at", UtcDateTime, nullable=True),
+    UniqueConstraint("handler", "key", name="uq_gx_timer_key"),
+    Index("ix_gx_timer_run", "state", "run_at"),
 )
