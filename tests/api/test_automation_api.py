@@ -18,7 +18,7 @@ from guanxi.modules import installed, write_hooks
 from guanxi.platform.access.actor import SYSTEM
 from guanxi.platform.access.demo import DemoOrg
 from guanxi.platform.metadata.registry import Registry
-from guanxi.platform.process.automation_runner import sweep_dates
+from guanxi.platform.process.automation_runner import sweep_cron, sweep_dates
 from guanxi.platform.records import updates
 from guanxi.platform.records.context import Ctx
 from tests.api.conftest import Api, Persona
@@ -347,3 +347,37 @@ def test_only_automation_managers_manage_rules(persona: Persona) -> None:
     rep = persona("rep_zhang")
     assert rep.get("/automation/rules").status_code == 403
     assert rep.post("/automation/rules", json=KEY_ACCOUNT_RULE).status_code == 403
+
+
+def test_a_cron_rule_runs_at_its_times_for_the_records_it_matches(
+    admin: Api, installed_db: Database, clock: FixedClock
+) -> None:
+    admin.ok("POST", "/records/account", 201, json={"name": "周一公司", "level": "key"})
+    admin.ok("POST", "/records/account", 201, json={"name": "普通周一", "level": "normal"})
+    made = rule(
+        admin,
+        trigger={"type": "cron", "cron": "0 9 * * 1"},  # Mondays at 9:00 (Shanghai)
+        condition={"field": "level", "op": "eq", "value": "key"},
+        actions=[{"type": "create_task", "subject": "每周回访 {{name}}"}],
+    )
+
+    def sweep() -> str:
+        with installed_db.write() as conn:
+            ctx = Ctx.open(conn, Registry(), SYSTEM, clock.now(), hooks=write_hooks(installed()))
+            return sweep_cron(ctx)
+
+    assert sweep() == "0 runs"  # Monday 9:00 came before the rule: not this week
+    clock.advance(seconds=7 * 24 * 3600 - 90 * 60)  # next Monday, 9:00
+    assert sweep() == "1 runs"
+    assert sweep() == "0 runs"  # once per record and time
+    clock.advance(seconds=7 * 24 * 3600)
+    assert sweep() == "1 runs"
+    assert [(r["trigger"], r["slot"]) for r in runs(admin, made)] == [
+        ("cron", "2026-12-07T01:00:00+00:00"),
+        ("cron", "2026-11-30T01:00:00+00:00"),
+    ]
+    refused = admin.post(
+        "/automation/rules",
+        json={**KEY_ACCOUNT_RULE, "trigger": {"type": "cron", "cron": "61 * * * *"}},
+    )
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "trigger.cron"

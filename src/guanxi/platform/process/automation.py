@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from croniter import croniter
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
@@ -27,7 +28,6 @@ from guanxi.platform.metadata.model import ObjectDef
 from guanxi.platform.metadata.state import bump_version
 from guanxi.platform.process.automation_runner import MERGE_FIELD, forget_rules
 from guanxi.platform.process.automation_schemas import RuleIn, RulePatch, Trigger
-from guanxi.platform.process.schedule import ScheduledJob
 from guanxi.platform.process.tables import (
     gx_assignment_rule,
     gx_automation_rule,
@@ -258,11 +258,16 @@ def _check_trigger(
                     errors += [
                         FieldError(f"trigger.{end}", e.message, e.code) for e in error.errors
                     ]
-    if trigger.type == "cron" and trigger.cron is not None:
-        try:
-            ScheduledJob("cron_check", run=lambda ctx: None, cron=trigger.cron)
-        except ValueError as error:
-            errors.append(FieldError("trigger.cron", str(error).split(": ", 1)[-1], "invalid"))
+    cron = trigger.cron if trigger.type == "cron" else None
+    if cron is not None and (len(cron.split()) != 5 or not croniter.is_valid(cron)):
+        errors.append(
+            FieldError(
+                "trigger.cron",
+                f"{cron!r} is not a cron time of five fields "
+                "(minute hour day-of-month month day-of-week)",
+                "invalid",
+            )
+        )
 
 
 def _check_action(

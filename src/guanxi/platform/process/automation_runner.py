@@ -17,10 +17,12 @@ outcome.
 **Loops.** A rule runs at most once per record in one transaction, and rules run inside
 each other's writes at most ``MAX_DEPTH`` deep; deeper, the run is recorded as skipped.
 
-**On dates.** :func:`sweep_dates` (the ``automation_dates`` job, hourly) finds, in SQL,
-the records whose date field is ``offset_days`` away from today and that meet the
+**On dates and times.** :func:`sweep_dates` (the ``automation_dates`` job, hourly) finds,
+in SQL, the records whose date field is ``offset_days`` away from today and that meet the
 condition, and runs the rule for each once per record and date (the run's ``slot``,
-unique per rule and record).
+unique per rule and record). :func:`sweep_cron` (every minute) does the same for rules
+whose cron time has come, once per record and time, never for a time before the rule's
+version was published.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from croniter import croniter
 from sqlalchemy import and_, exists, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
@@ -404,9 +407,41 @@ _ACTIONS: dict[str, Act] = {
 # -- dates -----------------------------------------------------------------------------------
 def sweep_dates(ctx: Ctx) -> str:
     """Run every active date rule for the records whose date has come (see the module)."""
+    ran = 0
+    today = ctx.now.astimezone(ctx.zone).date()
+    for rule, _ in _scheduled_rules(ctx, "date"):
+        day = today - timedelta(days=rule.trigger.get("offset_days") or 0)
+        on_day = _on_day(ctx, rule, day.isoformat())
+        tree = on_day if rule.condition is None else {"and": [on_day, rule.condition]}
+        ran += _sweep(ctx, rule, tree, "date", day.isoformat())
+    return f"{ran} runs"
+
+
+def sweep_cron(ctx: Ctx) -> str:
+    """Run every active cron rule whose latest time has come since it was published, for
+    each record meeting its condition, once per record and time."""
+    ran = 0
+    for rule, published_at in _scheduled_rules(ctx, "cron"):
+        start = ctx.now.astimezone(ctx.zone).replace(second=0, microsecond=0)
+        slot = croniter(rule.trigger["cron"], start + timedelta(minutes=1)).get_prev(datetime)
+        if slot < published_at:
+            continue  # a rule does not run for times before it existed
+        tree = rule.condition if rule.condition is not None else {"and": []}
+        ran += _sweep(ctx, rule, tree, "cron", slot.astimezone(UTC).isoformat())
+    return f"{ran} runs"
+
+
+def _scheduled_rules(ctx: Ctx, kind: str) -> list[tuple[Rule, datetime]]:
+    """The active rules with a ``kind`` trigger, and when their version was published."""
     rule_c, version_c = gx_automation_rule.c, gx_automation_version.c
     rows = ctx.conn.execute(
-        select(rule_c.id, rule_c.object_name, rule_c.version, version_c.definition)
+        select(
+            rule_c.id,
+            rule_c.object_name,
+            rule_c.version,
+            version_c.definition,
+            version_c.created_at,
+        )
         .join(
             gx_automation_version,
             and_(version_c.rule_id == rule_c.id, version_c.version == rule_c.version),
@@ -414,46 +449,48 @@ def sweep_dates(ctx: Ctx) -> str:
         .where(rule_c.active.is_(True))
         .order_by(rule_c.position, rule_c.created_at, rule_c.id)
     ).all()
-    ran = 0
-    today = ctx.now.astimezone(ctx.zone).date()
+    found = []
     for row in rows:
         d = row.definition
-        if d["trigger"]["type"] != "date" or row.object_name not in ctx.snap.objects:
-            continue
-        rule = Rule(
-            row.id,
-            row.object_name,
-            row.version,
-            d["trigger"],
-            d.get("condition"),
-            d.get("run_when") or "every_time",
-            d["actions"],
-        )
-        day = today - timedelta(days=rule.trigger.get("offset_days") or 0)
-        ran += _sweep_rule(ctx, rule, day.isoformat())
-    return f"{ran} runs"
+        if d["trigger"]["type"] == kind and row.object_name in ctx.snap.objects:
+            rule = Rule(
+                row.id,
+                row.object_name,
+                row.version,
+                d["trigger"],
+                d.get("condition"),
+                d.get("run_when") or "every_time",
+                d["actions"],
+            )
+            found.append((rule, row.created_at))
+    return found
 
 
-def _sweep_rule(ctx: Ctx, rule: Rule, day: str) -> int:
+def _on_day(ctx: Ctx, rule: Rule, day: str) -> dict[str, Any]:
+    """The filter of records whose date field falls on ``day`` (in the zone, for a
+    date-time)."""
+    field = ctx.snap.object(rule.object_name).get_field(rule.trigger["field"])
+    if field is None or field.type != "datetime":
+        return {"field": rule.trigger["field"], "op": "eq", "value": day}
+    start = datetime.fromisoformat(day).replace(tzinfo=ctx.zone)
+    return {
+        "and": [
+            {"field": field.name, "op": "gte", "value": start.isoformat()},
+            {"field": field.name, "op": "lt", "value": (start + timedelta(days=1)).isoformat()},
+        ]
+    }
+
+
+def _sweep(ctx: Ctx, rule: Rule, tree: Any, trigger: str, slot: str) -> int:
+    """Run ``rule`` for the records meeting ``tree`` that have no run for ``slot`` yet."""
     obj = ctx.snap.object(rule.object_name)
     table = ctx.snap.table(obj.name)
     scope = QueryScope(ctx.snap, obj, ctx.conn.dialect.name)
-    on_day = {"field": rule.trigger["field"], "op": "eq", "value": day}
-    field = obj.get_field(rule.trigger["field"])
-    if field is not None and field.type == "datetime":  # the local day, in the zone
-        start = datetime.fromisoformat(day).replace(tzinfo=ctx.zone)
-        on_day = {
-            "and": [
-                {"field": field.name, "op": "gte", "value": start.isoformat()},
-                {"field": field.name, "op": "lt", "value": (start + timedelta(days=1)).isoformat()},
-            ]
-        }
-    tree = on_day if rule.condition is None else {"and": [on_day, rule.condition]}
     done = exists(
         select(literal(1)).where(
             gx_automation_run.c.rule_id == rule.id,
             gx_automation_run.c.record_id == table.c.id,
-            gx_automation_run.c.slot == day,
+            gx_automation_run.c.slot == slot,
         )
     )
     due = (
@@ -466,14 +503,7 @@ def _sweep_rule(ctx: Ctx, rule: Rule, day: str) -> int:
     for row in ctx.conn.execute(due).all():
         try:
             with ctx.conn.begin_nested():
-                run(
-                    ctx,
-                    rule,
-                    "date",
-                    row.id,
-                    record_values(obj, row._mapping),
-                    slot=day,
-                )
+                run(ctx, rule, trigger, row.id, record_values(obj, row._mapping), slot=slot)
         except IntegrityError:  # another worker ran this slot first
             continue
         count += 1

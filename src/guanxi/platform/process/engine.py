@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from guanxi.kernel.db import Database
 from guanxi.platform.process import outbox
-from guanxi.platform.process.automation_runner import Automation, sweep_dates
+from guanxi.platform.process.automation_runner import Automation, sweep_cron, sweep_dates
 from guanxi.platform.process.schedule import ScheduledJob
 from guanxi.platform.process.sla_clocks import SlaClocks, run_sweep
 from guanxi.platform.process.timers import TimerHandler, purge_fired
@@ -39,6 +39,8 @@ JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("sla_sweep", run=run_sweep, every=timedelta(minutes=1)),
     # Date-triggered automation rules run within the hour their day begins.
     ScheduledJob("automation_dates", run=sweep_dates, cron="5 * * * *"),
+    # Cron-triggered rules run within a minute of their time.
+    ScheduledJob("automation_cron", run=sweep_cron, every=timedelta(minutes=1)),
     # Done outbox messages (the delivery log) are kept 30 days.
     ScheduledJob("outbox_sweep", run=_sweep_outbox, cron="17 3 * * *"),
     ScheduledJob("purge_fired_timers", run=purge_timers, cron="23 3 * * *"),
