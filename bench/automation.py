@@ -22,18 +22,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, text, update
+from sqlalchemy import bindparam, update
 
 import bench  # noqa: F401  (registration check off, as for every benchmark)
+from bench.dedupe import DEFAULT_PG_URL, scratch_database
 from guanxi.bootstrap import migrate
 from guanxi.kernel.db import Database
 from guanxi.modules import installed, write_hooks
@@ -47,33 +45,9 @@ from guanxi.platform.records.service import create_many
 from guanxi.platform.records.updates import update_current, update_many
 
 REPORT = Path(__file__).with_name("automation.md")
-DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 BULK = 100
 FIELDS_LEFT_ALONE = ("level", "industry", "status", "source", "tier", "phone", "email")
-
-
-@contextmanager
-def database(kind: str) -> Iterator[Database]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as tmp:
-            db = Database(f"sqlite:///{tmp}/bench.db")
-            yield db
-            db.dispose()
-        return
-    url = os.environ.get("GUANXI_TEST_POSTGRES_URL") or DEFAULT_PG_URL
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    db = Database(url, schema=schema)
-    try:
-        yield db
-    finally:
-        db.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def rules_that_look(count: int) -> list[dict[str, Any]]:
@@ -111,7 +85,8 @@ def measure(label: str, work: Callable[[], int]) -> tuple[str, int, float]:
 
 
 def run_db(kind: str, records: int) -> list[tuple[str, int, float]]:
-    with database(kind) as db:
+    pg_url = os.environ.get("GUANXI_TEST_POSTGRES_URL") or DEFAULT_PG_URL
+    with scratch_database(kind, pg_url, "automation") as db:
         migrate(db)
         registry = Registry()
         relay = engine.relay(db, lambda: NOW, allow_private=True)

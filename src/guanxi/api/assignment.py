@@ -13,7 +13,7 @@ from guanxi.platform.process import assignment
 from guanxi.platform.process.assignment_schemas import MAX_VERSION, RuleIn, RulePatch
 from guanxi.web.deps import ActorDep, ServicesDep
 from guanxi.web.preconditions import if_match_version
-from guanxi.web.responses import ORJSONResponse
+from guanxi.web.responses import ORJSONResponse, versioned
 from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
@@ -28,10 +28,6 @@ class AssignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     record_id: UUID
-
-
-def _answer(rule: dict[str, Any], status: int = 200) -> ORJSONResponse:
-    return ORJSONResponse(rule, status_code=status, headers={"ETag": f'"{rule["version"]}"'})
 
 
 @router.get("")
@@ -49,13 +45,13 @@ def list_rules(
 def create_rule(body: RuleIn, services: ServicesDep, actor: ActorDep) -> ORJSONResponse:
     """A new rule (``manage_automation``); every problem comes back at once."""
     with services.write(actor) as ctx:
-        return _answer(assignment.create_rule(ctx, body), 201)
+        return versioned(assignment.create_rule(ctx, body), 201)
 
 
 @router.get("/{rule_id}")
 def get_rule(rule_id: UUID, services: ServicesDep, actor: ActorDep) -> ORJSONResponse:
     with services.read(actor) as ctx:
-        return _answer(assignment.get_rule(ctx, rule_id))
+        return versioned(assignment.get_rule(ctx, rule_id))
 
 
 @router.patch("/{rule_id}")
@@ -69,7 +65,7 @@ def update_rule(
     """Change what you send; send the version you read (If-Match or ``version``): stale → 412."""
     expected = if_match_version(if_match, maximum=MAX_VERSION)
     with services.write(actor) as ctx:
-        return _answer(assignment.update_rule(ctx, rule_id, body, expected_version=expected))
+        return versioned(assignment.update_rule(ctx, rule_id, body, expected_version=expected))
 
 
 @router.delete("/{rule_id}", status_code=204)

@@ -14,7 +14,7 @@ from guanxi.platform.process.automation_schemas import RuleIn, RulePatch
 from guanxi.platform.process.versions import MAX_VERSION
 from guanxi.web.deps import ActorDep, ServicesDep
 from guanxi.web.preconditions import if_match_version
-from guanxi.web.responses import ORJSONResponse
+from guanxi.web.responses import ORJSONResponse, versioned
 from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
@@ -23,10 +23,6 @@ router = APIRouter(
     default_response_class=ORJSONResponse,
     route_class=OrjsonRoute,
 )
-
-
-def _answer(rule: dict[str, Any], status: int = 200) -> ORJSONResponse:
-    return ORJSONResponse(rule, status_code=status, headers={"ETag": f'"{rule["version"]}"'})
 
 
 @router.get("/rules")
@@ -45,7 +41,7 @@ def create_rule(body: RuleIn, services: ServicesDep, actor: ActorDep) -> ORJSONR
     """A new rule, published as version 1; every problem comes back at once, each naming
     its place (``actions[1].values.level``)."""
     with services.write(actor) as ctx:
-        return _answer(automation.create_rule(ctx, body), 201)
+        return versioned(automation.create_rule(ctx, body), 201)
 
 
 @router.get("/rules/{rule_id}")
@@ -56,7 +52,7 @@ def get_rule(
     version: int | None = Query(None, ge=1, le=MAX_VERSION, description="an earlier version"),
 ) -> ORJSONResponse:
     with services.read(actor) as ctx:
-        return _answer(automation.get_rule(ctx, rule_id, version))
+        return versioned(automation.get_rule(ctx, rule_id, version))
 
 
 @router.patch("/rules/{rule_id}")
@@ -71,7 +67,7 @@ def update_rule(
     or ``version``): stale → 412. Earlier versions stay as they were."""
     expected = if_match_version(if_match, maximum=MAX_VERSION)
     with services.write(actor) as ctx:
-        return _answer(automation.update_rule(ctx, rule_id, body, expected_version=expected))
+        return versioned(automation.update_rule(ctx, rule_id, body, expected_version=expected))
 
 
 @router.delete("/rules/{rule_id}", status_code=204)

@@ -19,7 +19,7 @@ from guanxi.platform.process.calendar_schemas import (
 )
 from guanxi.web.deps import ActorDep, ServicesDep
 from guanxi.web.preconditions import if_match_version
-from guanxi.web.responses import ORJSONResponse
+from guanxi.web.responses import ORJSONResponse, versioned
 from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
@@ -28,12 +28,6 @@ router = APIRouter(
     default_response_class=ORJSONResponse,
     route_class=OrjsonRoute,
 )
-
-
-def _answer(calendar: dict[str, Any], status: int = 200) -> ORJSONResponse:
-    return ORJSONResponse(
-        calendar, status_code=status, headers={"ETag": f'"{calendar["version"]}"'}
-    )
 
 
 @router.get("")
@@ -48,13 +42,13 @@ def create_calendar(body: CalendarIn, services: ServicesDep, actor: ActorDep) ->
     """A new calendar, seeded from the holidays package with ``holidays_from``; the first
     one becomes the default."""
     with services.write(actor) as ctx:
-        return _answer(calendars.create_calendar(ctx, body), 201)
+        return versioned(calendars.create_calendar(ctx, body), 201)
 
 
 @router.get("/{calendar_id}")
 def get_calendar(calendar_id: UUID, services: ServicesDep, actor: ActorDep) -> ORJSONResponse:
     with services.read(actor) as ctx:
-        return _answer(calendars.get_calendar(ctx, calendar_id))
+        return versioned(calendars.get_calendar(ctx, calendar_id))
 
 
 @router.patch("/{calendar_id}")
@@ -69,7 +63,9 @@ def update_calendar(
     412. The SLA clocks counting on the calendar are recomputed."""
     expected = if_match_version(if_match, maximum=MAX_VERSION)
     with services.write(actor) as ctx:
-        return _answer(calendars.update_calendar(ctx, calendar_id, body, expected_version=expected))
+        return versioned(
+            calendars.update_calendar(ctx, calendar_id, body, expected_version=expected)
+        )
 
 
 @router.delete("/{calendar_id}", status_code=204)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Header, Response
 
 from guanxi.kernel.errors import NotFound, PermissionDenied
@@ -13,7 +11,7 @@ from guanxi.platform.metadata.model import ObjectDef
 from guanxi.platform.records.context import Ctx
 from guanxi.web.deps import ActorDep, ServicesDep
 from guanxi.web.preconditions import if_match_version
-from guanxi.web.responses import ORJSONResponse
+from guanxi.web.responses import ORJSONResponse, versioned
 from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
@@ -38,10 +36,6 @@ def _admin(ctx: Ctx) -> None:
         raise PermissionDenied("changing layouts needs the manage_metadata right")
 
 
-def _answer(layout: dict[str, Any]) -> ORJSONResponse:
-    return ORJSONResponse(layout, headers={"ETag": f'"{layout["version"]}"'})
-
-
 @router.get("/objects/{object_name}/layouts/{kind}")
 def get_layout(
     object_name: str, kind: LayoutKind, services: ServicesDep, actor: ActorDep
@@ -50,7 +44,7 @@ def get_layout(
     without archived fields or fields hidden from you."""
     with services.read(actor) as ctx:
         obj = _object(ctx, object_name)
-        return _answer(
+        return versioned(
             service.get_layout(ctx.conn, ctx.snap, ctx.actor.policy, obj, kind, zone=ctx.zone)
         )
 
@@ -81,7 +75,7 @@ def save_layout(
             user_id=ctx.actor.user_id,
         )
         ctx.audit("metadata.layout.update", f"{obj.name}.{kind}", {"version": version})
-        return _answer(
+        return versioned(
             service.get_layout(ctx.conn, ctx.snap, ctx.actor.policy, obj, kind, zone=ctx.zone)
         )
 

@@ -12,7 +12,7 @@ from guanxi.platform.process import sla_clocks, sla_policies
 from guanxi.platform.process.sla_schemas import MAX_VERSION, PolicyIn, PolicyPatch
 from guanxi.web.deps import ActorDep, ServicesDep, inline_on_sqlite
 from guanxi.web.preconditions import if_match_version
-from guanxi.web.responses import ORJSONResponse
+from guanxi.web.responses import ORJSONResponse, versioned
 from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
@@ -21,10 +21,6 @@ router = APIRouter(
     default_response_class=ORJSONResponse,
     route_class=OrjsonRoute,
 )
-
-
-def _answer(policy: dict[str, Any], status: int = 200) -> ORJSONResponse:
-    return ORJSONResponse(policy, status_code=status, headers={"ETag": f'"{policy["version"]}"'})
 
 
 @router.get("/sla/policies")
@@ -42,13 +38,13 @@ def list_policies(
 def create_policy(body: PolicyIn, services: ServicesDep, actor: ActorDep) -> ORJSONResponse:
     """A new policy; every problem comes back at once, each naming its place."""
     with services.write(actor) as ctx:
-        return _answer(sla_policies.create_policy(ctx, body), 201)
+        return versioned(sla_policies.create_policy(ctx, body), 201)
 
 
 @router.get("/sla/policies/{policy_id}")
 def get_policy(policy_id: UUID, services: ServicesDep, actor: ActorDep) -> ORJSONResponse:
     with services.read(actor) as ctx:
-        return _answer(sla_policies.get_policy(ctx, policy_id))
+        return versioned(sla_policies.get_policy(ctx, policy_id))
 
 
 @router.patch("/sla/policies/{policy_id}")
@@ -63,7 +59,9 @@ def update_policy(
     412. Its clocks are recomputed from their original start."""
     expected = if_match_version(if_match, maximum=MAX_VERSION)
     with services.write(actor) as ctx:
-        return _answer(sla_policies.update_policy(ctx, policy_id, body, expected_version=expected))
+        return versioned(
+            sla_policies.update_policy(ctx, policy_id, body, expected_version=expected)
+        )
 
 
 @router.delete("/sla/policies/{policy_id}", status_code=204)

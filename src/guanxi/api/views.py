@@ -11,7 +11,7 @@ from guanxi.platform.records import views
 from guanxi.platform.records.view_schemas import MAX_VERSION, ViewIn, ViewPatch
 from guanxi.web.deps import ActorDep, ServicesDep
 from guanxi.web.preconditions import if_match_version
-from guanxi.web.responses import ORJSONResponse
+from guanxi.web.responses import ORJSONResponse, versioned
 from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
@@ -20,10 +20,6 @@ router = APIRouter(
     default_response_class=ORJSONResponse,
     route_class=OrjsonRoute,
 )
-
-
-def _answer(view: dict[str, Any], status: int = 200) -> ORJSONResponse:
-    return ORJSONResponse(view, status_code=status, headers={"ETag": f'"{view["version"]}"'})
 
 
 @router.get("/{object_name}")
@@ -39,7 +35,7 @@ def create_view(
 ) -> ORJSONResponse:
     """Save a view; sharing it (``everyone``, ``roles``) needs ``manage_metadata``."""
     with services.write(actor) as ctx:
-        return _answer(views.create_view(ctx, object_name, body), 201)
+        return versioned(views.create_view(ctx, object_name, body), 201)
 
 
 @router.get("/{object_name}/{view_id}")
@@ -47,7 +43,7 @@ def get_view(
     object_name: str, view_id: UUID, services: ServicesDep, actor: ActorDep
 ) -> ORJSONResponse:
     with services.read(actor) as ctx:
-        return _answer(views.get_view(ctx, object_name, view_id))
+        return versioned(views.get_view(ctx, object_name, view_id))
 
 
 @router.patch("/{object_name}/{view_id}")
@@ -62,7 +58,7 @@ def update_view(
     """Change what you send; send the version you read (If-Match or ``version``): stale → 412."""
     expected = if_match_version(if_match, maximum=MAX_VERSION)
     with services.write(actor) as ctx:
-        return _answer(
+        return versioned(
             views.update_view(ctx, object_name, view_id, body, expected_version=expected)
         )
 

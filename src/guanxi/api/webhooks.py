@@ -14,7 +14,7 @@ from guanxi.platform.process.versions import MAX_VERSION
 from guanxi.platform.process.webhook_schemas import WebhookIn, WebhookPatch
 from guanxi.web.deps import ActorDep, ServicesDep
 from guanxi.web.preconditions import if_match_version
-from guanxi.web.responses import ORJSONResponse
+from guanxi.web.responses import ORJSONResponse, versioned
 from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
@@ -23,10 +23,6 @@ router = APIRouter(
     default_response_class=ORJSONResponse,
     route_class=OrjsonRoute,
 )
-
-
-def _answer(webhook: dict[str, Any], status: int = 200) -> ORJSONResponse:
-    return ORJSONResponse(webhook, status_code=status, headers={"ETag": f'"{webhook["version"]}"'})
 
 
 @router.get("")
@@ -49,13 +45,13 @@ def create_webhook(body: WebhookIn, services: ServicesDep, actor: ActorDep) -> O
         made = webhooks.create_webhook(
             ctx, body, allow_private=services.settings.webhook_allow_private
         )
-    return _answer(made, 201)
+    return versioned(made, 201)
 
 
 @router.get("/{webhook_id}")
 def get_webhook(webhook_id: UUID, services: ServicesDep, actor: ActorDep) -> ORJSONResponse:
     with services.read(actor) as ctx:
-        return _answer(webhooks.get_webhook(ctx, webhook_id))
+        return versioned(webhooks.get_webhook(ctx, webhook_id))
 
 
 @router.patch("/{webhook_id}")
@@ -77,14 +73,14 @@ def update_webhook(
             expected_version=expected,
             allow_private=services.settings.webhook_allow_private,
         )
-    return _answer(changed)
+    return versioned(changed)
 
 
 @router.post("/{webhook_id}/secret")
 def renew_secret(webhook_id: UUID, services: ServicesDep, actor: ActorDep) -> ORJSONResponse:
     """A new secret, shown in this answer only; the old one stops signing at once."""
     with services.write(actor) as ctx:
-        return _answer(webhooks.renew_secret(ctx, webhook_id))
+        return versioned(webhooks.renew_secret(ctx, webhook_id))
 
 
 @router.delete("/{webhook_id}", status_code=204)

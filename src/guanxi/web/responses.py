@@ -22,5 +22,11 @@ class ORJSONResponse(JSONResponse):
         return orjson.dumps(content, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
+def versioned(body: dict[str, Any], status: int = 200) -> ORJSONResponse:
+    """A definition (a view, a rule, a policy …) with its version as the ``ETag``, which a
+    change sends back in ``If-Match``."""
+    return ORJSONResponse(body, status_code=status, headers={"ETag": f'"{body["version"]}"'})
+
+
 class ProblemResponse(ORJSONResponse):
     media_type = "application/problem+json"

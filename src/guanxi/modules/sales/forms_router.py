@@ -15,7 +15,7 @@ from guanxi.modules.sales import forms
 from guanxi.web.deps import ActorDep, Services, ServicesDep, client_ip
 from guanxi.web.preconditions import if_match_version
 from guanxi.web.problems import language
-from guanxi.web.responses import ORJSONResponse
+from guanxi.web.responses import ORJSONResponse, versioned
 from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
@@ -40,10 +40,6 @@ CORS = {
 }
 
 
-def _answer(form: dict[str, Any], status: int = 200) -> ORJSONResponse:
-    return ORJSONResponse(form, status_code=status, headers={"ETag": f'"{form["version"]}"'})
-
-
 @router.get("")
 def list_forms(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """The caller's forms (an administrator's: all of them), oldest first."""
@@ -57,13 +53,13 @@ def create_form(body: forms.FormIn, services: ServicesDep, actor: ActorDep) -> O
     form's assignment rule gives them to someone. Answers with its ``form_key`` and the
     ``submit_url`` a website posts to."""
     with services.write(actor) as ctx:
-        return _answer(forms.create_form(ctx, body), 201)
+        return versioned(forms.create_form(ctx, body), 201)
 
 
 @router.get("/{form_id}")
 def get_form(form_id: UUID, services: ServicesDep, actor: ActorDep) -> ORJSONResponse:
     with services.read(actor) as ctx:
-        return _answer(forms.get_form(ctx, form_id))
+        return versioned(forms.get_form(ctx, form_id))
 
 
 @router.patch("/{form_id}")
@@ -77,7 +73,7 @@ def update_form(
     """Change what you send; with If-Match, a stale version is refused (412)."""
     expected = if_match_version(if_match)
     with services.write(actor) as ctx:
-        return _answer(forms.update_form(ctx, form_id, body, expected_version=expected))
+        return versioned(forms.update_form(ctx, form_id, body, expected_version=expected))
 
 
 @router.delete("/{form_id}", status_code=204)

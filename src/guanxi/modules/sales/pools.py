@@ -27,15 +27,14 @@ from guanxi.kernel.errors import (
     FieldError,
     NotFound,
     PermissionDenied,
-    PreconditionRequired,
     ValidationFailed,
-    VersionConflict,
 )
 from guanxi.kernel.ids import uuid7
 from guanxi.modules.sales import pool_repository as repo
 from guanxi.modules.sales.errors import AlreadyClaimed, ClaimCooldown, ClaimLimitReached, NotInPool
 from guanxi.modules.sales.pool_schemas import PoolIn, PoolPatch
 from guanxi.platform.access.policy import Policy
+from guanxi.platform.process.versions import check_version, stale
 from guanxi.platform.records import reads
 from guanxi.platform.records.context import Ctx, require, written
 from guanxi.platform.records.reader import Page
@@ -102,13 +101,7 @@ def update_pool(
     _may_manage(ctx)
     row = _row(ctx, pool_id)
     version = expected_version if expected_version is not None else body.version
-    if version is None:
-        raise PreconditionRequired(
-            'send If-Match: "<version>" or a version in the body',
-            errors=[FieldError("version", "is required to change a pool", "required")],
-        )
-    if version != row.version:
-        raise _stale(row.version, version)
+    check_version("the pool", row.version, version)
     sent = body.model_fields_set - {"version"}
     settings = dict(row.settings)
     for key in DEFAULTS:
@@ -131,7 +124,7 @@ def update_pool(
     if "default" in sent and body.default is not None:
         values["is_default"] = body.default
     if repo.update_pool(ctx.conn, row.id, row.version, values) != 1:
-        raise _stale(row.version + 1, version)
+        raise stale("the pool", row.version + 1, row.version)
     if values.get("is_default"):
         repo.clear_default(ctx.conn, OBJECT, row.id)
     ctx.audit("pool.update", str(row.id), {"fields": sorted(sent)})
@@ -539,11 +532,3 @@ def _check_roles(ctx: Ctx, roles: list[UUID]) -> None:
     ]
     if errors:
         raise ValidationFailed(f"member_roles: {errors[0].message}", errors=errors)
-
-
-def _stale(current: int, sent: int) -> VersionConflict:
-    return VersionConflict(
-        f"the pool is at version {current}, not {sent}",
-        errors=[FieldError("version", f"is {current} now", "stale")],
-        extra={"current_version": current},
-    )

@@ -15,7 +15,7 @@ from guanxi.modules.sales.pool_schemas import MAX_VERSION, ClaimIn, PoolIn, Pool
 from guanxi.platform.records import reader
 from guanxi.web.deps import ActorDep, ServicesDep
 from guanxi.web.preconditions import if_match_version
-from guanxi.web.responses import ORJSONResponse
+from guanxi.web.responses import ORJSONResponse, versioned
 from guanxi.web.routing import OrjsonRoute
 
 router = APIRouter(
@@ -26,10 +26,6 @@ router = APIRouter(
 )
 
 MAX_FILTER = 20_000  # characters of a filter tree in the query string
-
-
-def _answer(pool: dict[str, Any], status: int = 200) -> ORJSONResponse:
-    return ORJSONResponse(pool, status_code=status, headers={"ETag": f'"{pool["version"]}"'})
 
 
 def _csv(value: str | None) -> list[str] | None:
@@ -48,13 +44,13 @@ def list_pools(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
 def create_pool(body: PoolIn, services: ServicesDep, actor: ActorDep) -> ORJSONResponse:
     """A new pool (``manage_automation``)."""
     with services.write(actor) as ctx:
-        return _answer(pools.create_pool(ctx, body), 201)
+        return versioned(pools.create_pool(ctx, body), 201)
 
 
 @router.get("/pools/{pool_id}")
 def get_pool(pool_id: UUID, services: ServicesDep, actor: ActorDep) -> ORJSONResponse:
     with services.read(actor) as ctx:
-        return _answer(pools.get_pool(ctx, pool_id))
+        return versioned(pools.get_pool(ctx, pool_id))
 
 
 @router.patch("/pools/{pool_id}")
@@ -68,7 +64,7 @@ def update_pool(
     """Change what you send; send the version you read (If-Match or ``version``): stale → 412."""
     expected = if_match_version(if_match, maximum=MAX_VERSION)
     with services.write(actor) as ctx:
-        return _answer(pools.update_pool(ctx, pool_id, body, expected_version=expected))
+        return versioned(pools.update_pool(ctx, pool_id, body, expected_version=expected))
 
 
 @router.get("/pools/{pool_id}/accounts")

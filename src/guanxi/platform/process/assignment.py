@@ -36,9 +36,7 @@ from guanxi.kernel.errors import (
     FieldError,
     NotFound,
     PermissionDenied,
-    PreconditionRequired,
     ValidationFailed,
-    VersionConflict,
     invalid,
 )
 from guanxi.kernel.ids import uuid7
@@ -47,6 +45,7 @@ from guanxi.platform.metadata.model import ObjectDef
 from guanxi.platform.process import assignment_repository as repo
 from guanxi.platform.process.assignment_schemas import RuleIn, RulePatch
 from guanxi.platform.process.tables import gx_assignment_rule
+from guanxi.platform.process.versions import check_version, stale
 from guanxi.platform.query.filters import FilterCompiler
 from guanxi.platform.query.paths import QueryScope
 from guanxi.platform.records.context import Ctx, current, require
@@ -115,13 +114,7 @@ def update_rule(
     _may_manage(ctx)
     row = _row(ctx, rule_id)
     version = expected_version if expected_version is not None else body.version
-    if version is None:
-        raise PreconditionRequired(
-            'send If-Match: "<version>" or a version in the body',
-            errors=[FieldError("version", "is required to change a rule", "required")],
-        )
-    if version != row.version:
-        raise _stale(row.version, version)
+    check_version("the rule", row.version, version)
     sent = body.model_fields_set
     strategy = body.strategy if "strategy" in sent and body.strategy else row.strategy
     definition = dict(row.definition)
@@ -148,7 +141,7 @@ def update_rule(
         .values(**values)
     ).rowcount
     if changed != 1:
-        raise _stale(row.version + 1, version)
+        raise stale("the rule", row.version + 1, row.version)
     ctx.audit("assignment_rule.update", str(row.id), {"fields": sorted(sent - {"version"})})
     return get_rule(ctx, row.id)
 
@@ -386,11 +379,3 @@ def _row(ctx: Ctx, rule_id: UUID) -> Row[Any]:
     if row is None:
         raise NotFound(f"no assignment rule with id {rule_id}")
     return row
-
-
-def _stale(current_version: int, sent: int) -> VersionConflict:
-    return VersionConflict(
-        f"the rule is at version {current_version}, not {sent}",
-        errors=[FieldError("version", f"is {current_version} now", "stale")],
-        extra={"current_version": current_version},
-    )

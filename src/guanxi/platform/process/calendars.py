@@ -26,9 +26,7 @@ from guanxi.kernel.errors import (
     FieldError,
     NotFound,
     PermissionDenied,
-    PreconditionRequired,
     ValidationFailed,
-    VersionConflict,
 )
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.process import calendar_repository as repo
@@ -43,6 +41,7 @@ from guanxi.platform.process.calendar_schemas import (
     WorkingHours,
 )
 from guanxi.platform.process.tables import gx_calendar, gx_sla_policy
+from guanxi.platform.process.versions import check_version, stale
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.values import plain
 
@@ -110,7 +109,11 @@ def update_calendar(
     otherwise, 428 without one); the clocks counting on it are recomputed."""
     _may_manage(ctx)
     row = _row(ctx, calendar_id)
-    _check_version(row, expected_version if expected_version is not None else body.version)
+    check_version(
+        "the calendar",
+        row.version,
+        expected_version if expected_version is not None else body.version,
+    )
     sent = body.model_fields_set - {"version"}
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
@@ -311,16 +314,6 @@ def _row(ctx: Ctx, calendar_id: UUID) -> Row[Any]:
     return row
 
 
-def _check_version(row: Row[Any], sent: int | None) -> None:
-    if sent is None:
-        raise PreconditionRequired(
-            'send If-Match: "<version>" or a version in the body',
-            errors=[FieldError("version", "is required to change a calendar", "required")],
-        )
-    if sent != row.version:
-        raise _stale(row.version, sent)
-
-
 def _bump(ctx: Ctx, row: Row[Any], values: dict[str, Any]) -> None:
     changed = ctx.conn.execute(
         update(gx_calendar)
@@ -333,7 +326,7 @@ def _bump(ctx: Ctx, row: Row[Any], values: dict[str, Any]) -> None:
         )
     ).rowcount
     if changed != 1:
-        raise _stale(row.version + 1, row.version)
+        raise stale("the calendar", row.version + 1, row.version)
 
 
 def _changed(ctx: Ctx, row: Row[Any], action: str, details: dict[str, Any]) -> None:
@@ -348,11 +341,3 @@ def _changed(ctx: Ctx, row: Row[Any], action: str, details: dict[str, Any]) -> N
     )
     ctx.audit(action, str(row.id), details)
     sla_clocks.recompute(ctx, calendar_id=row.id)
-
-
-def _stale(current_version: int, sent: int) -> VersionConflict:
-    return VersionConflict(
-        f"the calendar is at version {current_version}, not {sent}",
-        errors=[FieldError("version", f"is {current_version} now", "stale")],
-        extra={"current_version": current_version},
-    )

@@ -26,11 +26,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
 from guanxi.kernel.errors import (
-    FieldError,
     NotFound,
     PermissionDenied,
-    PreconditionRequired,
-    VersionConflict,
 )
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.metadata.registry import Snapshot
@@ -38,6 +35,7 @@ from guanxi.platform.metadata.state import bump_version
 from guanxi.platform.process.sla_checks import check_policy
 from guanxi.platform.process.sla_schemas import PolicyIn, PolicyPatch
 from guanxi.platform.process.tables import gx_sla_policy
+from guanxi.platform.process.versions import check_version, stale
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.values import plain
 
@@ -198,13 +196,7 @@ def update_policy(
     _may_manage(ctx)
     row = _row(ctx, policy_id)
     version = expected_version if expected_version is not None else body.version
-    if version is None:
-        raise PreconditionRequired(
-            'send If-Match: "<version>" or a version in the body',
-            errors=[FieldError("version", "is required to change a policy", "required")],
-        )
-    if version != row.version:
-        raise _stale(row.version, version)
+    check_version("the policy", row.version, version)
     sent = body.model_fields_set - {"version"}
     definition = dict(row.definition)
     for part in PARTS:
@@ -230,7 +222,7 @@ def update_policy(
         .values(**values)
     ).rowcount
     if changed != 1:
-        raise _stale(row.version + 1, version)
+        raise stale("the policy", row.version + 1, row.version)
     _policies_changed(ctx)
     ctx.audit("sla_policy.update", str(row.id), {"fields": sorted(sent)})
     if values.get("active", row.active):
@@ -306,11 +298,3 @@ def _row(ctx: Ctx, policy_id: UUID) -> Row[Any]:
     if row is None:
         raise NotFound(f"no SLA policy with id {policy_id}")
     return row
-
-
-def _stale(current_version: int, sent: int) -> VersionConflict:
-    return VersionConflict(
-        f"the policy is at version {current_version}, not {sent}",
-        errors=[FieldError("version", f"is {current_version} now", "stale")],
-        extra={"current_version": current_version},
-    )
