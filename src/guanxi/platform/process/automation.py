@@ -327,6 +327,15 @@ def _check_action(
             errors.append(FieldError(f"{where}.webhook_id", "no webhook with this id", "unknown"))
 
 
+def check_actions(
+    ctx: Ctx, obj: ObjectDef, actions: list[dict[str, Any]], where: str, errors: list[FieldError]
+) -> None:
+    """Judge actions of ``obj`` as a rule's are (approval processes' final actions),
+    adding each problem at ``where[index]``."""
+    for index, action in enumerate(actions):
+        _check_action(ctx, obj, action, f"{where}[{index}]", errors)
+
+
 def _check_values(
     source: ObjectDef,
     target: ObjectDef,
