@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import delete, insert, literal, select, update
 from sqlalchemy.engine import Row
 
 from guanxi.kernel.db import transaction_notes
@@ -75,7 +75,7 @@ from guanxi.platform.process.tables import (
     gx_approval_request,
     gx_approval_task,
 )
-from guanxi.platform.process.versions import check_version, stale
+from guanxi.platform.process.versions import Definitions, check_version, invalid
 from guanxi.platform.query.evaluate import RecordMatcher
 from guanxi.platform.query.filters import FilterCompiler
 from guanxi.platform.query.paths import QueryScope
@@ -113,27 +113,14 @@ def create_process(ctx: Ctx, body: ProcessIn) -> dict[str, Any]:
         [s.model_dump(mode="json", exclude_none=True) for s in body.steps],
         {name: _actions(getattr(body, name)) for name in ACTION_LISTS},
     )
-    process_id = uuid7()
-    position = body.position
-    if position is None:
-        position = ctx.conn.execute(
-            select(func.count()).where(gx_approval_process.c.object_name == body.object)
-        ).scalar_one()
-    ctx.conn.execute(
-        insert(gx_approval_process).values(
-            id=process_id,
-            object_name=body.object,
-            name=body.name,
-            active=True if body.active is None else body.active,
-            position=position,
-            version=1,
-            created_at=ctx.now,
-            created_by_id=ctx.actor.user_id,
-            updated_at=ctx.now,
-            updated_by_id=ctx.actor.user_id,
-        )
+    process_id = PROCESSES.create(
+        ctx,
+        object_name=body.object,
+        name=body.name,
+        active=body.active,
+        position=body.position,
+        definition=definition,
     )
-    _publish(ctx, process_id, 1, definition)
     _changed(ctx)
     ctx.audit("approval_process.create", str(process_id), {"object": body.object})
     return get_process(ctx, process_id)
@@ -161,22 +148,9 @@ def update_process(
             for name in ACTION_LISTS
         },
     )
-    values: dict[str, Any] = {
-        "version": row.version + 1,
-        "updated_at": ctx.now,
-        "updated_by_id": ctx.actor.user_id,
-    }
-    for name in ("name", "position", "active"):
-        if getattr(body, name) is not None:
-            values[name] = getattr(body, name)
-    changed = ctx.conn.execute(
-        update(gx_approval_process)
-        .where(gx_approval_process.c.id == row.id, gx_approval_process.c.version == row.version)
-        .values(values)
-    ).rowcount
-    if changed != 1:
-        raise stale("the approval process", row.version + 1, row.version)
-    _publish(ctx, row.id, row.version + 1, definition)
+    PROCESSES.publish(
+        ctx, row, {n: getattr(body, n) for n in ("name", "position", "active")}, definition
+    )
     _changed(ctx)
     ctx.audit("approval_process.update", str(row.id), {"fields": sorted(sent)})
     return get_process(ctx, row.id)
@@ -212,14 +186,17 @@ def list_processes(ctx: Ctx, object_name: str | None = None) -> list[dict[str, A
     stmt = select(gx_approval_process).order_by(p.object_name, p.position, p.created_at)
     if object_name is not None:
         stmt = stmt.where(p.object_name == object_name)
-    return [_shown(ctx, row, _version(ctx, row.id, row.version)) for row in ctx.conn.execute(stmt)]
+    return [
+        PROCESSES.shown(ctx, row, _version(ctx, row.id, row.version))
+        for row in ctx.conn.execute(stmt)
+    ]
 
 
 def get_process(ctx: Ctx, process_id: UUID, version: int | None = None) -> dict[str, Any]:
     """The process with its published version (or an earlier ``version``, as it was)."""
     _may_manage(ctx)
     row = _process_row(ctx, process_id)
-    return _shown(ctx, row, _version(ctx, row.id, version or row.version), version)
+    return PROCESSES.shown(ctx, row, _version(ctx, row.id, version or row.version), version)
 
 
 def _actions(actions: list[Any] | None) -> list[dict[str, Any]]:
@@ -1043,36 +1020,17 @@ def _objects_with_processes(ctx: Ctx) -> frozenset[str]:
 
 
 # -- storage ---------------------------------------------------------------------------------
-def _publish(ctx: Ctx, process_id: UUID, version: int, definition: dict[str, Any]) -> None:
-    ctx.conn.execute(
-        insert(gx_approval_process_version).values(
-            process_id=process_id,
-            version=version,
-            definition=definition,
-            created_at=ctx.now,
-            created_by_id=ctx.actor.user_id,
-        )
-    )
+PROCESSES = Definitions(
+    "the approval process", gx_approval_process, gx_approval_process_version, "process_id"
+)
 
 
 def _version(ctx: Ctx, process_id: UUID, version: int) -> dict[str, Any]:
-    v = gx_approval_process_version.c
-    found = ctx.conn.execute(
-        select(v.definition).where(v.process_id == process_id, v.version == version)
-    ).scalar()
-    if found is None:
-        raise NotFound(f"the approval process has no version {version}")
-    definition: dict[str, Any] = found
-    return definition
+    return PROCESSES.definition(ctx, process_id, version)
 
 
 def _process_row(ctx: Ctx, process_id: UUID) -> Row[Any]:
-    row = ctx.conn.execute(
-        select(gx_approval_process).where(gx_approval_process.c.id == process_id)
-    ).first()
-    if row is None:
-        raise NotFound(f"no approval process with id {process_id}")
-    return row
+    return PROCESSES.row(ctx, process_id)
 
 
 def _request_row(ctx: Ctx, request_id: UUID) -> Row[Any]:
@@ -1081,33 +1039,13 @@ def _request_row(ctx: Ctx, request_id: UUID) -> Row[Any]:
     ).one()
 
 
-def _shown(
-    ctx: Ctx, row: Row[Any], definition: dict[str, Any], version: int | None = None
-) -> dict[str, Any]:
-    return {
-        "id": str(row.id),
-        "object": row.object_name,
-        "name": row.name,
-        **definition,
-        "active": row.active,
-        "position": row.position,
-        "version": version or row.version,
-        "published_version": row.version,
-        "created_at": plain(row.created_at, ctx.zone),
-        "created_by_id": plain(row.created_by_id),
-        "updated_at": plain(row.updated_at, ctx.zone),
-        "updated_by_id": plain(row.updated_by_id),
-    }
-
-
 def _changed(ctx: Ctx) -> None:
     # Every process re-reads which objects have processes on its next request.
     bump_version(ctx.conn)
     ctx.snap.__dict__.pop(_CACHE_KEY, None)
 
 
-def _invalid(errors: list[FieldError]) -> ValidationFailed:
-    return ValidationFailed("; ".join(f"{e.field}: {e.message}" for e in errors[:5]), errors=errors)
+_invalid = invalid
 
 
 def _may_manage(ctx: Ctx) -> None:
