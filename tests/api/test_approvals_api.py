@@ -13,11 +13,13 @@ from itertools import count
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
 from guanxi.platform.access import org
 from guanxi.platform.access.demo import DemoOrg
+from guanxi.platform.access.tables import gx_department
 from guanxi.platform.access.users import create_token, create_user
 from guanxi.platform.metadata.registry import Registry
 from tests.api.conftest import Api, Persona
@@ -478,3 +480,99 @@ def test_two_approvers_answering_an_any_step_at_once_one_decides(
             "approved",
             "request_approved",
         ]
+
+
+def test_department_heads_managers_up_the_line_and_user_fields_approve(
+    admin: Api,
+    persona: Persona,
+    demo_org: DemoOrg,
+    installed_db: Database,
+    clock: FixedClock,
+) -> None:
+    with installed_db.write() as conn:
+        conn.execute(
+            update(gx_department)
+            .where(gx_department.c.id == demo_org.departments["east"])
+            .values(head_id=demo_org.users["director_huang"])
+        )
+    zhang, li, huang = persona("rep_zhang"), persona("director_li"), persona("director_huang")
+    line = process(
+        admin,
+        {
+            "object": "contract",
+            "name": "Up the line",
+            "steps": [
+                {"name": "Head", "approvers": [{"type": "department_head"}]},
+                {"name": "Director", "approvers": [{"type": "manager", "levels": 2}]},
+                {"name": "CEO", "approvers": [{"type": "manager", "levels": 3}]},
+            ],
+        },
+    )
+    request = submit(zhang, contract(zhang, "100"), process_id=line["id"])
+    named = {n: str(u) for n, u in demo_org.users.items()}
+    assert [[a["id"] for a in s["approvers"]] for s in request["steps"]] == [
+        [named["director_huang"]],
+        [named["director_li"]],
+        [named["ceo_chen"]],
+    ]
+    act(huang, request, "approve")
+    act(li, request, "approve")
+    assert act(persona("ceo_chen"), request, "approve")["state"] == "approved"
+
+    owner = process(
+        admin,
+        {
+            "object": "contract",
+            "name": "Owner signs off",
+            "steps": [{"name": "Owner", "approvers": [{"type": "field", "field": "owner_id"}]}],
+        },
+    )
+    account = admin.ok("POST", "/records/account", 201, json={"name": next(CUSTOMERS)})
+    theirs = admin.ok(
+        "POST",
+        "/records/contract",
+        201,
+        json={
+            "name": "代签合同",
+            "account": account["id"],
+            "amount": "100",
+            "owner_id": named["rep_zhang"],
+        },
+    )
+    request = submit(admin, theirs, process_id=owner["id"])
+    assert inbox(zhang) == [request["id"]]
+    assert act(zhang, request, "approve")["state"] == "approved"
+
+
+def test_the_timeline_pages_through_the_trail_and_the_writes(
+    admin: Api, persona: Persona, demo_org: DemoOrg, finance: dict[str, Any], clock: FixedClock
+) -> None:
+    process(admin, contract_process(finance))
+    zhang, zhou = persona("rep_zhang"), persona("manager_zhou")
+    deal = contract(zhang, "60000")
+    clock.advance(minutes=1)
+    request = submit(zhang, deal)
+    clock.advance(minutes=1)
+    act(zhou, request, "approve")
+    whole = zhang.ok("GET", f"/records/contract/{deal['id']}/timeline")["entries"]
+    paged: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 1}
+        if cursor:
+            params["cursor"] = cursor
+        page = zhang.ok("GET", f"/records/contract/{deal['id']}/timeline", params=params)
+        paged += page["entries"]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert [e["id"] for e in paged] == [e["id"] for e in whole]
+    assert [e.get("action", e["type"]) for e in whole] == [
+        "updated",  # the final action: status active
+        "request_approved",
+        "approved",
+        "updated",  # the submission's action: status pending approval
+        "step_skipped",
+        "submitted",
+        "created",
+    ]
