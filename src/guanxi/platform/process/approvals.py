@@ -476,6 +476,7 @@ def reject(ctx: Ctx, request_id: UUID, body: RejectIn) -> dict[str, Any]:
     """End the request rejected, or (``to_step``) send it back to an earlier step."""
     request = _locked(ctx, request_id)
     definition = _version(ctx, request.process_id, request.version)
+    task = _own_task(ctx, request)
     back = None
     if body.to_step is not None:
         back = next((s for s in request.plan if s["step"] == body.to_step), None)
@@ -490,7 +491,6 @@ def reject(ctx: Ctx, request_id: UUID, body: RejectIn) -> dict[str, Any]:
                     )
                 ]
             )
-    task = _own_task(ctx, request)
     _close_task(ctx, task, "rejected", body.comment)
     _trail(
         ctx,
@@ -810,9 +810,12 @@ def inbox(ctx: Ctx) -> list[dict[str, Any]]:
         ctx, {x for row in rows for x in (row.submitted_by_id, row.original_approver_id)}
     )
     out = []
+    definitions: dict[tuple[UUID, int], dict[str, Any]] = {}
     for row in rows:
-        definition = _version(ctx, row.process_id, row.version)
-        step = definition["steps"][row.step]
+        key = (row.process_id, row.version)
+        if key not in definitions:
+            definitions[key] = _version(ctx, row.process_id, row.version)
+        step = definitions[key]["steps"][row.step]
         out.append(
             {
                 "id": str(row.request_id),
