@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from guanxi import __version__
 from guanxi.api import (
     admin,
+    approvals,
     assignment,
     attachments,
     auth,
@@ -144,6 +145,7 @@ def create_app(
         webhooks,
         outbox,
         automation,
+        approvals,
     ):
         app.include_router(endpoints.router)
     for module in modules:

@@ -20,6 +20,7 @@ from guanxi.app import create_app
 from guanxi.config import Settings
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
+from guanxi.platform.access.demo import DemoOrg
 from guanxi.platform.process import outbox, webhooks
 from guanxi.web.deps import Services
 from tests.api.conftest import Api, Persona, _persona
@@ -250,3 +251,52 @@ def test_the_outbox_log_shows_failures_and_retries_them_under_the_same_key(
     assert done["state"] == "done" and done["result"] == "HTTP 200"
     assert local.post(f"/admin/outbox/{done['id']}/retry").status_code == 404
     assert persona("rep_zhang").get("/admin/outbox").status_code == 403
+
+
+def test_a_contract_approved_reaches_the_receiver_once_though_it_failed_twice(
+    local: Api, receiver: Receiver, clock: FixedClock, persona: Persona, demo_org: DemoOrg
+) -> None:
+    """The process engine's story: a contract submitted for approval, approved by the
+    manager; the change to active goes out signed and, as the receiver sees it, once."""
+    hook = subscribe(local, receiver.url, object="contract", events=["updated"])
+    manager = str(demo_org.users["manager_zhou"])
+    local.ok(
+        "POST",
+        "/approvals/processes",
+        201,
+        json={
+            "object": "contract",
+            "name": "合同审批",
+            "steps": [{"name": "经理", "approvers": [{"type": "user", "id": manager}]}],
+            "on_submit": [{"type": "update_fields", "values": {"status": "pending_approval"}}],
+            "on_approve": [{"type": "update_fields", "values": {"status": "active"}}],
+        },
+    )
+    rep = persona("rep_zhang")
+    account = rep.ok("POST", "/records/account", 201, json={"name": "审批回调测试有限公司"})
+    deal = rep.ok(
+        "POST",
+        "/records/contract",
+        201,
+        json={"name": "年度框架合同", "account": account["id"], "amount": "1500000"},
+    )
+    request = rep.ok("POST", f"/records/contract/{deal['id']}/approval", 201, json={})
+    assert deliver(local) == (1, 0, False)  # draft → pending_approval
+    receiver.answers = [500, 500]
+    persona("manager_zhou").ok(
+        "POST", f"/approvals/{request['id']}/approve", json={"comment": "同意"}
+    )
+    for _ in range(3):
+        deliver(local)
+        clock.advance(seconds=outbox.MAX_BACKOFF.total_seconds())
+    final = [
+        r for r in receiver.requests if orjson.loads(r.body)["changes"]["status"]["new"] == "active"
+    ]
+    assert len(final) == 3 and len({r.headers["idempotency-key"] for r in final}) == 1
+    accepted = [
+        verify(hook["secret"], r)
+        for r in receiver.accepted()
+        if orjson.loads(r.body)["changes"]["status"]["new"] == "active"
+    ]
+    assert len(accepted) == 1 and accepted[0]["record"]["status"] == "active"
+    assert accepted[0]["record_id"] == deal["id"]

@@ -18,11 +18,10 @@ from typing import Any
 from uuid import UUID
 
 from croniter import croniter
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Row
 
-from guanxi.kernel.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from guanxi.kernel.ids import uuid7
+from guanxi.kernel.errors import FieldError, PermissionDenied, ValidationFailed
 from guanxi.platform.metadata.fieldtypes import field_type
 from guanxi.platform.metadata.model import ObjectDef
 from guanxi.platform.metadata.state import bump_version
@@ -35,7 +34,7 @@ from guanxi.platform.process.tables import (
     gx_automation_version,
     gx_webhook,
 )
-from guanxi.platform.process.versions import check_version, stale
+from guanxi.platform.process.versions import Definitions, check_version, invalid
 from guanxi.platform.query.evaluate import RecordMatcher
 from guanxi.platform.query.paths import QueryScope
 from guanxi.platform.records.context import Ctx
@@ -56,27 +55,14 @@ def create_rule(ctx: Ctx, body: RuleIn) -> dict[str, Any]:
         body.run_when or "every_time",
         [a.model_dump(mode="json", exclude_none=True) for a in body.actions],
     )
-    rule_id = uuid7()
-    position = body.position
-    if position is None:
-        position = ctx.conn.execute(
-            select(func.count()).where(gx_automation_rule.c.object_name == body.object)
-        ).scalar_one()
-    ctx.conn.execute(
-        insert(gx_automation_rule).values(
-            id=rule_id,
-            object_name=body.object,
-            name=body.name,
-            active=True if body.active is None else body.active,
-            position=position,
-            version=1,
-            created_at=ctx.now,
-            created_by_id=ctx.actor.user_id,
-            updated_at=ctx.now,
-            updated_by_id=ctx.actor.user_id,
-        )
+    rule_id = RULES.create(
+        ctx,
+        object_name=body.object,
+        name=body.name,
+        active=body.active,
+        position=body.position,
+        definition=definition,
     )
-    _publish(ctx, rule_id, 1, definition)
     _changed(ctx)
     ctx.audit("automation_rule.create", str(rule_id), {"object": body.object})
     return get_rule(ctx, rule_id)
@@ -103,22 +89,9 @@ def update_rule(
         if body.actions is not None
         else old["actions"],
     )
-    values: dict[str, Any] = {
-        "version": row.version + 1,
-        "updated_at": ctx.now,
-        "updated_by_id": ctx.actor.user_id,
-    }
-    for name in ("name", "position", "active"):
-        if getattr(body, name) is not None:
-            values[name] = getattr(body, name)
-    changed = ctx.conn.execute(
-        update(gx_automation_rule)
-        .where(gx_automation_rule.c.id == row.id, gx_automation_rule.c.version == row.version)
-        .values(values)
-    ).rowcount
-    if changed != 1:
-        raise stale("the rule", row.version + 1, row.version)
-    _publish(ctx, row.id, row.version + 1, definition)
+    RULES.publish(
+        ctx, row, {n: getattr(body, n) for n in ("name", "position", "active")}, definition
+    )
     _changed(ctx)
     ctx.audit("automation_rule.update", str(row.id), {"fields": sorted(sent)})
     return get_rule(ctx, row.id)
@@ -332,6 +305,15 @@ def _check_action(
             errors.append(FieldError(f"{where}.webhook_id", "no webhook with this id", "unknown"))
 
 
+def check_actions(
+    ctx: Ctx, obj: ObjectDef, actions: list[dict[str, Any]], where: str, errors: list[FieldError]
+) -> None:
+    """Judge actions of ``obj`` as a rule's are (approval processes' final actions),
+    adding each problem at ``where[index]``."""
+    for index, action in enumerate(actions):
+        _check_action(ctx, obj, action, f"{where}[{index}]", errors)
+
+
 def _check_values(
     source: ObjectDef,
     target: ObjectDef,
@@ -391,56 +373,21 @@ def _check_merge(obj: ObjectDef, text: str, where: str, errors: list[FieldError]
 
 
 # -- storage ---------------------------------------------------------------------------------
-def _publish(ctx: Ctx, rule_id: UUID, version: int, definition: dict[str, Any]) -> None:
-    ctx.conn.execute(
-        insert(gx_automation_version).values(
-            rule_id=rule_id,
-            version=version,
-            definition=definition,
-            created_at=ctx.now,
-            created_by_id=ctx.actor.user_id,
-        )
-    )
+RULES = Definitions("the rule", gx_automation_rule, gx_automation_version, "rule_id")
 
 
 def _version(ctx: Ctx, rule_id: UUID, version: int) -> dict[str, Any]:
-    found = ctx.conn.execute(
-        select(gx_automation_version.c.definition).where(
-            gx_automation_version.c.rule_id == rule_id, gx_automation_version.c.version == version
-        )
-    ).scalar()
-    if found is None:
-        raise NotFound(f"the rule has no version {version}")
-    definition: dict[str, Any] = found
-    return definition
+    return RULES.definition(ctx, rule_id, version)
 
 
 def _row(ctx: Ctx, rule_id: UUID) -> Row[Any]:
-    row = ctx.conn.execute(
-        select(gx_automation_rule).where(gx_automation_rule.c.id == rule_id)
-    ).first()
-    if row is None:
-        raise NotFound(f"no automation rule with id {rule_id}")
-    return row
+    return RULES.row(ctx, rule_id)
 
 
 def _shown(
     ctx: Ctx, row: Row[Any], definition: dict[str, Any], version: int | None = None
 ) -> dict[str, Any]:
-    return {
-        "id": str(row.id),
-        "object": row.object_name,
-        "name": row.name,
-        **definition,
-        "active": row.active,
-        "position": row.position,
-        "version": version or row.version,
-        "published_version": row.version,
-        "created_at": plain(row.created_at, ctx.zone),
-        "created_by_id": plain(row.created_by_id),
-        "updated_at": plain(row.updated_at, ctx.zone),
-        "updated_by_id": plain(row.updated_by_id),
-    }
+    return RULES.shown(ctx, row, definition, version)
 
 
 def _changed(ctx: Ctx) -> None:
@@ -449,8 +396,7 @@ def _changed(ctx: Ctx) -> None:
     forget_rules(ctx)
 
 
-def _invalid(errors: list[FieldError]) -> ValidationFailed:
-    return ValidationFailed("; ".join(f"{e.field}: {e.message}" for e in errors[:5]), errors=errors)
+_invalid = invalid
 
 
 def _may_manage(ctx: Ctx) -> None:

@@ -404,6 +404,30 @@ _ACTIONS: dict[str, Act] = {
 }
 
 
+def perform(
+    ctx: Ctx,
+    object_name: str,
+    source_id: UUID,
+    record_id: UUID,
+    record: Mapping[str, Any],
+    actions: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Run checked actions for one record as a rule would, with the system's rights, for
+    another part of the engine (an approval process's final actions, ``source_id`` its
+    id); each action's outcome in order. A failure is raised: the caller's write, of
+    which these actions are part, fails with it."""
+    rule = Rule(source_id, object_name, 0, {"type": "approval"}, None, "every_time", actions)
+    system = ctx.elevated()
+    return [
+        {
+            "action": index,
+            "type": action["type"],
+            **_ACTIONS[action["type"]](system, rule, record_id, record, action),
+        }
+        for index, action in enumerate(actions)
+    ]
+
+
 # -- dates -----------------------------------------------------------------------------------
 def sweep_dates(ctx: Ctx) -> str:
     """Run every active date rule for the records whose date has come (see the module)."""

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from guanxi.kernel.db import Database
 from guanxi.platform.process import outbox
+from guanxi.platform.process.approvals import ApprovalLock
 from guanxi.platform.process.automation_runner import Automation, sweep_cron, sweep_dates
 from guanxi.platform.process.schedule import ScheduledJob
 from guanxi.platform.process.sla_clocks import SlaClocks, run_sweep
@@ -24,7 +25,8 @@ def _sweep_outbox(ctx: Ctx) -> str:
 
 OWNER = "platform"  # how `guanxi jobs list` names the engine beside the modules
 
-WRITE_HOOKS: tuple[WriteHook, ...] = (Automation(), SlaClocks())
+# The lock first: a refused write does no other hook's work.
+WRITE_HOOKS: tuple[WriteHook, ...] = (ApprovalLock(), Automation(), SlaClocks())
 
 KEEP_FIRED_TIMERS = timedelta(days=30)
 

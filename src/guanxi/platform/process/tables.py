@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 
 from guanxi.kernel.db import system_metadata
@@ -343,4 +344,145 @@ gx_timer = Table(
     Column("fired_at", UtcDateTime, nullable=True),
     UniqueConstraint("handler", "key", name="uq_gx_timer_key"),
     Index("ix_gx_timer_run", "state", "run_at"),
+)
+
+# Approval processes (platform.process.approvals): a process of one object, its published
+# versions ({"entry_condition", "steps", "on_submit", "on_approve", "on_reject",
+# "on_recall"} as the API shows them) never edited, so a request stays on the version it
+# was submitted under.
+gx_approval_process = Table(
+    "gx_approval_process",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column(
+        "object_name",
+        String(63),
+        ForeignKey("gx_object.name", ondelete="CASCADE", name="fk_gx_approval_process_object"),
+        nullable=False,
+    ),
+    Column("name", JsonType, nullable=False),  # {"en": …, "zh-CN": …}
+    Column("active", Boolean, nullable=False),
+    Column("position", Integer, nullable=False),  # which process a submission tries first
+    Column("version", Integer, nullable=False),  # the published version
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by_id", Uuid(), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by_id", Uuid(), nullable=True),
+    Index("ix_gx_approval_process_object", "object_name"),
+)
+
+gx_approval_process_version = Table(
+    "gx_approval_process_version",
+    system_metadata,
+    Column(
+        "process_id",
+        Uuid(),
+        ForeignKey(
+            "gx_approval_process.id",
+            ondelete="CASCADE",
+            name="fk_gx_approval_process_version_process",
+        ),
+        nullable=False,
+    ),
+    Column("version", Integer, nullable=False),
+    Column("definition", JsonType, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by_id", Uuid(), nullable=True),
+    PrimaryKeyConstraint("process_id", "version", name="pk_gx_approval_process_version"),
+)
+
+# One submission of one record. ``plan`` is what the submission decided once, the record
+# being locked from then on: [{"step", "approvers": [user ids]}] for the steps whose
+# condition the record met, in order; ``step`` the index (in the process's steps) of the
+# one now deciding. At most one pending request per record (the partial unique index).
+gx_approval_request = Table(
+    "gx_approval_request",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column(
+        "process_id",
+        Uuid(),
+        ForeignKey(
+            "gx_approval_process.id", ondelete="CASCADE", name="fk_gx_approval_request_process"
+        ),
+        nullable=False,
+    ),
+    Column("version", Integer, nullable=False),
+    Column("object_name", String(63), nullable=False),
+    Column("record_id", Uuid(), nullable=False),
+    Column("state", String(12), nullable=False),  # pending|approved|rejected|recalled
+    Column("step", Integer, nullable=True),
+    Column("plan", JsonType, nullable=False),
+    Column("submitted_by_id", Uuid(), nullable=True),
+    Column("submitted_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime, nullable=True),
+    Index("ix_gx_approval_request_record", "object_name", "record_id"),
+    Index(
+        "ux_gx_approval_request_pending",
+        "object_name",
+        "record_id",
+        unique=True,
+        sqlite_where=text("state = 'pending'"),
+        postgresql_where=text("state = 'pending'"),
+    ),
+)
+
+# One approver's part in one step: ``approver_id`` acts (after a reassignment, the
+# delegate), ``original_approver_id`` is whom the step named. ``position`` orders a
+# sequential step's approvers. state: waiting (a sequential step's later approvers) |
+# pending | approved | rejected | cancelled (the step ended without them).
+gx_approval_task = Table(
+    "gx_approval_task",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column(
+        "request_id",
+        Uuid(),
+        ForeignKey(
+            "gx_approval_request.id", ondelete="CASCADE", name="fk_gx_approval_task_request"
+        ),
+        nullable=False,
+    ),
+    Column("step", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("approver_id", Uuid(), nullable=False),
+    Column("original_approver_id", Uuid(), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("acted_at", UtcDateTime, nullable=True),
+    Column("comment", Text, nullable=True),
+    Index("ix_gx_approval_task_request", "request_id", "step", "position"),
+    Index("ix_gx_approval_task_inbox", "approver_id", "state"),
+)
+
+# The trail: every submission, approval, rejection, reassignment, recall and skipped step,
+# with who acted, for whom (the original approver) and the comment; the record's
+# timeline shows it.
+gx_approval_action = Table(
+    "gx_approval_action",
+    system_metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column(
+        "request_id",
+        Uuid(),
+        ForeignKey(
+            "gx_approval_request.id", ondelete="CASCADE", name="fk_gx_approval_action_request"
+        ),
+        nullable=False,
+    ),
+    Column("object_name", String(63), nullable=False),
+    Column("record_id", Uuid(), nullable=False),
+    # submitted|approved|rejected|recalled|reassigned|step_skipped|completed
+    Column("action", String(16), nullable=False),
+    Column("step", Integer, nullable=True),
+    Column("actor_id", Uuid(), nullable=True),
+    Column("approver_id", Uuid(), nullable=True),  # the original approver acted for
+    Column("to_user_id", Uuid(), nullable=True),  # a reassignment's delegate
+    Column("to_step", Integer, nullable=True),  # a rejection back to an earlier step
+    Column("comment", Text, nullable=True),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_gx_approval_action_record", "object_name", "record_id", "at", "id"),
+    Index("ix_gx_approval_action_request", "request_id", "id"),
 )

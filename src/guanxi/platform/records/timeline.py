@@ -22,7 +22,13 @@ Every entry has ``id``, ``type``, ``at`` and ``actor``; the rest depends on the 
   an account, a contact added, a deal, quote, contract or payment), with ``object``,
   ``field`` (the lookup) and ``record`` ``{"id", "name"}``; only records the user may
   read, through lookups not hidden from them. This makes an account's timeline its 360°
-  view; ``related=false`` leaves them out.
+  view; ``related=false`` leaves them out;
+- ``approval``: a step of the record's approval requests (``platform.process.approvals``),
+  with ``action`` (``submitted``, ``step_skipped``, ``approved``, ``rejected``,
+  ``reassigned``, ``recalled``, ``request_approved``, ``request_rejected``),
+  ``approval_id``, ``comment`` and, where they apply, ``step`` ``{"index", "name"}``,
+  ``original_approver`` (whom the step named; ``actor`` is who acted), ``to_user`` (a
+  reassignment's delegate) and ``to_step`` (a rejection back to an earlier step).
 
 The record must be readable by the user (404 otherwise, missing or not); changes of fields
 hidden from them are left out by the query, as the history does.
@@ -45,6 +51,8 @@ from guanxi.platform.access.fields import hidden_fields
 from guanxi.platform.access.tables import gx_share, gx_team, gx_user
 from guanxi.platform.files.tables import gx_file
 from guanxi.platform.metadata.model import SYSTEM_FIELDS, ObjectDef
+from guanxi.platform.process.approvals import trail_entries
+from guanxi.platform.process.tables import gx_approval_action
 from guanxi.platform.records.context import Ctx, require
 from guanxi.platform.records.tables import gx_history
 from guanxi.platform.records.values import plain
@@ -53,6 +61,8 @@ MAX_LIMIT = 200
 # Entries of the same instant: related records first (made after their parent), then the
 # history, then shares (a record is created, then shared).
 HISTORY_RANK, SHARE_RANK, RELATED_RANK = 1, 0, 2
+# Approval steps come before the writes their actions make in the same instant.
+APPROVAL_RANK = -1
 ACTION_TYPES = {
     "create": "created",
     "update": "updated",
@@ -353,6 +363,29 @@ def _related_entries(
     return entries
 
 
+def _approval_entries(
+    ctx: Ctx, obj: ObjectDef, record_id: UUID, after: Position | None, limit: int
+) -> list[_Entry]:
+    """The trail of the record's approval requests, newest first."""
+    a = gx_approval_action.c
+    stmt = select(gx_approval_action).where(a.object_name == obj.name, a.record_id == record_id)
+    if after is not None:
+        key = int(after.key) if after.rank == APPROVAL_RANK and after.key.isdigit() else 0
+        stmt = stmt.where(after.before(APPROVAL_RANK, a.at, a.id, key))
+    rows = list(ctx.conn.execute(stmt.order_by(a.at.desc(), a.id.desc()).limit(limit)).all())
+    return [
+        _Entry(
+            row.at,
+            APPROVAL_RANK,
+            row.id,
+            str(row.id),
+            {"id": f"a{row.id}", "type": "approval", **body},
+            row.actor_id,
+        )
+        for row, body in zip(rows, trail_entries(ctx, rows), strict=True)
+    ]
+
+
 def _uuid_key(position: Position) -> UUID:
     if position.rank not in (SHARE_RANK, RELATED_RANK):
         return UUID(int=0)  # unused: the condition compares the key only within the rank
@@ -427,6 +460,7 @@ def timeline(
         found += _share_entries(ctx, obj, record_id, after, limit + 1)
     if related:
         found += _related_entries(ctx, obj, record_id, after, limit + 1)
+    found += _approval_entries(ctx, obj, record_id, after, limit + 1)
     found.sort(key=lambda e: (e.at, e.rank, e.order), reverse=True)
     page = found[:limit]
     next_cursor = None
