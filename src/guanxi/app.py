@@ -19,6 +19,7 @@ from guanxi.api import (
     files,
     layouts,
     meta,
+    notifications,
     openapi,
     outbox,
     records,
@@ -37,6 +38,7 @@ from guanxi.platform.access.oidc import OidcConfig, OidcProvider
 from guanxi.platform.metadata.online_index import finish_pending
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.process import engine
+from guanxi.platform.process.notifications import Smtp
 from guanxi.platform.search.indexer import Indexer
 from guanxi.web import problems, spa
 from guanxi.web.deps import ModuleInfo, Services
@@ -62,7 +64,9 @@ def create_app(
     )
     registry = Registry()
     now = (clock or SystemClock()).now
-    relay = engine.relay(database, now, allow_private=settings.webhook_allow_private)
+    relay = engine.relay(
+        database, now, allow_private=settings.webhook_allow_private, smtp=_smtp(settings)
+    )
     services = Services(
         settings=settings,
         db=database,
@@ -126,6 +130,7 @@ def create_app(
         sla,
         webhooks,
         outbox,
+        notifications,
     ):
         app.include_router(endpoints.router)
     for module in modules:
@@ -160,4 +165,17 @@ def _oidc(settings: Settings) -> OidcProvider | None:
             redirect_uri=settings.public_url.rstrip("/") + "/api/v1/auth/oidc/callback",
             allow_unverified_email=settings.oidc_allow_unverified_email,
         )
+    )
+
+
+def _smtp(settings: Settings) -> Smtp:
+    """Where notification e-mail goes (nowhere while GUANXI_SMTP_HOST is empty)."""
+    return Smtp(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+        sender=settings.smtp_from,
+        app_url=settings.public_url,
     )

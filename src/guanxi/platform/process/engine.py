@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from guanxi.kernel.db import Database
 from guanxi.platform.process import outbox
+from guanxi.platform.process.notifications import Mailer, Robots, Smtp
 from guanxi.platform.process.schedule import ScheduledJob
 from guanxi.platform.process.sla_clocks import SlaClocks, run_sweep
 from guanxi.platform.process.webhooks import Webhooks
@@ -32,6 +33,21 @@ JOBS: tuple[ScheduledJob, ...] = (
 )
 
 
-def relay(db: Database, now: Callable[[], datetime], *, allow_private: bool) -> outbox.Relay:
-    """The outbox's handlers of an installation: webhooks."""
-    return outbox.Relay(db, [Webhooks(db, now=now, allow_private=allow_private)], now)
+def relay(
+    db: Database,
+    now: Callable[[], datetime],
+    *,
+    allow_private: bool,
+    smtp: Smtp | None = None,
+) -> outbox.Relay:
+    """The outbox's handlers of an installation: webhooks, notification e-mail (over
+    ``smtp``; none configured: such messages fail saying so) and chat robots."""
+    return outbox.Relay(
+        db,
+        [
+            Webhooks(db, now=now, allow_private=allow_private),
+            Mailer(smtp or Smtp(host=None), now=now),
+            Robots(db, now=now, allow_private=allow_private),
+        ],
+        now,
+    )

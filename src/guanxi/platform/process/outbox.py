@@ -178,6 +178,35 @@ def nudge_after_commit(conn: Connection, nudge: Callable[[], None] | None) -> No
         notes.after_commit.append(nudge)
 
 
+def queue_message(
+    conn: Connection,
+    handler: str,
+    payload: dict[str, Any],
+    *,
+    now: datetime,
+    target_id: UUID | None = None,
+    object_name: str = "",
+    record_ids: Sequence[str] = (),
+) -> int:
+    """Queue one message to ``handler`` in ``conn``'s transaction, for what is not a record
+    write's event (a notification's e-mail); it is delivered after the commit like the
+    rest, and the relay's periodic dispatch (or a nudge) sends it. Returns its id."""
+    message_id: int = conn.execute(
+        insert(gx_outbox)
+        .values(
+            handler=handler,
+            object_name=object_name,
+            record_ids=list(record_ids),
+            payload=payload,
+            target_id=target_id,
+            key=uuid7(),
+            created_at=now,
+        )
+        .returning(gx_outbox.c.id)
+    ).scalar_one()
+    return message_id
+
+
 class Relay:
     """An installation's outbox handlers: the write hook that queues their messages and
     the dispatch that delivers them. ``nudge`` is how a commit asks for a dispatch soon
