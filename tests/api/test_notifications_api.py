@@ -29,13 +29,14 @@ import uvicorn
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from guanxi.api import notifications as notifications_api
 from guanxi.app import create_app
 from guanxi.config import Settings
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
-from guanxi.platform.access.tables import gx_user
+from guanxi.platform.access.tables import gx_api_token, gx_user
 from guanxi.platform.process import notifications
 from guanxi.platform.process.outbox import Dispatched
 from guanxi.platform.process.tables import gx_notification, gx_outbox
@@ -368,6 +369,26 @@ def test_the_stream_sends_the_unread_count_and_new_notifications(
         time.sleep(0.05)  # a bounded poll for the server thread to notice
     assert notifications.LIVE.listening(office.ids["bob"]) == 0
     assert httpx.get(f"{served}/notifications/stream").status_code == 401
+
+
+def test_the_stream_ends_once_its_credential_is_revoked(
+    office: Office, served: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(notifications_api, "RECHECK", 0.0)  # check the session every poll
+    with (
+        httpx.Client(base_url=served, headers=office.bob.headers, timeout=10.0) as client,
+        client.stream("GET", "/notifications/stream") as stream,
+    ):
+        lines = stream.iter_lines()
+        assert next(sse(lines)) == ("unread", {"unread": 0})
+        with office.db.write() as conn:
+            conn.execute(
+                update(gx_api_token)
+                .where(gx_api_token.c.user_id == office.ids["bob"])
+                .values(revoked_at=clock.now())
+            )
+        send(office, "bob", title="不该再收到")  # wakes the stream, which finds bob signed out
+        assert [name for name, _ in sse(lines)] == []  # the server ended it
 
 
 def sse(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:

@@ -1,6 +1,6 @@
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { accessibilityProblems, animationsSettled, chooseLanguage, launch, openPage, screenshot, signIn } from "./browser";
+import { accessibilityProblems, animationsSettled, callApi, chooseLanguage, launch, openPage, screenshot, signIn } from "./browser";
 
 let browser: Browser;
 
@@ -12,15 +12,6 @@ afterAll(async () => {
   await browser.close();
 });
 
-/** Call the API as the signed-in browser does: session cookie plus the CSRF token. */
-async function call<T>(page: Page, method: "GET" | "POST", path: string, data?: unknown): Promise<T> {
-  const me = await page.request.get("/api/v1/auth/me");
-  const { csrf_token: csrf } = (await me.json()) as { csrf_token: string };
-  const response = await page.request.fetch(`/api/v1${path}`, { method, data, headers: { "X-CSRF-Token": csrf } });
-  expect(response.status(), await response.text()).toBeLessThan(300);
-  return (await response.json()) as T;
-}
-
 describe("the notification bell", () => {
   for (const language of ["en", "zh-CN"] as const) {
     test(`shows a new notification live and marks it read (${language})`, async () => {
@@ -29,13 +20,13 @@ describe("the notification bell", () => {
       await chooseLanguage(page, language);
       const bell = page.getByRole("button", { name: language === "en" ? /^Notifications/ : /^通知/ });
       await bell.waitFor();
-      await call(page, "POST", "/notifications/read-all");
-      const me = await call<{ id: string }>(page, "GET", "/auth/me");
-      const accounts = await call<{ records: { id: string }[] }>(page, "GET", "/records/account?limit=1");
+      await callApi(page, "POST", "/notifications/read-all");
+      const me = await callApi<{ id: string }>(page, "GET", "/auth/me");
+      const accounts = await callApi<{ records: { id: string }[] }>(page, "GET", "/records/account?limit=1");
       // Each run's title is its own: the demo server keeps earlier runs' notifications.
       const run = String(Date.now() % 100_000);
       const title = { en: `Contract ${run} approved: Huawei`, "zh-CN": `合同 ${run} 已批准：华为` };
-      await call(page, "POST", "/notifications", {
+      await callApi(page, "POST", "/notifications", {
         user_ids: [me.id],
         kind: "approval",
         title,

@@ -4,6 +4,7 @@ stream of both (server-sent events), channel preferences, and the chat group rob
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import UUID
@@ -13,11 +14,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from guanxi.kernel.errors import PermissionDenied
+from guanxi.kernel.errors import PermissionDenied, Unauthenticated
 from guanxi.platform.process import notifications as service
 from guanxi.platform.process.notification_schemas import NotifyIn, PreferencesIn, RobotIn
 from guanxi.platform.process.outbox import nudge_after_commit
-from guanxi.web.deps import ActorDep, Services, ServicesDep
+from guanxi.web.deps import ActorDep, Credentials, Services, ServicesDep
 from guanxi.web.responses import ORJSONResponse
 from guanxi.web.routing import OrjsonRoute
 
@@ -30,6 +31,7 @@ router = APIRouter(
 
 POLL = 1.5  # seconds between a stream's looks for what other processes wrote
 HEARTBEAT = 15.0  # seconds of quiet before a comment keeps proxies from closing the stream
+RECHECK = 60.0  # seconds between checks that the stream's session is still valid
 
 
 @router.get("")
@@ -134,7 +136,8 @@ def delete_robot(robot_id: UUID, services: ServicesDep, actor: ActorDep) -> Resp
 async def stream(request: Request, services: ServicesDep, actor: ActorDep) -> StreamingResponse:
     """Server-sent events: ``unread`` (``{"unread": n}``) at once and whenever it changes,
     ``notification`` (one as listed) for each new one, and a comment line after quiet
-    spells. Ends when the client goes; the session cookie or a token signs it in."""
+    spells. Ends when the client goes, or within a minute of its session ending; the
+    session cookie or a token signs it in."""
 
     def start() -> tuple[UUID, str, UUID | None, int]:
         with services.read(actor) as ctx:
@@ -148,7 +151,7 @@ async def stream(request: Request, services: ServicesDep, actor: ActorDep) -> St
 
     me, locale, newest, unread = await run_in_threadpool(start)
     return StreamingResponse(
-        _events(request, services, me, locale, newest, unread),
+        _events(request, services, actor, me, locale, newest, unread),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -161,6 +164,7 @@ def _event(name: str, data: Any) -> bytes:
 async def _events(
     request: Request,
     services: Services,
+    credentials: Credentials,
     me: UUID,
     locale: str,
     newest: UUID | None,
@@ -170,9 +174,17 @@ async def _events(
         with services.db.read() as conn:
             return service.newer_than(conn, me, after, locale), service.unread_count(conn, me)
 
+    def still_signed_in() -> bool:
+        try:
+            with services.read(credentials):
+                return True
+        except (Unauthenticated, PermissionDenied):
+            return False
+
     with service.LIVE.listen(me) as woken:
         yield b"retry: 3000\n" + _event("unread", {"unread": unread})
         quiet = 0.0
+        checked = time.monotonic()
         while True:
             try:
                 await asyncio.wait_for(woken.wait(), POLL)
@@ -181,6 +193,10 @@ async def _events(
                 quiet += POLL
             if await request.is_disconnected():
                 return
+            if time.monotonic() - checked > RECHECK:  # signed out, or the session ended
+                if not await run_in_threadpool(still_signed_in):
+                    return
+                checked = time.monotonic()
             fresh, count = await run_in_threadpool(look, newest)
             for item in fresh:
                 yield _event("notification", item)

@@ -53,18 +53,17 @@ from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 from uuid import UUID
 
-import httpx
 import orjson
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.engine import Row
 
-from guanxi.kernel.db import Database, after_commit
+from guanxi.kernel.db import after_commit
 from guanxi.kernel.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.access.tables import gx_user
 from guanxi.platform.process.outbox import GiveUp, Message, Outgoing, queue_message
 from guanxi.platform.process.tables import gx_chat_robot, gx_notification, gx_notification_pref
-from guanxi.platform.process.webhooks import check_url
+from guanxi.platform.process.webhooks import Poster, check_url
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.values import plain
 
@@ -695,23 +694,10 @@ def robot_request(
     return url, orjson.dumps(body)  # WeCom: the key in its URL is all it takes
 
 
-class Robots:
+class Robots(Poster):
     """The ``"robot"`` handler: posts to a chat group robot."""
 
     name = ROBOT
-
-    def __init__(
-        self,
-        db: Database,
-        *,
-        now: Callable[[], datetime],
-        allow_private: bool = False,
-        client: httpx.Client | None = None,
-    ) -> None:
-        self.db = db
-        self.now = now
-        self.allow_private = allow_private
-        self.client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
 
     def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[Outgoing]:
         return ()  # queued by notify and post_to_robot
