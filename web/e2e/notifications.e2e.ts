@@ -53,4 +53,25 @@ describe("the notification bell", () => {
       await page.close();
     });
   }
+
+  test("preferences choose the channels per kind", async () => {
+    const page = await openPage(browser, { language: "zh-CN" });
+    await signIn(page, "admin@example.com");
+    await chooseLanguage(page, "zh-CN");
+    await page.getByRole("button", { name: /管理员 Admin/ }).click();
+    await page.getByRole("menuitem", { name: "偏好设置" }).click();
+    const email = page.getByRole("checkbox", { name: "审批 · 邮件" });
+    await email.waitFor();
+    const before = await email.isChecked();
+    await email.click();
+    await expect
+      .poll(async () => (await callApi<{ kinds: Record<string, { email: boolean }> }>(page, "GET", "/notifications/preferences")).kinds.approval?.email)
+      .toBe(!before);
+    await email.click(); // back as it was, for the next run
+    await expect.poll(() => email.isChecked()).toBe(before);
+    await animationsSettled(page);
+    await screenshot(page, "notifications/preferences-zh-CN");
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.close();
+  });
 });

@@ -26,6 +26,7 @@ export function NotificationPreferences() {
       <Typography.Title level={5} id="notification-prefs">
         {t("notifications.preferences")}
       </Typography.Title>
+      <Typography.Paragraph type="secondary">{t("notifications.savedAtOnce")}</Typography.Paragraph>
       <Table<{ kind: string } & Channels>
         size="small"
         rowKey="kind"
