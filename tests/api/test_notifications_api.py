@@ -398,3 +398,37 @@ def sse(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
             name = line[7:]
         elif line.startswith("data: "):
             yield name, orjson.loads(line[6:])
+
+
+def test_an_email_template_fills_merge_fields_safely_in_each_language(
+    office: Office, mailbox: Mailbox
+) -> None:
+    """What an automation rule's "send e-mail from a template" does."""
+    template: dict[str, notifications.Text] = {
+        "subject": {"en": "Renewal due: {{ record.name }}", "zh-CN": "续约提醒：{{ record.name }}"},
+        "text": {"en": "Dear {{ user }}, {{ record.name }} renews on {{ record.end }}.{{ x.y }}"},
+        "html": "<p>{{ record.name }} · {{ __import__('os').getcwd() }} · {{ record }}</p>",
+    }
+    fields = {"user": "Alice", "record": {"name": "<b>星辰</b> & Co", "end": "2027-01-31"}}
+    with office.services.write(Credentials(token=office.admin.headers["Authorization"][7:])) as ctx:
+        queued = notifications.send_email(
+            ctx, [office.ids["alice"], office.ids["bob"]], template, fields
+        )
+    assert queued == 2
+    office.deliver()
+    by_to = {m["To"]: m for m in mailbox.mails}
+    english = by_to["alice@example.com"]
+    assert english["Subject"] == "Renewal due: <b>星辰</b> & Co"
+    text = english.get_body(("plain",))
+    assert text is not None
+    assert text.get_content().strip() == "Dear Alice, <b>星辰</b> & Co renews on 2027-01-31."
+    page = english.get_body(("html",))
+    assert page is not None
+    # Values are escaped in HTML; a field that is not a plain name is left as written.
+    assert page.get_content().strip() == (
+        "<p>&lt;b&gt;星辰&lt;/b&gt; &amp; Co · {{ __import__('os').getcwd() }} · </p>"
+    )
+    # Bob reads Chinese; a template without his language falls back to the other.
+    assert by_to["bob@example.com"]["Subject"] == "续约提醒：<b>星辰</b> & Co"
+    bob_text = by_to["bob@example.com"].get_body(("plain",))
+    assert bob_text is not None and bob_text.get_content().startswith("Dear Alice")
