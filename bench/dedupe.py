@@ -115,14 +115,16 @@ class Lookup:
 
 
 @contextmanager
-def _database(kind: str, pg_url: str) -> Iterator[Database]:
+def scratch_database(kind: str, pg_url: str, name: str = "dedupe") -> Iterator[Database]:
+    """An empty database for one run: a SQLite file in a temporary folder, or a PostgreSQL
+    schema of its own (``bench_<name>_…``), dropped afterwards."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
-            db = Database(f"sqlite:///{Path(folder) / 'dedupe.db'}")
+            db = Database(f"sqlite:///{Path(folder) / f'{name}.db'}")
             yield db
             db.dispose()
         return
-    schema = f"bench_dedupe_{uuid.uuid4().hex[:8]}"
+    schema = f"bench_{name}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -149,7 +151,7 @@ def measure_service(kind: str, accounts: int, pg_url: str, lookups: int) -> list
     registry = Registry()
     modules = installed()
     rng = random.Random(20261207)
-    with _database(kind, pg_url) as db:
+    with scratch_database(kind, pg_url) as db:
         migrate(db, registry)
         with db.write() as conn:
             user_id = create_user(

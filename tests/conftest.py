@@ -34,6 +34,10 @@ settings.load_profile("guanxi")
 
 PG_URL = os.environ.get("GUANXI_TEST_POSTGRES_URL", "")
 
+# Apps made by tests run no queue consumer (jobs, timers; ADR 0029) in the background: the
+# tests of those drive them by hand with a fake clock.
+os.environ["GUANXI_QUEUE_CONSUMER"] = "false"
+
 
 @cache
 def postgres_unreachable() -> str | None:

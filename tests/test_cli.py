@@ -1,7 +1,11 @@
 """The `guanxi` command line, as an operator uses it (SQLite in a temporary folder; the
 field-index check also on PostgreSQL)."""
 
+import os
 import re
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -197,3 +201,30 @@ def test_a_scheduled_job_runs_from_the_command_line(env: CliRunner) -> None:
     assert "reclaim_idle_accounts: {'reclaimed': [], 'warned': []}" in ran.output
     unknown = env.invoke(app, ["jobs", "run", "no_such_job"])
     assert unknown.exit_code == 1 and "no job named" in unknown.output
+    # By hand is not at its time: the list shows runs by the queue's consumers only.
+    assert (
+        "sla_sweep\tplatform\tevery 0:01:00\tnever\t-" in env.invoke(app, ["jobs", "list"]).output
+    )
+
+
+def test_the_worker_runs_until_sigterm(env: CliRunner, tmp_path: Path) -> None:
+    assert env.invoke(app, ["migrate"]).exit_code == 0
+    environment = {**os.environ, "GUANXI_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "guanxi.cli", "worker", "--threads", "1"],
+        env=environment,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        started = next(line for line in worker.stdout if line.startswith("worker:"))
+        assert "worker: consuming SQLite" in started and "cli-queue.db" in started
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=30)
+    finally:
+        worker.kill()
+    assert worker.returncode == 0, output
+    assert "worker: stopping after the work in progress" in output

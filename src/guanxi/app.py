@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -14,6 +15,7 @@ from guanxi.api import (
     assignment,
     attachments,
     auth,
+    automation,
     calendars,
     directory,
     files,
@@ -33,12 +35,23 @@ from guanxi.api.limits import BodyLimit
 from guanxi.config import Settings
 from guanxi.kernel.clock import Clock, SystemClock
 from guanxi.kernel.db import Database
-from guanxi.modules import Module, in_dependency_order, installed, object_order, write_hooks
+from guanxi.modules import (
+    Module,
+    in_dependency_order,
+    installed,
+    object_order,
+    scheduled_jobs,
+    write_hooks,
+)
 from guanxi.platform.access.oidc import OidcConfig, OidcProvider
 from guanxi.platform.metadata.online_index import finish_pending
 from guanxi.platform.metadata.registry import Registry
-from guanxi.platform.process import engine
+from guanxi.platform.process import background, engine
+from guanxi.platform.process.engine import TIMER_HANDLERS
 from guanxi.platform.process.notifications import Smtp
+from guanxi.platform.process.outbox import Relay, Timing
+from guanxi.platform.process.queue import TaskQueue
+from guanxi.platform.process.runtime import Runtime
 from guanxi.platform.search.indexer import Indexer
 from guanxi.web import problems, spa
 from guanxi.web.deps import ModuleInfo, Services
@@ -64,9 +77,7 @@ def create_app(
     )
     registry = Registry()
     now = (clock or SystemClock()).now
-    relay = engine.relay(
-        database, now, allow_private=settings.webhook_allow_private, smtp=_smtp(settings)
-    )
+    relay = outbox_relay(settings, database, now)
     services = Services(
         settings=settings,
         db=database,
@@ -83,6 +94,7 @@ def create_app(
         relay=relay,
         modules=tuple(_module_info(m) for m in modules),
     )
+    queue = services.queue = _queue(settings, database, registry, services.clock, modules, relay)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -91,9 +103,12 @@ def create_app(
         await run_in_threadpool(finish_pending, database.engine)
         if settings.search_index_interval > 0:
             services.indexer.start()
+        if settings.queue_consumer:  # jobs, timers and tasks (ADR 0029)
+            queue.start(settings.queue_workers)
         try:
             yield
         finally:
+            queue.close()
             services.indexer.stop()
 
     app = FastAPI(
@@ -130,6 +145,7 @@ def create_app(
         sla,
         webhooks,
         outbox,
+        automation,
         notifications,
     ):
         app.include_router(endpoints.router)
@@ -142,6 +158,33 @@ def create_app(
     spa.install(app)  # last: its catch-all serves index.html for the app's deep links;
     # it also serves the API reference at /api/docs, built with the app
     return app
+
+
+def _queue(
+    settings: Settings,
+    db: Database,
+    registry: Registry,
+    clock: Clock,
+    modules: Sequence[Module],
+    relay: Relay,
+) -> TaskQueue:
+    """The task queue with the process engine's standing work attached: the same wiring as
+    ``guanxi worker``, whose consumer runs it when this process does not."""
+    runtime = Runtime(db, registry, clock, write_hooks(modules, relay.hook), settings.files_dir)
+    jobs = [job for _, job in scheduled_jobs(modules)]
+    return background.open_wired_queue(settings.queue_url, runtime, jobs, TIMER_HANDLERS, relay)
+
+
+def outbox_relay(settings: Settings, db: Database, now: Callable[[], datetime]) -> Relay:
+    """The outbox's handlers (webhooks, e-mail, chat robots) as the settings configure them; ``guanxi worker``
+    makes its own the same way."""
+    timing = Timing(
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        first_retry=timedelta(seconds=settings.outbox_retry_seconds),
+    )
+    return engine.relay(
+        db, now, allow_private=settings.webhook_allow_private, timing=timing, smtp=_smtp(settings)
+    )
 
 
 def _module_info(module: Module) -> ModuleInfo:

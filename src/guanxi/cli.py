@@ -274,18 +274,26 @@ def search_reindex(
 
 @jobs.command("list")
 def jobs_list() -> None:
-    """The scheduled jobs of the process engine and the installed modules, with their times."""
+    """The scheduled jobs of the process engine and the installed modules, with their times
+    and their latest run (slot, outcome) as the queue's consumers ran them."""
     from guanxi.modules import installed, scheduled_jobs
+    from guanxi.platform.process.jobs import last_runs
 
-    for owner, job in scheduled_jobs(installed()):
+    found = scheduled_jobs(installed())
+    _, db = _db()
+    with db.read() as conn:
+        runs = last_runs(conn, [job.name for _, job in found])
+    for owner, job in found:
         when = job.cron if job.cron is not None else f"every {job.every}"
-        typer.echo(f"{job.name}\t{owner}\t{when}")
+        run = runs.get(job.name)
+        last = f"{run.slot_at.isoformat()}\t{run.outcome}" if run else "never\t-"
+        typer.echo(f"{job.name}\t{owner}\t{when}\t{last}")
 
 
 @jobs.command("run")
 def jobs_run(name: str = typer.Argument(..., help="the job's name (guanxi jobs list)")) -> None:
-    """Run one scheduled job now, as the system, in one transaction (from cron or by hand,
-    until the process engine runs jobs at their times)."""
+    """Run one scheduled job now, as the system, in one transaction (by hand: the queue's
+    consumers run each job at its times)."""
     from guanxi.modules import installed, scheduled_jobs, write_hooks
     from guanxi.platform.access.actor import SYSTEM
     from guanxi.platform.metadata.registry import Registry
@@ -301,6 +309,46 @@ def jobs_run(name: str = typer.Argument(..., help="the job's name (guanxi jobs l
         ctx = Ctx.open(conn, Registry(), SYSTEM, SystemClock().now(), hooks=write_hooks(modules))
         result = found[0].run(ctx)
     typer.echo(f"{name}: {result}")
+
+
+@app.command()
+def worker(
+    threads: int = typer.Option(
+        None, help="threads running tasks (default GUANXI_QUEUE_WORKERS or 2)"
+    ),
+) -> None:
+    """Run the queue's consumer: scheduled jobs, timers and queued tasks, until SIGTERM or
+    SIGINT. With GUANXI_QUEUE_URL=redis://… run it on as many machines as needed (and
+    GUANXI_QUEUE_CONSUMER=false for `guanxi serve`)."""
+    import logging
+    import signal
+    import threading
+
+    from guanxi.app import outbox_relay
+    from guanxi.modules import installed, scheduled_jobs, write_hooks
+    from guanxi.platform.metadata.registry import Registry
+    from guanxi.platform.process.background import open_wired_queue
+    from guanxi.platform.process.engine import TIMER_HANDLERS
+    from guanxi.platform.process.runtime import Runtime
+
+    settings, db = _db()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    modules = installed()
+    clock = SystemClock()
+    outbox = outbox_relay(settings, db, clock.now)
+    hooks = write_hooks(modules, outbox.hook)
+    runtime = Runtime(db, Registry(), clock, hooks, settings.files_dir)
+    jobs = [job for _, job in scheduled_jobs(modules)]
+    queue = open_wired_queue(settings.queue_url, runtime, jobs, TIMER_HANDLERS, outbox)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    queue.start(threads or settings.queue_workers)
+    typer.echo(f"worker: consuming {queue.description}; stop with SIGTERM or Ctrl-C")
+    stopping.wait()
+    typer.echo("worker: stopping after the work in progress")
+    queue.close()
+    db.dispose()
 
 
 @app.command()

@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     smtp_from: str = Field(
         default="Guanxi <guanxi@localhost>", description="the From of notification e-mail"
     )
+    outbox_lease_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="how long a worker's claim on an outbox message (a webhook delivery) "
+        "holds: after a crash, the message is sent again after this",
+    )
+    outbox_retry_seconds: float = Field(
+        default=30, gt=0, description="the first retry's delay after a failed delivery (doubling)"
+    )
     search_index_interval: float = Field(
         default=0.5,
         description="seconds between the background indexer's looks at the search index queue; 0 turns it off",
@@ -102,5 +111,22 @@ class Settings(BaseSettings):
     company_tax_id: str = Field(default="", description="统一社会信用代码 / tax ID on quotes")
     company_bank_name: str = Field(default="", description="bank (开户行) on quotes")
     company_bank_account: str = Field(default="", description="bank account number on quotes")
+    # Jobs, timers and queued tasks (ADR 0029).
+    queue_url: str | None = Field(
+        default=None,
+        description=(
+            "redis://… to share the task queue between `guanxi worker` processes on several"
+            " machines; unset: a SQLite file beside a SQLite database, or tables in the"
+            " PostgreSQL database"
+        ),
+    )
+    queue_consumer: bool = Field(
+        default=True,
+        description=(
+            "run the queue's consumer (scheduled jobs, timers, tasks) inside `guanxi serve`;"
+            " false when `guanxi worker` processes do it"
+        ),
+    )
+    queue_workers: int = Field(default=2, ge=1, description="threads running queued tasks")
     log_level: str = "info"
     sql_echo: bool = False

@@ -372,3 +372,55 @@ def test_the_audit_log_reads_a_time_window(admin: Api, clock: FixedClock) -> Non
     response = admin.get("/admin/audit", params={"until": "2026-12-07T10:00:00"})
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["until"]
+
+
+def test_user_managers_list_teams_by_name_with_members_and_how_many_are_active(
+    admin: Api, user_admin: Api, rep_zhang: Api, demo_org: DemoOrg, installed_db: Database
+) -> None:
+    zhang, wang, liu = (str(demo_org.users[n]) for n in ("rep_zhang", "rep_wang", "rep_liu"))
+    east = admin.ok(
+        "POST",
+        "/admin/teams",
+        201,
+        json={"name": "华东攻坚队 East push", "member_ids": [wang, zhang]},
+    )["id"]
+    admin.ok("POST", "/admin/teams", 201, json={"name": "空的小组 Empty", "member_ids": []})
+    admin.ok("PATCH", f"/admin/users/{wang}", json={"active": False})
+
+    teams = user_admin.ok("GET", "/admin/teams")["teams"]
+    assert [t["name"] for t in teams] == [
+        "华东攻坚队 East push",
+        "空的小组 Empty",
+        "重点客户小组 Key accounts",
+    ]
+    assert teams[0] == {
+        "id": east,
+        "name": "华东攻坚队 East push",
+        "member_ids": sorted([wang, zhang]),  # the order the team takes turns in
+        "active_member_count": 1,
+    }
+    assert teams[1]["member_ids"] == [] and teams[1]["active_member_count"] == 0
+    assert teams[2]["member_ids"] == sorted([zhang, liu])
+
+    # The same queries for one team or many: no query per team.
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(installed_db.engine, "before_cursor_execute", seen)
+    try:
+        admin.ok("GET", "/admin/teams")
+        before = [s for s in statements if "gx_team" in s]
+        admin.ok("POST", "/admin/teams", 201, json={"name": "第四组 Fourth", "member_ids": [liu]})
+        statements.clear()
+        assert len(admin.ok("GET", "/admin/teams")["teams"]) == 4
+        after = [s for s in statements if "gx_team" in s]
+    finally:
+        event.remove(installed_db.engine, "before_cursor_execute", seen)
+    assert len(after) == len(before) == 2
+
+    response = rep_zhang.get("/admin/teams")
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "manage_users" in response.json()["detail"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -53,6 +54,17 @@ def make_user(admin: Api, name: str, **extra: Any) -> str:
 def new_inquiry(api: Api, **values: Any) -> str:
     record_id: str = api.ok("POST", "/records/inquiry", 201, json={"name": "询盘", **values})["id"]
     return record_id
+
+
+def assigner(api: Api, rule_id: str) -> Callable[[str], str | None]:
+    """Run the rule on a record, as a manager's "assign" does; the new owner's id."""
+
+    def run(record_id: str) -> str | None:
+        path = f"{RULES}/{rule_id}/assign"
+        owner: str | None = api.ok("POST", path, json={"record_id": record_id})["owner_id"]
+        return owner
+
+    return run
 
 
 def owner_of(api: Api, record_id: str) -> str | None:
@@ -233,10 +245,7 @@ def test_manual_assignment_takes_turns_skips_the_inactive_and_routes_by_criteria
     )
     assign = f"{RULES}/{rule['id']}/assign"
     in_turn = sorted([e1, e2, e3])  # a department takes turns by user id
-
-    def run(record_id: str) -> str | None:
-        owner: str | None = admin.ok("POST", assign, json={"record_id": record_id})["owner_id"]
-        return owner
+    run = assigner(admin, rule["id"])
 
     east_records = [new_inquiry(admin, region="east") for _ in range(3)]
     assert [run(r) for r in east_records] == in_turn
@@ -292,3 +301,43 @@ def test_parallel_requests_on_one_rule_share_the_records_evenly(
     assert [a.status_code for a in answers] == [200] * len(record_ids), [a.text for a in answers]
     assert Counter(a.json()["owner_id"] for a in answers) == {m: 5 for m in members}
     assert Counter(owner_of(admin, r) for r in record_ids) == {m: 5 for m in members}
+
+
+def test_a_team_named_by_a_criterion_takes_turns_by_user_id_without_its_inactive_members(
+    admin: Api,
+) -> None:
+    make_inquiries(admin)
+    t1, t2, t3 = sorted(make_user(admin, name) for name in ("t1", "t2", "t3"))
+    outsider = make_user(admin, "outsider")
+    team = admin.ok(
+        "POST", "/admin/teams", 201, json={"name": "华东小组", "member_ids": [t3, t1, t2]}
+    )["id"]
+    listed = next(t for t in admin.ok("GET", "/admin/teams")["teams"] if t["id"] == team)
+    assert listed["member_ids"] == [t1, t2, t3] and listed["active_member_count"] == 3
+    rule = admin.ok(
+        "POST",
+        RULES,
+        201,
+        json={
+            "object": "inquiry",
+            "name": {"en": "East to the team", "zh-CN": "华东给小组"},
+            "strategy": "criteria",
+            "criteria": [
+                {
+                    "condition": {"field": "region", "op": "in", "value": ["east"]},
+                    "strategy": "round_robin",
+                    "members": {"type": "team", "id": team},
+                }
+            ],
+            "fallback": {
+                "strategy": "round_robin",
+                "members": {"type": "users", "ids": [outsider]},
+            },
+        },
+    )
+    assert rule["criteria"][0]["members"] == {"type": "team", "id": team}
+    run = assigner(admin, rule["id"])
+    assert [run(new_inquiry(admin, region="east")) for _ in range(2)] == [t1, t2]
+    admin.ok("PATCH", f"/admin/users/{t3}", json={"active": False})
+    assert [run(new_inquiry(admin, region="east")) for _ in range(2)] == [t1, t2]
+    assert run(new_inquiry(admin, region="south")) == outsider

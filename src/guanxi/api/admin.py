@@ -273,6 +273,15 @@ def create_team(body: TeamIn, services: ServicesDep, actor: ActorDep) -> dict[st
     return {"id": str(team_id)}
 
 
+@router.get("/teams")
+def list_teams(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+    """Every team by name with its members, as an assignment rule's member picker offers
+    them; like roles, for those who manage users."""
+    with services.read(actor) as ctx:
+        _require(ctx, "manage_users")
+        return {"teams": org.list_teams(ctx.conn)}
+
+
 @router.get("/audit")
 def audit_log(
     services: ServicesDep,

@@ -109,6 +109,9 @@ class TransactionNotes:
 
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     created: set[str] = field(default_factory=set)
+    # What the layers above keep for the length of one transaction (automation rules: which
+    # rule ran for which record, how deep rules run inside each other's writes).
+    scratch: dict[str, Any] = field(default_factory=dict)
 
 
 def transaction_notes(conn: Connection) -> TransactionNotes | None:

@@ -16,9 +16,10 @@ from guanxi.kernel.db import Database
 
 SCRIPTS = Path(__file__).parent / "migrations"
 
-# Tables Alembic leaves alone: object tables (runtime DDL of the metadata engine) and
-# SQLite's full-text index of gx_search with its shadow tables (SQLite-only DDL in 0005).
-UNMANAGED_TABLE_PREFIXES = ("o_", "gx_search_fts")
+# Tables Alembic leaves alone: object tables (runtime DDL of the metadata engine),
+# SQLite's full-text index of gx_search with its shadow tables (SQLite-only DDL in 0005),
+# and the task queue's own tables on PostgreSQL (huey makes them; ADR 0029).
+UNMANAGED_TABLE_PREFIXES = ("o_", "gx_search_fts", "huey_")
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

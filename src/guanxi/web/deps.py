@@ -24,6 +24,7 @@ from guanxi.platform.access.users import authenticate_token
 from guanxi.platform.metadata.context import use_remote_images, use_timezone
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.process.outbox import Relay
+from guanxi.platform.process.queue import TaskQueue
 from guanxi.platform.records.context import Ctx
 from guanxi.platform.records.hooks import NO_HOOKS, WriteHooks
 from guanxi.platform.search.indexer import Indexer
@@ -71,6 +72,7 @@ class Services:
     hooks: WriteHooks = NO_HOOKS  # every module's, assembled by create_app
     relay: Relay | None = None  # the outbox's handlers (webhooks), set by create_app
     modules: tuple[ModuleInfo, ...] = ()  # in dependency order, set by create_app
+    queue: TaskQueue | None = None  # jobs, timers and tasks (ADR 0029), set by create_app
 
     def _actor(self, conn: Connection, credentials: Credentials) -> Actor:
         if credentials.token is not None:

@@ -40,6 +40,9 @@ class Receiver:
     got: list[outbox.Message] = field(default_factory=list)
     failures: int = 0
 
+    def wants(self, ctx: Ctx, object_name: str) -> bool:
+        return object_name in self.objects
+
     def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[outbox.Outgoing]:
         return [outbox.Outgoing(event)] if event["object"] in self.objects else []
 

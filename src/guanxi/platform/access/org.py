@@ -321,6 +321,32 @@ def create_team(conn: Connection, *, name: str, member_ids: list[UUID], now: dat
     return team_id
 
 
+def list_teams(conn: Connection) -> list[dict[str, Any]]:
+    """Every team by name, with its members (by user id, the order a team takes turns in
+    an assignment rule) and how many of them are active, in two queries whatever the
+    number of teams."""
+    members: dict[UUID, list[tuple[UUID, bool]]] = {}
+    rows = conn.execute(
+        select(gx_team_member.c.team_id, gx_user.c.id, gx_user.c.active)
+        .join(gx_user, gx_user.c.id == gx_team_member.c.user_id)
+        .order_by(gx_team_member.c.team_id, gx_user.c.id)
+    )
+    for team_id, user_id, active in rows:
+        members.setdefault(team_id, []).append((user_id, bool(active)))
+    teams = []
+    for r in conn.execute(select(gx_team).order_by(gx_team.c.name, gx_team.c.id)):
+        people = members.get(r.id, [])
+        teams.append(
+            {
+                "id": str(r.id),
+                "name": r.name,
+                "member_ids": [str(user_id) for user_id, _ in people],
+                "active_member_count": sum(1 for _, active in people if active),
+            }
+        )
+    return teams
+
+
 def set_team_members(conn: Connection, team_id: UUID, member_ids: list[UUID]) -> None:
     for user_id in member_ids:
         _require_user(conn, user_id, "member_ids")

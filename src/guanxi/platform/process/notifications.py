@@ -61,7 +61,7 @@ from guanxi.kernel.db import after_commit
 from guanxi.kernel.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from guanxi.kernel.ids import uuid7
 from guanxi.platform.access.tables import gx_user
-from guanxi.platform.process.outbox import GiveUp, Message, Outgoing, queue_message
+from guanxi.platform.process.outbox import GiveUp, Message, Outgoing, enqueue
 from guanxi.platform.process.tables import gx_chat_robot, gx_notification, gx_notification_pref
 from guanxi.platform.process.webhooks import Poster, check_url
 from guanxi.platform.records.context import Ctx
@@ -233,7 +233,7 @@ def notify(
     actor_id = actor if actor is not None else ctx.actor.user_id
     path = f"/o/{link[0]}/{link[1]}" if link else url
     object_name = link[0] if link else "notification"
-    record_ids = [link[1].hex] if link else []
+    record_id = link[1] if link else None
     rows: list[dict[str, Any]] = []
     by_robot: list[str] = []
     for user in sorted(users, key=lambda u: wanted.index(u.id)):
@@ -260,14 +260,14 @@ def notify(
                 "link_path": path or "",
                 "user": {"name": user.name},
             }
-            queue_message(
+            enqueue(
                 ctx.conn,
                 EMAIL,
+                object_name,
+                record_id,
                 _email_payload(user.email, user.locale, NOTIFICATION_EMAIL, fields),
-                target_id=user.id,
-                object_name=object_name,
-                record_ids=record_ids,
-                now=ctx.now,
+                user.id,
+                ctx.now,
             )
         if channels.robot:
             by_robot.append(user.name)
@@ -282,7 +282,7 @@ def notify(
         for robot_id in ctx.conn.execute(
             select(gx_chat_robot.c.id).where(gx_chat_robot.c.active.is_(True))
         ).scalars():
-            _queue_robot(ctx, robot_id, text, object_name=object_name, record_ids=record_ids)
+            _queue_robot(ctx, robot_id, text, object_name=object_name, record_id=record_id)
     return [r["id"] for r in rows]
 
 
@@ -343,14 +343,14 @@ def send_email(
     for user in users:
         if not user.email:
             continue
-        queue_message(
+        enqueue(
             ctx.conn,
             EMAIL,
+            link[0] if link else "notification",
+            link[1] if link else None,
             _email_payload(user.email, user.locale, template, fields),
-            target_id=user.id,
-            object_name=link[0] if link else "notification",
-            record_ids=[link[1].hex] if link else [],
-            now=ctx.now,
+            user.id,
+            ctx.now,
         )
         queued += 1
     return queued
@@ -359,23 +359,15 @@ def send_email(
 def post_to_robot(ctx: Ctx, robot_id: UUID, text: str) -> None:
     """Queue ``text`` to one chat group robot (404 if there is no such robot)."""
     if ctx.conn.execute(select(gx_chat_robot.c.id).where(gx_chat_robot.c.id == robot_id)).first():
-        _queue_robot(ctx, robot_id, text, object_name="notification", record_ids=[])
+        _queue_robot(ctx, robot_id, text, object_name="notification", record_id=None)
     else:
         raise NotFound(f"no chat robot with id {robot_id}")
 
 
 def _queue_robot(
-    ctx: Ctx, robot_id: UUID, text: str, *, object_name: str, record_ids: list[str]
+    ctx: Ctx, robot_id: UUID, text: str, *, object_name: str, record_id: UUID | None
 ) -> None:
-    queue_message(
-        ctx.conn,
-        ROBOT,
-        {"text": text},
-        target_id=robot_id,
-        object_name=object_name,
-        record_ids=record_ids,
-        now=ctx.now,
-    )
+    enqueue(ctx.conn, ROBOT, object_name, record_id, {"text": text}, robot_id, ctx.now)
 
 
 # -- the centre: a user's own notifications -----------------------------------------------------
@@ -632,8 +624,11 @@ class Mailer:
         self.smtp = smtp
         self.now = now
 
+    def wants(self, ctx: Ctx, object_name: str) -> bool:
+        return False  # queued by notify and send_email, not by record writes
+
     def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[Outgoing]:
-        return ()  # queued by notify and send_email, not by record writes
+        return ()
 
     def deliver(self, message: Message) -> str | None:
         if not self.smtp.host:
@@ -699,8 +694,11 @@ class Robots(Poster):
 
     name = ROBOT
 
+    def wants(self, ctx: Ctx, object_name: str) -> bool:
+        return False  # queued by notify and post_to_robot, not by record writes
+
     def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[Outgoing]:
-        return ()  # queued by notify and post_to_robot
+        return ()
 
     def deliver(self, message: Message) -> str | None:
         with self.db.read() as conn:

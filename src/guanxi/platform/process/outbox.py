@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, delete, insert, or_, select, update
 
 from guanxi.kernel.db import Database, transaction_notes
 from guanxi.kernel.errors import NotFound, PermissionDenied
@@ -94,6 +94,11 @@ class Handler(Protocol):
     @property
     def name(self) -> str: ...
 
+    def wants(self, ctx: Ctx, object_name: str) -> bool:
+        """Whether any write of the object may concern the handler (answer from memory);
+        False spares describing the write at all."""
+        ...
+
     def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[Outgoing]:
         """The messages to send for one domain event (none: not interested). Runs in the
         write's transaction, on every write: answer from memory."""
@@ -151,7 +156,8 @@ class Outbox:
         return None
 
     def after(self, ctx: Ctx, event: WriteEvent) -> None:
-        body = domain_event(ctx, event)
+        wanting = [h for h in self.handlers if h.wants(ctx, event.object)]
+        body = domain_event(ctx, event) if wanting else {}
         rows = [
             {
                 "handler": handler.name,
@@ -162,13 +168,45 @@ class Outbox:
                 "key": uuid7(),
                 "created_at": ctx.now,
             }
-            for handler in self.handlers
+            for handler in wanting
             for out in handler.messages(ctx, body)
         ]
-        if not rows:
-            return
-        ctx.conn.execute(insert(gx_outbox), rows)
-        nudge_after_commit(ctx.conn, self.nudge)
+        if rows:
+            ctx.conn.execute(insert(gx_outbox), rows)
+        notes = transaction_notes(ctx.conn)
+        if rows or (notes is not None and notes.scratch.get(_QUEUED)):
+            nudge_after_commit(ctx.conn, self.nudge)
+
+
+_QUEUED = "outbox.queued"  # a transaction's scratch: messages were queued besides the hook
+
+
+def enqueue(
+    conn: Connection,
+    handler: str,
+    object_name: str,
+    record_id: UUID | None,
+    payload: dict[str, Any],
+    target_id: UUID | None,
+    now: datetime,
+) -> None:
+    """Queue one message in this transaction, outside the hook (an automation rule's
+    webhook call): the hook's next write in the transaction nudges for it too, and the
+    periodic dispatch finds it in any case."""
+    conn.execute(
+        insert(gx_outbox).values(
+            handler=handler,
+            object_name=object_name,
+            record_ids=[record_id.hex] if record_id else [],
+            payload=payload,
+            target_id=target_id,
+            key=uuid7(),
+            created_at=now,
+        )
+    )
+    notes = transaction_notes(conn)
+    if notes is not None:
+        notes.scratch[_QUEUED] = True
 
 
 def nudge_after_commit(conn: Connection, nudge: Callable[[], None] | None) -> None:
@@ -178,33 +216,12 @@ def nudge_after_commit(conn: Connection, nudge: Callable[[], None] | None) -> No
         notes.after_commit.append(nudge)
 
 
-def queue_message(
-    conn: Connection,
-    handler: str,
-    payload: dict[str, Any],
-    *,
-    now: datetime,
-    target_id: UUID | None = None,
-    object_name: str = "",
-    record_ids: Sequence[str] = (),
-) -> int:
-    """Queue one message to ``handler`` in ``conn``'s transaction, for what is not a record
-    write's event (a notification's e-mail); it is delivered after the commit like the
-    rest, and the relay's periodic dispatch (or a nudge) sends it. Returns its id."""
-    message_id: int = conn.execute(
-        insert(gx_outbox)
-        .values(
-            handler=handler,
-            object_name=object_name,
-            record_ids=list(record_ids),
-            payload=payload,
-            target_id=target_id,
-            key=uuid7(),
-            created_at=now,
-        )
-        .returning(gx_outbox.c.id)
-    ).scalar_one()
-    return message_id
+@dataclass(frozen=True)
+class Timing:
+    """How long a claim holds (``lease``) and the first retry's delay (doubling after)."""
+
+    lease: timedelta = LEASE
+    first_retry: timedelta = FIRST_RETRY
 
 
 class Relay:
@@ -218,11 +235,13 @@ class Relay:
         handlers: Sequence[Handler],
         now: Callable[[], datetime],
         nudge: Callable[[], None] | None = None,
+        timing: Timing = Timing(),
     ) -> None:
         self.db = db
         self.handlers = {h.name: h for h in handlers}
         self.now = now
         self.nudge = nudge
+        self.timing = timing
         self.hook = Outbox(handlers, nudge=self._nudge)
 
     def _nudge(self) -> None:
@@ -232,11 +251,19 @@ class Relay:
             except Exception:  # the write is committed: the periodic dispatch will follow
                 log.exception("could not start an outbox dispatch")
 
+    def poll(self) -> bool:
+        """The queue's poll: dispatch if anything is due (a read when nothing is)."""
+        with self.db.read() as conn:
+            waiting = conn.execute(_due(list(self.handlers), self.now()).limit(1)).first()
+        if waiting is not None:
+            self.run()
+        return False
+
     def run(self) -> Dispatched:
         """Dispatch until nothing more is due now; the total of what it did."""
         delivered = failed = 0
         while True:
-            done = dispatch(self.db, self.handlers, self.now)
+            done = dispatch(self.db, self.handlers, self.now, timing=self.timing)
             delivered, failed = delivered + done.delivered, failed + done.failed
             if not done.more:
                 return Dispatched(delivered, failed, False)
@@ -248,20 +275,25 @@ class Dispatched(NamedTuple):
     more: bool  # a full batch was claimed: there may be more due
 
 
-def backoff(attempt: int) -> timedelta:
+def backoff(attempt: int, first: timedelta = FIRST_RETRY) -> timedelta:
     """How long after failed attempt number ``attempt`` the next one comes."""
-    delay: timedelta = FIRST_RETRY * 2 ** (attempt - 1)
+    delay: timedelta = first * 2 ** (attempt - 1)
     return min(delay, MAX_BACKOFF)
 
 
 def dispatch(
-    db: Database, handlers: Mapping[str, Handler], now: Callable[[], datetime], batch: int = BATCH
+    db: Database,
+    handlers: Mapping[str, Handler],
+    now: Callable[[], datetime],
+    batch: int = BATCH,
+    *,
+    timing: Timing = Timing(),
 ) -> Dispatched:
     """Deliver one batch of due messages of ``handlers``; see the module's docstring."""
     if not handlers:
         return Dispatched(0, 0, False)
     with db.write() as conn:
-        messages = _claim(conn, list(handlers), now(), batch)
+        messages = _claim(conn, list(handlers), now(), batch, timing.lease)
     delivered = failed = 0
     for message in messages:
         try:
@@ -270,7 +302,7 @@ def dispatch(
             failed += 1
             log.warning("outbox message %s (%s) failed: %s", message.id, message.handler, error)
             why = str(error) if isinstance(error, GiveUp) else f"{type(error).__name__}: {error}"
-            _failed(db, message, why[:MAX_ERROR], now(), last=isinstance(error, GiveUp))
+            _failed(db, message, why[:MAX_ERROR], now(), timing, last=isinstance(error, GiveUp))
         else:
             delivered += 1
             with db.write() as conn:
@@ -282,8 +314,8 @@ def dispatch(
     return Dispatched(delivered, failed, len(messages) == batch)
 
 
-def _claim(conn: Connection, names: list[str], at: datetime, batch: int) -> list[Message]:
-    due = (
+def _due(names: list[str], at: datetime) -> Select[Any]:
+    return (
         select(gx_outbox)
         .where(
             gx_outbox.c.handler.in_(names),
@@ -291,8 +323,13 @@ def _claim(conn: Connection, names: list[str], at: datetime, batch: int) -> list
             or_(gx_outbox.c.due_at.is_(None), gx_outbox.c.due_at <= at),
         )
         .order_by(gx_outbox.c.id)
-        .limit(batch)
     )
+
+
+def _claim(
+    conn: Connection, names: list[str], at: datetime, batch: int, lease: timedelta = LEASE
+) -> list[Message]:
+    due = _due(names, at).limit(batch)
     if conn.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     rows = conn.execute(due).all()
@@ -301,7 +338,7 @@ def _claim(conn: Connection, names: list[str], at: datetime, batch: int) -> list
     conn.execute(
         update(gx_outbox)
         .where(gx_outbox.c.id.in_([row.id for row in rows]))
-        .values(attempts=gx_outbox.c.attempts + 1, due_at=at + LEASE)
+        .values(attempts=gx_outbox.c.attempts + 1, due_at=at + lease)
     )
     return [
         Message(
@@ -318,12 +355,14 @@ def _claim(conn: Connection, names: list[str], at: datetime, batch: int) -> list
     ]
 
 
-def _failed(db: Database, message: Message, error: str, at: datetime, *, last: bool) -> None:
+def _failed(
+    db: Database, message: Message, error: str, at: datetime, timing: Timing, *, last: bool
+) -> None:
     values: dict[str, Any] = {"error": error}
     if last or message.attempt >= MAX_ATTEMPTS:
         values.update(state="dead", due_at=None)
     else:
-        values["due_at"] = at + backoff(message.attempt)
+        values["due_at"] = at + backoff(message.attempt, timing.first_retry)
     with db.write() as conn:
         conn.execute(update(gx_outbox).where(gx_outbox.c.id == message.id).values(values))
 

@@ -1,5 +1,6 @@
 """System tables of the process engine: the outbox, assignment rules and their rotation
-state, business calendars, SLA policies and the SLA clocks of records."""
+state, business calendars, SLA policies and the SLA clocks of records, scheduled jobs'
+runs and timers, webhooks, automation rules and their runs."""
 
 from __future__ import annotations
 
@@ -230,6 +231,118 @@ gx_sla_clock = Table(
     Index("ix_gx_sla_clock_policy", "policy_id"),
     Index("ix_gx_sla_clock_due", "due_at"),
     Index("ix_gx_sla_clock_warn", "warn_at"),
+)
+
+# Automation rules (platform.process.automation): a rule names its object and the number
+# of its published version; each version's trigger, condition and actions are a row of
+# gx_automation_version, never changed once written, so a run names what it ran.
+gx_automation_rule = Table(
+    "gx_automation_rule",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column(
+        "object_name",
+        String(63),
+        ForeignKey("gx_object.name", ondelete="CASCADE", name="fk_gx_automation_rule_object"),
+        nullable=False,
+    ),
+    Column("name", JsonType, nullable=False),  # {"en": …, "zh-CN": …}
+    Column("active", Boolean, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("version", Integer, nullable=False),  # the published version
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by_id", Uuid(), nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("updated_by_id", Uuid(), nullable=True),
+    Index("ix_gx_automation_rule_object", "object_name"),
+)
+
+gx_automation_version = Table(
+    "gx_automation_version",
+    system_metadata,
+    Column(
+        "rule_id",
+        Uuid(),
+        ForeignKey(
+            "gx_automation_rule.id", ondelete="CASCADE", name="fk_gx_automation_version_rule"
+        ),
+        nullable=False,
+    ),
+    Column("version", Integer, nullable=False),
+    # {"trigger", "condition", "run_when", "actions"} as the API shows them
+    Column("definition", JsonType, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by_id", Uuid(), nullable=True),
+    PrimaryKeyConstraint("rule_id", "version", name="pk_gx_automation_version"),
+)
+
+# One row per time a rule ran for a record: the version, what set it off, each action's
+# outcome. ``slot`` is the date or time a date or cron trigger fired for, unique per rule
+# and record, so a sweep that runs twice (two workers, a retry) runs the rule once.
+gx_automation_run = Table(
+    "gx_automation_run",
+    system_metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column(
+        "rule_id",
+        Uuid(),
+        ForeignKey("gx_automation_rule.id", ondelete="CASCADE", name="fk_gx_automation_run_rule"),
+        nullable=False,
+    ),
+    Column("version", Integer, nullable=False),
+    Column("object_name", String(63), nullable=False),
+    Column("record_id", Uuid(), nullable=True),
+    Column("trigger", String(16), nullable=False),  # created, updated, …, date, cron
+    Column("slot", String(40), nullable=True),
+    Column("status", String(16), nullable=False),  # succeeded | failed
+    Column("outcomes", JsonType, nullable=False),  # [{"action", "type", "status", …}]
+    Column("error", Text, nullable=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("actor_id", Uuid(), nullable=True),  # whose write set it off
+    Index("ix_gx_automation_run_rule", "rule_id", "id"),
+    Index("ux_gx_automation_run_slot", "rule_id", "record_id", "slot", unique=True),
+)
+
+# One row per scheduled job and time slot it was due at (platform.process.jobs): the
+# scheduler that inserts it first runs the slot, so several workers run it once (the
+# primary key). ``outcome``: queued (claimed, handed to the queue), ok, error, or skipped
+# (the first slot a new installation saw: jobs start at their next time); ``detail`` holds
+# the job's result or the error.
+gx_job_run = Table(
+    "gx_job_run",
+    system_metadata,
+    Column("job", String(63), nullable=False),
+    Column("slot_at", UtcDateTime, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    Column("outcome", String(8), nullable=False),
+    Column("detail", Text, nullable=True),
+    PrimaryKeyConstraint("job", "slot_at", name="pk_gx_job_run"),
+)
+
+# Timers (platform.process.timers): ``handler`` runs with ``payload`` once ``due_at`` (an
+# absolute instant) has passed. Armed in the caller's transaction, so a rolled-back write
+# arms nothing; (handler, key) names a timer, so arming it again moves it. ``run_at`` is
+# when the pump next takes it: ``due_at``, later after a failure (back-off). ``state``:
+# pending, fired or failed (gave up after the last attempt).
+gx_timer = Table(
+    "gx_timer",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("handler", String(63), nullable=False),
+    Column("key", String(255), nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("run_at", UtcDateTime, nullable=False),
+    Column("payload", JsonType, nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text, nullable=True),
+    Column("armed_at", UtcDateTime, nullable=False),
+    Column("fired_at", UtcDateTime, nullable=True),
+    UniqueConstraint("handler", "key", name="uq_gx_timer_key"),
+    Index("ix_gx_timer_run", "state", "run_at"),
 )
 
 # The in-app notification centre (platform.process.notifications): one row per recipient.

@@ -115,6 +115,9 @@ class Webhooks(Poster):
 
     name = HANDLER
 
+    def wants(self, ctx: Ctx, object_name: str) -> bool:
+        return object_name in subscriptions(ctx)
+
     def messages(self, ctx: Ctx, event: dict[str, Any]) -> Iterable[Outgoing]:
         for webhook_id, events in subscriptions(ctx).get(event["object"], ()):
             if event["event"] in events:

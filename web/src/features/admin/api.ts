@@ -80,6 +80,25 @@ export function useRoles(enabled = true) {
   });
 }
 
+/** A team (GET /admin/teams): its members by user id, the order it takes turns in. */
+export interface Team {
+  id: string;
+  name: string;
+  member_ids: string[];
+  active_member_count: number;
+}
+
+export const TEAMS_KEY = ["admin", "teams"] as const;
+
+/** Teams, for those who manage users (as roles are). */
+export function useTeams(enabled = true) {
+  return useQuery({
+    queryKey: TEAMS_KEY,
+    enabled,
+    queryFn: ({ signal }) => api.get<{ teams: Team[] }>("/admin/teams", signal).then((r) => r.teams),
+  });
+}
+
 export interface UserFilters {
   q?: string;
   department_id?: string;

@@ -1,22 +1,24 @@
-import { DeleteOutlined, PlusOutlined, ShareAltOutlined } from "@ant-design/icons";
+import { DeleteOutlined, ShareAltOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Breadcrumb, Button, Checkbox, Drawer, Empty, Form, Grid, Popconfirm, Radio, Result, Select, Skeleton, Space, Switch, Table, Tag, TreeSelect, Typography } from "antd";
+import { Alert, App, Button, Drawer, Form, Grid, Popconfirm, Radio, Result, Select, Space, Switch, Tag, Typography } from "antd";
 import type { TFunction } from "i18next";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { BilingualFields } from "../../../components/BilingualFields";
-import { useDepartments, useRoles } from "../../../features/admin/api";
+import { useDepartments, useRoles, useTeams } from "../../../features/admin/api";
 import { api, ApiError, problemMessage } from "../../../lib/api";
 import { formatDateTime } from "../../../lib/format";
 import { label, useObjects } from "../../../lib/meta";
 import { ifMatch } from "../../../lib/records";
 import { hasRight, useMe } from "../../../lib/session";
 import { useUsers } from "../../../lib/users";
+import { SettingsListPage } from "../SettingsListPage";
 import { RULES_KEY, useRules } from "./api";
 import styles from "./assignment.module.css";
-import { placeRuleErrors, ruleBody, ruleValues, type MemberType, type Members, type Rule, type RuleValues } from "./rules";
+import { CriteriaEditor } from "./CriteriaEditor";
+import { MembersFields } from "./MembersFields";
+import { placeRuleErrors, ruleBody, ruleValues, type Members, type Rule, type RuleValues, type Strategy } from "./rules";
 import { OpenFilter } from "./OpenFilter";
-import { UsersMultiSelect } from "./UsersMultiSelect";
 
 type Editing = Rule | "new" | null;
 
@@ -67,87 +69,64 @@ export default function AssignmentRulesPage() {
   };
 
   return (
-    <div className={styles.page}>
-      <Breadcrumb items={[{ title: t("shell.settings") }, { title: t("assignmentRules.title") }]} />
-      <div className={styles.header}>
-        <Typography.Title level={2} className={styles.title}>
-          {t("assignmentRules.title")}
-        </Typography.Title>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing("new")}>
-          {t("assignmentRules.new")}
-        </Button>
-      </div>
-      <Typography.Paragraph type="secondary" className={styles.intro}>
-        {t("assignmentRules.intro")}
-      </Typography.Paragraph>
-      {rules.isLoading ? (
-        <Skeleton active paragraph={{ rows: 6 }} title={false} />
-      ) : rules.error ? (
-        <Alert type="error" showIcon message={problemMessage(rules.error, t("common.serverError"))} />
-      ) : !rules.data?.length ? (
-        <Empty image={<ShareAltOutlined className={styles.emptyIcon} />} description={t("assignmentRules.none")}>
-          <Button type="primary" onClick={() => setEditing("new")}>
-            {t("assignmentRules.new")}
-          </Button>
-        </Empty>
-      ) : (
-        <div className={styles.scroll} tabIndex={0} role="region" aria-label={t("assignmentRules.title")}>
-          <Table<Rule>
-            rowKey="id"
-            dataSource={rules.data}
-            pagination={false}
-            size="middle"
-            columns={[
-              {
-                key: "name",
-                title: t("assignmentRules.name"),
-                render: (_, r) => <Typography.Link onClick={() => setEditing(r)}>{ruleName(r)}</Typography.Link>,
-              },
-              { key: "object", title: t("assignmentRules.object"), render: (_, r) => objectName(r.object) },
-              { key: "strategy", title: t("assignmentRules.strategy"), render: (_, r) => <Tag>{t(`assignmentRules.strategies.${r.strategy}`)}</Tag> },
-              { key: "members", title: t("assignmentRules.members"), render: (_, r) => <span className={styles.muted}>{rulePeople(r, names, t)}</span> },
-              {
-                key: "active",
-                title: t("assignmentRules.active"),
-                render: (_, r) => (
-                  <Switch
-                    size="small"
-                    checked={r.active}
-                    loading={switching === r.id}
-                    onChange={(on) => void toggle(r, on)}
-                    aria-label={t("assignmentRules.activeOne", { name: ruleName(r) })}
-                  />
-                ),
-              },
-              { key: "updated", title: t("assignmentRules.updated"), render: (_, r) => <span className={styles.muted}>{formatDateTime(r.updated_at)}</span> },
-              {
-                key: "actions",
-                title: <span className="gx-sr-only">{t("assignmentRules.actions")}</span>,
-                align: "right",
-                render: (_, r) => (
-                  <Space>
-                    <Button size="small" onClick={() => setEditing(r)} aria-label={t("assignmentRules.editOne", { name: ruleName(r) })}>
-                      {t("common.edit")}
-                    </Button>
-                    <Popconfirm
-                      title={t("assignmentRules.deleteConfirm", { name: ruleName(r) })}
-                      description={t("assignmentRules.deleteHelp")}
-                      okText={t("common.delete")}
-                      okButtonProps={{ danger: true }}
-                      cancelText={t("common.cancel")}
-                      onConfirm={() => remove(r)}
-                    >
-                      <Button size="small" danger icon={<DeleteOutlined />} aria-label={t("assignmentRules.deleteOne", { name: ruleName(r) })} />
-                    </Popconfirm>
-                  </Space>
-                ),
-              },
-            ]}
-          />
-        </div>
-      )}
+    <SettingsListPage
+      section={t("shell.settings")}
+      title={t("assignmentRules.title")}
+      intro={t("assignmentRules.intro")}
+      newLabel={t("assignmentRules.new")}
+      onNew={() => setEditing("new")}
+      list={rules}
+      emptyIcon={<ShareAltOutlined className={styles.emptyIcon} />}
+      emptyText={t("assignmentRules.none")}
+      columns={[
+        {
+          key: "name",
+          title: t("assignmentRules.name"),
+          render: (_, r) => <Typography.Link onClick={() => setEditing(r)}>{ruleName(r)}</Typography.Link>,
+        },
+        { key: "object", title: t("assignmentRules.object"), render: (_, r) => objectName(r.object) },
+        { key: "strategy", title: t("assignmentRules.strategy"), render: (_, r) => <Tag>{t(`assignmentRules.strategies.${r.strategy}`)}</Tag> },
+        { key: "members", title: t("assignmentRules.members"), render: (_, r) => <span className={styles.muted}>{rulePeople(r, names, t)}</span> },
+        {
+          key: "active",
+          title: t("assignmentRules.active"),
+          render: (_, r) => (
+            <Switch
+              size="small"
+              checked={r.active}
+              loading={switching === r.id}
+              onChange={(on) => void toggle(r, on)}
+              aria-label={t("assignmentRules.activeOne", { name: ruleName(r) })}
+            />
+          ),
+        },
+        { key: "updated", title: t("assignmentRules.updated"), render: (_, r) => <span className={styles.muted}>{formatDateTime(r.updated_at)}</span> },
+        {
+          key: "actions",
+          title: <span className="gx-sr-only">{t("assignmentRules.actions")}</span>,
+          align: "right",
+          render: (_, r) => (
+            <Space>
+              <Button size="small" onClick={() => setEditing(r)} aria-label={t("assignmentRules.editOne", { name: ruleName(r) })}>
+                {t("common.edit")}
+              </Button>
+              <Popconfirm
+                title={t("assignmentRules.deleteConfirm", { name: ruleName(r) })}
+                description={t("assignmentRules.deleteHelp")}
+                okText={t("common.delete")}
+                okButtonProps={{ danger: true }}
+                cancelText={t("common.cancel")}
+                onConfirm={() => remove(r)}
+              >
+                <Button size="small" danger icon={<DeleteOutlined />} aria-label={t("assignmentRules.deleteOne", { name: ruleName(r) })} />
+              </Popconfirm>
+            </Space>
+          ),
+        },
+      ]}
+    >
       <RuleDrawer editing={editing} onClose={() => setEditing(null)} objectName={objectName} />
-    </div>
+    </SettingsListPage>
   );
 }
 
@@ -155,23 +134,26 @@ interface MemberNames {
   users: Map<string, string>;
   departments: Map<string, string>;
   roles: Map<string, string>;
+  teams: Map<string, string>;
 }
 
 /** The names the table shows for members: users from the directory, departments (any
- * signed-in user may read them) and roles (with the manage_users right). */
+ * signed-in user may read them), roles and teams (with the manage_users right). */
 function useMemberNames(rules: Rule[], enabled: boolean): MemberNames {
   const me = useMe();
   const userIds = rules.flatMap((r) => poolsOf(r).flatMap((m) => (m.type === "users" ? m.ids : [])));
   const users = useUsers(userIds);
   const departments = useDepartments();
   const roles = useRoles(enabled && hasRight(me.data, "manage_users"));
+  const teams = useTeams(enabled && hasRight(me.data, "manage_users") && rules.some((r) => poolsOf(r).some((m) => m.type === "team")));
   return useMemo(
     () => ({
       users: new Map([...(users.data?.values() ?? [])].map((u) => [u.id, u.name])),
       departments: new Map((departments.data ?? []).map((d) => [d.id, d.name])),
       roles: new Map((roles.data ?? []).map((r) => [r.id, r.name])),
+      teams: new Map((teams.data ?? []).map((team) => [team.id, team.name])),
     }),
-    [users.data, departments.data, roles.data],
+    [users.data, departments.data, roles.data, teams.data],
   );
 }
 
@@ -190,7 +172,7 @@ function membersSummary(members: Members, names: MemberNames, t: TFunction): str
     case "role":
       return t("assignmentRules.summary.role", { name: names.roles.get(members.id) ?? members.id.slice(0, 8) });
     case "team":
-      return t("assignmentRules.summary.team", { name: members.id.slice(0, 8) });
+      return t("assignmentRules.summary.team", { name: names.teams.get(members.id) ?? members.id.slice(0, 8) });
   }
 }
 
@@ -202,23 +184,20 @@ function rulePeople(rule: Rule, names: MemberNames, t: TFunction): string {
   return rule.members ? membersSummary(rule.members, names, t) : "—";
 }
 
+const STRATEGIES: Strategy[] = ["round_robin", "load_balanced", "criteria"];
+
 function RuleDrawer({ editing, onClose, objectName }: { editing: Editing; onClose: () => void; objectName: (name: string) => string }) {
   const { t, i18n } = useTranslation();
   const { message } = App.useApp();
   const client = useQueryClient();
-  const me = useMe();
   const phone = Grid.useBreakpoint().md === false;
   const [form] = Form.useForm<RuleValues>();
   const [busy, setBusy] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
   const [stale, setStale] = useState(false);
   const rule = editing === "new" ? null : editing;
-  const memberType = Form.useWatch("member_type", form) ?? "users";
   const strategy = Form.useWatch("strategy", form) ?? rule?.strategy ?? "round_robin";
   const objectChosen = Form.useWatch("object", form) ?? rule?.object ?? "lead";
-  const departments = useDepartments();
-  const roles = useRoles(editing !== null && hasRight(me.data, "manage_users"));
-  const criteriaRule = rule?.strategy === "criteria";
 
   const close = () => {
     setProblems([]);
@@ -241,8 +220,8 @@ function RuleDrawer({ editing, onClose, objectName }: { editing: Editing; onClos
       if (error instanceof ApiError && error.status === 412) {
         setStale(true);
       } else if (error instanceof ApiError && error.problem.errors?.length) {
-        const placed = placeRuleErrors(error.problem.errors, values.member_type);
-        form.setFields([...placed.fields.entries()].map(([name, errors]) => ({ name, errors })));
+        const placed = placeRuleErrors(error.problem.errors, values);
+        form.setFields(placed.fields);
         setProblems(placed.other);
       } else {
         setProblems([problemMessage(error, t("common.serverError"))]);
@@ -258,17 +237,11 @@ function RuleDrawer({ editing, onClose, objectName }: { editing: Editing; onClos
     close();
   };
 
-  const groupOptions =
-    memberType === "role"
-      ? (roles.data ?? []).map((r) => ({ value: r.id, label: r.name }))
-      : [];
-  const memberTypes: MemberType[] = rule?.members?.type === "team" ? ["users", "department", "role", "team"] : ["users", "department", "role"];
-
   return (
     <Drawer
       open={editing !== null}
       onClose={close}
-      width={phone ? "100%" : 600}
+      width={phone ? "100%" : strategy === "criteria" ? 760 : 600}
       title={rule ? t("assignmentRules.editTitle", { name: label(rule.name, i18n.language) }) : t("assignmentRules.new")}
       destroyOnHidden
       footer={
@@ -280,7 +253,9 @@ function RuleDrawer({ editing, onClose, objectName }: { editing: Editing; onClos
         </Space>
       }
     >
-      <Form<RuleValues> form={form} layout="vertical" initialValues={ruleValues(rule ?? undefined)} onFinish={(v) => void submit(v)} disabled={busy}>
+      {/* The whole store is sent, not only the fields drawn: a criterion keeps the
+          condition it was read with when the builder cannot draw it. */}
+      <Form<RuleValues> form={form} layout="vertical" initialValues={ruleValues(rule ?? undefined)} onFinish={() => void submit(form.getFieldsValue(true))} disabled={busy}>
         {stale && (
           <Alert
             type="warning"
@@ -313,71 +288,26 @@ function RuleDrawer({ editing, onClose, objectName }: { editing: Editing; onClos
         <Form.Item name="object" label={t("assignmentRules.object")} extra={rule ? t("assignmentRules.objectFixed") : undefined}>
           <Select disabled={!!rule} options={(rule ? [rule.object] : ASSIGNABLE).map((name) => ({ value: name, label: objectName(name) }))} />
         </Form.Item>
-        {criteriaRule ? (
-          <Alert type="info" showIcon className={styles.gap} message={t("assignmentRules.criteriaKept")} />
+        <Form.Item name="strategy" label={t("assignmentRules.strategy")}>
+          <Radio.Group className={styles.strategies}>
+            {STRATEGIES.map((s) => (
+              <Radio key={s} value={s}>
+                {t(`assignmentRules.strategies.${s}`)}
+                <span className={styles.explain}>{s === "criteria" ? t("assignmentCriteria.explain") : t(`assignmentRules.explain.${s}`)}</span>
+              </Radio>
+            ))}
+          </Radio.Group>
+        </Form.Item>
+        {strategy === "criteria" ? (
+          <CriteriaEditor object={objectChosen} />
         ) : (
           <>
-            <Form.Item name="strategy" label={t("assignmentRules.strategy")}>
-              <Radio.Group className={styles.strategies}>
-                {(["round_robin", "load_balanced"] as const).map((s) => (
-                  <Radio key={s} value={s}>
-                    {t(`assignmentRules.strategies.${s}`)}
-                    <span className={styles.explain}>{t(`assignmentRules.explain.${s}`)}</span>
-                  </Radio>
-                ))}
-              </Radio.Group>
-            </Form.Item>
             {strategy === "load_balanced" && (
               <Form.Item name="open_filter" label={t("assignmentRules.openCondition")} extra={t("assignmentRules.openHelp")}>
                 <OpenFilter object={objectChosen} />
               </Form.Item>
             )}
-            <Form.Item name="member_type" label={t("assignmentRules.memberType")}>
-              <Radio.Group
-                optionType="button"
-                options={memberTypes.map((m) => ({ value: m, label: t(`assignmentRules.memberTypes.${m}`) }))}
-                onChange={() => form.setFields([{ name: "group_id", value: null, errors: [] }, { name: "user_ids", errors: [] }])}
-              />
-            </Form.Item>
-            {memberType === "users" ? (
-              <Form.Item
-                name="user_ids"
-                label={t("assignmentRules.users")}
-                extra={t("assignmentRules.usersHelp")}
-                rules={[{ required: true, type: "array", min: 1, message: t("assignmentRules.membersRequired") }]}
-              >
-                <UsersMultiSelect />
-              </Form.Item>
-            ) : memberType === "department" ? (
-              <>
-                <Form.Item name="group_id" label={t("assignmentRules.department")} rules={[{ required: true, message: t("assignmentRules.membersRequired") }]}>
-                  <TreeSelect
-                    showSearch
-                    treeNodeFilterProp="title"
-                    loading={departments.isLoading}
-                    treeDefaultExpandAll
-                    treeData={departmentTree(departments.data ?? [])}
-                    placeholder={t("assignmentRules.chooseDepartment")}
-                  />
-                </Form.Item>
-                <Form.Item name="include_subdepartments" valuePropName="checked">
-                  <Checkbox>{t("assignmentRules.includeSubdepartments")}</Checkbox>
-                </Form.Item>
-              </>
-            ) : memberType === "role" ? (
-              <Form.Item
-                name="group_id"
-                label={t("assignmentRules.role")}
-                extra={!roles.data && !roles.isLoading ? t("assignmentRules.rolesDenied") : t("assignmentRules.groupHelp")}
-                rules={[{ required: true, message: t("assignmentRules.membersRequired") }]}
-              >
-                <Select showSearch optionFilterProp="label" loading={roles.isLoading} options={groupOptions} placeholder={t("assignmentRules.chooseRole")} />
-              </Form.Item>
-            ) : (
-              <Form.Item name="group_id" label={t("assignmentRules.memberTypes.team")} extra={t("assignmentRules.teamKept")}>
-                <Select disabled options={rule?.members?.type === "team" ? [{ value: rule.members.id, label: rule.members.id.slice(0, 8) }] : []} />
-              </Form.Item>
-            )}
+            <MembersFields name={[]} path={[]} />
           </>
         )}
         <Form.Item name="active" valuePropName="checked" label={t("assignmentRules.active")} extra={t("assignmentRules.activeHelp")}>
@@ -386,22 +316,4 @@ function RuleDrawer({ editing, onClose, objectName }: { editing: Editing; onClos
       </Form>
     </Drawer>
   );
-}
-
-interface DepartmentNode {
-  value: string;
-  title: string;
-  children: DepartmentNode[];
-}
-
-function departmentTree(departments: { id: string; name: string; parent_id: string | null }[]): DepartmentNode[] {
-  const nodes = new Map(departments.map((d) => [d.id, { value: d.id, title: d.name, children: [] as DepartmentNode[] }]));
-  const roots: DepartmentNode[] = [];
-  for (const d of departments) {
-    const node = nodes.get(d.id);
-    if (!node) continue;
-    const parent = d.parent_id ? nodes.get(d.parent_id) : undefined;
-    (parent ? parent.children : roots).push(node);
-  }
-  return roots;
 }

@@ -9,16 +9,19 @@ interface Props {
   object: string;
   value?: FilterModel | null;
   onChange?: (model: FilterModel) => void;
+  /** Said instead of the builder when the condition read is deeper than it draws. */
+  kept?: string;
 }
 
-/** Which records count as open for a fewest-open rule: the list's own filter builder, so a
- * rule and a list with the same filter agree. A condition deeper than the builder draws
+/** Which records count as open for a fewest-open rule, or which a criterion takes: the
+ * list's own filter builder (fields and picklist options from the object's metadata), so
+ * a rule and a list with the same filter agree. A condition deeper than the builder draws
  * (set through the API) is kept as it is. */
-export function OpenFilter({ object, value, onChange }: Props) {
+export function OpenFilter({ object, value, onChange, kept }: Props) {
   const { t } = useTranslation();
   const objects = useObjects();
   const def = objects.data?.find((o) => o.name === object);
-  if (value === null) return <Typography.Text type="secondary">{t("assignmentRules.openKept")}</Typography.Text>;
+  if (value === null) return <Typography.Text type="secondary">{kept ?? t("assignmentRules.openKept")}</Typography.Text>;
   if (!def || !objects.data) return null;
   return (
     <div className={styles.openFilter}>

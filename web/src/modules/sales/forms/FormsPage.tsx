@@ -1,6 +1,6 @@
-import { CopyOutlined, FormOutlined, PlusOutlined } from "@ant-design/icons";
+import { CopyOutlined, FormOutlined } from "@ant-design/icons";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Breadcrumb, Button, Drawer, Empty, Form, Grid, Input, Result, Segmented, Select, Skeleton, Space, Switch, Table, Tabs, Tag, Typography } from "antd";
+import { Alert, App, Button, Drawer, Form, Grid, Input, Result, Segmented, Select, Skeleton, Space, Switch, Tabs, Tag, Typography } from "antd";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ApiError, problemMessage } from "../../../lib/api";
@@ -8,6 +8,7 @@ import { formatDate, formatInteger } from "../../../lib/format";
 import { label, useObject, type ObjectDef } from "../../../lib/meta";
 import { ifMatch } from "../../../lib/records";
 import { can, useMe } from "../../../lib/session";
+import { SettingsListPage } from "../SettingsListPage";
 import { FORMS_KEY, useLeadRules, useWebForms, type WebForm, type WebFormBody } from "./api";
 import { FieldPicker, type Picked } from "./FieldPicker";
 import { askableFields, formSnippet, snippetFields } from "./snippet";
@@ -79,96 +80,73 @@ export default function FormsPage() {
     });
 
   return (
-    <div className={styles.page}>
-      <Breadcrumb items={[{ title: t("webForms.settings") }, { title: t("webForms.title") }]} />
-      <div className={styles.header}>
-        <Typography.Title level={2} className={styles.title}>
-          {t("webForms.title")}
-        </Typography.Title>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing("new")}>
-          {t("webForms.new")}
-        </Button>
-      </div>
-      <Typography.Paragraph type="secondary" className={styles.intro}>
-        {t("webForms.intro")}
-      </Typography.Paragraph>
-      {forms.isLoading ? (
-        <Skeleton active paragraph={{ rows: 6 }} title={false} />
-      ) : forms.error ? (
-        <Alert type="error" showIcon message={problemMessage(forms.error, t("common.serverError"))} />
-      ) : !forms.data?.length ? (
-        <Empty image={<FormOutlined className={styles.emptyIcon} />} description={t("webForms.empty")}>
-          <Button type="primary" onClick={() => setEditing("new")}>
-            {t("webForms.new")}
-          </Button>
-        </Empty>
-      ) : (
-        <div className={styles.scroll} tabIndex={0} role="region" aria-label={t("webForms.title")}>
-          <Table<WebForm>
-            rowKey="id"
-            dataSource={forms.data}
-            pagination={false}
-            size="middle"
-            columns={[
-              {
-                key: "name",
-                title: t("webForms.name"),
-                render: (_, f) => (
-                  <Typography.Link onClick={() => setEditing(f)} className={styles.name} title={f.name}>
-                    {f.name}
-                  </Typography.Link>
-                ),
-              },
-              { key: "key", title: t("webForms.key"), render: (_, f) => <code className={styles.key}>{f.form_key}</code> },
-              { key: "fields", title: t("webForms.fieldCount"), align: "right", render: (_, f) => f.fields.length },
-              {
-                key: "leads",
-                title: t("webForms.leads"),
-                align: "right",
-                render: (_, f) => (leads.data ? formatInteger(leads.data.get(f.form_key) ?? 0) : <span className={styles.muted}>—</span>),
-              },
-              {
-                key: "rule",
-                title: t("webForms.assignment"),
-                render: (_, f) =>
-                  f.assignment_rule_id ? (ruleNames.get(f.assignment_rule_id) ?? <span className={styles.muted}>{t("webForms.someRule")}</span>) : <span className={styles.muted}>{t("webForms.toOwner")}</span>,
-              },
-              {
-                key: "active",
-                title: t("webForms.status"),
-                render: (_, f) => <Tag className={f.active ? styles.on : styles.off}>{f.active ? t("webForms.active") : t("webForms.inactive")}</Tag>,
-              },
-              { key: "created", title: t("webForms.createdOn"), render: (_, f) => formatDate(f.created_at) },
-              {
-                key: "actions",
-                title: <span className="gx-sr-only">{t("webForms.actions")}</span>,
-                align: "right",
-                render: (_, f) => (
-                  <Space size={4}>
-                    <Button size="small" onClick={() => setEditing(f)} aria-label={t("webForms.editOne", { name: f.name })}>
-                      {t("common.edit")}
-                    </Button>
-                    {f.active ? (
-                      <Button size="small" onClick={() => deactivate(f)} aria-label={t("webForms.deactivateOne", { name: f.name })}>
-                        {t("webForms.deactivate")}
-                      </Button>
-                    ) : (
-                      <Button size="small" onClick={() => void setActive(f, true)} aria-label={t("webForms.activateOne", { name: f.name })}>
-                        {t("webForms.activate")}
-                      </Button>
-                    )}
-                    <Button size="small" danger onClick={() => remove(f)} aria-label={t("webForms.deleteOne", { name: f.name })}>
-                      {t("common.delete")}
-                    </Button>
-                  </Space>
-                ),
-              },
-            ]}
-          />
-        </div>
-      )}
+    <SettingsListPage
+      section={t("webForms.settings")}
+      title={t("webForms.title")}
+      intro={t("webForms.intro")}
+      newLabel={t("webForms.new")}
+      onNew={() => setEditing("new")}
+      list={forms}
+      emptyIcon={<FormOutlined className={styles.emptyIcon} />}
+      emptyText={t("webForms.empty")}
+      columns={[
+        {
+          key: "name",
+          title: t("webForms.name"),
+          render: (_, f) => (
+            <Typography.Link onClick={() => setEditing(f)} className={styles.name} title={f.name}>
+              {f.name}
+            </Typography.Link>
+          ),
+        },
+        { key: "key", title: t("webForms.key"), render: (_, f) => <code className={styles.key}>{f.form_key}</code> },
+        { key: "fields", title: t("webForms.fieldCount"), align: "right", render: (_, f) => f.fields.length },
+        {
+          key: "leads",
+          title: t("webForms.leads"),
+          align: "right",
+          render: (_, f) => (leads.data ? formatInteger(leads.data.get(f.form_key) ?? 0) : <span className={styles.muted}>—</span>),
+        },
+        {
+          key: "rule",
+          title: t("webForms.assignment"),
+          render: (_, f) =>
+            f.assignment_rule_id ? (ruleNames.get(f.assignment_rule_id) ?? <span className={styles.muted}>{t("webForms.someRule")}</span>) : <span className={styles.muted}>{t("webForms.toOwner")}</span>,
+        },
+        {
+          key: "active",
+          title: t("webForms.status"),
+          render: (_, f) => <Tag className={f.active ? styles.on : styles.off}>{f.active ? t("webForms.active") : t("webForms.inactive")}</Tag>,
+        },
+        { key: "created", title: t("webForms.createdOn"), render: (_, f) => formatDate(f.created_at) },
+        {
+          key: "actions",
+          title: <span className="gx-sr-only">{t("webForms.actions")}</span>,
+          align: "right",
+          render: (_, f) => (
+            <Space size={4}>
+              <Button size="small" onClick={() => setEditing(f)} aria-label={t("webForms.editOne", { name: f.name })}>
+                {t("common.edit")}
+              </Button>
+              {f.active ? (
+                <Button size="small" onClick={() => deactivate(f)} aria-label={t("webForms.deactivateOne", { name: f.name })}>
+                  {t("webForms.deactivate")}
+                </Button>
+              ) : (
+                <Button size="small" onClick={() => void setActive(f, true)} aria-label={t("webForms.activateOne", { name: f.name })}>
+                  {t("webForms.activate")}
+                </Button>
+              )}
+              <Button size="small" danger onClick={() => remove(f)} aria-label={t("webForms.deleteOne", { name: f.name })}>
+                {t("common.delete")}
+              </Button>
+            </Space>
+          ),
+        },
+      ]}
+    >
       <FormDrawer editing={editing} onClose={() => setEditing(null)} onSaved={setEditing} />
-    </div>
+    </SettingsListPage>
   );
 }
 

@@ -1,6 +1,6 @@
-import { InboxOutlined, PlusOutlined, SyncOutlined } from "@ant-design/icons";
+import { InboxOutlined, SyncOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Breadcrumb, Button, Drawer, Empty, Form, Grid, Input, InputNumber, Result, Select, Skeleton, Space, Switch, Table, Tag, Typography } from "antd";
+import { Alert, App, Button, Drawer, Form, Grid, Input, InputNumber, Result, Select, Space, Switch, Tag, Typography } from "antd";
 import type { TFunction } from "i18next";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -9,6 +9,7 @@ import { useRoles } from "../../../features/admin/api";
 import { api, ApiError, problemMessage } from "../../../lib/api";
 import { ifMatch } from "../../../lib/records";
 import { hasRight, useMe } from "../../../lib/session";
+import { SettingsListPage } from "../SettingsListPage";
 import { POOLS_KEY, usePools, type Pool } from "./api";
 import { placePoolErrors, poolBody, poolValues, type PoolValues } from "./poolForm";
 import styles from "./pools.module.css";
@@ -50,93 +51,70 @@ export default function PoolSettingsPage() {
   };
 
   return (
-    <div className={styles.page}>
-      <Breadcrumb items={[{ title: t("pools.settings") }, { title: t("pools.settingsTitle") }]} />
-      <div className={styles.header}>
-        <Typography.Title level={2} className={styles.title}>
-          {t("pools.settingsTitle")}
-        </Typography.Title>
-        <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing("new")}>
-          {t("pools.new")}
-        </Button>
-      </div>
-      <Typography.Paragraph type="secondary" className={styles.intro}>
-        {t("pools.settingsIntro")}
-      </Typography.Paragraph>
-      {pools.isLoading ? (
-        <Skeleton active paragraph={{ rows: 6 }} title={false} />
-      ) : pools.error ? (
-        <Alert type="error" showIcon message={problemMessage(pools.error, t("common.serverError"))} />
-      ) : !pools.data?.length ? (
-        <Empty image={<InboxOutlined className={styles.emptyIcon} />} description={t("pools.noPoolsYet")}>
-          <Button type="primary" onClick={() => setEditing("new")}>
-            {t("pools.new")}
-          </Button>
-        </Empty>
-      ) : (
-        <div className={styles.scroll} tabIndex={0} role="region" aria-label={t("pools.settingsTitle")}>
-          <Table<Pool>
-            rowKey="id"
-            dataSource={pools.data}
-            pagination={false}
-            size="middle"
-            columns={[
-              {
-                key: "name",
-                title: t("pools.poolName"),
-                render: (_, p) => (
-                  <Space size={6} wrap>
-                    <Typography.Link onClick={() => setEditing(p)}>{p.name}</Typography.Link>
-                    {p.default && <Tag color="blue">{t("pools.defaultTag")}</Tag>}
-                  </Space>
-                ),
-              },
-              {
-                key: "members",
-                title: t("pools.members"),
-                render: (_, p) => (
-                  <span className={styles.tags}>
-                    {p.member_roles.map((id) => (
-                      <Tag key={id}>{roleNames.get(id) ?? t("pools.role", { id: id.slice(0, 8) })}</Tag>
-                    ))}
-                  </span>
-                ),
-              },
-              { key: "limit", title: t("pools.claimLimit"), align: "right", render: (_, p) => p.claim_limit },
-              { key: "cooldown", title: t("pools.cooldownDays"), align: "right", render: (_, p) => t("pools.days", { count: p.cooldown_days }) },
-              { key: "reclaim", title: t("pools.reclaimRules"), render: (_, p) => <span className={styles.muted}>{reclaimSummary(p, t)}</span> },
-              {
-                key: "actions",
-                title: <span className="gx-sr-only">{t("pools.actions")}</span>,
-                align: "right",
-                render: (_, p) => (
-                  <Space>
-                    <Button size="small" onClick={() => setEditing(p)} aria-label={t("pools.editOne", { name: p.name })}>
-                      {t("common.edit")}
-                    </Button>
-                    <Button
-                      size="small"
-                      icon={<SyncOutlined />}
-                      disabled={!p.reclaim}
-                      loading={reclaiming === p.id}
-                      onClick={() => void reclaim(p)}
-                      aria-label={t("pools.reclaimOne", { name: p.name })}
-                      title={p.reclaim ? undefined : t("pools.noReclaimRules")}
-                    >
-                      {t("pools.reclaimNow")}
-                    </Button>
-                  </Space>
-                ),
-              },
-            ]}
-          />
-        </div>
-      )}
+    <SettingsListPage
+      section={t("pools.settings")}
+      title={t("pools.settingsTitle")}
+      intro={t("pools.settingsIntro")}
+      newLabel={t("pools.new")}
+      onNew={() => setEditing("new")}
+      list={pools}
+      emptyIcon={<InboxOutlined className={styles.emptyIcon} />}
+      emptyText={t("pools.noPoolsYet")}
+      columns={[
+        {
+          key: "name",
+          title: t("pools.poolName"),
+          render: (_, p) => (
+            <Space size={6} wrap>
+              <Typography.Link onClick={() => setEditing(p)}>{p.name}</Typography.Link>
+              {p.default && <Tag color="blue">{t("pools.defaultTag")}</Tag>}
+            </Space>
+          ),
+        },
+        {
+          key: "members",
+          title: t("pools.members"),
+          render: (_, p) => (
+            <span className={styles.tags}>
+              {p.member_roles.map((id) => (
+                <Tag key={id}>{roleNames.get(id) ?? t("pools.role", { id: id.slice(0, 8) })}</Tag>
+              ))}
+            </span>
+          ),
+        },
+        { key: "limit", title: t("pools.claimLimit"), align: "right", render: (_, p) => p.claim_limit },
+        { key: "cooldown", title: t("pools.cooldownDays"), align: "right", render: (_, p) => t("pools.days", { count: p.cooldown_days }) },
+        { key: "reclaim", title: t("pools.reclaimRules"), render: (_, p) => <span className={styles.muted}>{reclaimSummary(p, t)}</span> },
+        {
+          key: "actions",
+          title: <span className="gx-sr-only">{t("pools.actions")}</span>,
+          align: "right",
+          render: (_, p) => (
+            <Space>
+              <Button size="small" onClick={() => setEditing(p)} aria-label={t("pools.editOne", { name: p.name })}>
+                {t("common.edit")}
+              </Button>
+              <Button
+                size="small"
+                icon={<SyncOutlined />}
+                disabled={!p.reclaim}
+                loading={reclaiming === p.id}
+                onClick={() => void reclaim(p)}
+                aria-label={t("pools.reclaimOne", { name: p.name })}
+                title={p.reclaim ? undefined : t("pools.noReclaimRules")}
+              >
+                {t("pools.reclaimNow")}
+              </Button>
+            </Space>
+          ),
+        },
+      ]}
+    >
       <Typography.Paragraph type="secondary">
         <Link to="/sales/pools">{t("pools.openPools")}</Link>
       </Typography.Paragraph>
       <PoolDrawer editing={editing} onClose={() => setEditing(null)} roles={roles} />
-    </div>
+    </SettingsListPage>
   );
 }
 

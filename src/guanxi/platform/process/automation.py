@@ -1,0 +1,458 @@
+"""Automation rules (自动化规则): when a record of an object is written or a date comes,
+and it meets a condition, do something — set fields, create a record or a task, assign
+it, call a webhook.
+
+A rule belongs to one object, named only through metadata. What it does is a published
+**version**: a change publishes the next one and never edits an old one, so every run
+names the version it ran (``GET /api/v1/automation/rules/{id}/runs``). Everything is
+checked when the rule is saved — fields, values, the condition (the list view's filter
+tree), the objects and rules its actions name — and every problem comes back at once,
+each naming its place (``actions[1].values.level``). Running them is
+:mod:`guanxi.platform.process.automation_runner`'s. Managing rules takes the
+``manage_automation`` right.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from croniter import croniter
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Row
+
+from guanxi.kernel.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from guanxi.kernel.ids import uuid7
+from guanxi.platform.metadata.fieldtypes import field_type
+from guanxi.platform.metadata.model import ObjectDef
+from guanxi.platform.metadata.state import bump_version
+from guanxi.platform.process.automation_runner import MERGE_FIELD, forget_rules
+from guanxi.platform.process.automation_schemas import RuleIn, RulePatch, Trigger
+from guanxi.platform.process.tables import (
+    gx_assignment_rule,
+    gx_automation_rule,
+    gx_automation_run,
+    gx_automation_version,
+    gx_webhook,
+)
+from guanxi.platform.process.versions import check_version, stale
+from guanxi.platform.query.evaluate import RecordMatcher
+from guanxi.platform.query.paths import QueryScope
+from guanxi.platform.records.context import Ctx
+from guanxi.platform.records.values import plain
+
+RIGHT = "manage_automation"
+MAX_RUNS = 100  # per page of the run history
+_WRITABLE_SYSTEM = {"owner_id"}
+
+
+def create_rule(ctx: Ctx, body: RuleIn) -> dict[str, Any]:
+    _may_manage(ctx)
+    definition = _definition(
+        ctx,
+        body.object,
+        body.trigger,
+        body.condition,
+        body.run_when or "every_time",
+        [a.model_dump(mode="json", exclude_none=True) for a in body.actions],
+    )
+    rule_id = uuid7()
+    position = body.position
+    if position is None:
+        position = ctx.conn.execute(
+            select(func.count()).where(gx_automation_rule.c.object_name == body.object)
+        ).scalar_one()
+    ctx.conn.execute(
+        insert(gx_automation_rule).values(
+            id=rule_id,
+            object_name=body.object,
+            name=body.name,
+            active=True if body.active is None else body.active,
+            position=position,
+            version=1,
+            created_at=ctx.now,
+            created_by_id=ctx.actor.user_id,
+            updated_at=ctx.now,
+            updated_by_id=ctx.actor.user_id,
+        )
+    )
+    _publish(ctx, rule_id, 1, definition)
+    _changed(ctx)
+    ctx.audit("automation_rule.create", str(rule_id), {"object": body.object})
+    return get_rule(ctx, rule_id)
+
+
+def update_rule(
+    ctx: Ctx, rule_id: UUID, body: RulePatch, *, expected_version: int | None
+) -> dict[str, Any]:
+    """Publish the next version with the parts ``body`` sends (412 if the rule moved on
+    since the version read, 428 without one)."""
+    _may_manage(ctx)
+    row = _row(ctx, rule_id)
+    check_version("the rule", row.version, expected_version or body.version)
+    sent = body.model_fields_set - {"version"}
+    old = _version(ctx, row.id, row.version)
+    trigger = body.trigger if body.trigger is not None else Trigger.model_validate(old["trigger"])
+    definition = _definition(
+        ctx,
+        row.object_name,
+        trigger,
+        body.condition if "condition" in sent else old.get("condition"),
+        body.run_when or old.get("run_when") or "every_time",
+        [a.model_dump(mode="json", exclude_none=True) for a in body.actions]
+        if body.actions is not None
+        else old["actions"],
+    )
+    values: dict[str, Any] = {
+        "version": row.version + 1,
+        "updated_at": ctx.now,
+        "updated_by_id": ctx.actor.user_id,
+    }
+    for name in ("name", "position", "active"):
+        if getattr(body, name) is not None:
+            values[name] = getattr(body, name)
+    changed = ctx.conn.execute(
+        update(gx_automation_rule)
+        .where(gx_automation_rule.c.id == row.id, gx_automation_rule.c.version == row.version)
+        .values(values)
+    ).rowcount
+    if changed != 1:
+        raise stale("the rule", row.version + 1, row.version)
+    _publish(ctx, row.id, row.version + 1, definition)
+    _changed(ctx)
+    ctx.audit("automation_rule.update", str(row.id), {"fields": sorted(sent)})
+    return get_rule(ctx, row.id)
+
+
+def delete_rule(ctx: Ctx, rule_id: UUID) -> None:
+    """Delete a rule with its versions and run history."""
+    _may_manage(ctx)
+    row = _row(ctx, rule_id)
+    ctx.conn.execute(delete(gx_automation_rule).where(gx_automation_rule.c.id == row.id))
+    _changed(ctx)
+    ctx.audit("automation_rule.delete", str(row.id), {"object": row.object_name})
+
+
+def list_rules(ctx: Ctx, object_name: str | None = None) -> list[dict[str, Any]]:
+    _may_manage(ctx)
+    stmt = select(gx_automation_rule).order_by(
+        gx_automation_rule.c.object_name,
+        gx_automation_rule.c.position,
+        gx_automation_rule.c.created_at,
+    )
+    if object_name is not None:
+        stmt = stmt.where(gx_automation_rule.c.object_name == object_name)
+    return [_shown(ctx, row, _version(ctx, row.id, row.version)) for row in ctx.conn.execute(stmt)]
+
+
+def get_rule(ctx: Ctx, rule_id: UUID, version: int | None = None) -> dict[str, Any]:
+    """The rule with its published version (or an earlier ``version``, as it was)."""
+    _may_manage(ctx)
+    row = _row(ctx, rule_id)
+    return _shown(ctx, row, _version(ctx, row.id, version or row.version), version)
+
+
+def runs(ctx: Ctx, rule_id: UUID, *, before: int | None = None, limit: int = 50) -> dict[str, Any]:
+    """The rule's runs, newest first; ``next_before`` pages on."""
+    _may_manage(ctx)
+    _row(ctx, rule_id)
+    stmt = select(gx_automation_run).where(gx_automation_run.c.rule_id == rule_id)
+    if before is not None:
+        stmt = stmt.where(gx_automation_run.c.id < before)
+    rows = ctx.conn.execute(stmt.order_by(gx_automation_run.c.id.desc()).limit(limit + 1)).all()
+    return {
+        "runs": [
+            {
+                "id": r.id,
+                "version": r.version,
+                "record_id": plain(r.record_id),
+                "trigger": r.trigger,
+                "slot": r.slot,
+                "status": r.status,
+                "actions": r.outcomes,
+                "error": r.error,
+                "started_at": plain(r.started_at, ctx.zone),
+                "actor_id": plain(r.actor_id),
+            }
+            for r in rows[:limit]
+        ],
+        "next_before": rows[limit - 1].id if len(rows) > limit else None,
+    }
+
+
+# -- checking a rule -------------------------------------------------------------------------
+def _definition(
+    ctx: Ctx,
+    object_name: str,
+    trigger: Trigger,
+    condition: dict[str, Any] | None,
+    run_when: str,
+    actions: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The version's definition once every part is judged; all problems at once."""
+    obj = ctx.snap.objects.get(object_name)
+    if obj is None:
+        raise _invalid([FieldError("object", f"no object named {object_name!r}", "unknown")])
+    matcher = RecordMatcher(QueryScope(ctx.snap, obj, ctx.conn.dialect.name), ctx.now)
+    errors: list[FieldError] = []
+    _check_trigger(ctx, obj, trigger, matcher, errors)
+    if condition is not None:
+        try:
+            matcher.check(condition)
+        except ValidationFailed as error:
+            errors += [FieldError(f"condition.{e.field}", e.message, e.code) for e in error.errors]
+        else:
+            if run_when == "starts_matching" and not matcher.can_decide(condition):
+                errors.append(
+                    FieldError(
+                        "run_when",
+                        "starts_matching needs a condition on the record's own fields "
+                        "(not through a lookup, a formula or a roll-up, nor text order)",
+                        "invalid",
+                    )
+                )
+    for index, action in enumerate(actions):
+        _check_action(ctx, obj, action, f"actions[{index}]", errors)
+    if errors:
+        raise _invalid(errors)
+    return {
+        "trigger": trigger.stored(),
+        "condition": condition,
+        "run_when": run_when,
+        "actions": actions,
+    }
+
+
+def _check_trigger(
+    ctx: Ctx, obj: ObjectDef, trigger: Trigger, matcher: RecordMatcher, errors: list[FieldError]
+) -> None:
+    if trigger.field is not None:
+        f = obj.get_field(trigger.field)
+        if f is None:
+            errors.append(
+                FieldError("trigger.field", f"{obj.name} has no field {trigger.field!r}", "unknown")
+            )
+            return
+        if trigger.type == "date" and f.type not in ("date", "datetime"):
+            errors.append(
+                FieldError(
+                    "trigger.field", "a date trigger needs a date or date-time field", "invalid"
+                )
+            )
+        stored = trigger.stored()
+        options = {o["value"] for o in f.opt("options") or []} if f.type == "picklist" else None
+        for end in ("from", "to"):
+            if end in stored and options is not None and stored[end] is not None:
+                if stored[end] not in options:
+                    errors.append(
+                        FieldError(
+                            f"trigger.{end}",
+                            f"{stored[end]!r} is not an option of {f.name}",
+                            "invalid",
+                        )
+                    )
+            elif end in stored:
+                try:
+                    matcher.check({"field": f.name, "op": "eq", "value": stored[end]})
+                except ValidationFailed as error:
+                    errors += [
+                        FieldError(f"trigger.{end}", e.message, e.code) for e in error.errors
+                    ]
+    cron = trigger.cron if trigger.type == "cron" else None
+    if cron is not None and (len(cron.split()) != 5 or not croniter.is_valid(cron)):
+        errors.append(
+            FieldError(
+                "trigger.cron",
+                f"{cron!r} is not a cron time of five fields "
+                "(minute hour day-of-month month day-of-week)",
+                "invalid",
+            )
+        )
+
+
+def _check_action(
+    ctx: Ctx, obj: ObjectDef, action: dict[str, Any], where: str, errors: list[FieldError]
+) -> None:
+    kind = action["type"]
+    if kind == "update_fields":
+        target = obj
+        if action.get("target"):
+            lookup = obj.get_field(action["target"])
+            if lookup is None or lookup.type != "lookup":
+                errors.append(
+                    FieldError(
+                        f"{where}.target",
+                        f"{obj.name} has no lookup {action['target']!r}",
+                        "unknown",
+                    )
+                )
+                return
+            target = ctx.snap.object(lookup.opt("target"))
+        _check_values(obj, target, action["values"], f"{where}.values", errors)
+    elif kind == "create_record":
+        made = ctx.snap.objects.get(action["object"])
+        if made is None:
+            errors.append(
+                FieldError(f"{where}.object", f"no object named {action['object']!r}", "unknown")
+            )
+            return
+        _check_values(obj, made, action["values"], f"{where}.values", errors)
+    elif kind == "create_task":
+        task = ctx.snap.objects.get("task")
+        if task is None or task.get_field("subject") is None:
+            errors.append(
+                FieldError(f"{where}.type", "there is no task object with a subject", "unknown")
+            )
+        elif action.get("priority") is not None and task.get_field("priority") is not None:
+            options = {o["value"] for o in task.get_field("priority").opt("options") or []}  # type: ignore[union-attr]
+            if action["priority"] not in options:
+                errors.append(
+                    FieldError(
+                        f"{where}.priority", f"{action['priority']!r} is not a priority", "invalid"
+                    )
+                )
+        _check_merge(obj, action["subject"], f"{where}.subject", errors)
+    elif kind == "assign":
+        owner = ctx.conn.execute(
+            select(gx_assignment_rule.c.object_name).where(
+                gx_assignment_rule.c.id == UUID(str(action["rule_id"]))
+            )
+        ).scalar()
+        if owner != obj.name:
+            errors.append(
+                FieldError(
+                    f"{where}.rule_id", f"no assignment rule of {obj.name} with this id", "unknown"
+                )
+            )
+    elif kind == "webhook":
+        found = ctx.conn.execute(
+            select(gx_webhook.c.id).where(gx_webhook.c.id == UUID(str(action["webhook_id"])))
+        ).first()
+        if found is None:
+            errors.append(FieldError(f"{where}.webhook_id", "no webhook with this id", "unknown"))
+
+
+def _check_values(
+    source: ObjectDef,
+    target: ObjectDef,
+    values: dict[str, Any],
+    where: str,
+    errors: list[FieldError],
+) -> None:
+    for name, value in values.items():
+        f = target.get_field(name)
+        if name not in _WRITABLE_SYSTEM and (
+            f is None
+            or not field_type(f.type).stored
+            or f.type in ("auto_number", "formula", "rollup")
+        ):
+            errors.append(
+                FieldError(
+                    f"{where}.{name}",
+                    f"{target.name} has no field {name!r} a rule may set",
+                    "unknown",
+                )
+            )
+        elif isinstance(value, dict) and set(value) == {"copy"}:
+            if (
+                source.get_field(str(value["copy"])) is None
+                and value["copy"] not in _WRITABLE_SYSTEM
+            ):
+                errors.append(
+                    FieldError(
+                        f"{where}.{name}",
+                        f"{source.name} has no field {value['copy']!r} to copy",
+                        "unknown",
+                    )
+                )
+        elif isinstance(value, dict) and set(value) == {"today"}:
+            if not isinstance(value["today"], int) or isinstance(value["today"], bool):
+                errors.append(
+                    FieldError(f"{where}.{name}", "today takes a number of days", "invalid")
+                )
+        elif isinstance(value, str):
+            _check_merge(source, value, f"{where}.{name}", errors)
+
+
+def _check_merge(obj: ObjectDef, text: str, where: str, errors: list[FieldError]) -> None:
+    for match in MERGE_FIELD.finditer(text):
+        name = match.group(1).split(".", 1)[0]
+        if obj.get_field(name) is None and name not in (
+            "id",
+            "owner_id",
+            "created_at",
+            "updated_at",
+        ):
+            errors.append(
+                FieldError(
+                    where, f"{{{{{match.group(1)}}}}}: {obj.name} has no field {name!r}", "unknown"
+                )
+            )
+
+
+# -- storage ---------------------------------------------------------------------------------
+def _publish(ctx: Ctx, rule_id: UUID, version: int, definition: dict[str, Any]) -> None:
+    ctx.conn.execute(
+        insert(gx_automation_version).values(
+            rule_id=rule_id,
+            version=version,
+            definition=definition,
+            created_at=ctx.now,
+            created_by_id=ctx.actor.user_id,
+        )
+    )
+
+
+def _version(ctx: Ctx, rule_id: UUID, version: int) -> dict[str, Any]:
+    found = ctx.conn.execute(
+        select(gx_automation_version.c.definition).where(
+            gx_automation_version.c.rule_id == rule_id, gx_automation_version.c.version == version
+        )
+    ).scalar()
+    if found is None:
+        raise NotFound(f"the rule has no version {version}")
+    definition: dict[str, Any] = found
+    return definition
+
+
+def _row(ctx: Ctx, rule_id: UUID) -> Row[Any]:
+    row = ctx.conn.execute(
+        select(gx_automation_rule).where(gx_automation_rule.c.id == rule_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no automation rule with id {rule_id}")
+    return row
+
+
+def _shown(
+    ctx: Ctx, row: Row[Any], definition: dict[str, Any], version: int | None = None
+) -> dict[str, Any]:
+    return {
+        "id": str(row.id),
+        "object": row.object_name,
+        "name": row.name,
+        **definition,
+        "active": row.active,
+        "position": row.position,
+        "version": version or row.version,
+        "published_version": row.version,
+        "created_at": plain(row.created_at, ctx.zone),
+        "created_by_id": plain(row.created_by_id),
+        "updated_at": plain(row.updated_at, ctx.zone),
+        "updated_by_id": plain(row.updated_by_id),
+    }
+
+
+def _changed(ctx: Ctx) -> None:
+    # Every process drops its cached rules on its next request; this transaction at once.
+    bump_version(ctx.conn)
+    forget_rules(ctx)
+
+
+def _invalid(errors: list[FieldError]) -> ValidationFailed:
+    return ValidationFailed("; ".join(f"{e.field}: {e.message}" for e in errors[:5]), errors=errors)
+
+
+def _may_manage(ctx: Ctx) -> None:
+    if not ctx.actor.has_right(RIGHT):
+        raise PermissionDenied(f"managing automation rules needs the {RIGHT} right")
