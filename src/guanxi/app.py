@@ -22,6 +22,7 @@ from guanxi.api import (
     files,
     layouts,
     meta,
+    notifications,
     openapi,
     outbox,
     records,
@@ -48,6 +49,7 @@ from guanxi.platform.metadata.online_index import finish_pending
 from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.process import background, engine
 from guanxi.platform.process.engine import TIMER_HANDLERS
+from guanxi.platform.process.notifications import Smtp
 from guanxi.platform.process.outbox import Relay, Timing
 from guanxi.platform.process.queue import TaskQueue
 from guanxi.platform.process.runtime import Runtime
@@ -146,6 +148,7 @@ def create_app(
         outbox,
         automation,
         approvals,
+        notifications,
     ):
         app.include_router(endpoints.router)
     for module in modules:
@@ -175,13 +178,15 @@ def _queue(
 
 
 def outbox_relay(settings: Settings, db: Database, now: Callable[[], datetime]) -> Relay:
-    """The outbox's handlers (webhooks) as the settings configure them; ``guanxi worker``
+    """The outbox's handlers (webhooks, e-mail, chat robots) as the settings configure them; ``guanxi worker``
     makes its own the same way."""
     timing = Timing(
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         first_retry=timedelta(seconds=settings.outbox_retry_seconds),
     )
-    return engine.relay(db, now, allow_private=settings.webhook_allow_private, timing=timing)
+    return engine.relay(
+        db, now, allow_private=settings.webhook_allow_private, timing=timing, smtp=_smtp(settings)
+    )
 
 
 def _module_info(module: Module) -> ModuleInfo:
@@ -205,4 +210,17 @@ def _oidc(settings: Settings) -> OidcProvider | None:
             redirect_uri=settings.public_url.rstrip("/") + "/api/v1/auth/oidc/callback",
             allow_unverified_email=settings.oidc_allow_unverified_email,
         )
+    )
+
+
+def _smtp(settings: Settings) -> Smtp:
+    """Where notification e-mail goes (nowhere while GUANXI_SMTP_HOST is empty)."""
+    return Smtp(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
+        starttls=settings.smtp_starttls,
+        sender=settings.smtp_from,
+        app_url=settings.public_url,
     )

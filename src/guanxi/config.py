@@ -47,6 +47,17 @@ class Settings(BaseSettings):
         description="let webhooks call loopback, private and link-local addresses "
         "(local development, tests, receivers on the company's own network)",
     )
+    # Notification e-mail (platform.process.notifications): none is sent while smtp_host is empty.
+    smtp_host: str | None = Field(default=None, description="SMTP server for notification e-mail")
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = Field(
+        default=True, description="upgrade the SMTP connection with STARTTLS"
+    )
+    smtp_from: str = Field(
+        default="Guanxi <guanxi@localhost>", description="the From of notification e-mail"
+    )
     outbox_lease_seconds: float = Field(
         default=300,
         gt=0,

@@ -381,3 +381,38 @@ def test_a_cron_rule_runs_at_its_times_for_the_records_it_matches(
         json={**KEY_ACCOUNT_RULE, "trigger": {"type": "cron", "cron": "61 * * * *"}},
     )
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "trigger.cron"
+
+
+def test_a_key_account_makes_a_task_for_its_owner_and_tells_the_manager(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    """The issue's rule, as written: a task for the owner, a notification to the manager,
+    once per change, in the rule's run history."""
+    made = rule(
+        admin,
+        actions=[
+            {"type": "create_task", "subject": "跟进重点客户 {{name}}", "assignee": "owner"},
+            {
+                "type": "notify",
+                "to": ["manager"],
+                "title": "{{name}} 已成为重点客户",
+                "body": "负责人的跟进任务已创建",
+            },
+        ],
+    )
+    rep, manager = persona("rep_zhang"), persona("manager_zhou")
+    account = rep.ok("POST", "/records/account", 201, json={"name": "温州电气集团"})
+    set_level(admin, account, "key")
+    [task] = tasks_of(rep, account["id"])
+    assert task["subject"] == "跟进重点客户 温州电气集团"
+    assert task["assignee"] == str(demo_org.users["rep_zhang"])
+    [told] = manager.ok("GET", "/notifications")["notifications"]
+    assert told["title"] == "温州电气集团 已成为重点客户"
+    assert told["link"]["record_id"] == account["id"]
+    assert rep.ok("GET", "/notifications")["notifications"] == []
+    [ran] = runs(admin, made)
+    assert [(a["type"], a["status"]) for a in ran["actions"]] == [
+        ("create_task", "done"),
+        ("notify", "done"),
+    ]
+    assert ran["actions"][1]["notified"] == [str(demo_org.users["manager_zhou"])]

@@ -140,3 +140,12 @@ export async function drag(page: Page, card: Locator, column: Locator): Promise<
   }
   await page.mouse.up();
 }
+
+/** Call the API as the signed-in browser does: session cookie plus the CSRF token. */
+export async function callApi<T>(page: Page, method: "GET" | "POST", path: string, data?: unknown): Promise<T> {
+  const me = await page.request.get("/api/v1/auth/me");
+  const { csrf_token: csrf } = (await me.json()) as { csrf_token: string };
+  const response = await page.request.fetch(`/api/v1${path}`, { method, data, headers: { "X-CSRF-Token": csrf } });
+  if (response.status() >= 300) throw new Error(`${method} ${path}: ${String(response.status())} ${await response.text()}`);
+  return (await response.json()) as T;
+}

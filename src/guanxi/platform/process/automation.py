@@ -32,6 +32,7 @@ from guanxi.platform.process.tables import (
     gx_automation_rule,
     gx_automation_run,
     gx_automation_version,
+    gx_chat_robot,
     gx_webhook,
 )
 from guanxi.platform.process.versions import Definitions, check_version, invalid
@@ -297,6 +298,17 @@ def _check_action(
                     f"{where}.rule_id", f"no assignment rule of {obj.name} with this id", "unknown"
                 )
             )
+    elif kind in ("notify", "send_email"):
+        for part in ("title", "body", "subject", "text", "html"):
+            if action.get(part):
+                _check_merge(obj, action[part], f"{where}.{part}", errors)
+    elif kind == "post_to_robot":
+        found = ctx.conn.execute(
+            select(gx_chat_robot.c.id).where(gx_chat_robot.c.id == UUID(str(action["robot_id"])))
+        ).first()
+        if found is None:
+            errors.append(FieldError(f"{where}.robot_id", "no chat robot with this id", "unknown"))
+        _check_merge(obj, action["text"], f"{where}.text", errors)
     elif kind == "webhook":
         found = ctx.conn.execute(
             select(gx_webhook.c.id).where(gx_webhook.c.id == UUID(str(action["webhook_id"])))

@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from guanxi.kernel.db import transaction_notes
 from guanxi.kernel.errors import DomainError, ValidationFailed
 from guanxi.platform.access.tables import gx_user
-from guanxi.platform.process import assignment
+from guanxi.platform.process import assignment, notifications
 from guanxi.platform.process.outbox import domain_event, enqueue
 from guanxi.platform.process.tables import (
     gx_automation_rule,
@@ -343,20 +343,57 @@ def _create_record(
     return {"object": action["object"], "record_id": made["id"]}
 
 
+def _recipient(ctx: Ctx, who: Any, record: Mapping[str, Any]) -> UUID:
+    """``owner``, ``manager`` (the owner's) or a user id, as a user id."""
+    if who not in ("owner", "manager"):
+        return UUID(str(who))
+    user = record.get("owner_id")
+    if user is not None and who == "manager":
+        user = ctx.conn.execute(select(gx_user.c.manager_id).where(gx_user.c.id == user)).scalar()
+    if user is None:
+        raise ValidationFailed(f"the record's {who} is not known")
+    return UUID(str(user))
+
+
+def _notify(
+    ctx: Ctx, rule: Rule, record_id: UUID, record: Mapping[str, Any], action: dict[str, Any]
+) -> dict[str, Any]:
+    users = [_recipient(ctx, who, record) for who in action["to"]]
+    made = notifications.notify(
+        ctx,
+        users,
+        kind="automation",
+        title=render(action["title"], record),
+        body=render(action["body"], record) if action.get("body") else None,
+        link=(rule.object_name, record_id),
+    )
+    return {"notified": [str(u) for u in users], "in_app": len(made)}
+
+
+def _send_email(
+    ctx: Ctx, rule: Rule, record_id: UUID, record: Mapping[str, Any], action: dict[str, Any]
+) -> dict[str, Any]:
+    users = [_recipient(ctx, who, record) for who in action["to"]]
+    template = {k: action[k] for k in ("subject", "text", "html") if action.get(k)}
+    fields = plain(dict(record))
+    queued = notifications.send_email(
+        ctx, users, template, {**fields, "record": fields}, link=(rule.object_name, record_id)
+    )
+    return {"emails": queued}
+
+
+def _post_to_robot(
+    ctx: Ctx, rule: Rule, record_id: UUID, record: Mapping[str, Any], action: dict[str, Any]
+) -> dict[str, Any]:
+    notifications.post_to_robot(ctx, UUID(str(action["robot_id"])), render(action["text"], record))
+    return {"robot_id": str(action["robot_id"])}
+
+
 def _create_task(
     ctx: Ctx, rule: Rule, record_id: UUID, record: Mapping[str, Any], action: dict[str, Any]
 ) -> dict[str, Any]:
     task = ctx.snap.object("task")
-    assignee = action.get("assignee", "owner")
-    if assignee in ("owner", "manager"):
-        user = record.get("owner_id")
-        if user is not None and assignee == "manager":
-            user = ctx.conn.execute(
-                select(gx_user.c.manager_id).where(gx_user.c.id == user)
-            ).scalar()
-        if user is None:
-            raise ValidationFailed(f"the record's {assignee} is not known: no task was made")
-        assignee = user
+    assignee = _recipient(ctx, action.get("assignee", "owner"), record)
     values: dict[str, Any] = {"subject": render(action["subject"], record)}
     wanted = {
         "assignee": str(assignee),
@@ -401,6 +438,9 @@ _ACTIONS: dict[str, Act] = {
     "create_task": _create_task,
     "assign": _assign,
     "webhook": _webhook,
+    "notify": _notify,
+    "send_email": _send_email,
+    "post_to_robot": _post_to_robot,
 }
 
 

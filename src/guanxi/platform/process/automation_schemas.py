@@ -91,6 +91,39 @@ class CreateTask(_Strict):
     description: str | None = Field(default=None, max_length=2000)
 
 
+Recipient = Literal["owner", "manager"] | UUID
+
+
+class Notify(_Strict):
+    """Tell users in the app (and by e-mail or robot, as each one's preferences say):
+    the record's ``owner``, the owner's ``manager`` or users by id. Title and body take
+    merge fields; the notification links to the record."""
+
+    type: Literal["notify"]
+    to: list[Recipient] = Field(min_length=1, max_length=20)
+    title: str = Field(min_length=1, max_length=200)
+    body: str | None = Field(default=None, max_length=2000)
+
+
+class SendEmail(_Strict):
+    """An e-mail from a template to users (as for ``notify``); ``{{name}}`` merge fields
+    in the subject, text and HTML, escaped in the HTML."""
+
+    type: Literal["send_email"]
+    to: list[Recipient] = Field(min_length=1, max_length=20)
+    subject: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=20_000)
+    html: str | None = Field(default=None, max_length=50_000)
+
+
+class PostToRobot(_Strict):
+    """A message, with merge fields, to a DingTalk / WeCom / Feishu group robot."""
+
+    type: Literal["post_to_robot"]
+    robot_id: UUID
+    text: str = Field(min_length=1, max_length=2000)
+
+
 class Assign(_Strict):
     """Give the record an owner by an assignment rule of its object."""
 
@@ -106,7 +139,14 @@ class CallWebhook(_Strict):
 
 
 Action = Annotated[
-    UpdateFields | CreateRecord | CreateTask | Assign | CallWebhook,
+    UpdateFields
+    | CreateRecord
+    | CreateTask
+    | Assign
+    | CallWebhook
+    | Notify
+    | SendEmail
+    | PostToRobot,
     Field(discriminator="type"),
 ]
 RunWhen = Literal["every_time", "starts_matching"]

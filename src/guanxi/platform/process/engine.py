@@ -11,6 +11,7 @@ from guanxi.kernel.db import Database
 from guanxi.platform.process import outbox
 from guanxi.platform.process.approvals import ApprovalLock
 from guanxi.platform.process.automation_runner import Automation, sweep_cron, sweep_dates
+from guanxi.platform.process.notifications import Mailer, Robots, Smtp
 from guanxi.platform.process.schedule import ScheduledJob
 from guanxi.platform.process.sla_clocks import SlaClocks, run_sweep
 from guanxi.platform.process.timers import TimerHandler, purge_fired
@@ -59,7 +60,13 @@ def relay(
     *,
     allow_private: bool,
     timing: outbox.Timing = outbox.Timing(),
+    smtp: Smtp | None = None,
 ) -> outbox.Relay:
-    """The outbox's handlers of an installation: webhooks."""
-    handlers = [Webhooks(db, now=now, allow_private=allow_private)]
+    """The outbox's handlers of an installation: webhooks, notification e-mail (over
+    ``smtp``; none configured: such messages fail saying so) and chat robots."""
+    handlers: list[outbox.Handler] = [
+        Webhooks(db, now=now, allow_private=allow_private),
+        Mailer(smtp or Smtp(host=None), now=now),
+        Robots(db, now=now, allow_private=allow_private),
+    ]
     return outbox.Relay(db, handlers, now, timing=timing)

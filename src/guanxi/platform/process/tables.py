@@ -486,3 +486,62 @@ gx_approval_action = Table(
     Index("ix_gx_approval_action_record", "object_name", "record_id", "at", "id"),
     Index("ix_gx_approval_action_request", "request_id", "id"),
 )
+
+# The in-app notification centre (platform.process.notifications): one row per recipient.
+# ``title`` and ``body`` are {"en": …, "zh-CN": …} or one text for both languages; the link
+# is a record (``object_name`` + ``record_id``) or a ``url``. Ids are UUIDv7, so the newest
+# first order and the ``before`` cursor are the id's.
+gx_notification = Table(
+    "gx_notification",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column(
+        "user_id",
+        Uuid(),
+        ForeignKey("gx_user.id", ondelete="CASCADE", name="fk_gx_notification_user"),
+        nullable=False,
+    ),
+    Column("kind", String(63), nullable=False),
+    Column("title", JsonType, nullable=False),
+    Column("body", JsonType, nullable=True),
+    Column("object_name", String(63), nullable=True),
+    Column("record_id", Uuid(), nullable=True),
+    Column("url", Text, nullable=True),
+    Column("actor_id", Uuid(), nullable=True),
+    Column("read_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_gx_notification_user", "user_id", "id"),
+    Index("ix_gx_notification_unread", "user_id", "read_at"),
+)
+
+# A user's choice of channels per notification kind; a kind without a row has the defaults.
+gx_notification_pref = Table(
+    "gx_notification_pref",
+    system_metadata,
+    Column(
+        "user_id",
+        Uuid(),
+        ForeignKey("gx_user.id", ondelete="CASCADE", name="fk_gx_notification_pref_user"),
+        nullable=False,
+    ),
+    Column("kind", String(63), nullable=False),
+    Column("in_app", Boolean, nullable=False),
+    Column("email", Boolean, nullable=False),
+    Column("robot", Boolean, nullable=False),
+    PrimaryKeyConstraint("user_id", "kind", name="pk_gx_notification_pref"),
+)
+
+# The installation's chat group robots (DingTalk, WeCom, Feishu): where notifications a
+# user wants "by robot" are posted, signed as each vendor documents.
+gx_chat_robot = Table(
+    "gx_chat_robot",
+    system_metadata,
+    Column("id", Uuid(), primary_key=True),
+    Column("vendor", String(16), nullable=False),  # dingtalk | wecom | feishu
+    Column("name", String(120), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", String(200), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by_id", Uuid(), nullable=True),
+)

@@ -93,10 +93,8 @@ def check_url(url: str, *, allow_private: bool, field: str = "url") -> None:
 
 
 # -- sending ----------------------------------------------------------------------------------
-class Webhooks:
-    """The outbox handler: one message per matching subscription, sent after commit."""
-
-    name = HANDLER
+class Poster:
+    """An outbox handler that POSTs to addresses outside (webhooks, chat robots)."""
 
     def __init__(
         self,
@@ -110,6 +108,12 @@ class Webhooks:
         self.now = now
         self.allow_private = allow_private
         self.client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+
+
+class Webhooks(Poster):
+    """The outbox handler: one message per matching subscription, sent after commit."""
+
+    name = HANDLER
 
     def wants(self, ctx: Ctx, object_name: str) -> bool:
         return object_name in subscriptions(ctx)

@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { ApiError, api, problemMessage } from "../../lib/api";
 import { rememberLanguage, type Language } from "../../lib/i18n";
 import { ME_KEY, type Me } from "../../lib/session";
+import { NotificationPreferences } from "../notifications/NotificationPreferences";
 
 interface Values {
   locale: Language;
@@ -78,6 +79,7 @@ export function Preferences({ me, open, onClose }: { me: Me; open: boolean; onCl
           />
         </Form.Item>
       </Form>
+      <NotificationPreferences />
     </Modal>
   );
 }

@@ -30,6 +30,7 @@ import { listedObjects, navigationGroups } from "./navigation";
 import { CommandPalette } from "./CommandPalette";
 import { LanguageSwitch } from "./LanguageSwitch";
 import { Preferences } from "./Preferences";
+import { Bell } from "../notifications/Bell";
 import styles from "./Shell.module.css";
 
 const { Header, Sider, Content } = Layout;
@@ -207,6 +208,7 @@ export function Shell() {
           </Button>
           <div className={styles.spacer} />
           <LanguageSwitch signedIn />
+          <Bell />
           <Dropdown
             trigger={["click"]}
             menu={{
