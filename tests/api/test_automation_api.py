@@ -416,3 +416,60 @@ def test_a_key_account_makes_a_task_for_its_owner_and_tells_the_manager(
         ("notify", "done"),
     ]
     assert ran["actions"][1]["notified"] == [str(demo_org.users["manager_zhou"])]
+
+
+def test_a_large_contract_is_submitted_for_approval_by_a_rule(
+    admin: Api, persona: Persona, demo_org: DemoOrg
+) -> None:
+    manager = str(demo_org.users["manager_zhou"])
+    process = admin.ok(
+        "POST",
+        "/approvals/processes",
+        201,
+        json={
+            "object": "contract",
+            "name": "大额合同审批",
+            "steps": [{"name": "经理", "approvers": [{"type": "user", "id": manager}]}],
+        },
+    )
+    made = rule(
+        admin,
+        object="contract",
+        trigger={"type": "created"},
+        condition={"field": "amount", "op": "gt", "value": "1000000"},
+        actions=[
+            {
+                "type": "submit_for_approval",
+                "process_id": process["id"],
+                "comment": "{{name}} 超过一百万，自动提交",
+            }
+        ],
+    )
+    rep = persona("rep_zhang")
+    account = rep.ok("POST", "/records/account", 201, json={"name": "自动审批测试有限公司"})
+    big = rep.ok(
+        "POST",
+        "/records/contract",
+        201,
+        json={"name": "大单", "account": account["id"], "amount": "2000000"},
+    )
+    small = rep.ok(
+        "POST",
+        "/records/contract",
+        201,
+        json={"name": "小单", "account": account["id"], "amount": "50000"},
+    )
+    [asked] = persona("manager_zhou").ok("GET", "/approvals/inbox")["approvals"]
+    assert asked["record"]["id"] == big["id"]
+    locked = rep.patch(
+        f"/records/contract/{big['id']}", json={"name": "改", "version": big["version"]}
+    )
+    assert locked.status_code == 409 and locked.json()["code"] == "approval_pending"
+    rep.ok(
+        "PATCH",
+        f"/records/contract/{small['id']}",
+        json={"name": "小单二", "version": small["version"]},
+    )
+    [ran] = runs(admin, made)
+    assert ran["actions"][0]["approval_id"] == asked["id"]
+    assert ran["actor_id"] == str(demo_org.users["rep_zhang"])  # the submitter

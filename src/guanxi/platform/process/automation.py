@@ -28,6 +28,7 @@ from guanxi.platform.metadata.state import bump_version
 from guanxi.platform.process.automation_runner import MERGE_FIELD, forget_rules
 from guanxi.platform.process.automation_schemas import RuleIn, RulePatch, Trigger
 from guanxi.platform.process.tables import (
+    gx_approval_process,
     gx_assignment_rule,
     gx_automation_rule,
     gx_automation_run,
@@ -309,6 +310,15 @@ def _check_action(
         if found is None:
             errors.append(FieldError(f"{where}.robot_id", "no chat robot with this id", "unknown"))
         _check_merge(obj, action["text"], f"{where}.text", errors)
+    elif kind == "submit_for_approval" and action.get("process_id"):
+        owner = ctx.conn.execute(
+            select(gx_approval_process.c.object_name).where(
+                gx_approval_process.c.id == UUID(str(action["process_id"]))
+            )
+        ).scalar()
+        if owner != obj.name:
+            why = f"no approval process of {obj.name} with this id"
+            errors.append(FieldError(f"{where}.process_id", why, "unknown"))
     elif kind == "webhook":
         found = ctx.conn.execute(
             select(gx_webhook.c.id).where(gx_webhook.c.id == UUID(str(action["webhook_id"])))

@@ -389,6 +389,19 @@ def _post_to_robot(
     return {"robot_id": str(action["robot_id"])}
 
 
+def _submit_for_approval(
+    ctx: Ctx, rule: Rule, record_id: UUID, record: Mapping[str, Any], action: dict[str, Any]
+) -> dict[str, Any]:
+    # Approvals run these actions on their own decisions: imported here, not at the top.
+    from guanxi.platform.process import approvals
+    from guanxi.platform.process.approval_schemas import SubmitIn
+
+    comment = render(action["comment"], record) if action.get("comment") else None
+    body = SubmitIn(process_id=action.get("process_id"), comment=comment)
+    made = approvals.submit(ctx, rule.object_name, record_id, body)
+    return {"approval_id": made["id"]}
+
+
 def _create_task(
     ctx: Ctx, rule: Rule, record_id: UUID, record: Mapping[str, Any], action: dict[str, Any]
 ) -> dict[str, Any]:
@@ -441,6 +454,7 @@ _ACTIONS: dict[str, Act] = {
     "notify": _notify,
     "send_email": _send_email,
     "post_to_robot": _post_to_robot,
+    "submit_for_approval": _submit_for_approval,
 }
 
 

@@ -124,6 +124,15 @@ class PostToRobot(_Strict):
     text: str = Field(min_length=1, max_length=2000)
 
 
+class SubmitForApproval(_Strict):
+    """Submit the record for approval, as the user whose write set the rule off: to
+    ``process_id``, or to the first active process of its object it meets."""
+
+    type: Literal["submit_for_approval"]
+    process_id: UUID | None = None
+    comment: str | None = Field(default=None, max_length=2000)
+
+
 class Assign(_Strict):
     """Give the record an owner by an assignment rule of its object."""
 
@@ -146,7 +155,8 @@ Action = Annotated[
     | CallWebhook
     | Notify
     | SendEmail
-    | PostToRobot,
+    | PostToRobot
+    | SubmitForApproval,
     Field(discriminator="type"),
 ]
 RunWhen = Literal["every_time", "starts_matching"]
