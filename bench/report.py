@@ -31,6 +31,7 @@ LOAD = Path(__file__).with_name("load.md")  # bench.load's last run
 WEB = Path(__file__).with_name("web.md")  # bench.web's last run
 DEDUPE = Path(__file__).with_name("dedupe.md")  # bench.dedupe's last run
 TIMERS = Path(__file__).with_name("timers.md")  # bench.timers' last run
+AUTOMATION = Path(__file__).with_name("automation.md")  # bench.automation's last run
 TARGET_PAGE_SLACK_MS = 1.0  # API page ≤ raw SQL + /health round trip + this (medians)
 TARGET_TOTAL_RATIO = 2.0  # a page with its total count ≤ this × the page alone
 TARGET_PAGE_MS = 25.0  # only flags a slow hand-written query in the breakdown
@@ -201,7 +202,7 @@ def render(results: list[DbResults], budget: Budget, quick: bool, command: str) 
     lines += _method(budget)
     lines += _plans(results)
     # Measured by their own scripts, at other times.
-    for kept in (WEB, LOAD, ONLINE_INDEX, DEDUPE, TIMERS):
+    for kept in (WEB, LOAD, ONLINE_INDEX, DEDUPE, TIMERS, AUTOMATION):
         if kept.exists():
             lines += ["", kept.read_text(encoding="utf-8").strip()]
     if FAULTS.exists():
