@@ -21,7 +21,7 @@ class Bilingual(_Strict):
 
 
 class RecordLink(_Strict):
-    object: str = Field(max_length=63, examples=["account"])
+    object: str = Field(max_length=63, examples=["inquiry"])
     record_id: UUID
 
 
