@@ -78,6 +78,7 @@ class Rule:
     condition: dict[str, Any] | None
     run_when: str
     actions: list[dict[str, Any]]
+    published_at: datetime | None = None  # when its version was published
 
 
 def active_rules(ctx: Ctx, object_name: str) -> list[Rule]:
@@ -86,31 +87,43 @@ def active_rules(ctx: Ctx, object_name: str) -> list[Rule]:
     cached: dict[str, list[Rule]] | None = ctx.snap.__dict__.get(_CACHE_KEY)
     if cached is None:
         cached = {}
-        rule, version = gx_automation_rule.c, gx_automation_version.c
-        rows = ctx.conn.execute(
-            select(rule.id, rule.object_name, rule.version, version.definition)
-            .join(
-                gx_automation_version,
-                and_(version.rule_id == rule.id, version.version == rule.version),
-            )
-            .where(rule.active.is_(True))
-            .order_by(rule.position, rule.created_at, rule.id)
-        )
-        for row in rows:
-            d = row.definition
-            cached.setdefault(row.object_name, []).append(
-                Rule(
-                    row.id,
-                    row.object_name,
-                    row.version,
-                    d["trigger"],
-                    d.get("condition"),
-                    d.get("run_when") or "every_time",
-                    d["actions"],
-                )
-            )
+        for rule in _published(ctx):
+            cached.setdefault(rule.object_name, []).append(rule)
         ctx.snap.__dict__[_CACHE_KEY] = cached
     return cached.get(object_name, [])
+
+
+def _published(ctx: Ctx) -> list[Rule]:
+    """Every active rule at its published version, in the order rules run."""
+    rule_c, version_c = gx_automation_rule.c, gx_automation_version.c
+    rows = ctx.conn.execute(
+        select(
+            rule_c.id,
+            rule_c.object_name,
+            rule_c.version,
+            version_c.definition,
+            version_c.created_at,
+        )
+        .join(
+            gx_automation_version,
+            and_(version_c.rule_id == rule_c.id, version_c.version == rule_c.version),
+        )
+        .where(rule_c.active.is_(True))
+        .order_by(rule_c.position, rule_c.created_at, rule_c.id)
+    )
+    return [
+        Rule(
+            row.id,
+            row.object_name,
+            row.version,
+            row.definition["trigger"],
+            row.definition.get("condition"),
+            row.definition.get("run_when") or "every_time",
+            row.definition["actions"],
+            row.created_at,
+        )
+        for row in rows
+    ]
 
 
 def forget_rules(ctx: Ctx) -> None:
@@ -487,7 +500,7 @@ def sweep_dates(ctx: Ctx) -> str:
     """Run every active date rule for the records whose date has come (see the module)."""
     ran = 0
     today = ctx.now.astimezone(ctx.zone).date()
-    for rule, _ in _scheduled_rules(ctx, "date"):
+    for rule in _scheduled_rules(ctx, "date"):
         day = today - timedelta(days=rule.trigger.get("offset_days") or 0)
         on_day = _on_day(ctx, rule, day.isoformat())
         tree = on_day if rule.condition is None else {"and": [on_day, rule.condition]}
@@ -499,49 +512,23 @@ def sweep_cron(ctx: Ctx) -> str:
     """Run every active cron rule whose latest time has come since it was published, for
     each record meeting its condition, once per record and time."""
     ran = 0
-    for rule, published_at in _scheduled_rules(ctx, "cron"):
+    for rule in _scheduled_rules(ctx, "cron"):
         start = ctx.now.astimezone(ctx.zone).replace(second=0, microsecond=0)
         slot = croniter(rule.trigger["cron"], start + timedelta(minutes=1)).get_prev(datetime)
-        if slot < published_at:
+        if rule.published_at is not None and slot < rule.published_at:
             continue  # a rule does not run for times before it existed
         tree = rule.condition if rule.condition is not None else {"and": []}
         ran += _sweep(ctx, rule, tree, "cron", slot.astimezone(UTC).isoformat())
     return f"{ran} runs"
 
 
-def _scheduled_rules(ctx: Ctx, kind: str) -> list[tuple[Rule, datetime]]:
-    """The active rules with a ``kind`` trigger, and when their version was published."""
-    rule_c, version_c = gx_automation_rule.c, gx_automation_version.c
-    rows = ctx.conn.execute(
-        select(
-            rule_c.id,
-            rule_c.object_name,
-            rule_c.version,
-            version_c.definition,
-            version_c.created_at,
-        )
-        .join(
-            gx_automation_version,
-            and_(version_c.rule_id == rule_c.id, version_c.version == rule_c.version),
-        )
-        .where(rule_c.active.is_(True))
-        .order_by(rule_c.position, rule_c.created_at, rule_c.id)
-    ).all()
-    found = []
-    for row in rows:
-        d = row.definition
-        if d["trigger"]["type"] == kind and row.object_name in ctx.snap.objects:
-            rule = Rule(
-                row.id,
-                row.object_name,
-                row.version,
-                d["trigger"],
-                d.get("condition"),
-                d.get("run_when") or "every_time",
-                d["actions"],
-            )
-            found.append((rule, row.created_at))
-    return found
+def _scheduled_rules(ctx: Ctx, kind: str) -> list[Rule]:
+    """The active rules with a ``kind`` trigger on objects that still exist."""
+    return [
+        rule
+        for rule in _published(ctx)
+        if rule.trigger["type"] == kind and rule.object_name in ctx.snap.objects
+    ]
 
 
 def _on_day(ctx: Ctx, rule: Rule, day: str) -> dict[str, Any]:
