@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+LOST = 0  # the status kept for a request whose body was cut off
+
 
 @dataclass
 class Request:
@@ -48,13 +50,20 @@ def receiving() -> Iterator[Receiver]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            length = int(self.headers.get("Content-Length", 0))
+            body = self.rfile.read(length)
+            # A sender killed mid-request leaves a short body on a closed connection: a
+            # real receiver rejects it, and nobody is there to read an answer.
+            cut = len(body) < length
             with receiver.lock:
-                status = receiver.answers.pop(0) if receiver.answers else 200
+                status = LOST if cut else receiver.answers.pop(0) if receiver.answers else 200
                 receiver.requests.append(
                     Request(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 )
                 receiver._statuses.append(status)
+            if cut:
+                self.close_connection = True
+                return
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
