@@ -29,4 +29,8 @@ GRANTS = {
     "Marketing": RoleGrants(
         objects={name: {**READ, "export": True, "scope": "all"} for name in ("account", "contact")}
     ),
+    # Finance reads every customer it bills and collects from.
+    "Finance": RoleGrants(
+        objects={name: {**READ, "scope": "all"} for name in ("account", "contact")}
+    ),
 }

@@ -63,4 +63,13 @@ GRANTS = {
             **_grant(CATALOGUE, READ, "all"),
         }
     ),
+    # Finance approves large contracts and collects: it reads every deal and contract and
+    # records payments and invoices.
+    "Finance": RoleGrants(
+        objects={
+            **_grant(("opportunity", "quote", "quote_line", "contract"), READ, "all", export=True),
+            **_grant(("payment_plan", "payment", "invoice"), CRUD, "all", export=True),
+            **_grant(CATALOGUE, READ, "all"),
+        }
+    ),
 }

@@ -1,4 +1,5 @@
-"""A realistic demo organisation: a CEO, two regional sales teams, service and marketing."""
+"""A realistic demo organisation: a CEO, two regional sales teams, service, marketing and
+finance (who approve large contracts after the sales managers and collect the money)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ DEMO_ROLES: dict[str, list[str]] = {
     "Sales rep": [],
     "Service agent": [],
     "Marketing": [],
+    "Finance": [],
 }
 
 
@@ -123,6 +125,7 @@ def load(
     department("south", "华南销售部 South China sales", "sales")
     department("service", "客户服务部 Customer service", "hq")
     department("marketing", "市场部 Marketing", "hq")
+    department("finance", "财务部 Finance", "hq")
 
     def user(key: str, name: str, dept: str, role: str, manager: str | None = None) -> None:
         user_id = create_user(
@@ -152,6 +155,7 @@ def load(
     user("rep_zhao", "赵敏 Zhao Min", "south", "Sales rep", "director_huang")
     user("agent_sun", "孙丽 Sun Li", "service", "Service agent", "ceo_chen")
     user("marketer_ma", "马超 Ma Chao", "marketing", "Marketing", "ceo_chen")
+    user("finance_qian", "钱静 Qian Jing (Finance)", "finance", "Finance", "ceo_chen")
     result.teams["key_accounts"] = org.create_team(
         conn,
         name="重点客户小组 Key accounts",
