@@ -13,8 +13,9 @@ carries
   on it exactly once.
 
 A URL must resolve to public addresses only: loopback, private, link-local, shared and
-reserved ones are refused (SSRF) when the subscription is made and again before every
-attempt (the name may resolve elsewhere by then), unless ``GUANXI_WEBHOOK_ALLOW_PRIVATE``
+reserved ones are refused (SSRF) when the subscription is made and again by the
+connection of every attempt, on the address it connects to (the name may resolve
+elsewhere by then), unless ``GUANXI_WEBHOOK_ALLOW_PRIVATE``
 is set (tests, local development, receivers on the company's own network). Redirects are
 not followed. After ``DISABLE_AFTER`` failed attempts in a row a subscription is switched
 off, and its waiting deliveries end. Managing webhooks takes the ``manage_automation``
@@ -34,6 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
+import httpcore
 import httpx
 import orjson
 from sqlalchemy import delete, insert, select, update
@@ -81,15 +83,65 @@ def check_url(url: str, *, allow_private: bool, field: str = "url") -> None:
         found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (OSError, ValueError):
         raise refuse(f"the host {parts.hostname} does not resolve") from None
-    for *_, address in found:
-        ip = ipaddress.ip_address(address[0])
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        if not ip.is_global or ip.is_multicast:
+    for ip in _addresses(found):
+        if not _public(ip):
             raise refuse(
                 f"{parts.hostname} resolves to {ip}, a private or local address "
                 "(set GUANXI_WEBHOOK_ALLOW_PRIVATE=true to allow it)"
             )
+
+
+def _addresses(
+    found: Sequence[tuple[Any, ...]],
+) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    addresses = []
+    for *_, address in found:
+        ip = ipaddress.ip_address(address[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        addresses.append(ip)
+    return addresses
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not ip.is_multicast
+
+
+class PublicAddressesOnly(httpcore.SyncBackend):
+    """Connects only to public addresses, checked on the very answer it connects to.
+    Checking the name first and letting the client resolve it again would leave a window:
+    a name that answers with a public address for the check and a private one a moment
+    later (DNS rebinding) would reach the private one. TLS still names the host (SNI and
+    certificate), and the request its Host header."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            addresses = _addresses(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, ValueError) as error:
+            raise httpcore.ConnectError(f"the host {host} does not resolve") from error
+        for ip in addresses:
+            if not _public(ip):
+                raise httpcore.ConnectError(f"{host} resolves to {ip}, a private or local address")
+        return super().connect_tcp(str(addresses[0]), port, timeout, local_address, socket_options)
+
+
+def http_client(*, allow_private: bool) -> httpx.Client:
+    """The client that calls receivers: no redirects and, unless private addresses are
+    allowed, connections to public addresses only (:class:`PublicAddressesOnly`)."""
+    transport = httpx.HTTPTransport()
+    if not allow_private:
+        # httpx makes its connection pool (TLS, limits) with no way to pass the network
+        # backend in; the pool reads it on each new connection. tests/platform/process/
+        # test_webhook_addresses.py proves the swap takes.
+        transport._pool._network_backend = PublicAddressesOnly()
+    return httpx.Client(timeout=TIMEOUT, follow_redirects=False, transport=transport)
 
 
 # -- sending ----------------------------------------------------------------------------------
@@ -107,7 +159,7 @@ class Poster:
         self.db = db
         self.now = now
         self.allow_private = allow_private
-        self.client = client or httpx.Client(timeout=TIMEOUT, follow_redirects=False)
+        self.client = client or http_client(allow_private=allow_private)
 
 
 class Webhooks(Poster):
