@@ -474,7 +474,7 @@ gx_approval_action = Table(
     ),
     Column("object_name", String(63), nullable=False),
     Column("record_id", Uuid(), nullable=False),
-    # submitted|approved|rejected|recalled|reassigned|step_skipped|completed
+    # submitted|approved|rejected|recalled|reassigned|delegated|step_skipped|completed
     Column("action", String(16), nullable=False),
     Column("step", Integer, nullable=True),
     Column("actor_id", Uuid(), nullable=True),
