@@ -6,8 +6,11 @@ action is recorded, not retried. Time is a FixedClock; nothing sleeps."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+
+import pytest
 
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
@@ -55,23 +58,39 @@ def _sla_notes(api: Api) -> list[dict[str, Any]]:
     return [n for n in api.ok("GET", "/notifications")["notifications"] if n["kind"] == "sla"]
 
 
-def _setup(admin: Api, **policy: Any) -> None:
+@dataclass
+class Desk:
+    """The support desk: tickets on the Shanghai office calendar, the demo users, and the
+    engine's background work."""
+
+    admin: Api
+    persona: Persona
+    users: dict[str, UUID]
+    engine: Engine
+
+    def policy(self, **settings: Any) -> None:
+        support_policy(self.admin, **settings)
+
+    def ticket(self, priority: str, owner: str = "rep_zhang") -> str:
+        return new_ticket(self.admin, priority=priority, owner_id=str(self.users[owner]))
+
+
+@pytest.fixture
+def desk(
+    admin: Api, persona: Persona, demo_org: DemoOrg, clock: FixedClock, installed_db: Database
+) -> Desk:
     make_tickets(admin)
     office_calendar(admin)
-    support_policy(admin, **policy)
+    return Desk(admin, persona, demo_org.users, Engine(installed_db, clock))
 
 
 def test_a_breach_notifies_the_owner_in_the_app_once_however_often_the_sweep_runs(
-    admin: Api,
-    persona: Persona,
-    demo_org: DemoOrg,
-    clock: FixedClock,
-    installed_db: Database,
+    desk: Desk, clock: FixedClock
 ) -> None:
-    _setup(admin, on_breach=[{"type": "notify_owner"}])
+    admin, persona, engine = desk.admin, desk.persona, desk.engine
+    desk.policy(on_breach=[{"type": "notify_owner"}])
     zhang = persona("rep_zhang")
-    ticket = new_ticket(admin, priority="high", owner_id=str(demo_org.users["rep_zhang"]))
-    engine = Engine(installed_db, clock)
+    ticket = desk.ticket("high")
     assert engine.tick() == 0
     at(clock, 2026, 11, 23, 11, 29)  # first response due 11:30
     assert engine.tick() == 0 and _sla_notes(zhang) == []
@@ -90,7 +109,7 @@ def test_a_breach_notifies_the_owner_in_the_app_once_however_often_the_sweep_run
             "action": 0,
             "type": "notify_owner",
             "status": "done",
-            "notified": [str(demo_org.users["rep_zhang"])],
+            "notified": [str(desk.users["rep_zhang"])],
             "in_app": 1,
         }
     ]
@@ -101,23 +120,18 @@ def test_a_breach_notifies_the_owner_in_the_app_once_however_often_the_sweep_run
 
 
 def test_reassigning_and_setting_a_field_change_the_ticket_and_the_new_owner_is_told(
-    admin: Api,
-    persona: Persona,
-    demo_org: DemoOrg,
-    clock: FixedClock,
-    installed_db: Database,
+    desk: Desk, clock: FixedClock
 ) -> None:
-    wang = demo_org.users["rep_wang"]
-    _setup(
-        admin,
+    admin, persona, engine = desk.admin, desk.persona, desk.engine
+    wang = desk.users["rep_wang"]
+    desk.policy(
         on_breach=[
             {"type": "set_field", "field": "priority", "value": "urgent"},
             {"type": "reassign", "user_id": str(wang)},
             {"type": "notify_owner"},
         ],
     )
-    ticket = new_ticket(admin, priority="normal", owner_id=str(demo_org.users["rep_zhang"]))
-    engine = Engine(installed_db, clock)
+    ticket = desk.ticket("normal")
     engine.tick()
     at(clock, 2026, 11, 23, 16, 1)  # normal: 4 business hours to respond from 10:30
     # The first response's escalation; its new priority's shorter targets then breach the
@@ -141,21 +155,16 @@ def test_reassigning_and_setting_a_field_change_the_ticket_and_the_new_owner_is_
 
 
 def test_a_failing_action_is_recorded_with_its_error_rolls_back_the_others_and_is_not_retried(
-    admin: Api,
-    persona: Persona,
-    demo_org: DemoOrg,
-    clock: FixedClock,
-    installed_db: Database,
+    desk: Desk, clock: FixedClock
 ) -> None:
-    _setup(
-        admin,
+    admin, persona, engine = desk.admin, desk.persona, desk.engine
+    desk.policy(
         on_breach=[
             {"type": "notify_owner"},
             {"type": "set_field", "field": "replied_at", "value": "not a time"},
         ],
     )
-    ticket = new_ticket(admin, priority="high", owner_id=str(demo_org.users["rep_zhang"]))
-    engine = Engine(installed_db, clock)
+    ticket = desk.ticket("high")
     engine.tick()
     at(clock, 2026, 11, 23, 11, 31)
     assert engine.tick() == 1
@@ -173,16 +182,12 @@ def test_a_failing_action_is_recorded_with_its_error_rolls_back_the_others_and_i
 
 
 def test_the_warning_notifies_the_owner_once_when_the_policy_asks(
-    admin: Api,
-    persona: Persona,
-    demo_org: DemoOrg,
-    clock: FixedClock,
-    installed_db: Database,
+    desk: Desk, clock: FixedClock
 ) -> None:
-    _setup(admin, on_warning=[{"type": "notify_owner"}], on_breach=[])
+    admin, persona, engine = desk.admin, desk.persona, desk.engine
+    desk.policy(on_warning=[{"type": "notify_owner"}], on_breach=[])
     zhang = persona("rep_zhang")
-    ticket = new_ticket(admin, priority="high", owner_id=str(demo_org.users["rep_zhang"]))
-    engine = Engine(installed_db, clock)
+    ticket = desk.ticket("high")
     engine.tick()
     at(clock, 2026, 11, 23, 11, 1)  # warned 30 minutes before 11:30
     assert engine.tick() == 1
@@ -201,18 +206,13 @@ def test_the_warning_notifies_the_owner_once_when_the_policy_asks(
 
 
 def test_a_breach_a_write_shows_is_carried_out_without_the_sweep_and_one_met_first_is_skipped(
-    admin: Api,
-    persona: Persona,
-    demo_org: DemoOrg,
-    clock: FixedClock,
-    installed_db: Database,
+    desk: Desk, clock: FixedClock
 ) -> None:
-    _setup(admin, on_breach=[{"type": "notify_owner"}])
+    admin, persona, engine = desk.admin, desk.persona, desk.engine
+    desk.policy(on_breach=[{"type": "notify_owner"}])
     zhang = persona("rep_zhang")
-    owner = str(demo_org.users["rep_zhang"])
-    ticket = new_ticket(admin, priority="normal", owner_id=owner)
-    late = new_ticket(admin, priority="high", owner_id=owner)
-    engine = Engine(installed_db, clock)
+    ticket = desk.ticket("normal")
+    late = desk.ticket("high")
     at(clock, 2026, 11, 23, 11, 0)
     # Urgent: 30 minutes to respond from 10:30, so the write itself finds it breached.
     change(admin, ticket, priority="urgent")

@@ -63,6 +63,14 @@ def delegators(conn: Connection, delegate_id: UUID | None, now: datetime) -> lis
     )
 
 
+def active_user(conn: Connection, user_id: UUID) -> bool:
+    """Whether ``user_id`` is a user who may still be handed decisions."""
+    found = conn.execute(
+        select(gx_user.c.id).where(gx_user.c.id == user_id, gx_user.c.active.is_(True))
+    ).first()
+    return found is not None
+
+
 # -- a user's setting --------------------------------------------------------------------------
 def get_delegation(ctx: Ctx, user_id: UUID | None = None) -> dict[str, Any]:
     """The caller's (or, with ``manage_users``, ``user_id``'s) delegation, or None."""
@@ -75,10 +83,7 @@ def set_delegation(ctx: Ctx, body: DelegationIn, user_id: UUID | None = None) ->
     """Name a delegate from ``starts_at`` until ``ends_at``, replacing any earlier one."""
     user = _whose(ctx, user_id)
     errors: list[FieldError] = []
-    delegate = ctx.conn.execute(
-        select(gx_user.c.id).where(gx_user.c.id == body.delegate_id, gx_user.c.active.is_(True))
-    ).first()
-    if delegate is None:
+    if not active_user(ctx.conn, body.delegate_id):
         errors.append(FieldError("delegate_id", "no active user with this id", "unknown"))
     elif body.delegate_id == user:
         errors.append(FieldError("delegate_id", "may not be the user away", "self"))

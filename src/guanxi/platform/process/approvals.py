@@ -63,7 +63,7 @@ from guanxi.platform.access.tables import gx_department, gx_role, gx_user, gx_us
 from guanxi.platform.metadata.model import ObjectDef
 from guanxi.platform.metadata.state import bump_version
 from guanxi.platform.process import approval_attachments, approval_notices
-from guanxi.platform.process.approval_delegations import delegate_of, delegators
+from guanxi.platform.process.approval_delegations import active_user, delegate_of, delegators
 from guanxi.platform.process.approval_schemas import (
     ProcessIn,
     ProcessPatch,
@@ -569,10 +569,7 @@ def reassign(ctx: Ctx, request_id: UUID, body: ReassignIn) -> dict[str, Any]:
             + ("yours" if holder == me else "this user")
         )
     errors: list[FieldError] = []
-    active = ctx.conn.execute(
-        select(gx_user.c.id).where(gx_user.c.id == body.to, gx_user.c.active.is_(True))
-    ).first()
-    if active is None:
+    if not active_user(ctx.conn, body.to):
         errors.append(FieldError("to", "no active user with this id", "unknown"))
     elif body.to == request.submitted_by_id:
         errors.append(FieldError("to", "the submitter may not approve their own request", "self"))
@@ -895,7 +892,7 @@ def inbox(ctx: Ctx) -> list[dict[str, Any]]:
             t.state == "pending",
             r.state == "pending",
             # a delegate never decides a request they submitted
-            (t.approver_id == me) | (r.submitted_by_id != me),
+            (t.approver_id == me) | r.submitted_by_id.is_distinct_from(me),
         )
         .order_by(t.created_at, t.id)
     ).all()

@@ -88,31 +88,22 @@ def owed(
     ``on_warning`` (not when the clock breached at once: the breach says more); one taken
     back by a recomputation before it was carried out is owed no more."""
     escalation = clock.escalation
-    breach = part(escalation, BREACH)
-    if clock.breached_at is not None and not was_breached:
-        breach = {
-            "status": PENDING,
-            "breached_at": clock.breached_at.isoformat(),
-            "actions": list(policy.on_breach),
-        }
-        escalation = _with(escalation, BREACH, breach)
-    elif clock.breached_at is None and breach is not None and breach.get("status") == PENDING:
-        escalation = _with(escalation, BREACH, None)
-    warning = part(escalation, WARNING)
-    if (
-        clock.warned_at is not None
-        and not was_warned
-        and clock.breached_at is None
-        and policy.on_warning
+    for kind, at, was, acts, actions in (
+        (BREACH, clock.breached_at, was_breached, True, policy.on_breach),
+        (
+            WARNING,
+            clock.warned_at,
+            was_warned,
+            clock.breached_at is None and bool(policy.on_warning),
+            policy.on_warning,
+        ),
     ):
-        warning = {
-            "status": PENDING,
-            "warned_at": clock.warned_at.isoformat(),
-            "actions": list(policy.on_warning),
-        }
-        escalation = _with(escalation, WARNING, warning)
-    elif clock.warned_at is None and warning is not None and warning.get("status") == PENDING:
-        escalation = _with(escalation, WARNING, None)
+        current = part(escalation, kind)
+        if at is not None and not was and acts:
+            owe = {"status": PENDING, _at(kind): at.isoformat(), "actions": list(actions)}
+            escalation = _with(escalation, kind, owe)
+        elif at is None and current is not None and current.get("status") == PENDING:
+            escalation = _with(escalation, kind, None)
     return escalation
 
 
@@ -252,8 +243,19 @@ def _notify_owner(
 
 
 def _update(
-    ctx: Ctx, obj: ObjectDef, clock: Clock, record: Mapping[str, Any], values: dict[str, Any]
+    ctx: Ctx,
+    obj: ObjectDef,
+    clock: Clock,
+    kind: str,
+    record: Mapping[str, Any],
+    action: Mapping[str, Any],
 ) -> dict[str, Any]:
+    """``reassign`` and ``set_field``: the automation rules' ``update_fields``."""
+    values = (
+        {"owner_id": str(action["user_id"])}
+        if action["type"] == "reassign"
+        else {action["field"]: action.get("value")}
+    )
     (done,) = perform(
         ctx,
         obj.name,
@@ -262,37 +264,11 @@ def _update(
         record,
         [{"type": "update_fields", "values": values}],
     )
-    return {k: v for k, v in done.items() if k not in ("action", "type")}
-
-
-def _reassign(
-    ctx: Ctx,
-    obj: ObjectDef,
-    clock: Clock,
-    kind: str,
-    record: Mapping[str, Any],
-    action: Mapping[str, Any],
-) -> dict[str, Any]:
-    user = str(action["user_id"])
-    return {**_update(ctx, obj, clock, record, {"owner_id": user}), "owner_id": user}
-
-
-def _set_field(
-    ctx: Ctx,
-    obj: ObjectDef,
-    clock: Clock,
-    kind: str,
-    record: Mapping[str, Any],
-    action: Mapping[str, Any],
-) -> dict[str, Any]:
-    return {
-        **_update(ctx, obj, clock, record, {action["field"]: action.get("value")}),
-        "field": action["field"],
-    }
+    return {**{k: v for k, v in done.items() if k not in ("action", "type")}, "values": values}
 
 
 _ACTIONS: dict[str, Act] = {
     "notify_owner": _notify_owner,
-    "reassign": _reassign,
-    "set_field": _set_field,
+    "reassign": _update,
+    "set_field": _update,
 }
