@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from sqlalchemy import select
 
 from guanxi.kernel.clock import FixedClock
 from guanxi.kernel.db import Database
@@ -20,6 +21,8 @@ from guanxi.platform.metadata.registry import Registry
 from guanxi.platform.process.engine import TIMER_HANDLERS
 from guanxi.platform.process.runtime import Runtime
 from guanxi.platform.process.sla_clocks import run_sweep
+from guanxi.platform.process.sla_escalation import HANDLER, escalate
+from guanxi.platform.process.tables import gx_timer
 from guanxi.platform.process.timers import TimerPump
 from tests.api.conftest import Api, Persona
 from tests.api.sla_factories import (
@@ -247,3 +250,32 @@ def test_an_on_warning_action_is_checked_like_a_breach_action(admin: Api) -> Non
         "on_warning[0].field",
         "on_warning[1].user_id",
     }
+
+
+class Crash(Exception):
+    """The worker dies before its transaction commits."""
+
+
+def test_a_crash_before_the_commit_performs_nothing_and_the_timer_carries_it_out_later(
+    desk: Desk, clock: FixedClock
+) -> None:
+    desk.policy(on_breach=[{"type": "notify_owner"}])
+    zhang = desk.persona("rep_zhang")
+    ticket = desk.ticket("high")
+    desk.engine.tick()
+    at(clock, 2026, 11, 23, 11, 31)
+    assert desk.engine.sweep() == {"warned": 1, "breached": 1}  # no sweep saw 11:00
+    runtime = desk.engine.runtime
+    with pytest.raises(Crash), runtime.db.write() as conn:
+        (payload,) = conn.execute(
+            select(gx_timer.c.payload).where(
+                gx_timer.c.handler == HANDLER, gx_timer.c.state == "pending"
+            )
+        ).scalars()
+        assert escalate(runtime.system_ctx(conn), payload) == "done"
+        raise Crash
+    assert _sla_notes(zhang) == []
+    assert clocks(desk.admin, ticket)["first_response"]["escalation"]["status"] == "pending"
+    assert desk.engine.tick() == 1
+    assert len(_sla_notes(zhang)) == 1
+    assert clocks(desk.admin, ticket)["first_response"]["escalation"]["status"] == "done"
