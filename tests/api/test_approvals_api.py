@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from itertools import count
 from typing import Any
+from uuid import UUID
 
 import pytest
 from sqlalchemy import update
@@ -576,3 +578,214 @@ def test_the_timeline_pages_through_the_trail_and_the_writes(
         "submitted",
         "created",
     ]
+
+
+# -- notifications, delegation while away, files on comments ------------------------------------
+def approval_notes(api: Api) -> list[dict[str, Any]]:
+    found = api.ok("GET", "/notifications")["notifications"]
+    return [n for n in found if n["kind"] == "approval"]
+
+
+def away(api: Api, delegate: str, clock: FixedClock, days: int = 3, **params: Any) -> Any:
+    """Name ``delegate`` from an hour ago for ``days`` days."""
+    start = clock.now() - timedelta(hours=1)
+    body = {
+        "delegate_id": delegate,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(days=days)).isoformat(),
+    }
+    return api.ok("PUT", "/approvals/delegation", json=body, params=params)
+
+
+def test_approvers_are_told_when_a_decision_becomes_theirs_and_submitters_how_it_ended(
+    admin: Api, persona: Persona, demo_org: DemoOrg, finance: dict[str, Any]
+) -> None:
+    process(admin, contract_process(finance))
+    zhang, zhou, cfo = persona("rep_zhang"), persona("manager_zhou"), finance["api"]
+    deal = contract(zhang, "1200000")
+    request = submit(zhang, deal)
+    (asked,) = approval_notes(zhou)
+    assert asked["link"] == {"object": "contract", "record_id": deal["id"]}
+    assert "年度框架合同" in asked["title"]
+    assert approval_notes(cfo) == []  # not his turn yet
+    act(zhou, request, "approve")
+    assert len(approval_notes(cfo)) == 1 and approval_notes(zhang) == []
+    act(cfo, request, "approve")
+    (approved,) = approval_notes(zhang)
+    assert approved["link"]["record_id"] == deal["id"]
+    assert approved["title"] in ("Approved: 年度框架合同", "审批已通过:年度框架合同")
+
+    # Rejected, sent back and handed on: the submitter hears of each; the approver who
+    # receives it is asked.
+    other = submit(zhang, contract(zhang, "2000000"))
+    act(zhou, other, "approve")
+    act(cfo, other, "reject", to_step=0, comment="请经理再核实付款条件")
+    assert len(approval_notes(zhang)) == 2
+    assert approval_notes(zhang)[0]["body"] == "请经理再核实付款条件"
+    assert len(approval_notes(zhou)) == 3  # the first request, this one, and its return
+    li_id = str(demo_org.users["director_li"])
+    act(zhou, other, "reassign", to=li_id)
+    assert len(approval_notes(persona("director_li"))) == 1
+    assert len(approval_notes(zhang)) == 3
+    act(persona("director_li"), other, "reject")
+    assert len(approval_notes(zhang)) == 4
+
+    # A user who turned approval notices off in the app gets none.
+    zhou.ok("PUT", "/notifications/preferences", json={"kinds": {"approval": {"in_app": False}}})
+    submit(zhang, contract(zhang, "90000"))
+    assert len(approval_notes(zhou)) == 3
+
+
+def test_a_delegate_decides_while_the_approver_is_away_and_the_trail_says_for_whom(
+    admin: Api, persona: Persona, demo_org: DemoOrg, finance: dict[str, Any], clock: FixedClock
+) -> None:
+    process(admin, contract_process(finance))
+    zhang, zhou, li = persona("rep_zhang"), persona("manager_zhou"), persona("director_li")
+    zhou_id, li_id = str(demo_org.users["manager_zhou"]), str(demo_org.users["director_li"])
+    waiting = submit(zhang, contract(zhang, "80000"))  # before he leaves: his to decide
+    assert zhou.ok("GET", "/approvals/delegation") == {"delegation": None}
+    set_ = away(zhou, li_id, clock)["delegation"]
+    assert set_["delegate"]["id"] == li_id and set_["user"]["id"] == zhou_id and set_["active"]
+
+    # New requests go to the delegate at once; he is told, the trail says why.
+    request = submit(zhang, contract(zhang, "90000"))
+    assert [(t["approver"]["id"], t["original_approver"]["id"]) for t in request["tasks"]] == [
+        (li_id, zhou_id)
+    ]
+    delegated = request["trail"][-1]
+    assert delegated["action"] == "delegated"
+    assert delegated["original_approver"]["id"] == zhou_id
+    assert delegated["to_user"]["id"] == li_id
+    assert len(approval_notes(li)) == 1 and len(approval_notes(zhou)) == 1  # the earlier one
+
+    # The one already waiting for him shows in the delegate's inbox, on his behalf.
+    shown = {a["id"]: a for a in li.ok("GET", "/approvals/inbox")["approvals"]}
+    assert set(shown) == {waiting["id"], request["id"]}
+    assert shown[waiting["id"]]["on_behalf_of"]["id"] == zhou_id
+    assert shown[request["id"]]["on_behalf_of"] is None
+    done = act(li, waiting, "approve", comment="代周经理审批")
+    assert done["state"] == "approved"
+    approved = next(t for t in done["trail"] if t["action"] == "approved")
+    assert approved["actor"]["id"] == li_id and approved["original_approver"]["id"] == zhou_id
+    assert done["tasks"][0]["approver"]["id"] == li_id
+    assert act(li, request, "approve")["state"] == "approved"
+
+    # Once the delegation ends, what waits for him is his again.
+    third = submit(zhang, contract(zhang, "70000"))
+    assert inbox(li) == [third["id"]]
+    clock.advance(days=4)
+    later = submit(zhang, contract(zhang, "60000"))
+    assert inbox(zhou) == [later["id"]]
+    assert zhou.ok("GET", "/approvals/delegation")["delegation"]["active"] is False
+    assert act(li, later, "approve", 404)["code"] == "not_found"  # not his to see any more
+
+
+def test_a_delegate_who_submitted_is_passed_over_and_delegations_are_checked(
+    admin: Api, persona: Persona, demo_org: DemoOrg, finance: dict[str, Any], clock: FixedClock
+) -> None:
+    process(admin, contract_process(finance))
+    zhang, zhou = persona("rep_zhang"), persona("manager_zhou")
+    zhang_id, zhou_id = str(demo_org.users["rep_zhang"]), str(demo_org.users["manager_zhou"])
+    away(zhou, zhang_id, clock)
+    request = submit(zhang, contract(zhang, "80000"))
+    assert request["tasks"][0]["approver"]["id"] == zhou_id  # never to the submitter
+    assert inbox(zhang) == [] and inbox(zhou) == [request["id"]]
+    assert act(zhang, request, "approve", 403)["code"] == "permission_denied"
+
+    start = clock.now()
+    problems = zhou.request(
+        "PUT",
+        "/approvals/delegation",
+        json={
+            "delegate_id": zhou_id,
+            "starts_at": start.isoformat(),
+            "ends_at": (start - timedelta(days=1)).isoformat(),
+        },
+    )
+    assert problems.status_code == 422
+    assert {e["field"] for e in problems.json()["errors"]} == {"delegate_id", "ends_at"}
+    naive = zhou.request(
+        "PUT",
+        "/approvals/delegation",
+        json={"delegate_id": zhang_id, "starts_at": "2026-12-01T09:00", "ends_at": "2026-12-02"},
+    )
+    assert naive.status_code == 422
+
+    # Another user's delegation is for those who manage users.
+    li_id = str(demo_org.users["director_li"])
+    refused = zhang.request("GET", "/approvals/delegation", params={"user_id": zhou_id})
+    assert refused.status_code == 403
+    for_him = away(admin, li_id, clock, user_id=zhou_id)["delegation"]
+    assert for_him["user"]["id"] == zhou_id and for_him["delegate"]["id"] == li_id
+    assert zhou.ok("GET", "/approvals/delegation")["delegation"]["delegate"]["id"] == li_id
+    zhou.ok("DELETE", "/approvals/delegation", 204)
+    assert zhou.request("DELETE", "/approvals/delegation").status_code == 404
+    assert zhou.ok("GET", "/approvals/delegation") == {"delegation": None}
+
+
+def upload(api: Api, name: str) -> str:
+    stored: dict[str, Any] = api.ok(
+        "POST", "/files", 201, files={"file": (name, b"%PDF-1.4 scan", "application/pdf")}
+    )
+    return str(stored["id"])
+
+
+def test_files_on_a_comment_are_attached_to_the_record_and_listed_on_the_trail(
+    admin: Api, persona: Persona, demo_org: DemoOrg, finance: dict[str, Any]
+) -> None:
+    process(admin, contract_process(finance))
+    zhang, zhou, wang = persona("rep_zhang"), persona("manager_zhou"), persona("rep_wang")
+    deal = contract(zhang, "1200000")
+    request = submit(zhang, deal)
+    scan = upload(zhou, "付款条件审核.pdf")
+    others = upload(wang, "别人的文件.pdf")
+
+    # Someone else's file, or no file at all: refused naming each, nothing decided.
+    bad = act(
+        zhou,
+        request,
+        "approve",
+        422,
+        attachment_ids=[scan, others, str(UUID(int=5)), scan],
+    )
+    assert [e["field"] for e in bad["errors"]] == [
+        "attachment_ids[1]",
+        "attachment_ids[2]",
+        "attachment_ids[3]",
+    ]
+    assert inbox(zhou) == [request["id"]]
+    path = f"/records/contract/{deal['id']}/attachments"
+    assert zhang.ok("GET", path)["attachments"] == []
+
+    decided = act(zhou, request, "approve", comment="见附件", attachment_ids=[scan])
+    approved = next(t for t in decided["trail"] if t["action"] == "approved")
+    (listed,) = approved["attachments"]
+    assert listed["file"] == {
+        "id": scan,
+        "name": "付款条件审核.pdf",
+        "content_type": "application/pdf",
+        "size": 13,
+    }
+    (attached,) = zhang.ok("GET", path)["attachments"]
+    assert attached["id"] == listed["id"] and attached["file"]["id"] == scan
+    assert attached["created_by"]["id"] == str(demo_org.users["manager_zhou"])
+    timeline = zhang.ok("GET", f"/records/contract/{deal['id']}/timeline")["entries"]
+    on_timeline = next(e for e in timeline if e.get("action") == "approved")
+    assert on_timeline["attachments"] == approved["attachments"]
+    assert any(e["type"] == "attachment_added" for e in timeline)
+
+    # The record's own attachment is named as it is, not attached twice; rejecting and
+    # reassigning take files too.
+    rejected = act(
+        finance["api"], request, "reject", 422, attachment_ids=[listed["id"]]
+    )  # finance may not read the contract: not a file he may use
+    assert rejected["errors"][0]["field"] == "attachment_ids[0]"
+    recalled = act(zhang, request, "recall", attachment_ids=[listed["id"]])
+    assert recalled["trail"][-1]["attachments"][0]["id"] == listed["id"]
+    assert len(zhang.ok("GET", path)["attachments"]) == 1
+    again = submit(zhang, contract(zhang, "80000"))
+    note = upload(zhou, "出差说明.pdf")
+    moved = act(
+        zhou, again, "reassign", to=str(demo_org.users["director_li"]), attachment_ids=[note]
+    )
+    assert moved["trail"][-1]["attachments"][0]["file"]["name"] == "出差说明.pdf"

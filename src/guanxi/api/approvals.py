@@ -9,9 +9,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
 
-from guanxi.platform.process import approvals
+from guanxi.platform.process import approval_delegations, approvals
 from guanxi.platform.process.approval_schemas import (
     CommentIn,
+    DelegationIn,
     ProcessIn,
     ProcessPatch,
     ReassignIn,
@@ -96,6 +97,39 @@ def inbox(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
         return {"approvals": approvals.inbox(ctx)}
 
 
+# Declared before /approvals/{request_id}, which would take "delegation" for an id.
+_FOR_USER = Query(None, description="another user's (needs manage_users); default: yours")
+
+
+@router.get("/approvals/delegation")
+def get_delegation(
+    services: ServicesDep, actor: ActorDep, user_id: UUID | None = _FOR_USER
+) -> dict[str, Any]:
+    """Who decides your approvals while you are away (``{"delegation": null}``: nobody)."""
+    with services.read(actor) as ctx:
+        return approval_delegations.get_delegation(ctx, user_id)
+
+
+@router.put("/approvals/delegation")
+def set_delegation(
+    body: DelegationIn, services: ServicesDep, actor: ActorDep, user_id: UUID | None = _FOR_USER
+) -> dict[str, Any]:
+    """From ``starts_at`` until ``ends_at`` your decisions go to ``delegate_id``, who may
+    also decide those already waiting for you; replaces an earlier delegation."""
+    with services.write(actor) as ctx:
+        return approval_delegations.set_delegation(ctx, body, user_id)
+
+
+@router.delete("/approvals/delegation", status_code=204)
+def clear_delegation(
+    services: ServicesDep, actor: ActorDep, user_id: UUID | None = _FOR_USER
+) -> Response:
+    """End the delegation now (404: none is set)."""
+    with services.write(actor) as ctx:
+        approval_delegations.clear_delegation(ctx, user_id)
+    return Response(status_code=204)
+
+
 @router.get("/approvals/{request_id}")
 def get_request(request_id: UUID, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     """A request with its steps, each approver's part and the trail."""
@@ -109,7 +143,9 @@ def approve(
 ) -> dict[str, Any]:
     """Approve your part of the current step (409 when it was decided already)."""
     with services.write(actor) as ctx:
-        return approvals.approve(ctx, request_id, body.comment if body else None)
+        return approvals.approve(
+            ctx, request_id, body.comment if body else None, body.attachment_ids if body else []
+        )
 
 
 @router.post("/approvals/{request_id}/reject")
@@ -128,7 +164,9 @@ def recall(
 ) -> dict[str, Any]:
     """Take your pending request back (the submitter, or an administrator)."""
     with services.write(actor) as ctx:
-        return approvals.recall(ctx, request_id, body.comment if body else None)
+        return approvals.recall(
+            ctx, request_id, body.comment if body else None, body.attachment_ids if body else []
+        )
 
 
 @router.post("/approvals/{request_id}/reassign")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from guanxi.platform.metadata.schemas import LabelIn, _check_label
 from guanxi.platform.process.automation_schemas import MAX_ACTIONS, Action
@@ -15,6 +15,7 @@ MAX_STEPS = 20
 MAX_APPROVERS = 20
 MAX_LEVELS = 10
 MAX_COMMENT = 2000
+MAX_ATTACHMENTS = 20
 
 
 class _Strict(BaseModel):
@@ -125,6 +126,12 @@ class SubmitIn(_Strict):
 
 class CommentIn(_Strict):
     comment: str | None = Field(default=None, max_length=MAX_COMMENT)
+    attachment_ids: list[UUID] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHMENTS,
+        description="files for the comment: ids `POST /api/v1/files` returned (attached to "
+        "the record now) or of the record's attachments you may see",
+    )
 
 
 class RejectIn(CommentIn):
@@ -143,3 +150,11 @@ class ReassignIn(CommentIn):
 
     to: UUID
     from_: UUID | None = Field(default=None, alias="from")
+
+
+class DelegationIn(_Strict):
+    """Who decides for the user from ``starts_at`` until ``ends_at`` (with a time zone)."""
+
+    delegate_id: UUID
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime

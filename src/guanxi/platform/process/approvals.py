@@ -32,13 +32,16 @@ that first locks the request's row (``SELECT … FOR UPDATE`` on PostgreSQL; SQL
 one writer at a time), so two approvers answering an ``any`` step at once: one decides,
 the other is told it was decided (409).
 
-Every action, with its comment, acting user and the approver it acted for, is written to
-the trail (``gx_approval_action``), which the record's timeline shows.
+Every action, with its comment, its files (:mod:`approval_attachments`), acting user and
+the approver it acted for, is written to the trail (``gx_approval_action``), which the
+record's timeline shows. A decision that becomes a user's goes to their delegate while
+they are away (:mod:`approval_delegations`); approvers are told when a decision becomes
+theirs and submitters how their request ended (:mod:`approval_notices`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
@@ -59,6 +62,8 @@ from guanxi.kernel.ids import uuid7
 from guanxi.platform.access.tables import gx_department, gx_role, gx_user, gx_user_role
 from guanxi.platform.metadata.model import ObjectDef
 from guanxi.platform.metadata.state import bump_version
+from guanxi.platform.process import approval_attachments, approval_notices
+from guanxi.platform.process.approval_delegations import active_user, delegate_of, delegators
 from guanxi.platform.process.approval_schemas import (
     ProcessIn,
     ProcessPatch,
@@ -435,10 +440,13 @@ def _meets(ctx: Ctx, obj: ObjectDef, condition: Any, record_id: UUID) -> bool:
 
 
 # -- deciding --------------------------------------------------------------------------------
-def approve(ctx: Ctx, request_id: UUID, comment: str | None) -> dict[str, Any]:
+def approve(
+    ctx: Ctx, request_id: UUID, comment: str | None, attachment_ids: Sequence[UUID] = ()
+) -> dict[str, Any]:
     request = _locked(ctx, request_id)
     definition = _version(ctx, request.process_id, request.version)
     task = _own_task(ctx, request)
+    files = approval_attachments.attach(ctx, request, attachment_ids)
     _close_task(ctx, task, "approved", comment)
     _trail(
         ctx,
@@ -447,6 +455,7 @@ def approve(ctx: Ctx, request_id: UUID, comment: str | None) -> dict[str, Any]:
         step=task.step,
         approver=task.original_approver_id,
         comment=comment,
+        files=files,
     )
     mode = definition["steps"][request.step]["mode"]
     t = gx_approval_task.c
@@ -466,6 +475,8 @@ def approve(ctx: Ctx, request_id: UUID, comment: str | None) -> dict[str, Any]:
             .where(t.id == open_tasks[0].id)
             .values(state="pending", created_at=ctx.now)
         )
+        turn = open_tasks[0]
+        _hand_out(ctx, request, definition, [(turn.id, turn.step, turn.approver_id)])
     if not open_tasks:
         _next_step(ctx, request, definition)
     ctx.audit("approval.approve", str(request.id), {"step": task.step})
@@ -491,6 +502,7 @@ def reject(ctx: Ctx, request_id: UUID, body: RejectIn) -> dict[str, Any]:
                     )
                 ]
             )
+    files = approval_attachments.attach(ctx, request, body.attachment_ids)
     _close_task(ctx, task, "rejected", body.comment)
     _trail(
         ctx,
@@ -500,11 +512,14 @@ def reject(ctx: Ctx, request_id: UUID, body: RejectIn) -> dict[str, Any]:
         approver=task.original_approver_id,
         to_step=body.to_step,
         comment=body.comment,
+        files=files,
     )
     _cancel(ctx, request)
     if back is None:
-        _finish(ctx, request, definition, "rejected")
+        _finish(ctx, request, definition, "rejected", body.comment)
     else:
+        name = _record_name(ctx, request.object_name, request.record_id)
+        approval_notices.to_submitter(ctx, request, name, "sent_back", body.comment)
         ctx.conn.execute(
             update(gx_approval_request)
             .where(gx_approval_request.c.id == request.id)
@@ -515,14 +530,17 @@ def reject(ctx: Ctx, request_id: UUID, body: RejectIn) -> dict[str, Any]:
     return get_request(ctx, request.id)
 
 
-def recall(ctx: Ctx, request_id: UUID, comment: str | None) -> dict[str, Any]:
+def recall(
+    ctx: Ctx, request_id: UUID, comment: str | None, attachment_ids: Sequence[UUID] = ()
+) -> dict[str, Any]:
     """The submitter (or an administrator) takes a pending request back."""
     request = _locked(ctx, request_id)
     if ctx.actor.user_id != request.submitted_by_id and not ctx.actor.is_admin:
         raise PermissionDenied("only the submitter or an administrator may recall a request")
     definition = _version(ctx, request.process_id, request.version)
+    files = approval_attachments.attach(ctx, request, attachment_ids)
     _cancel(ctx, request)
-    _trail(ctx, request, "recalled", step=request.step, comment=comment)
+    _trail(ctx, request, "recalled", step=request.step, comment=comment, files=files)
     _end(ctx, request, "recalled")
     _run(ctx, request, definition, "on_recall")
     ctx.audit("approval.recall", str(request.id))
@@ -551,10 +569,7 @@ def reassign(ctx: Ctx, request_id: UUID, body: ReassignIn) -> dict[str, Any]:
             + ("yours" if holder == me else "this user")
         )
     errors: list[FieldError] = []
-    active = ctx.conn.execute(
-        select(gx_user.c.id).where(gx_user.c.id == body.to, gx_user.c.active.is_(True))
-    ).first()
-    if active is None:
+    if not active_user(ctx.conn, body.to):
         errors.append(FieldError("to", "no active user with this id", "unknown"))
     elif body.to == request.submitted_by_id:
         errors.append(FieldError("to", "the submitter may not approve their own request", "self"))
@@ -571,6 +586,7 @@ def reassign(ctx: Ctx, request_id: UUID, body: ReassignIn) -> dict[str, Any]:
             errors.append(FieldError("to", "is an approver of this step already", "duplicate"))
     if errors:
         raise _invalid(errors)
+    files = approval_attachments.attach(ctx, request, body.attachment_ids)
     ctx.conn.execute(update(gx_approval_task).where(t.id == task.id).values(approver_id=body.to))
     _trail(
         ctx,
@@ -580,7 +596,13 @@ def reassign(ctx: Ctx, request_id: UUID, body: ReassignIn) -> dict[str, Any]:
         approver=task.original_approver_id,
         to_user=body.to,
         comment=body.comment,
+        files=files,
     )
+    name = _record_name(ctx, request.object_name, request.record_id)
+    if task.state == "pending":
+        step = _version(ctx, request.process_id, request.version)["steps"][request.step]
+        approval_notices.requested(ctx, request, name, step["name"], [body.to])
+    approval_notices.to_submitter(ctx, request, name, "reassigned", body.comment)
     ctx.audit("approval.reassign", str(request.id), {"to": str(body.to)})
     return get_request(ctx, request.id)
 
@@ -600,7 +622,8 @@ def _locked(ctx: Ctx, request_id: UUID) -> Row[Any]:
 
 
 def _own_task(ctx: Ctx, request: Row[Any]) -> Row[Any]:
-    """The caller's pending task in the request's current step."""
+    """The caller's pending task in the request's current step, or one pending for a user
+    the caller stands in for (never the submitter's: self-approval is refused)."""
     t = gx_approval_task.c
     mine = ctx.conn.execute(
         select(gx_approval_task)
@@ -609,6 +632,24 @@ def _own_task(ctx: Ctx, request: Row[Any]) -> Row[Any]:
         )
         .order_by(t.state != "pending", t.position)
     ).first()
+    if (mine is None or mine.state != "pending") and ctx.actor.user_id != request.submitted_by_id:
+        away = delegators(ctx.conn, ctx.actor.user_id, ctx.now)
+        theirs = (
+            ctx.conn.execute(
+                select(gx_approval_task)
+                .where(
+                    t.request_id == request.id,
+                    t.step == request.step,
+                    t.approver_id.in_(away),
+                    t.state == "pending",
+                )
+                .order_by(t.position)
+            ).first()
+            if away
+            else None
+        )
+        if theirs is not None:
+            return theirs
     if mine is None:
         raise PermissionDenied("you are not an approver of the request's current step")
     if mine.state == "waiting":
@@ -619,10 +660,11 @@ def _own_task(ctx: Ctx, request: Row[Any]) -> Row[Any]:
 
 
 def _close_task(ctx: Ctx, task: Row[Any], state: str, comment: str | None) -> None:
+    # The acting approver is who decided: a delegate deciding for a user away.
     ctx.conn.execute(
         update(gx_approval_task)
         .where(gx_approval_task.c.id == task.id)
-        .values(state=state, acted_at=ctx.now, comment=comment)
+        .values(state=state, acted_at=ctx.now, comment=comment, approver_id=ctx.actor.user_id)
     )
 
 
@@ -640,22 +682,49 @@ def _enter(
     ctx: Ctx, request: Row[Any], definition: dict[str, Any], planned: dict[str, Any]
 ) -> None:
     mode = definition["steps"][planned["step"]]["mode"]
-    ctx.conn.execute(
-        insert(gx_approval_task),
-        [
-            {
-                "id": uuid7(),
-                "request_id": request.id,
-                "step": planned["step"],
-                "position": position,
-                "approver_id": UUID(user),
-                "original_approver_id": UUID(user),
-                "state": "pending" if mode != "sequential" or position == 0 else "waiting",
-                "created_at": ctx.now,
-            }
-            for position, user in enumerate(planned["approvers"])
-        ],
-    )
+    tasks = [
+        {
+            "id": uuid7(),
+            "request_id": request.id,
+            "step": planned["step"],
+            "position": position,
+            "approver_id": UUID(user),
+            "original_approver_id": UUID(user),
+            "state": "pending" if mode != "sequential" or position == 0 else "waiting",
+            "created_at": ctx.now,
+        }
+        for position, user in enumerate(planned["approvers"])
+    ]
+    ctx.conn.execute(insert(gx_approval_task), tasks)
+    turns = [(x["id"], x["step"], x["approver_id"]) for x in tasks if x["state"] == "pending"]
+    _hand_out(ctx, request, definition, turns)
+
+
+def _hand_out(
+    ctx: Ctx,
+    request: Row[Any],
+    definition: dict[str, Any],
+    turns: Sequence[tuple[UUID, int, UUID]],
+) -> None:
+    """Decisions (task id, step, approver) that just became their approvers': each goes
+    to the approver's delegate while they are away (never to the submitter), and whoever
+    has it is told."""
+    told: list[UUID] = []
+    for task_id, step, approver in turns:
+        delegate = delegate_of(ctx.conn, approver, ctx.now)
+        if delegate is not None and delegate != request.submitted_by_id:
+            ctx.conn.execute(
+                update(gx_approval_task)
+                .where(gx_approval_task.c.id == task_id)
+                .values(approver_id=delegate)
+            )
+            _trail(ctx, request, "delegated", step=step, approver=approver, to_user=delegate)
+            approver = delegate
+        told.append(approver)
+    if told:
+        step_name = definition["steps"][turns[0][1]]["name"]
+        name = _record_name(ctx, request.object_name, request.record_id)
+        approval_notices.requested(ctx, request, name, step_name, told)
 
 
 def _next_step(ctx: Ctx, request: Row[Any], definition: dict[str, Any]) -> None:
@@ -671,10 +740,18 @@ def _next_step(ctx: Ctx, request: Row[Any], definition: dict[str, Any]) -> None:
     _enter(ctx, _request_row(ctx, request.id), definition, following[0])
 
 
-def _finish(ctx: Ctx, request: Row[Any], definition: dict[str, Any], state: str) -> None:
+def _finish(
+    ctx: Ctx,
+    request: Row[Any],
+    definition: dict[str, Any],
+    state: str,
+    comment: str | None = None,
+) -> None:
     _end(ctx, request, state)
     _trail(ctx, request, f"request_{state}")
     _run(ctx, request, definition, "on_approve" if state == "approved" else "on_reject")
+    name = _record_name(ctx, request.object_name, request.record_id)
+    approval_notices.to_submitter(ctx, request, name, state, comment)
 
 
 def _end(ctx: Ctx, request: Row[Any], state: str) -> None:
@@ -733,9 +810,11 @@ def _trail(
     to_user: UUID | None = None,
     to_step: int | None = None,
     comment: str | None = None,
+    files: Sequence[approval_attachments.Attached] = (),
 ) -> None:
-    ctx.conn.execute(
-        insert(gx_approval_action).values(
+    action_id = ctx.conn.execute(
+        insert(gx_approval_action)
+        .values(
             request_id=request.id,
             object_name=request.object_name,
             record_id=request.record_id,
@@ -748,7 +827,9 @@ def _trail(
             comment=comment,
             at=ctx.now,
         )
-    )
+        .returning(gx_approval_action.c.id)
+    ).scalar_one()
+    approval_attachments.keep(ctx, action_id, files)
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -790,8 +871,11 @@ def latest_request(ctx: Ctx, object_name: str, record_id: UUID) -> dict[str, Any
 
 
 def inbox(ctx: Ctx) -> list[dict[str, Any]]:
-    """The decisions awaiting the caller, oldest first."""
+    """The decisions awaiting the caller, oldest first, with those waiting for users the
+    caller stands in for (``on_behalf_of``)."""
     t, r = gx_approval_task.c, gx_approval_request.c
+    me = ctx.actor.user_id
+    holders = [me, *delegators(ctx.conn, me, ctx.now)]
     rows = ctx.conn.execute(
         select(
             gx_approval_task,
@@ -803,11 +887,22 @@ def inbox(ctx: Ctx) -> list[dict[str, Any]]:
             r.submitted_at,
         )
         .select_from(gx_approval_task.join(gx_approval_request, r.id == t.request_id))
-        .where(t.approver_id == ctx.actor.user_id, t.state == "pending", r.state == "pending")
+        .where(
+            t.approver_id.in_(holders),
+            t.state == "pending",
+            r.state == "pending",
+            # a delegate never decides a request they submitted
+            (t.approver_id == me) | r.submitted_by_id.is_distinct_from(me),
+        )
         .order_by(t.created_at, t.id)
     ).all()
     names = _user_names(
-        ctx, {x for row in rows for x in (row.submitted_by_id, row.original_approver_id)}
+        ctx,
+        {
+            x
+            for row in rows
+            for x in (row.submitted_by_id, row.original_approver_id, row.approver_id)
+        },
     )
     out = []
     definitions: dict[tuple[UUID, int], dict[str, Any]] = {}
@@ -831,6 +926,7 @@ def inbox(ctx: Ctx) -> list[dict[str, Any]]:
                 "submitted_at": plain(row.submitted_at, ctx.zone),
                 "waiting_since": plain(row.created_at, ctx.zone),
                 "original_approver": _person(row.original_approver_id, names),
+                "on_behalf_of": None if row.approver_id == me else _person(row.approver_id, names),
             }
         )
     return out
@@ -840,6 +936,7 @@ def trail_entries(ctx: Ctx, rows: list[Row[Any]]) -> list[dict[str, Any]]:
     """Trail rows as the timeline and the request show them (without ``at``/``actor``,
     which the caller adds)."""
     names = _user_names(ctx, {x for row in rows for x in (row.approver_id, row.to_user_id) if x})
+    files = approval_attachments.of_entries(ctx, [row.id for row in rows])
     steps: dict[UUID, list[dict[str, Any]]] = {}
     out = []
     for row in rows:
@@ -865,6 +962,8 @@ def trail_entries(ctx: Ctx, rows: list[Row[Any]]) -> list[dict[str, Any]]:
             entry["to_user"] = _person(row.to_user_id, names)
         if row.to_step is not None:
             entry["to_step"] = row.to_step
+        if row.id in files:
+            entry["attachments"] = files[row.id]
         out.append(entry)
     return out
 
@@ -943,7 +1042,17 @@ def _may_see(ctx: Ctx, request: Row[Any]) -> bool:
         )
         .limit(1)
     ).first()
-    return found is not None
+    if found is not None:
+        return True
+    away = delegators(ctx.conn, me, ctx.now)  # a delegate sees what waits for those away
+    return bool(away) and (
+        ctx.conn.execute(
+            select(t.id)
+            .where(t.request_id == request.id, t.approver_id.in_(away), t.state == "pending")
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _record_name(ctx: Ctx, object_name: str, record_id: UUID) -> str | None:

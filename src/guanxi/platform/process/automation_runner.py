@@ -274,7 +274,7 @@ def run(
                     outcomes[-1].update(status="done", **detail)
         except Exception as failure:  # recorded on the run; the user's write goes on
             status = "failed"
-            error = _said(failure)
+            error = said(failure)
             for done in outcomes[:-1]:
                 done["status"] = "rolled_back"
             if outcomes:
@@ -301,7 +301,7 @@ def run(
     return status
 
 
-def _said(failure: Exception) -> str:
+def said(failure: Exception) -> str:
     """A failure as the run log shows it: a domain error's words and the fields it names."""
     if not isinstance(failure, DomainError):
         return repr(failure)

@@ -14,6 +14,8 @@ from guanxi.platform.process.automation_runner import Automation, sweep_cron, sw
 from guanxi.platform.process.notifications import Mailer, Robots, Smtp
 from guanxi.platform.process.schedule import ScheduledJob
 from guanxi.platform.process.sla_clocks import SlaClocks, run_sweep
+from guanxi.platform.process.sla_escalation import HANDLER as SLA_ESCALATION
+from guanxi.platform.process.sla_escalation import escalate
 from guanxi.platform.process.timers import TimerHandler, purge_fired
 from guanxi.platform.process.webhooks import Webhooks
 from guanxi.platform.records.context import Ctx
@@ -49,9 +51,9 @@ JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("purge_fired_timers", run=purge_timers, cron="23 3 * * *"),
 )
 
-# Timer handlers by name (platform.process.timers); the rule engine's date triggers and
-# SLA escalations register theirs here.
-TIMER_HANDLERS: Mapping[str, TimerHandler] = {}
+# Timer handlers by name (platform.process.timers): SLA escalations, armed when a clock's
+# warning or breach is recorded, are carried out by the pump.
+TIMER_HANDLERS: Mapping[str, TimerHandler] = {SLA_ESCALATION: escalate}
 
 
 def relay(

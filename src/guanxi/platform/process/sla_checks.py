@@ -133,7 +133,8 @@ def check_policy(
                         "invalid",
                     )
                 )
-    errors += _action_problems(ctx, obj, d.get("on_breach") or [])
+    for part in ("on_breach", "on_warning"):
+        errors += _action_problems(ctx, obj, d.get(part) or [], part)
     if errors:
         raise ValidationFailed(
             f"the policy is not valid: {errors[0].field}: {errors[0].message}"
@@ -155,7 +156,7 @@ def _picklist(obj: ObjectDef, name: str, where: str, errors: list[FieldError]) -
 
 
 def _action_problems(
-    ctx: Ctx, obj: ObjectDef, actions: Sequence[Mapping[str, Any]]
+    ctx: Ctx, obj: ObjectDef, actions: Sequence[Mapping[str, Any]], part: str
 ) -> list[FieldError]:
     errors: list[FieldError] = []
     for i, action in enumerate(actions):
@@ -163,14 +164,14 @@ def _action_problems(
             user = UUID(str(action["user_id"]))
             if ctx.conn.execute(select(gx_user.c.id).where(gx_user.c.id == user)).first() is None:
                 errors.append(
-                    FieldError(f"on_breach[{i}].user_id", f"no user with id {user}", "not_found")
+                    FieldError(f"{part}[{i}].user_id", f"no user with id {user}", "not_found")
                 )
         elif action["type"] == "set_field":
             f = obj.get_field(action["field"])
             if f is None or f.archived:
                 errors.append(
                     FieldError(
-                        f"on_breach[{i}].field",
+                        f"{part}[{i}].field",
                         f"no field {action['field']!r} on {obj.name}",
                         "unknown_field",
                     )
@@ -180,7 +181,7 @@ def _action_problems(
             }:
                 errors.append(
                     FieldError(
-                        f"on_breach[{i}].value",
+                        f"{part}[{i}].value",
                         f"{action.get('value')!r} is not an option of {f.name}",
                         "invalid",
                     )

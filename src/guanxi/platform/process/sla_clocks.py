@@ -15,9 +15,10 @@ record's priority or tier:
 - a new priority, another policy or a changed policy or calendar works the due times out
   again from the original start, so the answer is the one the clock would have had all
   along (ADR 0028);
-- warnings and breaches are recorded as they come due (``warned_at``, ``breached_at``,
-  the policy's breach actions copied into ``escalation`` for the rule engine), here when
-  a write shows them and by :func:`sla_sweep` otherwise.
+- warnings and breaches are recorded as they come due (``warned_at``, ``breached_at``),
+  here when a write shows them and by :func:`sla_sweep` otherwise; the policy's
+  ``on_warning`` and ``on_breach`` actions are then owed in ``escalation`` and carried
+  out once by :mod:`~guanxi.platform.process.sla_escalation`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from uuid import UUID
 from sqlalchemy import and_, or_, select
 
 from guanxi.kernel.errors import NotFound
-from guanxi.platform.process import calendar_repository, sla_repository
+from guanxi.platform.process import calendar_repository, sla_escalation, sla_repository
 from guanxi.platform.process.business_time import BusinessCalendar
 from guanxi.platform.process.sla_policies import Policy, active_policies
 from guanxi.platform.process.sla_repository import Clock
@@ -104,7 +105,14 @@ def track(ctx: Ctx, object_name: str, record_id: UUID, policies: list[Policy]) -
         _follow(clock, policy, values, status, paused, ctx.now)
         if calendar is not None:
             settle(clock, calendar, policy, ctx.now)
-        sla_repository.save(ctx.conn, clock, ctx.now)
+        _save(ctx, clock)
+
+
+def _save(ctx: Ctx, clock: Clock) -> None:
+    """Store the clock, arming the timers of the escalations it newly owes."""
+    before = clock.stored_escalation
+    sla_repository.save(ctx.conn, clock, ctx.now)
+    sla_escalation.arm_owed(ctx, clock, before)
 
 
 def _follow(
@@ -144,8 +152,9 @@ def _meet(clock: Clock, now: datetime) -> None:
 
 def settle(clock: Clock, calendar: BusinessCalendar, policy: Policy, now: datetime) -> None:
     """Work out the clock's due and warning times from its start and pauses, and record
-    the warning and the breach if they came due (before it was met, for a met one). A
-    recomputation that moves the due time later takes back a breach not yet acted on."""
+    the warning and the breach if they came due (before it was met, for a met one), with
+    the escalations they owe. A recomputation that moves the due time later takes back a
+    warning or breach not yet acted on."""
     worked = times(
         calendar,
         clock.started_at,
@@ -155,20 +164,14 @@ def settle(clock: Clock, calendar: BusinessCalendar, policy: Policy, now: dateti
     )
     clock.due_at, clock.warn_at = worked.due_at, worked.warn_at
     limit = clock.met_at or now
-    was_breached = clock.breached_at is not None
+    was_warned, was_breached = clock.warned_at is not None, clock.breached_at is not None
     clock.breached_at = clock.due_at if clock.due_at is not None and clock.due_at <= limit else None
     clock.warned_at = (
         clock.warn_at if clock.warn_at is not None and clock.warn_at <= limit else None
     )
-    if clock.breached_at is not None and not was_breached:
-        clock.escalation = _escalation(policy, clock.breached_at)
-    elif clock.breached_at is None and (clock.escalation or {}).get("status") == "pending":
-        clock.escalation = None
-
-
-def _escalation(policy: Policy, at: datetime) -> dict[str, Any]:
-    # Carried out by the rule engine when it lands; until then the record of what is owed.
-    return {"status": "pending", "breached_at": at.isoformat(), "actions": list(policy.on_breach)}
+    clock.escalation = sla_escalation.owed(
+        clock, policy, was_warned=was_warned, was_breached=was_breached
+    )
 
 
 def _calendar(
@@ -238,7 +241,7 @@ def recompute(
             clock.target_minutes = minutes
             if calendar is not None:
                 settle(clock, calendar, policy, ctx.now)
-            sla_repository.save(ctx.conn, clock, ctx.now)
+            _save(ctx, clock)
             count += 1
     return count
 
@@ -267,14 +270,17 @@ def sla_sweep(ctx: Ctx, now: datetime) -> dict[str, int]:
         }
         for clock in clocks:
             policy = policies[clock.policy_id]
-            if clock.warn_at is not None and clock.warn_at <= now and clock.warned_at is None:
+            was_warned, was_breached = clock.warned_at is not None, clock.breached_at is not None
+            if clock.warn_at is not None and clock.warn_at <= now and not was_warned:
                 clock.warned_at = clock.warn_at
                 warned += 1
-            if clock.due_at is not None and clock.due_at <= now and clock.breached_at is None:
+            if clock.due_at is not None and clock.due_at <= now and not was_breached:
                 clock.breached_at = clock.due_at
-                clock.escalation = _escalation(policy, clock.due_at)
                 breached += 1
-            sla_repository.save(ctx.conn, clock, now)
+            clock.escalation = sla_escalation.owed(
+                clock, policy, was_warned=was_warned, was_breached=was_breached
+            )
+            _save(ctx, clock)
         if len(clocks) < SWEEP_BATCH:
             break
     return {"warned": warned, "breached": breached}

@@ -9,7 +9,8 @@ none); the clocks pause while the status is one of ``paused_statuses``; resoluti
 when the status enters ``resolved_statuses``, the first response as
 ``first_response_when`` says; a warning comes ``warn_before_minutes`` before the due
 time; ``on_breach`` lists what should happen on a breach (notify the owner, reassign,
-set a field), kept as data for the rule engine to carry out.
+set a field) and ``on_warning`` the same at the warning, carried out once each by
+:mod:`~guanxi.platform.process.sla_escalation`.
 
 A change to a policy recomputes its running clocks from their original start. Managing
 policies takes the ``manage_automation`` right.
@@ -50,6 +51,7 @@ PARTS = (
     "first_response_when",
     "warn_before_minutes",
     "on_breach",
+    "on_warning",
 )
 _CACHE_KEY = "_sla_policies"
 
@@ -72,6 +74,7 @@ class Policy:
     first_response_leaves: frozenset[str] | None
     warn_before_minutes: int
     on_breach: Sequence[Mapping[str, Any]]
+    on_warning: Sequence[Mapping[str, Any]] = ()
 
     def minutes(self, metric: str, value: Any) -> int | None:
         """The target of ``metric`` for a record whose target field holds ``value``."""
@@ -100,6 +103,7 @@ class Policy:
             first_response_leaves=None if leaves is None else frozenset(leaves),
             warn_before_minutes=int(d.get("warn_before_minutes") or 0),
             on_breach=d.get("on_breach") or [],
+            on_warning=d.get("on_warning") or [],
         )
 
 
@@ -256,6 +260,7 @@ def policy_out(ctx: Ctx, row: Row[Any]) -> dict[str, Any]:
         "resolved_statuses": d.get("resolved_statuses") or [],
         "warn_before_minutes": d.get("warn_before_minutes") or 0,
         "on_breach": d.get("on_breach") or [],
+        "on_warning": d.get("on_warning") or [],
         "position": row.position,
         "active": row.active,
         "version": row.version,

@@ -44,6 +44,9 @@ class Clock:
     breached_at: datetime | None = None
     escalation: dict[str, Any] | None = None
     id: UUID | None = None
+    # The escalation as read: a save that did not change it leaves the column alone, so
+    # a write does not put back a pending escalation the timer carried out meanwhile.
+    stored_escalation: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def paused_since(self) -> datetime | None:
@@ -70,6 +73,7 @@ class Clock:
             warned_at=row.warned_at,
             breached_at=row.breached_at,
             escalation=row.escalation,
+            stored_escalation=row.escalation,
         )
 
     def values(self, now: datetime) -> dict[str, Any]:
@@ -170,13 +174,15 @@ def clocks_where(
 
 
 def save(conn: Connection, clock: Clock, now: datetime) -> None:
+    values = clock.values(now)
     if clock.id is None:
         clock.id = uuid7()
-        conn.execute(insert(gx_sla_clock).values(id=clock.id, **clock.values(now)))
+        conn.execute(insert(gx_sla_clock).values(id=clock.id, **values))
     else:
-        conn.execute(
-            update(gx_sla_clock).where(gx_sla_clock.c.id == clock.id).values(**clock.values(now))
-        )
+        if clock.escalation == clock.stored_escalation:
+            del values["escalation"]
+        conn.execute(update(gx_sla_clock).where(gx_sla_clock.c.id == clock.id).values(**values))
+    clock.stored_escalation = clock.escalation
 
 
 def remove(conn: Connection, where: ColumnElement[bool]) -> None:

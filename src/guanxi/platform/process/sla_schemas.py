@@ -81,6 +81,8 @@ class PolicySettings(_Strict):
     first_response_when: FirstResponseWhen | None = None
     warn_before_minutes: int | None = Field(default=None, ge=0, le=MAX_MINUTES, strict=True)
     on_breach: list[BreachAction] | None = Field(default=None, max_length=MAX_ACTIONS)
+    # The same actions once the warning comes (notify the owner, most often).
+    on_warning: list[BreachAction] | None = Field(default=None, max_length=MAX_ACTIONS)
     position: int | None = Field(default=None, ge=0, le=10_000, strict=True)
     active: bool | None = None
 

@@ -474,7 +474,7 @@ gx_approval_action = Table(
     ),
     Column("object_name", String(63), nullable=False),
     Column("record_id", Uuid(), nullable=False),
-    # submitted|approved|rejected|recalled|reassigned|step_skipped|completed
+    # submitted|approved|rejected|recalled|reassigned|delegated|step_skipped|completed
     Column("action", String(16), nullable=False),
     Column("step", Integer, nullable=True),
     Column("actor_id", Uuid(), nullable=True),
@@ -544,4 +544,51 @@ gx_chat_robot = Table(
     Column("active", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("created_by_id", Uuid(), nullable=True),
+)
+
+# An approver away (approval delegation, ADR 0035): from ``starts_at`` until ``ends_at``
+# the decisions that would come to ``user_id`` go to ``delegate_id``, who may also act on
+# those already waiting for them. One per user; setting it again replaces it.
+gx_approval_delegation = Table(
+    "gx_approval_delegation",
+    system_metadata,
+    Column(
+        "user_id",
+        Uuid(),
+        ForeignKey("gx_user.id", ondelete="CASCADE", name="fk_gx_approval_delegation_user"),
+        primary_key=True,
+    ),
+    Column(
+        "delegate_id",
+        Uuid(),
+        ForeignKey("gx_user.id", ondelete="CASCADE", name="fk_gx_approval_delegation_delegate"),
+        nullable=False,
+    ),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("ends_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by_id", Uuid(), nullable=True),
+    Index("ix_gx_approval_delegation_delegate", "delegate_id"),
+)
+
+# Files on a trail entry's comment: the record's attachment the comment brought (or
+# named) and, as the record's history does, enough of its file to name it once gone.
+gx_approval_action_attachment = Table(
+    "gx_approval_action_attachment",
+    system_metadata,
+    Column(
+        "action_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey(
+            "gx_approval_action.id",
+            ondelete="CASCADE",
+            name="fk_gx_approval_action_attachment_action",
+        ),
+        nullable=False,
+    ),
+    Column("position", Integer, nullable=False),
+    Column("attachment_id", Uuid(), nullable=False),
+    Column("file_id", Uuid(), nullable=False),
+    Column("name", String(255), nullable=False),
+    PrimaryKeyConstraint("action_id", "position", name="pk_gx_approval_action_attachment"),
 )

@@ -209,29 +209,48 @@ def attach(
         user_id=ctx.actor.user_id,
         now=ctx.now,
     )
-    attachment_id = uuid7()
-    ctx.conn.execute(
-        insert(gx_attachment).values(
-            id=attachment_id,
-            object_name=obj.name,
-            record_id=record_id,
-            file_id=stored.id,
-            created_at=ctx.now,
-            created_by_id=ctx.actor.user_id,
-        )
-    )
-    write_history(
-        ctx,
-        obj,
-        [{"record_id": record_id, "action": ATTACH, "new": _trace(attachment_id, stored)}],
-    )
+    (attachment_id,) = link(ctx, obj, record_id, [(stored.id, stored.name)])
     ((_, attached),) = _selected(ctx, gx_attachment.c.id == attachment_id, limit=1)
     return attached
 
 
-def _trace(attachment_id: UUID, stored: files.StoredFile) -> dict[str, Any]:
+def link(
+    ctx: Ctx, obj: ObjectDef, record_id: UUID, stored: Sequence[tuple[UUID, str]]
+) -> list[UUID]:
+    """Attach stored files (each its id and name) to the record, with the record's
+    history; the new attachments' ids. Whether the user may is the caller's to decide (an
+    approver attaches to the record they decide on without the right to change it)."""
+    made = [(uuid7(), file_id, name) for file_id, name in stored]
+    if not made:
+        return []
+    ctx.conn.execute(
+        insert(gx_attachment),
+        [
+            {
+                "id": attachment_id,
+                "object_name": obj.name,
+                "record_id": record_id,
+                "file_id": file_id,
+                "created_at": ctx.now,
+                "created_by_id": ctx.actor.user_id,
+            }
+            for attachment_id, file_id, _ in made
+        ],
+    )
+    write_history(
+        ctx,
+        obj,
+        [
+            {"record_id": record_id, "action": ATTACH, "new": _trace(attachment_id, file_id, name)}
+            for attachment_id, file_id, name in made
+        ],
+    )
+    return [attachment_id for attachment_id, _, _ in made]
+
+
+def _trace(attachment_id: UUID, file_id: UUID, name: str) -> dict[str, Any]:
     """What the history keeps of an attachment: enough to name it once the file is gone."""
-    return {"attachment": str(attachment_id), "file": str(stored.id), "name": stored.name}
+    return {"attachment": str(attachment_id), "file": str(file_id), "name": name}
 
 
 def remove(ctx: Ctx, object_name: str, record_id: UUID, attachment_id: UUID) -> None:
@@ -248,7 +267,7 @@ def remove(ctx: Ctx, object_name: str, record_id: UUID, attachment_id: UUID) -> 
     if found is None:
         raise NotFound(f"no attachment with id {attachment_id} on this record")
     ctx.conn.execute(delete(gx_attachment).where(a.id == attachment_id))
-    trace = {"attachment": str(found.id), "file": str(found.file_id), "name": found.name}
+    trace = _trace(found.id, found.file_id, found.name)
     write_history(ctx, obj, [{"record_id": record_id, "action": DETACH, "old": trace}])
 
 

@@ -25,10 +25,11 @@ Every entry has ``id``, ``type``, ``at`` and ``actor``; the rest depends on the 
   view; ``related=false`` leaves them out;
 - ``approval``: a step of the record's approval requests (``platform.process.approvals``),
   with ``action`` (``submitted``, ``step_skipped``, ``approved``, ``rejected``,
-  ``reassigned``, ``recalled``, ``request_approved``, ``request_rejected``),
-  ``approval_id``, ``comment`` and, where they apply, ``step`` ``{"index", "name"}``,
-  ``original_approver`` (whom the step named; ``actor`` is who acted), ``to_user`` (a
-  reassignment's delegate) and ``to_step`` (a rejection back to an earlier step).
+  ``reassigned``, ``delegated``, ``recalled``, ``request_approved``,
+  ``request_rejected``), ``approval_id``, ``comment`` and, where they apply, ``step``
+  ``{"index", "name"}``, ``original_approver`` (whom the step named; ``actor`` is who
+  acted), ``to_user`` (a reassignment's or an absence's delegate), ``to_step`` (a
+  rejection back to an earlier step) and ``attachments`` (the comment's files).
 
 The record must be readable by the user (404 otherwise, missing or not); changes of fields
 hidden from them are left out by the query, as the history does.
