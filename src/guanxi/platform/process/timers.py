@@ -101,9 +101,16 @@ def backoff(attempts: int) -> timedelta:
 class TimerPump:
     """Fires due timers with the handlers registered by name."""
 
-    def __init__(self, runtime: Runtime, handlers: Mapping[str, TimerHandler]) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        handlers: Mapping[str, TimerHandler],
+        *,
+        batch_seconds: float = BATCH_SECONDS,
+    ) -> None:
         self.runtime = runtime
         self.handlers = dict(handlers)
+        self.batch_seconds = batch_seconds
 
     def fire_due(self, limit: int = BATCH) -> int:
         """One batch: fire up to ``limit`` timers due by the clock's time; returns how many
@@ -142,7 +149,7 @@ class TimerPump:
                     self._failed(conn, row.id, row.handler, row.attempts + 1, exc, now)
                 else:
                     fired.append(row.id)
-                if time.monotonic() - started > BATCH_SECONDS:
+                if time.monotonic() - started > self.batch_seconds:
                     break
             if fired:
                 conn.execute(
