@@ -34,12 +34,12 @@ CUSTOMERS = (f"杭州某某{n}号科技有限公司" for n in count(1))
 def finance(
     admin: Api, installed_db: Database, clock: FixedClock, demo_org: DemoOrg
 ) -> dict[str, Any]:
-    """财务总监 Qian, the one holder of a "Finance" role, and her API client."""
+    """财务总监 Qian, the one holder of a "Finance director" role, and her API client."""
     with installed_db.write() as conn:
         role = org.create_role(
             conn,
             Registry().snapshot(conn),
-            name="Finance",
+            name="Finance director",
             objects={},
             fields={},
             rights=[],
