@@ -12,6 +12,7 @@ import { hasRight, useMe } from "../../lib/session";
 import { RULES_KEY, useAutomationRules } from "./api";
 import { RuleEditor, type Editing } from "./RuleEditor";
 import { triggerText, type Rule } from "./rules";
+import { STATUS_COLOURS } from "./RunsTab";
 import styles from "./automation.module.css";
 
 /** Settings · 自动化规则: what happens by itself when records change or dates come. A table
@@ -94,7 +95,7 @@ export default function AutomationRulesPage() {
             r.last_run ? (
               <Space size={4}>
                 <span className={styles.muted}>{formatDateTime(r.last_run.started_at)}</span>
-                <Tag color={r.last_run.status === "succeeded" ? "success" : r.last_run.status === "failed" ? "error" : "default"}>
+                <Tag color={STATUS_COLOURS[r.last_run.status]}>
                   {t(`automation.statuses.${r.last_run.status}`, { defaultValue: r.last_run.status })}
                 </Tag>
               </Space>

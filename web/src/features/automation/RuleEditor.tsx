@@ -125,7 +125,7 @@ function RuleForm({ rule, objects, onDone }: { rule: Rule | null; objects: Objec
 
   const side = (end: "from" | "to") => (
     <div className={styles.side}>
-      <Form.Item name={`${end}_any`} label={t(`automation.${end}`)} className={styles.sideMode}>
+      <Form.Item name={`${end}_any`} label={t(end === "from" ? "automation.sideFrom" : "automation.sideTo")} className={styles.sideMode}>
         <Radio.Group
           optionType="button"
           options={[
@@ -137,7 +137,7 @@ function RuleForm({ rule, objects, onDone }: { rule: Rule | null; objects: Objec
       <Form.Item noStyle dependencies={[`${end}_any`]}>
         {() =>
           form.getFieldValue(`${end}_any`) === false && field ? (
-            <Form.Item name={end} label={t(`automation.${end}Value`)} className={styles.sideValue}>
+            <Form.Item name={end} label={t(end === "from" ? "automation.fromValue" : "automation.toValue")} className={styles.sideValue}>
               <FieldInput field={field} />
             </Form.Item>
           ) : null

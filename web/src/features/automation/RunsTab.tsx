@@ -9,7 +9,8 @@ import { useRuns } from "./api";
 import type { ActionOutcome, Rule, Run } from "./rules";
 import styles from "./automation.module.css";
 
-const STATUS_COLOURS: Record<string, string> = { succeeded: "success", done: "success", failed: "error", rolled_back: "warning", skipped: "default" };
+/** Solid, dark tags: Ant Design's light preset colours fail the contrast check. */
+export const STATUS_COLOURS: Record<string, string | undefined> = { succeeded: "#166534", done: "#166534", failed: "#b91c1c", rolled_back: "#92400e" };
 
 /** A rule's runs, newest first: when, on which record, with which version, and how each
  * action ended (a link to what it made; the error where it failed). */
@@ -23,7 +24,7 @@ export function RunsTab({ rule, object }: { rule: Rule; object: ObjectDef | unde
     const text = `${String(o.action + 1)}. ${t(`automation.actions.${o.type}`)} · ${t(`automation.outcomes.${o.status}`, { defaultValue: o.status })}`;
     return (
       <div key={o.action} className={styles.outcome}>
-        <Tag color={STATUS_COLOURS[o.status] ?? "default"}>{text}</Tag>
+        <Tag color={STATUS_COLOURS[o.status]}>{text}</Tag>
         {o.object && o.record_id && o.status === "done" && <Link to={`/o/${o.object}/${o.record_id}`}>{t("automation.openMade")}</Link>}
         {o.error && <Typography.Text type="danger">{o.error}</Typography.Text>}
       </div>
@@ -59,7 +60,7 @@ export function RunsTab({ rule, object }: { rule: Rule; object: ObjectDef | unde
                 render: (_, r) => (
                   <Space direction="vertical" size={4}>
                     <Space size={4} wrap>
-                      <Tag color={STATUS_COLOURS[r.status] ?? "default"}>{t(`automation.statuses.${r.status}`, { defaultValue: r.status })}</Tag>
+                      <Tag color={STATUS_COLOURS[r.status]}>{t(`automation.statuses.${r.status}`, { defaultValue: r.status })}</Tag>
                       <Typography.Text type="secondary">
                         {t(`automation.triggers.${r.trigger}`, { defaultValue: r.trigger })} · {t("automation.version", { n: r.version })}
                       </Typography.Text>
