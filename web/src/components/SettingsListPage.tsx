@@ -1,5 +1,5 @@
-import { PlusOutlined } from "@ant-design/icons";
-import { Alert, Breadcrumb, Button, Empty, Skeleton, Table, Typography, type TableColumnsType } from "antd";
+import { DeleteOutlined, PlusOutlined } from "@ant-design/icons";
+import { Alert, Breadcrumb, Button, Empty, Popconfirm, Skeleton, Space, Table, Typography, type TableColumnsType } from "antd";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { problemMessage } from "../lib/api";
@@ -57,5 +57,31 @@ export function SettingsListPage<T extends { id: string }>({ section, title, int
       )}
       {children}
     </div>
+  );
+}
+
+interface RowButtonsProps {
+  /** Labels that name the row ("Edit East leads"), for screen readers. */
+  editLabel: string;
+  deleteLabel: string;
+  /** The confirmation's question and what deleting takes with it. */
+  confirm: string;
+  confirmHelp: string;
+  onEdit: () => void;
+  onDelete: () => Promise<void> | void;
+}
+
+/** A settings row's Edit button and its Delete button, which asks first. */
+export function EditDeleteButtons({ editLabel, deleteLabel, confirm, confirmHelp, onEdit, onDelete }: RowButtonsProps) {
+  const { t } = useTranslation();
+  return (
+    <Space>
+      <Button size="small" onClick={onEdit} aria-label={editLabel}>
+        {t("common.edit")}
+      </Button>
+      <Popconfirm title={confirm} description={confirmHelp} okText={t("common.delete")} okButtonProps={{ danger: true }} cancelText={t("common.cancel")} onConfirm={onDelete}>
+        <Button size="small" danger icon={<DeleteOutlined />} aria-label={deleteLabel} />
+      </Popconfirm>
+    </Space>
   );
 }

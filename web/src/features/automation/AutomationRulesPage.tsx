@@ -1,13 +1,11 @@
-import { DeleteOutlined, ThunderboltOutlined } from "@ant-design/icons";
-import { useQueryClient } from "@tanstack/react-query";
-import { App, Button, Popconfirm, Result, Space, Switch, Tag, Typography } from "antd";
+import { ThunderboltOutlined } from "@ant-design/icons";
+import { Result, Space, Switch, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { SettingsListPage } from "../../components/SettingsListPage";
-import { api, ApiError, problemMessage } from "../../lib/api";
+import { EditDeleteButtons, SettingsListPage } from "../../components/SettingsListPage";
+import { useRowWrites } from "../../components/settingsRows";
 import { formatDateTime } from "../../lib/format";
 import { label, useObjects } from "../../lib/meta";
-import { ifMatch } from "../../lib/records";
 import { hasRight, useMe } from "../../lib/session";
 import { RULES_KEY, useAutomationRules } from "./api";
 import { RuleEditor, type Editing } from "./RuleEditor";
@@ -19,44 +17,19 @@ import styles from "./automation.module.css";
  * of the rules with their switch and last run, and a drawer to build one without code. */
 export default function AutomationRulesPage() {
   const { t, i18n } = useTranslation();
-  const { message } = App.useApp();
-  const client = useQueryClient();
   const me = useMe();
   const manages = hasRight(me.data, "manage_automation");
   const rules = useAutomationRules(manages);
   const objects = useObjects();
   const [editing, setEditing] = useState<Editing>(null);
-  const [switching, setSwitching] = useState<string | null>(null);
+
+  const { toggle, remove, switching } = useRowWrites<Rule>("/automation/rules", RULES_KEY, "automation", (rule) => label(rule.name, i18n.language));
 
   if (me.data && !manages) return <Result status="403" title={t("automation.denied")} />;
 
   const language = i18n.language;
   const ruleName = (rule: Rule) => label(rule.name, language);
   const objectOf = (name: string) => objects.data?.find((o) => o.name === name);
-
-  const toggle = async (rule: Rule, active: boolean) => {
-    setSwitching(rule.id);
-    try {
-      await api.patch<Rule>(`/automation/rules/${rule.id}`, { active }, ifMatch(rule.version));
-      void message.success(t(active ? "automation.activated" : "automation.deactivated", { name: ruleName(rule) }));
-    } catch (error) {
-      void message.error(error instanceof ApiError && error.status === 412 ? t("automation.stale") : problemMessage(error, t("common.serverError")));
-    } finally {
-      await client.invalidateQueries({ queryKey: RULES_KEY });
-      setSwitching(null);
-    }
-  };
-
-  const remove = async (rule: Rule) => {
-    try {
-      await api.delete(`/automation/rules/${rule.id}`);
-      void message.success(t("automation.deleted", { name: ruleName(rule) }));
-    } catch (error) {
-      void message.error(problemMessage(error, t("common.serverError")));
-    } finally {
-      await client.invalidateQueries({ queryKey: RULES_KEY });
-    }
-  };
 
   return (
     <SettingsListPage
@@ -109,21 +82,14 @@ export default function AutomationRulesPage() {
           title: <span className="gx-sr-only">{t("automation.rowActions")}</span>,
           align: "right",
           render: (_, r) => (
-            <Space>
-              <Button size="small" onClick={() => setEditing(r)} aria-label={t("automation.editOne", { name: ruleName(r) })}>
-                {t("common.edit")}
-              </Button>
-              <Popconfirm
-                title={t("automation.deleteConfirm", { name: ruleName(r) })}
-                description={t("automation.deleteHelp")}
-                okText={t("common.delete")}
-                okButtonProps={{ danger: true }}
-                cancelText={t("common.cancel")}
-                onConfirm={() => remove(r)}
-              >
-                <Button size="small" danger icon={<DeleteOutlined />} aria-label={t("automation.deleteOne", { name: ruleName(r) })} />
-              </Popconfirm>
-            </Space>
+            <EditDeleteButtons
+              editLabel={t("automation.editOne", { name: ruleName(r) })}
+              deleteLabel={t("automation.deleteOne", { name: ruleName(r) })}
+              confirm={t("automation.deleteConfirm", { name: ruleName(r) })}
+              confirmHelp={t("automation.deleteHelp")}
+              onEdit={() => setEditing(r)}
+              onDelete={() => remove(r)}
+            />
           ),
         },
       ]}

@@ -1,9 +1,10 @@
 import { PlusOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Drawer, Form, Grid, Input, InputNumber, Radio, Select, Space, Switch, Tabs, Tag, Typography } from "antd";
+import { App, Button, Drawer, Form, Grid, Input, InputNumber, Radio, Select, Space, Switch, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { BilingualFields } from "../../components/BilingualFields";
+import { BilingualFields, eitherLanguage } from "../../components/BilingualFields";
+import { FormAlerts } from "../../components/FormAlerts";
 import { api, ApiError, problemMessage } from "../../lib/api";
 import { COMPUTED_TYPES, label, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { ifMatch } from "../../lib/records";
@@ -149,32 +150,13 @@ function RuleForm({ rule, objects, onDone }: { rule: Rule | null; objects: Objec
   const cronWords = cronText(cron, t);
   return (
     <Form<RuleValues> form={form} layout="vertical" initialValues={initial} onFinish={() => void submit()} onValuesChange={changed} disabled={busy} className={styles.form}>
-      {stale && (
-        <Alert
-          type="warning"
-          showIcon
-          role="alert"
-          className={styles.gap}
-          message={t("automation.stale")}
-          action={
-            <Button size="small" onClick={() => void reload()}>
-              {t("automation.reload")}
-            </Button>
-          }
-        />
-      )}
-      {problems.length > 0 && <Alert type="error" showIcon role="alert" className={styles.gap} message={problems.join(" ")} />}
+      <FormAlerts stale={stale} staleText={t("automation.stale")} reloadText={t("automation.reload")} onReload={() => void reload()} problems={problems} className={styles.gap} />
       <BilingualFields
         zh="name_zh"
         en="name_en"
         zhLabel={t("automation.nameZh")}
         enLabel={t("automation.nameEn")}
-        rules={[
-          ({ getFieldValue }) => ({
-            validator: () =>
-              String(getFieldValue("name_zh") ?? "").trim() || String(getFieldValue("name_en") ?? "").trim() ? Promise.resolve() : Promise.reject(new Error(t("automation.nameRequired"))),
-          }),
-        ]}
+        rules={[eitherLanguage("name_zh", "name_en", t("automation.nameRequired"))]}
       />
       <Form.Item name="object" label={t("automation.object")} extra={rule ? t("automation.objectFixed") : undefined}>
         <Select disabled={!!rule} showSearch optionFilterProp="label" options={objects.map((o) => ({ value: o.name, label: label(o.label, language) }))} />

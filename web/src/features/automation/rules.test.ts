@@ -3,27 +3,15 @@ import i18next, { type TFunction } from "i18next";
 import { beforeAll, describe, expect, test } from "vitest";
 import en from "../../locales/en.json";
 import type { FieldDef, ObjectDef } from "../../lib/meta";
+import { field } from "../../test/metadata";
 import { cronText, cronValid, formPath, insertAt, mergeFields, pathParts, placeRuleErrors, ruleBody, ruleValues, triggerText, type Rule, type RuleValues } from "./rules";
 
-function field(name: string, type: FieldDef["type"], extra: Partial<FieldDef> = {}): FieldDef {
-  return {
-    name,
-    type,
-    label: { en: name[0]?.toUpperCase() + name.slice(1), "zh-CN": name },
-    help: null,
-    required: false,
-    unique: false,
-    indexed: false,
-    searchable: false,
-    default: null,
-    position: 0,
-    standard: true,
-    archived: false,
-    ...extra,
-  };
+/** A field labelled by its name, as the tests read it. */
+function named(name: string, type: FieldDef["type"], extra: Partial<FieldDef> = {}): FieldDef {
+  return field(name, type, [name[0]?.toUpperCase() + name.slice(1), name], extra);
 }
 
-const LEVEL = field("level", "picklist", {
+const LEVEL = named("level", "picklist", {
   options: [
     { value: "key", label: { en: "Key", "zh-CN": "重点" }, color: null, active: true },
     { value: "normal", label: { en: "Normal", "zh-CN": "普通" }, color: null, active: true },
@@ -37,9 +25,9 @@ const account: ObjectDef = {
   name_field: "name",
   standard: true,
   module: "customers",
-  fields: [field("name", "text"), LEVEL, field("renewal_date", "date"), field("revenue", "currency", { currency: "CNY" }), field("parent", "lookup", { target: "account" })],
+  fields: [named("name", "text"), LEVEL, named("renewal_date", "date"), named("revenue", "currency", { currency: "CNY" }), named("parent", "lookup", { target: "account" })],
 };
-const contact: ObjectDef = { ...account, name: "contact", fields: [field("name", "text"), field("account", "lookup", { target: "account" }), field("birthday", "date")] };
+const contact: ObjectDef = { ...account, name: "contact", fields: [named("name", "text"), named("account", "lookup", { target: "account" }), named("birthday", "date")] };
 const objects = [account, contact];
 
 let t: TFunction;

@@ -1,2 +1,2 @@
 /** Moved to components/ so platform features list their settings the same way. */
-export { SettingsListPage } from "../../components/SettingsListPage";
+export { EditDeleteButtons, SettingsListPage } from "../../components/SettingsListPage";
