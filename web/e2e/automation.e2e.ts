@@ -1,6 +1,6 @@
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { accessibilityProblems, animationsSettled, callApi, chooseLanguage, DESKTOP, launch, openPage, signIn } from "./browser";
+import { accessibilityProblems, animationsSettled, callApi, chooseLanguage, DESKTOP, launch, PHONE, openPage, signIn } from "./browser";
 
 let browser: Browser;
 
@@ -86,6 +86,7 @@ describe("automation rules (自动化规则)", () => {
     expect(await run.textContent()).toContain("1. Create a task · done");
     expect(await run.textContent()).toContain("2. Notify · done");
     expect(await run.textContent()).toContain("Version 1");
+    await run.getByRole("link", { name: account.name }).waitFor(SERVER);
     expect(await accessibilityProblems(page)).toEqual([]);
     await run.getByRole("link", { name: "Open", exact: true }).click();
     await page.getByRole("heading", { name: `Visit key account ${account.name}` }).waitFor(SERVER);
@@ -116,6 +117,10 @@ describe("automation rules (自动化规则)", () => {
     await drawer.getByRole("tab", { name: "运行记录" }).click();
     await drawer.locator(".ant-table-row").first().waitFor();
     await page.screenshot({ path: "/tmp/automation-runs-zh.png" });
+    await page.setViewportSize(PHONE);
+    await drawer.getByRole("tab", { name: "规则" }).click();
+    await animationsSettled(page);
+    await page.screenshot({ path: "/tmp/automation-editor-zh-phone.png" });
     await page.close();
   });
 });

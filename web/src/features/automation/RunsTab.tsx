@@ -5,7 +5,7 @@ import { Link } from "react-router-dom";
 import { problemMessage } from "../../lib/api";
 import { formatDateTime } from "../../lib/format";
 import { label, type ObjectDef } from "../../lib/meta";
-import { useRuns } from "./api";
+import { useRecordNames, useRuns } from "./api";
 import type { ActionOutcome, Rule, Run } from "./rules";
 import styles from "./automation.module.css";
 
@@ -17,6 +17,7 @@ export const STATUS_COLOURS: Record<string, string | undefined> = { succeeded: "
 export function RunsTab({ rule, object }: { rule: Rule; object: ObjectDef | undefined }) {
   const { t, i18n } = useTranslation();
   const runs = useRuns(rule.id);
+  const names = useRecordNames(object, (runs.data?.runs ?? []).flatMap((r) => (r.record_id ? [r.record_id] : [])));
   if (runs.isLoading) return <Skeleton active paragraph={{ rows: 5 }} title={false} />;
   if (runs.error) return <Alert type="error" showIcon message={problemMessage(runs.error, t("common.serverError"))} />;
   const rows = runs.data?.runs ?? [];
@@ -52,7 +53,7 @@ export function RunsTab({ rule, object }: { rule: Rule; object: ObjectDef | unde
               {
                 key: "record",
                 title: label(object?.label, i18n.language) || t("automation.record"),
-                render: (_, r) => (r.record_id ? <Link to={`/o/${rule.object}/${r.record_id}`}>{t("automation.openRecord")}</Link> : "—"),
+                render: (_, r) => (r.record_id ? <Link to={`/o/${rule.object}/${r.record_id}`}>{names.data?.get(r.record_id) || t("automation.openRecord")}</Link> : "—"),
               },
               {
                 key: "status",

@@ -2,7 +2,8 @@
  * rules and approval processes of the rule's object. */
 import { useQuery } from "@tanstack/react-query";
 import { api, query } from "../../lib/api";
-import type { Label } from "../../lib/meta";
+import type { Label, ObjectDef } from "../../lib/meta";
+import type { RecordData } from "../../lib/records";
 import type { Rule, Run } from "./rules";
 
 export const RULES_KEY = ["automation-rules"] as const;
@@ -21,6 +22,20 @@ export function useRuns(ruleId: string | null) {
     queryKey: [...RULES_KEY, ruleId, "runs"],
     enabled: !!ruleId,
     queryFn: ({ signal }) => api.get<{ runs: Run[]; next_before: number | null }>(`/automation/rules/${ruleId ?? ""}/runs?limit=50`, signal),
+  });
+}
+
+/** The names of a page of runs' records (one query); a record since deleted has none. */
+export function useRecordNames(object: ObjectDef | undefined, ids: string[]) {
+  const wanted = [...new Set(ids)].sort();
+  return useQuery({
+    queryKey: ["automation-run-records", object?.name, wanted],
+    enabled: !!object?.name_field && wanted.length > 0,
+    staleTime: 60_000,
+    queryFn: async () => {
+      const page = await api.post<{ records: RecordData[] }>(`/records/${object?.name ?? ""}/query`, { filter: { field: "id", op: "in", value: wanted }, limit: wanted.length });
+      return new Map(page.records.map((r) => [String(r.id), String(r[object?.name_field ?? "id"] ?? "")]));
+    },
   });
 }
 
