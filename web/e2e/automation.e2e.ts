@@ -38,6 +38,9 @@ describe("automation rules (自动化规则)", () => {
 
     await page.getByRole("button", { name: "New rule" }).first().click();
     const drawer = page.getByRole("dialog");
+    // Checked before anything is sent: the name, the watched field, the task's subject.
+    await drawer.getByRole("button", { name: "Create" }).click();
+    for (const said of ["Give the rule a name", "Choose a field", "Write a subject"]) await drawer.getByText(said).first().waitFor();
     await drawer.getByLabel("Name (Chinese)").fill(NAME_ZH);
     await drawer.getByLabel("Name (English)").fill(NAME);
     // Accounts and "a field changes" are where a new rule starts.

@@ -101,7 +101,7 @@ function ActionFields({ type, name, object, objects }: { type: ActionType; name:
             </Form.Item>
             {priority && (
               <Form.Item name={[name, "priority"]} label={label(priority.label, language)}>
-                <Select allowClear className={styles.narrow} options={(priority.options ?? []).filter((o) => o.active).map((o) => ({ value: o.value, label: label(o.label, language) }))} />
+                <Select allowClear className={styles.narrow} placeholder={t("automation.priorityDefault")} options={(priority.options ?? []).filter((o) => o.active).map((o) => ({ value: o.value, label: label(o.label, language) }))} />
               </Form.Item>
             )}
           </Space>

@@ -9,7 +9,7 @@ import { api, ApiError, problemMessage } from "../../lib/api";
 import { COMPUTED_TYPES, label, type FieldDef, type ObjectDef } from "../../lib/meta";
 import { ifMatch } from "../../lib/records";
 import { FilterBuilder } from "../records/FilterBuilder";
-import type { FilterModel } from "../records/filters";
+import { toTree, type FilterModel } from "../records/filters";
 import { FieldInput } from "../records/FieldInput";
 import { ActionCard } from "./ActionCard";
 import { RULES_KEY } from "./api";
@@ -220,7 +220,21 @@ function RuleForm({ rule, objects, onDone }: { rule: Rule | null; objects: Objec
           </Radio>
         </Radio.Group>
       </Form.Item>
-      <Form.Item name="condition" label={t("automation.condition")} extra={t("automation.conditionHelp")}>
+      <Form.Item
+        name="condition"
+        label={t("automation.condition")}
+        extra={t("automation.conditionHelp")}
+        dependencies={["run_when"]}
+        rules={[
+          ({ getFieldValue }) => ({
+            // "Starts to match" means nothing without a condition to start matching.
+            validator: (_, model: FilterModel | null | undefined) =>
+              getFieldValue("run_when") !== "starts_matching" || model === null || (model && toTree(model))
+                ? Promise.resolve()
+                : Promise.reject(new Error(t("automation.startsMatchingNeedsCondition"))),
+          }),
+        ]}
+      >
         <ConditionInput object={object} objects={objects} />
       </Form.Item>
 
