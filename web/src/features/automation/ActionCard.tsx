@@ -242,56 +242,7 @@ function ValuesFields({ type, name, object, objects }: { type: "update_fields" |
         {(rows, { add, remove }) => (
           <div className={styles.values}>
             {rows.map((row) => (
-              <Form.Item key={row.key} noStyle dependencies={[["actions", name, "values", row.name]]}>
-                {() => {
-                  const entry = (form.getFieldValue(["actions", name, "values", row.name]) ?? { mode: "value" }) as ValueEntry;
-                  const field = fields.find((f) => f.name === entry.field);
-                  return (
-                    <div className={styles.valueRow} data-testid="automation-value">
-                      <Form.Item name={[row.name, "field"]} rules={[{ required: true, message: t("automation.fieldRequired") }]} className={styles.valueField}>
-                        <Select
-                          showSearch
-                          optionFilterProp="label"
-                          placeholder={t("automation.field")}
-                          aria-label={t("automation.field")}
-                          options={fields.map((f) => ({ value: f.name, label: label(f.label, i18n.language) }))}
-                          onChange={() => form.setFieldValue(["actions", name, "values", row.name, "value"], undefined)}
-                        />
-                      </Form.Item>
-                      <Form.Item name={[row.name, "mode"]} className={styles.valueMode}>
-                        <Select
-                          aria-label={t("automation.valueMode")}
-                          options={[
-                            { value: "value", label: t("automation.modes.value") },
-                            { value: "copy", label: t("automation.modes.copy") },
-                            ...(field?.type === "date" || field?.type === "datetime" ? [{ value: "today", label: t("automation.modes.today") }] : []),
-                          ]}
-                        />
-                      </Form.Item>
-                      <div className={styles.valueInput}>
-                        {entry.mode === "copy" ? (
-                          <Form.Item name={[row.name, "copy"]} rules={[{ required: true, message: t("automation.fieldRequired") }]}>
-                            <Select showSearch optionFilterProp="label" aria-label={t("automation.copyFrom")} options={sourceFields.map((f) => ({ value: f.name, label: label(f.label, i18n.language) }))} />
-                          </Form.Item>
-                        ) : entry.mode === "today" ? (
-                          <Form.Item name={[row.name, "today"]}>
-                            <InputNumber precision={0} min={-3660} max={3660} addonAfter={t("automation.daysFromRun")} aria-label={t("automation.modes.today")} />
-                          </Form.Item>
-                        ) : field && (field.type === "text" || field.type === "long_text") ? (
-                          <Form.Item name={[row.name, "value"]}>
-                            <MergeInput object={object} multiline={field.type === "long_text"} aria-label={t("automation.valueOf", { name: label(field.label, i18n.language) })} />
-                          </Form.Item>
-                        ) : field ? (
-                          <Form.Item name={[row.name, "value"]}>
-                            <FieldInput field={field} />
-                          </Form.Item>
-                        ) : null}
-                      </div>
-                      <Button type="text" danger icon={<DeleteOutlined />} disabled={rows.length === 1} onClick={() => remove(row.name)} aria-label={t("automation.removeValue")} />
-                    </div>
-                  );
-                }}
-              </Form.Item>
+              <ValueRow key={row.key} action={name} row={row.name} count={rows.length} fields={fields} sourceFields={sourceFields} object={object} onRemove={() => remove(row.name)} />
             ))}
             <Button type="dashed" size="small" icon={<PlusOutlined />} onClick={() => add({ mode: "value" } satisfies ValueEntry)}>
               {t("automation.addValue")}
@@ -300,5 +251,69 @@ function ValuesFields({ type, name, object, objects }: { type: "update_fields" |
         )}
       </Form.List>
     </>
+  );
+}
+
+interface ValueRowProps {
+  action: number;
+  row: number;
+  count: number;
+  /** The fields of the object written, and of the record a copy comes from. */
+  fields: FieldDef[];
+  sourceFields: FieldDef[];
+  object: ObjectDef | undefined;
+  onRemove: () => void;
+}
+
+/** One field an action sets: the field, how it is set, and the input that fits its type. */
+function ValueRow({ action, row, count, fields, sourceFields, object, onRemove }: ValueRowProps) {
+  const { t, i18n } = useTranslation();
+  const form = Form.useFormInstance();
+  const entry = (Form.useWatch(["actions", action, "values", row], form) ?? { mode: "value" }) as ValueEntry;
+  const field = fields.find((f) => f.name === entry.field);
+  const fieldName = field ? label(field.label, i18n.language) : "";
+  return (
+    <div className={styles.valueRow} data-testid="automation-value">
+      <Form.Item name={[row, "field"]} rules={[{ required: true, message: t("automation.fieldRequired") }]} className={styles.valueField}>
+        <Select
+          showSearch
+          optionFilterProp="label"
+          placeholder={t("automation.field")}
+          aria-label={t("automation.field")}
+          options={fields.map((f) => ({ value: f.name, label: label(f.label, i18n.language) }))}
+          onChange={() => form.setFieldValue(["actions", action, "values", row], { field: form.getFieldValue(["actions", action, "values", row, "field"]) as string, mode: "value" } satisfies ValueEntry)}
+        />
+      </Form.Item>
+      <Form.Item name={[row, "mode"]} className={styles.valueMode}>
+        <Select
+          aria-label={t("automation.valueMode")}
+          options={[
+            { value: "value", label: t("automation.modes.value") },
+            { value: "copy", label: t("automation.modes.copy") },
+            ...(field?.type === "date" || field?.type === "datetime" ? [{ value: "today", label: t("automation.modes.today") }] : []),
+          ]}
+        />
+      </Form.Item>
+      <div className={styles.valueInput}>
+        {entry.mode === "copy" ? (
+          <Form.Item name={[row, "copy"]} rules={[{ required: true, message: t("automation.fieldRequired") }]}>
+            <Select showSearch optionFilterProp="label" aria-label={t("automation.copyFrom")} options={sourceFields.map((f) => ({ value: f.name, label: label(f.label, i18n.language) }))} />
+          </Form.Item>
+        ) : entry.mode === "today" ? (
+          <Form.Item name={[row, "today"]}>
+            <InputNumber precision={0} min={-3660} max={3660} addonAfter={t("automation.daysFromRun")} aria-label={t("automation.modes.today")} />
+          </Form.Item>
+        ) : field && (field.type === "text" || field.type === "long_text") ? (
+          <Form.Item name={[row, "value"]}>
+            <MergeInput object={object} multiline={field.type === "long_text"} aria-label={t("automation.valueOf", { name: fieldName })} />
+          </Form.Item>
+        ) : field ? (
+          <Form.Item name={[row, "value"]}>
+            <FieldInput field={field} />
+          </Form.Item>
+        ) : null}
+      </div>
+      <Button type="text" danger icon={<DeleteOutlined />} disabled={count === 1} onClick={onRemove} aria-label={t("automation.removeValue")} />
+    </div>
   );
 }
