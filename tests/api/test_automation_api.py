@@ -473,3 +473,22 @@ def test_a_large_contract_is_submitted_for_approval_by_a_rule(
     [ran] = runs(admin, made)
     assert ran["actions"][0]["approval_id"] == asked["id"]
     assert ran["actor_id"] == str(demo_org.users["rep_zhang"])  # the submitter
+
+
+def test_the_list_shows_each_rules_last_run(admin: Api) -> None:
+    ran = rule(admin)
+    idle = rule(
+        admin,
+        name={"en": "Never set off", "zh-CN": "未运行"},
+        trigger={"type": "field_changed", "field": "level", "to": "important"},
+    )
+    account = admin.ok("POST", "/records/account", 201, json={"name": "列表最近运行"})
+    set_level(admin, account, "key")
+    listed = {r["id"]: r for r in admin.ok("GET", "/automation/rules")["rules"]}
+    newest = runs(admin, ran)[0]
+    # The admin's own account has no manager to give the second task: the run failed.
+    assert listed[ran["id"]]["last_run"] == {
+        "status": "failed",
+        "started_at": newest["started_at"],
+    }
+    assert listed[idle["id"]]["last_run"] is None

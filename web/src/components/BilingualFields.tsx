@@ -23,3 +23,10 @@ export function BilingualFields({ zh, en, zhLabel, enLabel, rules }: Props) {
     </div>
   );
 }
+
+/** The rule for a name in two languages: one of the two is enough. */
+export function eitherLanguage(zh: string, en: string, message: string): Rule {
+  return ({ getFieldValue }) => ({
+    validator: () => (String(getFieldValue(zh) ?? "").trim() || String(getFieldValue(en) ?? "").trim() ? Promise.resolve() : Promise.reject(new Error(message))),
+  });
+}

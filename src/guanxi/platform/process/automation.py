@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from croniter import croniter
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Row
 
 from guanxi.kernel.errors import FieldError, PermissionDenied, ValidationFailed
@@ -117,7 +117,27 @@ def list_rules(ctx: Ctx, object_name: str | None = None) -> list[dict[str, Any]]
     )
     if object_name is not None:
         stmt = stmt.where(gx_automation_rule.c.object_name == object_name)
-    return [_shown(ctx, row, _version(ctx, row.id, row.version)) for row in ctx.conn.execute(stmt)]
+    rows = ctx.conn.execute(stmt).all()
+    last = _last_runs(ctx, [row.id for row in rows])
+    return [
+        {**_shown(ctx, row, _version(ctx, row.id, row.version)), "last_run": last.get(row.id)}
+        for row in rows
+    ]
+
+
+def _last_runs(ctx: Ctx, rule_ids: list[UUID]) -> dict[UUID, dict[str, Any]]:
+    """Each rule's newest run (when and how it ended), in one statement for the list."""
+    if not rule_ids:
+        return {}
+    r = gx_automation_run.c
+    newest = (
+        select(func.max(r.id)).where(r.rule_id.in_(rule_ids)).group_by(r.rule_id).scalar_subquery()
+    )
+    found = ctx.conn.execute(select(r.rule_id, r.status, r.started_at).where(r.id.in_(newest)))
+    return {
+        row.rule_id: {"status": row.status, "started_at": plain(row.started_at, ctx.zone)}
+        for row in found
+    }
 
 
 def get_rule(ctx: Ctx, rule_id: UUID, version: int | None = None) -> dict[str, Any]:

@@ -1,10 +1,11 @@
-import { DeleteOutlined, ShareAltOutlined } from "@ant-design/icons";
+import { ShareAltOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Drawer, Form, Grid, Popconfirm, Radio, Result, Select, Space, Switch, Tag, Typography } from "antd";
+import { App, Button, Drawer, Form, Grid, Radio, Result, Select, Space, Switch, Tag, Typography } from "antd";
 import type { TFunction } from "i18next";
 import { useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { BilingualFields } from "../../../components/BilingualFields";
+import { BilingualFields, eitherLanguage } from "../../../components/BilingualFields";
+import { FormAlerts } from "../../../components/FormAlerts";
 import { useDepartments, useRoles, useTeams } from "../../../features/admin/api";
 import { api, ApiError, problemMessage } from "../../../lib/api";
 import { formatDateTime } from "../../../lib/format";
@@ -12,7 +13,8 @@ import { label, useObjects } from "../../../lib/meta";
 import { ifMatch } from "../../../lib/records";
 import { hasRight, useMe } from "../../../lib/session";
 import { useUsers } from "../../../lib/users";
-import { SettingsListPage } from "../SettingsListPage";
+import { EditDeleteButtons, SettingsListPage } from "../SettingsListPage";
+import { useRowWrites } from "../../../components/settingsRows";
 import { RULES_KEY, useRules } from "./api";
 import styles from "./assignment.module.css";
 import { CriteriaEditor } from "./CriteriaEditor";
@@ -29,44 +31,19 @@ const ASSIGNABLE = ["lead"];
  * rules with their switch, and a drawer to create or change one. */
 export default function AssignmentRulesPage() {
   const { t, i18n } = useTranslation();
-  const { message } = App.useApp();
-  const client = useQueryClient();
   const me = useMe();
   const manages = hasRight(me.data, "manage_automation");
   const rules = useRules(manages);
   const objects = useObjects();
   const [editing, setEditing] = useState<Editing>(null);
-  const [switching, setSwitching] = useState<string | null>(null);
   const names = useMemberNames(rules.data ?? [], manages);
+
+  const { toggle, remove, switching } = useRowWrites<Rule>("/assignment-rules", RULES_KEY, "assignmentRules", (rule) => label(rule.name, i18n.language));
 
   if (me.data && !manages) return <Result status="403" title={t("assignmentRules.denied")} />;
 
   const ruleName = (rule: Rule) => label(rule.name, i18n.language);
   const objectName = (name: string) => label(objects.data?.find((o) => o.name === name)?.label, i18n.language) || name;
-
-  const toggle = async (rule: Rule, active: boolean) => {
-    setSwitching(rule.id);
-    try {
-      await api.patch<Rule>(`/assignment-rules/${rule.id}`, { active }, ifMatch(rule.version));
-      void message.success(t(active ? "assignmentRules.activated" : "assignmentRules.deactivated", { name: ruleName(rule) }));
-    } catch (error) {
-      void message.error(error instanceof ApiError && error.status === 412 ? t("assignmentRules.stale") : problemMessage(error, t("common.serverError")));
-    } finally {
-      await client.invalidateQueries({ queryKey: RULES_KEY });
-      setSwitching(null);
-    }
-  };
-
-  const remove = async (rule: Rule) => {
-    try {
-      await api.delete(`/assignment-rules/${rule.id}`);
-      void message.success(t("assignmentRules.deleted", { name: ruleName(rule) }));
-    } catch (error) {
-      void message.error(problemMessage(error, t("common.serverError")));
-    } finally {
-      await client.invalidateQueries({ queryKey: RULES_KEY });
-    }
-  };
 
   return (
     <SettingsListPage
@@ -106,21 +83,14 @@ export default function AssignmentRulesPage() {
           title: <span className="gx-sr-only">{t("assignmentRules.actions")}</span>,
           align: "right",
           render: (_, r) => (
-            <Space>
-              <Button size="small" onClick={() => setEditing(r)} aria-label={t("assignmentRules.editOne", { name: ruleName(r) })}>
-                {t("common.edit")}
-              </Button>
-              <Popconfirm
-                title={t("assignmentRules.deleteConfirm", { name: ruleName(r) })}
-                description={t("assignmentRules.deleteHelp")}
-                okText={t("common.delete")}
-                okButtonProps={{ danger: true }}
-                cancelText={t("common.cancel")}
-                onConfirm={() => remove(r)}
-              >
-                <Button size="small" danger icon={<DeleteOutlined />} aria-label={t("assignmentRules.deleteOne", { name: ruleName(r) })} />
-              </Popconfirm>
-            </Space>
+            <EditDeleteButtons
+              editLabel={t("assignmentRules.editOne", { name: ruleName(r) })}
+              deleteLabel={t("assignmentRules.deleteOne", { name: ruleName(r) })}
+              confirm={t("assignmentRules.deleteConfirm", { name: ruleName(r) })}
+              confirmHelp={t("assignmentRules.deleteHelp")}
+              onEdit={() => setEditing(r)}
+              onDelete={() => remove(r)}
+            />
           ),
         },
       ]}
@@ -256,34 +226,13 @@ function RuleDrawer({ editing, onClose, objectName }: { editing: Editing; onClos
       {/* The whole store is sent, not only the fields drawn: a criterion keeps the
           condition it was read with when the builder cannot draw it. */}
       <Form<RuleValues> form={form} layout="vertical" initialValues={ruleValues(rule ?? undefined)} onFinish={() => void submit(form.getFieldsValue(true))} disabled={busy}>
-        {stale && (
-          <Alert
-            type="warning"
-            showIcon
-            role="alert"
-            className={styles.gap}
-            message={t("assignmentRules.stale")}
-            action={
-              <Button size="small" onClick={() => void reload()}>
-                {t("assignmentRules.reload")}
-              </Button>
-            }
-          />
-        )}
-        {problems.length > 0 && <Alert type="error" showIcon role="alert" className={styles.gap} message={problems.join(" ")} />}
+        <FormAlerts stale={stale} staleText={t("assignmentRules.stale")} reloadText={t("assignmentRules.reload")} onReload={() => void reload()} problems={problems} className={styles.gap} />
         <BilingualFields
           zh="name_zh"
           en="name_en"
           zhLabel={t("assignmentRules.nameZh")}
           enLabel={t("assignmentRules.nameEn")}
-          rules={[
-            ({ getFieldValue }) => ({
-              validator: () =>
-                String(getFieldValue("name_zh") ?? "").trim() || String(getFieldValue("name_en") ?? "").trim()
-                  ? Promise.resolve()
-                  : Promise.reject(new Error(t("assignmentRules.nameRequired"))),
-            }),
-          ]}
+          rules={[eitherLanguage("name_zh", "name_en", t("assignmentRules.nameRequired"))]}
         />
         <Form.Item name="object" label={t("assignmentRules.object")} extra={rule ? t("assignmentRules.objectFixed") : undefined}>
           <Select disabled={!!rule} options={(rule ? [rule.object] : ASSIGNABLE).map((name) => ({ value: name, label: objectName(name) }))} />

@@ -1,24 +1,7 @@
 import { describe, expect, test } from "vitest";
-import type { FieldDef, ObjectDef } from "../../../lib/meta";
+import type { ObjectDef } from "../../../lib/meta";
+import { field } from "../../../test/metadata";
 import { askableFields, escapeHtml, formSnippet, HONEYPOT, snippetFields } from "./snippet";
-
-function field(name: string, type: FieldDef["type"], labels: [string, string], extra: Partial<FieldDef> = {}): FieldDef {
-  return {
-    name,
-    type,
-    label: { en: labels[0], "zh-CN": labels[1] },
-    help: null,
-    required: false,
-    unique: false,
-    indexed: false,
-    searchable: false,
-    default: null,
-    position: 0,
-    standard: true,
-    archived: false,
-    ...extra,
-  };
-}
 
 const LEAD: ObjectDef = {
   name: "lead",
