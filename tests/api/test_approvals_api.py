@@ -576,3 +576,45 @@ def test_the_timeline_pages_through_the_trail_and_the_writes(
         "submitted",
         "created",
     ]
+
+
+def test_the_submitter_follows_their_own_requests_newest_first_with_who_holds_each(
+    admin: Api, persona: Persona, finance: dict[str, Any], clock: FixedClock
+) -> None:
+    process(admin, contract_process(finance))
+    zhang, zhou, wang = persona("rep_zhang"), persona("manager_zhou"), persona("rep_wang")
+    small, large = contract(zhang, "60000"), contract(zhang, "1500000")
+    done = submit(zhang, small)
+    act(zhou, done, "approve")  # the small one skips finance: approved
+    clock.advance(minutes=1)
+    waiting = submit(zhang, large)
+
+    mine = zhang.ok("GET", "/approvals/inbox", params={"view": "submitted"})["approvals"]
+    assert [a["id"] for a in mine] == [waiting["id"], done["id"]]
+    assert mine[0]["state"] == "pending" and mine[0]["step"]["name"]["en"] == "Manager"
+    assert [p["name"] for p in mine[0]["approvers"]] == ["周经理 Zhou Qiang"]
+    assert mine[0]["record"] == {"id": large["id"], "name": "年度框架合同"}
+    assert mine[1]["state"] == "approved" and mine[1]["step"] is None
+    assert mine[1]["approvers"] == [] and mine[1]["decided_at"] is not None
+    # Someone else's view holds none of them; the default view stays the decisions awaiting.
+    assert wang.ok("GET", "/approvals/inbox", params={"view": "submitted"})["approvals"] == []
+    assert inbox(zhou) == [waiting["id"]]
+    assert zhang.ok("GET", "/approvals/inbox", params={"view": "sent"}, status=422)
+
+
+def test_a_record_offers_the_processes_it_could_be_submitted_to_now(
+    admin: Api, persona: Persona, finance: dict[str, Any]
+) -> None:
+    zhang, zhou = persona("rep_zhang"), persona("manager_zhou")
+    deal = contract(zhang, "60000")
+    path = f"/records/contract/{deal['id']}/approval/processes"
+    assert zhang.ok("GET", path)["processes"] == []  # no process of contracts yet
+    made = process(admin, contract_process(finance))
+    process(admin, contract_process(finance, name="Switched off", active=False))
+    assert zhang.ok("GET", path)["processes"] == [{"id": made["id"], "name": made["name"]}]
+    request = submit(zhang, deal)
+    assert zhang.ok("GET", path)["processes"] == []  # pending: nothing to submit to
+    act(zhou, request, "approve")
+    # Approved, the contract is active: the entry condition (a draft) no longer holds.
+    assert record_of(zhang, deal)["status"] == "active"
+    assert zhang.ok("GET", path)["processes"] == []

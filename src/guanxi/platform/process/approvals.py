@@ -836,6 +836,96 @@ def inbox(ctx: Ctx) -> list[dict[str, Any]]:
     return out
 
 
+SUBMITTED_SHOWN = 50
+
+
+def submitted(ctx: Ctx) -> list[dict[str, Any]]:
+    """The caller's own requests, newest first (the latest ``SUBMITTED_SHOWN``): what the
+    submitter follows and may recall, each with who holds it now."""
+    r, t = gx_approval_request.c, gx_approval_task.c
+    requests = ctx.conn.execute(
+        select(gx_approval_request)
+        .where(r.submitted_by_id == ctx.actor.user_id)
+        .order_by(r.submitted_at.desc(), r.id.desc())
+        .limit(SUBMITTED_SHOWN)
+    ).all()
+    pending = [q.id for q in requests if q.state == "pending"]
+    holders: dict[UUID, list[UUID]] = {}
+    if pending:
+        for task in ctx.conn.execute(
+            select(t.request_id, t.approver_id)
+            .where(t.request_id.in_(pending), t.state == "pending")
+            .order_by(t.request_id, t.position)
+        ):
+            holders.setdefault(task.request_id, []).append(task.approver_id)
+    names = _user_names(
+        ctx,
+        {ctx.actor.user_id} | {u for users in holders.values() for u in users},
+    )
+    definitions: dict[tuple[UUID, int], dict[str, Any]] = {}
+    out = []
+    for request in requests:
+        key = (request.process_id, request.version)
+        if key not in definitions:
+            definitions[key] = _version(ctx, request.process_id, request.version)
+        step = (
+            definitions[key]["steps"][request.step]
+            if request.state == "pending" and request.step is not None
+            else None
+        )
+        out.append(
+            {
+                "id": str(request.id),
+                "object": request.object_name,
+                "record": {
+                    "id": str(request.record_id),
+                    "name": _record_name(ctx, request.object_name, request.record_id),
+                },
+                "process_id": str(request.process_id),
+                "state": request.state,
+                "step": None
+                if step is None
+                else {"index": request.step, "name": step["name"], "mode": step["mode"]},
+                "approvers": [_person(u, names) for u in holders.get(request.id, [])],
+                "submitted_by": _person(request.submitted_by_id, names),
+                "submitted_at": plain(request.submitted_at, ctx.zone),
+                "decided_at": plain(request.decided_at, ctx.zone),
+            }
+        )
+    return out
+
+
+def submittable(ctx: Ctx, object_name: str, record_id: UUID) -> list[dict[str, Any]]:
+    """The active processes a record the caller may edit could be submitted to now (their
+    entry condition met), in the order a submission tries them; none while a request of
+    it is pending, or for a caller who may not edit it."""
+    obj = ctx.snap.object(object_name)
+    require(ctx, "read", obj)
+    if not (ctx.actor.can_write and ctx.actor.policy.can("update", obj.name)):
+        return []
+    if ctx.actor.user_id is None:  # only a user submits
+        return []
+    table = ctx.snap.table(obj.name)
+    editable = ctx.conn.execute(
+        select(table.c.id).where(
+            table.c.id == record_id, ctx.actor.policy.edit_predicate(obj.name, table)
+        )
+    ).first()
+    if editable is None or _pending_of(ctx, obj.name, record_id) is not None:
+        return []
+    p = gx_approval_process.c
+    rows = ctx.conn.execute(
+        select(gx_approval_process)
+        .where(p.object_name == obj.name, p.active.is_(True))
+        .order_by(p.position, p.created_at, p.id)
+    ).all()
+    return [
+        {"id": str(row.id), "name": row.name}
+        for row in rows
+        if _meets(ctx, obj, _version(ctx, row.id, row.version).get("entry_condition"), record_id)
+    ]
+
+
 def trail_entries(ctx: Ctx, rows: list[Row[Any]]) -> list[dict[str, Any]]:
     """Trail rows as the timeline and the request show them (without ``at``/``actor``,
     which the caller adds)."""
