@@ -1,6 +1,7 @@
 /** Every module's web part, registered once at start-up (main.tsx). A module adds what
  * the generic screens cannot know (record actions, notices) through lib/extensions.ts. */
 import { registerSales } from "./sales";
+import { registerApprovals } from "../features/approvals/register";
 
 let registered = false;
 
@@ -8,6 +9,7 @@ export function registerModules(): void {
   if (registered) return;
   registered = true;
   registerSales();
+  registerApprovals(); // a platform feature: approvals on every object
 }
 
 registerModules();
