@@ -594,6 +594,11 @@ def test_the_submitter_follows_their_own_requests_newest_first_with_who_holds_ea
     assert mine[0]["state"] == "pending" and mine[0]["step"]["name"]["en"] == "Manager"
     assert [p["name"] for p in mine[0]["approvers"]] == ["周经理 Zhou Qiang"]
     assert mine[0]["record"] == {"id": large["id"], "name": "年度框架合同"}
+    # Named in the approver's words though they may not list the object's metadata.
+    assert mine[0]["object_label"] == {"en": "Contract", "zh-CN": "合同"}
+    shown = zhou.ok("GET", f"/approvals/{waiting['id']}")
+    assert shown["record_name"] == "年度框架合同" and shown["object_label"]["zh-CN"] == "合同"
+    assert zhou.ok("GET", "/approvals/inbox")["approvals"][0]["object_label"]["en"] == "Contract"
     assert mine[1]["state"] == "approved" and mine[1]["step"] is None
     assert mine[1]["approvers"] == [] and mine[1]["decided_at"] is not None
     # Someone else's view holds none of them; the default view stays the decisions awaiting.

@@ -821,6 +821,7 @@ def inbox(ctx: Ctx) -> list[dict[str, Any]]:
                 "id": str(row.request_id),
                 "task_id": str(row.id),
                 "object": row.object_name,
+                "object_label": _object_label(ctx, row.object_name),
                 "record": {
                     "id": str(row.record_id),
                     "name": _record_name(ctx, row.object_name, row.record_id),
@@ -877,6 +878,7 @@ def submitted(ctx: Ctx) -> list[dict[str, Any]]:
             {
                 "id": str(request.id),
                 "object": request.object_name,
+                "object_label": _object_label(ctx, request.object_name),
                 "record": {
                     "id": str(request.record_id),
                     "name": _record_name(ctx, request.object_name, request.record_id),
@@ -985,7 +987,9 @@ def _request_shown(ctx: Ctx, request: Row[Any]) -> dict[str, Any]:
         "process_id": str(request.process_id),
         "version": request.version,
         "object": request.object_name,
+        "object_label": _object_label(ctx, request.object_name),
         "record_id": str(request.record_id),
+        "record_name": _record_name(ctx, request.object_name, request.record_id),
         "state": request.state,
         "step": request.step,
         "steps": [
@@ -1047,6 +1051,13 @@ def _record_name(ctx: Ctx, object_name: str, record_id: UUID) -> str | None:
         return None
     name = ctx.conn.execute(select(table.c[obj.name_field]).where(table.c.id == record_id)).scalar()
     return None if name is None else str(name)
+
+
+def _object_label(ctx: Ctx, object_name: str) -> dict[str, str] | None:
+    """The object's label, for approvers who may not read the object (its metadata is
+    not theirs to list)."""
+    obj = ctx.snap.objects.get(object_name)
+    return None if obj is None else dict(obj.label)
 
 
 def _person(user_id: UUID | None, names: Mapping[UUID, str]) -> dict[str, Any] | None:

@@ -86,6 +86,7 @@ export function ApproversEditor({ object, value, onChange, roles, step }: Props)
             onChange={(type: ApproverType) => set(index, fresh(type))}
             options={APPROVER_TYPES.map((type) => ({ value: type, label: t(`approvals.approver.types.${type}`) }))}
             className={styles.approverType}
+            style={{ width: 128, flex: "none" }}
           />
           <div className={styles.approverPicker}>{picker(approver, index)}</div>
           <Button type="text" danger icon={<DeleteOutlined />} aria-label={t("approvals.approver.remove", { n: index + 1 })} onClick={() => onChange(value.filter((_, i) => i !== index))} />

@@ -53,7 +53,7 @@ function DesignerView({ process }: { process: Process | null }) {
   const objects = useObjects();
   const roles = useRoles(hasRight(me.data, "manage_users"));
   const [draft, setDraft] = useState<ProcessDraft>(() => {
-    const made = processDraft(process, "contract");
+    const made = processDraft(process);
     return made.steps.length ? made : { ...made, steps: [newStep(0)] };
   });
   const [selected, setSelected] = useState<string | null>(draft.steps[0]?.key ?? null);
@@ -179,13 +179,13 @@ function DesignerView({ process }: { process: Process | null }) {
         />
       )}
       <div className={styles.designer}>
-        <aside className={styles.processPane}>
+        <aside className={styles.processPane} aria-label={t("approvals.designer.process")}>
           <ProcessPanel draft={draft} creating={creating} objects={objects.data ?? []} object={object} problems={processProblems} onChange={(part) => change({ ...draft, ...part }, (p) => !p.step && Object.keys(part).some((k) => k === p.field || (k.startsWith("name") && p.field === "name") || (k === "entry" && p.field === "entry_condition")))} />
         </aside>
         <section className={styles.canvasPane}>
           <FlowCanvas steps={steps} problems={perStep} selected={selected} {...canvasActions} />
         </section>
-        <aside className={styles.stepPane}>
+        <aside className={styles.stepPane} aria-label={current ? t("approvals.designer.stepProperties", { n: currentIndex + 1 }) : t("approvals.designer.selectStep")}>
           {current ? (
             <StepPanel step={current} index={currentIndex} object={object} roles={roles.data ?? (hasRight(me.data, "manage_users") ? [] : null)} problems={stepProblems(problems, current.key)} onChange={(part) => changeStep(current.key, part)} />
           ) : (

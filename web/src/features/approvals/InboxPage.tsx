@@ -4,7 +4,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useSearchParams } from "react-router-dom";
 import { problemMessage } from "../../lib/api";
 import { formatDateTime } from "../../lib/format";
-import { label, useObjects } from "../../lib/meta";
+import { label, useObjects, type Label } from "../../lib/meta";
 import { useMe } from "../../lib/session";
 import { useInbox, useSubmitted, type InboxItem, type SubmittedItem } from "./api";
 import { RequestDrawer, STATE_COLORS } from "./RequestDrawer";
@@ -40,7 +40,8 @@ export default function InboxPage() {
       else next.delete(key);
       return next;
     });
-  const objectName = (name: string) => label(objects.data?.find((o) => o.name === name)?.label, i18n.language) || name;
+  const objectName = (item: { object: string; object_label: Label | null }) =>
+    label(item.object_label ?? objects.data?.find((o) => o.name === item.object)?.label, i18n.language) || item.object;
   const record = (item: { object: string; record: { id: string; name: string | null } }) => <Link to={`/o/${item.object}/${item.record.id}`}>{item.record.name ?? t("common.untitled")}</Link>;
   const openButton = (id: string, name: string | null) => (
     <Button size="small" onClick={() => setParam("request", id)} aria-label={t("approvals.inbox.openOne", { name: name ?? "" })}>
@@ -50,7 +51,7 @@ export default function InboxPage() {
 
   const toApprove: TableColumnsType<InboxItem> = [
     { key: "record", title: t("approvals.inbox.record"), render: (_, item) => record(item) },
-    { key: "object", title: t("approvals.object"), render: (_, item) => objectName(item.object) },
+    { key: "object", title: t("approvals.object"), render: (_, item) => objectName(item) },
     {
       key: "step",
       title: t("approvals.inbox.step"),
@@ -71,7 +72,7 @@ export default function InboxPage() {
   ];
   const mine: TableColumnsType<SubmittedItem> = [
     { key: "record", title: t("approvals.inbox.record"), render: (_, item) => record(item) },
-    { key: "object", title: t("approvals.object"), render: (_, item) => objectName(item.object) },
+    { key: "object", title: t("approvals.object"), render: (_, item) => objectName(item) },
     { key: "state", title: t("approvals.request.state"), render: (_, item) => <Tag color={STATE_COLORS[item.state]}>{t(`approvals.state.${item.state}`)}</Tag> },
     {
       key: "step",

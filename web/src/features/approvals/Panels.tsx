@@ -1,6 +1,7 @@
 /** The designer's properties: of the selected step, and of the process itself. */
 import { DeleteOutlined, PlusOutlined } from "@ant-design/icons";
 import { Button, Form, Input, Radio, Select, Switch, Typography } from "antd";
+import { useId } from "react";
 import { useTranslation } from "react-i18next";
 import { label, useObjects, type ObjectDef } from "../../lib/meta";
 import { FieldInput } from "../records/FieldInput";
@@ -18,7 +19,7 @@ export function useProblemText(): (problems: Problem[] | undefined) => string | 
 
 /** The list view's filter builder on a condition; a deeper one read from the server is
  * kept as it is until replaced. */
-function ConditionEditor({ object, value, onChange, emptyText }: { object: ObjectDef | undefined; value: ConditionDraft; onChange: (c: ConditionDraft) => void; emptyText: string }) {
+function ConditionEditor({ object, value, onChange }: { object: ObjectDef | undefined; value: ConditionDraft; onChange: (c: ConditionDraft) => void }) {
   const { t } = useTranslation();
   const objects = useObjects();
   if (!value.model) {
@@ -34,7 +35,6 @@ function ConditionEditor({ object, value, onChange, emptyText }: { object: Objec
   if (!object || !objects.data) return null;
   return (
     <div className={styles.condition}>
-      {value.model.conditions.length === 0 && <Typography.Text type="secondary">{emptyText}</Typography.Text>}
       <FilterBuilder object={object} objects={objects.data} value={value.model} onChange={(model) => onChange({ model, kept: null })} />
     </div>
   );
@@ -81,7 +81,7 @@ export function StepPanel({ step, index, object, roles, problems, onChange }: St
         </Radio.Group>
       </Form.Item>
       <Form.Item label={t("approvals.designer.stepCondition")} extra={t("approvals.designer.stepConditionHelp")} validateStatus={status("condition")} help={text(problems.get("condition"))}>
-        <ConditionEditor object={object} value={step.condition} onChange={(condition) => onChange({ condition })} emptyText={t("approvals.condition.always")} />
+        <ConditionEditor object={object} value={step.condition} onChange={(condition) => onChange({ condition })} />
       </Form.Item>
     </Form>
   );
@@ -90,6 +90,7 @@ export function StepPanel({ step, index, object, roles, problems, onChange }: St
 /** "When the request ends approved / rejected, set": field = value rows. */
 function OutcomeEditor({ object, value, onChange, which }: { object: ObjectDef | undefined; value: OutcomeDraft; onChange: (o: OutcomeDraft) => void; which: string }) {
   const { t, i18n } = useTranslation();
+  const idBase = useId();
   if (value.kept) {
     return (
       <div>
@@ -117,9 +118,17 @@ function OutcomeEditor({ object, value, onChange, which }: { object: ObjectDef |
               onChange={(name: string) => set(index, { field: name, value: null })}
               options={writable.map((f) => ({ value: f.name, label: label(f.label, i18n.language) }))}
               className={styles.approverType}
+              style={{ width: 128, flex: "none" }}
             />
             <div className={styles.approverPicker} aria-label={t("approvals.outcome.value", { which, n: index + 1 })} role="group">
-              {field ? <FieldInput field={field} value={update.value} onChange={(v) => set(index, { value: v })} /> : null}
+              {field ? (
+                <>
+                  <label htmlFor={`${idBase}-${String(index)}`} className="gx-sr-only">
+                    {t("approvals.outcome.value", { which, n: index + 1 })}
+                  </label>
+                  <FieldInput id={`${idBase}-${String(index)}`} field={field} value={update.value} onChange={(v) => set(index, { value: v })} />
+                </>
+              ) : null}
             </div>
             <Button type="text" danger icon={<DeleteOutlined />} aria-label={t("approvals.outcome.remove", { which, n: index + 1 })} onClick={() => onChange({ ...value, updates: value.updates.filter((_, i) => i !== index) })} />
           </div>
@@ -168,8 +177,8 @@ export function ProcessPanel({ draft, creating, objects, object, problems, onCha
           <Input id="process-name-en" maxLength={120} value={draft.name_en} onChange={(e) => onChange({ name_en: e.target.value })} />
         </Form.Item>
       </div>
-      <Form.Item label={t("approvals.designer.entry")} extra={t("approvals.designer.entryHelp")} validateStatus={status("entry_condition")} help={text(problems.get("entry_condition"))}>
-        <ConditionEditor object={object} value={draft.entry} onChange={(entry) => onChange({ entry })} emptyText={t("approvals.condition.anyRecord")} />
+      <Form.Item label={t("approvals.designer.entry")} extra={t(draft.entry.model?.conditions.length === 0 ? "approvals.condition.anyRecord" : "approvals.designer.entryHelp")} validateStatus={status("entry_condition")} help={text(problems.get("entry_condition"))}>
+        <ConditionEditor object={object} value={draft.entry} onChange={(entry) => onChange({ entry })} />
       </Form.Item>
       <Form.Item label={t("approvals.designer.onApprove")} validateStatus={status("on_approve")} help={text(problems.get("on_approve"))}>
         <OutcomeEditor object={object} value={draft.on_approve} onChange={(on_approve) => onChange({ on_approve })} which={t("approvals.designer.onApprove")} />

@@ -187,9 +187,11 @@ export function RequestDrawer({ id, onClose }: { id: string | null; onClose: () 
       ) : (
         <>
           <Descriptions column={1} size="small" className={styles.requestFacts}>
-            <Descriptions.Item label={t("approvals.object")}>{label(object?.label, i18n.language) || data.object}</Descriptions.Item>
+            <Descriptions.Item label={t("approvals.object")}>{label(data.object_label ?? object?.label, i18n.language) || data.object}</Descriptions.Item>
             <Descriptions.Item label={t("approvals.request.record")}>
-              <Link to={`/o/${data.object}/${data.record_id}`}>{t("approvals.request.open")}</Link>
+              <Link to={`/o/${data.object}/${data.record_id}`}>
+                {data.record_name ?? t("approvals.request.open")}
+              </Link>
             </Descriptions.Item>
             <Descriptions.Item label={t("approvals.request.state")}>
               <Tag color={STATE_COLORS[data.state]}>{t(`approvals.state.${data.state}`)}</Tag>

@@ -16,6 +16,8 @@ export interface InboxItem {
   id: string;
   task_id: string;
   object: string;
+  /** The object's label: an approver need not be able to list the object's metadata. */
+  object_label: Label | null;
   record: { id: string; name: string | null };
   step: { index: number; name: Label; mode: Mode };
   submitted_by: Person | null;
@@ -28,6 +30,7 @@ export interface InboxItem {
 export interface SubmittedItem {
   id: string;
   object: string;
+  object_label: Label | null;
   record: { id: string; name: string | null };
   state: RequestState;
   step: { index: number; name: Label; mode: Mode } | null;
@@ -64,7 +67,9 @@ export interface ApprovalRequest {
   id: string;
   process_id: string;
   object: string;
+  object_label: Label | null;
   record_id: string;
+  record_name: string | null;
   state: RequestState;
   step: number | null;
   steps: { index: number; name: Label; mode: Mode; approvers: Person[] }[];
