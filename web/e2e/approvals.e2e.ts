@@ -88,6 +88,18 @@ describe("approvals (审批)", () => {
     await animationsSettled(admin);
     await admin.screenshot({ path: "/tmp/approvals-designer-422.png" });
 
+    // The order is the list's: a node dragged above the first becomes the first; ↓ moves it back.
+    const dragged = canvas.locator("[data-step='1']");
+    const box = await dragged.boundingBox();
+    if (!box) throw new Error("step 2 is not on the canvas");
+    await admin.mouse.move(box.x + box.width / 2, box.y + 12);
+    await admin.mouse.down();
+    for (let i = 1; i <= 10; i += 1) await admin.mouse.move(box.x + box.width / 2, box.y + 12 - i * 16);
+    await admin.mouse.up();
+    await expect.poll(() => canvas.locator("[data-step='0']").textContent()).toContain("Finance");
+    await canvas.getByRole("button", { name: "Move step 1 down" }).click();
+    await expect.poll(() => canvas.locator("[data-step='0']").textContent()).toContain("Manager");
+
     // Finance instead; approved contracts become active.
     await choose(admin, second.getByRole("combobox", { name: "Approver 1 of step 2" }), "Qian", "钱财务 Qian Cai");
     await processPane.getByRole("button", { name: "Set a field" }).first().click();
@@ -129,6 +141,8 @@ describe("approvals (审批)", () => {
     const banner = zhang.getByRole("status").filter({ hasText: "Awaiting approval" });
     await expect.poll(() => banner.textContent(), SERVER).toContain("“Manager” by 周经理 Zhou Qiang");
     expect(await zhang.getByRole("button", { name: "Submit for approval" }).count()).toBe(0);
+    await animationsSettled(zhang);
+    await zhang.screenshot({ path: "/tmp/approvals-record-pending.png" });
     // Saving now is refused in words, not as the server's detail.
     await zhang.getByRole("button", { name: "Edit" }).click();
     await zhang.getByLabel("Contract name").fill("E2E 年度框架合同（改）");
@@ -177,6 +191,8 @@ describe("approvals (审批)", () => {
     await zhang.reload();
     const done = zhang.getByRole("status").filter({ hasText: "Approved" });
     await done.waitFor();
+    await animationsSettled(zhang);
+    await zhang.screenshot({ path: "/tmp/approvals-record-approved.png" });
     await done.getByRole("button", { name: "Trail" }).click();
     const trail = zhang.getByRole("dialog", { name: "Approval request" });
     await expect.poll(async () => (await trail.locator("[data-trail]").allTextContents()).map((t) => t.replace(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/, "").trim()), SERVER).toEqual([
@@ -189,6 +205,36 @@ describe("approvals (审批)", () => {
     expect(stored.status).toBe("active");
     const changed = await call(zhang, "PATCH", `/records/contract/${contract.id}`, { name: "E2E 年度框架合同（已审批）", version: stored.version });
     expect(changed.status).toBe(200);
+    await zhang.getByRole("button", { name: "Close", exact: true }).click();
+
+    // A second contract: 周经理 rejects it (a reason is required) and it returns to Zhang;
+    // submitted again, Zhang recalls it from the record's banner.
+    const addendum = await ok<{ id: string }>(zhang, "POST", "/records/contract", { name: "E2E 补充协议", account: account.id, amount: "80000" });
+    const submitted = await ok<{ id: string }>(zhang, "POST", `/records/contract/${addendum.id}/approval`, {});
+    const manager = await openPage(browser, { viewport: DESKTOP, language: "en" });
+    await signIn(manager, "manager.zhou@example.com");
+    await manager.goto(`/approvals?request=${submitted.id}`);
+    await manager.getByRole("dialog", { name: "Approval request" }).getByRole("button", { name: "Reject" }).click();
+    const reject = manager.getByRole("dialog", { name: "Reject" });
+    await reject.getByRole("button", { name: "Reject" }).click();
+    await reject.getByText("Say why you reject it.").waitFor();
+    await reject.getByLabel("Comment").fill("请补充付款条款");
+    await reject.getByRole("button", { name: "Reject" }).click();
+    await manager.getByText("Rejected", { exact: true }).first().waitFor();
+    await manager.close();
+    await zhang.goto(`/o/contract/${addendum.id}`);
+    await zhang.getByRole("status").filter({ hasText: "Rejected" }).waitFor();
+    await zhang.getByRole("button", { name: "Submit for approval" }).click();
+    await zhang.getByRole("dialog").getByRole("button", { name: "Submit" }).click();
+    const pending = zhang.getByRole("status").filter({ hasText: "Awaiting approval" });
+    await pending.getByRole("button", { name: "Recall" }).click();
+    await zhang.getByRole("dialog", { name: "Recall your request" }).getByRole("button", { name: "Recall" }).click();
+    await zhang.getByRole("status").filter({ hasText: "Approval request recalled" }).waitFor();
+    const states = (await ok<{ approvals: { record: { id: string }; state: string }[] }>(zhang, "GET", "/approvals/inbox?view=submitted")).approvals.filter((a) => a.record.id === addendum.id);
+    expect(states.map((a) => a.state)).toEqual(["recalled", "rejected"]);
+    await zhang.goto("/approvals?tab=submitted");
+    await zhang.locator(".ant-table-row", { hasText: "E2E 补充协议" }).first().waitFor();
+    expect(await accessibilityProblems(zhang)).toEqual([]);
     await zhang.close();
-  });
+  }, 90_000);
 });

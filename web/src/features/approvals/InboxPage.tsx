@@ -7,7 +7,7 @@ import { formatDateTime } from "../../lib/format";
 import { label, useObjects, type Label } from "../../lib/meta";
 import { useMe } from "../../lib/session";
 import { useInbox, useSubmitted, type InboxItem, type SubmittedItem } from "./api";
-import { RequestDrawer, STATE_COLORS } from "./RequestDrawer";
+import { RequestDrawer, StateTag } from "./RequestDrawer";
 import styles from "./approvals.module.css";
 
 function List<T extends { id: string }>({ query, columns, empty, caption }: { query: { isLoading: boolean; error: unknown; data?: T[] }; columns: TableColumnsType<T>; empty: string; caption: string }) {
@@ -73,7 +73,7 @@ export default function InboxPage() {
   const mine: TableColumnsType<SubmittedItem> = [
     { key: "record", title: t("approvals.inbox.record"), render: (_, item) => record(item) },
     { key: "object", title: t("approvals.object"), render: (_, item) => objectName(item) },
-    { key: "state", title: t("approvals.request.state"), render: (_, item) => <Tag color={STATE_COLORS[item.state]}>{t(`approvals.state.${item.state}`)}</Tag> },
+    { key: "state", title: t("approvals.request.state"), render: (_, item) => <StateTag state={item.state} /> },
     {
       key: "step",
       title: t("approvals.inbox.waitingOn"),

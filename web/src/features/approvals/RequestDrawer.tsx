@@ -14,7 +14,17 @@ import { useMe } from "../../lib/session";
 import { APPROVALS_KEY, useRequest, type ApprovalRequest, type RequestState, type TrailEntry } from "./api";
 import styles from "./approvals.module.css";
 
-export const STATE_COLORS: Record<RequestState, string> = { pending: "gold", approved: "green", rejected: "red", recalled: "default" };
+const STATE_COLORS: Record<RequestState, string> = { pending: "gold", approved: "green", rejected: "red", recalled: "default" };
+
+/** A request's state as a tag, its text dark enough on Ant's light tag colours (WCAG AA). */
+export function StateTag({ state }: { state: RequestState }) {
+  const { t } = useTranslation();
+  return (
+    <Tag color={STATE_COLORS[state]} className={styles[`state_${state}`]}>
+      {t(`approvals.state.${state}`)}
+    </Tag>
+  );
+}
 
 export type Decision = "approve" | "reject" | "reassign" | "recall";
 
@@ -194,7 +204,7 @@ export function RequestDrawer({ id, onClose }: { id: string | null; onClose: () 
               </Link>
             </Descriptions.Item>
             <Descriptions.Item label={t("approvals.request.state")}>
-              <Tag color={STATE_COLORS[data.state]}>{t(`approvals.state.${data.state}`)}</Tag>
+              <StateTag state={data.state} />
             </Descriptions.Item>
             <Descriptions.Item label={t("approvals.submittedBy")}>
               {data.submitted_by?.name} · {formatDateTime(data.submitted_at)}
