@@ -35,8 +35,9 @@ async function choose(page: Page, select: Locator, typed: string, shown: string)
 interface Process {
   id: string;
   version: number;
-  steps: { name: { en?: string; "zh-CN"?: string }; approvers: { type: string; id?: string; levels?: number }[]; mode: string }[];
+  steps: { name: { en?: string; "zh-CN"?: string }; condition?: unknown; approvers: { type: string; id?: string; levels?: number }[]; mode: string }[];
   on_approve: { type: string; values: Record<string, unknown> }[];
+  entry_condition: unknown;
 }
 
 const PROCESS = "E2E contract approval";
@@ -60,6 +61,12 @@ describe("approvals (审批)", () => {
     await processPane.getByLabel("Name (Chinese)").fill("E2E 合同审批");
     await processPane.getByLabel("Name (English)").fill(PROCESS);
 
+    // Only drafts may be submitted: the list view's filter builder.
+    await processPane.getByRole("button", { name: "Add condition" }).click();
+    await choose(admin, processPane.getByRole("combobox", { name: "Field" }), "Status", "Status");
+    await choose(admin, processPane.getByRole("combobox", { name: "Value" }), "", "Draft");
+    await admin.keyboard.press("Escape");
+
     // The first step starts as the submitter's manager; it is named.
     const canvas = admin.getByRole("region", { name: "Approval flow" });
     await canvas.locator("[data-step='0']").click();
@@ -73,6 +80,12 @@ describe("approvals (审批)", () => {
     const second = admin.getByRole("complementary", { name: "Step 2" });
     await second.getByLabel("Name (Chinese)").fill("财务审批");
     await second.getByLabel("Name (English)").fill("Finance");
+    // Finance decides large contracts only.
+    await second.getByRole("button", { name: "Add condition" }).click();
+    await choose(admin, second.getByRole("combobox", { name: "Field" }), "Contract amount", "Contract amount");
+    await choose(admin, second.getByRole("combobox", { name: "Operator" }), "", "greater than");
+    await second.getByRole("spinbutton", { name: "Value" }).fill("1000000");
+    await expect.poll(() => canvas.locator("[data-step='1']").textContent()).toContain("When Contract amount greater than 1,000,000");
     await admin.getByRole("button", { name: "Publish" }).click();
     await second.getByText("Add at least one approver.").waitFor();
     await canvas.getByRole("img", { name: "1 problem" }).waitFor();
@@ -112,9 +125,10 @@ describe("approvals (审批)", () => {
     const made = processes.find((p) => p.name.en === PROCESS);
     expect(made?.steps).toEqual([
       { name: { en: "Manager", "zh-CN": "直属经理" }, approvers: [{ type: "manager", levels: 1 }], mode: "sequential" },
-      { name: { en: "Finance", "zh-CN": "财务审批" }, approvers: [{ type: "user", id: qian }], mode: "sequential" },
+      { name: { en: "Finance", "zh-CN": "财务审批" }, condition: { field: "amount", op: "gt", value: "1000000" }, approvers: [{ type: "user", id: qian }], mode: "sequential" },
     ]);
     expect(made?.on_approve).toEqual([{ type: "update_fields", values: { status: "active" } }]);
+    expect(made?.entry_condition).toEqual({ field: "status", op: "in", value: ["draft"] });
 
     // The designer in Chinese, as the list opens it.
     await chooseLanguage(admin, "zh-CN");
@@ -191,6 +205,9 @@ describe("approvals (审批)", () => {
     await zhang.reload();
     const done = zhang.getByRole("status").filter({ hasText: "Approved" });
     await done.waitFor();
+    // Active now, it no longer meets the entry condition: nothing to submit.
+    expect((await ok<{ processes: unknown[] }>(zhang, "GET", `/records/contract/${contract.id}/approval/processes`)).processes).toEqual([]);
+    expect(await zhang.getByRole("button", { name: "Submit for approval" }).count()).toBe(0);
     await animationsSettled(zhang);
     await zhang.screenshot({ path: "/tmp/approvals-record-approved.png" });
     await done.getByRole("button", { name: "Trail" }).click();

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { dropIndex, END, flowEdges, flowNodes, ROW, START, stepKeyOf, stepNodeId } from "./flow";
+import { grouped } from "./summary";
 import {
   checkDraft,
   insertStep,
@@ -151,5 +152,13 @@ describe("checks before publishing", () => {
     ]);
     expect([...stepProblems(placed, b.key).keys()]).toEqual(["approvers"]);
     expect(stepProblems(placed, "other").size).toBe(0);
+  });
+});
+
+describe("amounts on a node", () => {
+  test("are grouped by thousands, decimals kept as typed", () => {
+    expect(grouped("1000000")).toBe("1,000,000");
+    expect(grouped("-1234567.505")).toBe("-1,234,567.505");
+    expect(grouped("999")).toBe("999");
   });
 });

@@ -36,11 +36,22 @@ export function approversSummary(approvers: readonly Approver[], names: Names, o
   return approvers.map((a) => approverSummary(a, names, object, t, language)).join(t("approvals.separator"));
 }
 
+const NUMERIC = new Set(["integer", "decimal", "currency", "percent"]);
+
+/** 1000000.5 → 1,000,000.5 (grouped as amounts are shown; decimals kept exactly). */
+export function grouped(text: string): string {
+  const [whole = "", fraction] = text.split(".");
+  const withCommas = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return fraction === undefined ? withCommas : `${withCommas}.${fraction}`;
+}
+
 function valueText(value: unknown, object: ObjectDef | undefined, field: string, language: string): string {
-  const options = object?.fields.find((f) => f.name === field)?.options ?? [];
+  const def = object?.fields.find((f) => f.name === field);
+  const options = def?.options ?? [];
   const one = (v: unknown) => {
     const option = options.find((o) => o.value === v);
-    return option ? label(option.label, language) : String(v);
+    if (option) return label(option.label, language);
+    return def && NUMERIC.has(def.type) && /^-?\d+(\.\d+)?$/.test(String(v)) ? grouped(String(v)) : String(v);
   };
   return Array.isArray(value) ? value.map(one).join(", ") : one(value);
 }
