@@ -1,6 +1,6 @@
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { accessibilityProblems, animationsSettled, chooseLanguage, DESKTOP, launch, openPage, PASSWORD, screenshot, signIn } from "./browser";
+import { accessibilityProblems, animationsSettled, chooseLanguage, DESKTOP, launch, openPage, PASSWORD, PHONE, screenshot, signIn } from "./browser";
 
 let browser: Browser;
 
@@ -137,6 +137,10 @@ describe("approvals (审批)", () => {
     await admin.getByRole("complementary", { name: "步骤 2" }).getByText("钱财务 Qian Cai").waitFor();
     await animationsSettled(admin);
     await screenshot(admin, "approvals-designer-zh");
+    await admin.setViewportSize(PHONE);
+    await animationsSettled(admin);
+    await admin.screenshot({ path: "/tmp/approvals-designer-phone.png", fullPage: true });
+    await admin.setViewportSize(DESKTOP);
     await chooseLanguage(admin, "en");
     await admin.close();
 
@@ -191,6 +195,11 @@ describe("approvals (审批)", () => {
     expect(await accessibilityProblems(finance)).toEqual([]);
     await animationsSettled(finance);
     await screenshot(finance, "approvals-inbox-zh");
+    await finance.setViewportSize(PHONE);
+    await mine.waitFor();
+    await animationsSettled(finance);
+    await screenshot(finance, "approvals-inbox-zh");
+    await finance.setViewportSize(DESKTOP);
     await mine.getByRole("button", { name: "查看" }).click();
     const request = finance.getByRole("dialog");
     await request.locator("[data-trail=approved]").getByText("周经理 Zhou Qiang 同意了“直属经理”").waitFor();

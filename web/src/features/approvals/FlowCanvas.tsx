@@ -152,7 +152,14 @@ export function FlowCanvas({ steps, problems, selected, ...actions }: Props) {
           edges={edges}
           nodeTypes={nodeTypes}
           edgeTypes={edgeTypes}
-          onNodesChange={(changes: NodeChange<FlowNode>[]) => setNodes((current) => applyNodeChanges(changes, current))}
+          onNodesChange={(changes: NodeChange<FlowNode>[]) => {
+            setNodes((current) => applyNodeChanges(changes, current));
+            // A node selected from the keyboard (Tab, then Enter) opens its properties too.
+            for (const change of changes) {
+              const key = change.type === "select" && change.selected ? stepKeyOf(change.id) : null;
+              if (key && key !== selected) actions.select(key);
+            }
+          }}
           onNodeDragStop={(_, node) => {
             const key = stepKeyOf(node.id);
             if (key) actions.move(key, dropIndex(steps.length, node.position.y));

@@ -51,7 +51,7 @@ export default function InboxPage() {
 
   const toApprove: TableColumnsType<InboxItem> = [
     { key: "record", title: t("approvals.inbox.record"), render: (_, item) => record(item) },
-    { key: "object", title: t("approvals.object"), render: (_, item) => objectName(item) },
+    { key: "object", title: t("approvals.object"), responsive: ["md"], render: (_, item) => objectName(item) },
     {
       key: "step",
       title: t("approvals.inbox.step"),
@@ -67,19 +67,19 @@ export default function InboxPage() {
       ),
     },
     { key: "submitter", title: t("approvals.submittedBy"), render: (_, item) => item.submitted_by?.name ?? "—" },
-    { key: "at", title: t("approvals.inbox.submittedAt"), render: (_, item) => <span className={styles.muted}>{formatDateTime(item.submitted_at)}</span> },
+    { key: "at", title: t("approvals.inbox.submittedAt"), responsive: ["md"], render: (_, item) => <span className={styles.muted}>{formatDateTime(item.submitted_at)}</span> },
     { key: "open", title: <span className="gx-sr-only">{t("approvals.actions")}</span>, align: "right", render: (_, item) => openButton(item.id, item.record.name) },
   ];
   const mine: TableColumnsType<SubmittedItem> = [
     { key: "record", title: t("approvals.inbox.record"), render: (_, item) => record(item) },
-    { key: "object", title: t("approvals.object"), render: (_, item) => objectName(item) },
+    { key: "object", title: t("approvals.object"), responsive: ["md"], render: (_, item) => objectName(item) },
     { key: "state", title: t("approvals.request.state"), render: (_, item) => <StateTag state={item.state} /> },
     {
       key: "step",
       title: t("approvals.inbox.waitingOn"),
       render: (_, item) => (item.step ? `${label(item.step.name, i18n.language)} · ${item.approvers.map((p) => p.name).join(t("approvals.separator"))}` : "—"),
     },
-    { key: "at", title: t("approvals.inbox.submittedAt"), render: (_, item) => <span className={styles.muted}>{formatDateTime(item.submitted_at)}</span> },
+    { key: "at", title: t("approvals.inbox.submittedAt"), responsive: ["md"], render: (_, item) => <span className={styles.muted}>{formatDateTime(item.submitted_at)}</span> },
     { key: "open", title: <span className="gx-sr-only">{t("approvals.actions")}</span>, align: "right", render: (_, item) => openButton(item.id, item.record.name) },
   ];
 
