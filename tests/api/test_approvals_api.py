@@ -23,6 +23,7 @@ from guanxi.platform.access.tables import gx_department
 from guanxi.platform.access.users import create_token, create_user
 from guanxi.platform.metadata.registry import Registry
 from tests.api.conftest import Api, Persona
+from tests.statements import count_queries
 
 PROCESSES = "/approvals/processes"
 CUSTOMERS = (f"杭州某某{n}号科技有限公司" for n in count(1))
@@ -623,3 +624,21 @@ def test_a_record_offers_the_processes_it_could_be_submitted_to_now(
     # Approved, the contract is active: the entry condition (a draft) no longer holds.
     assert record_of(zhang, deal)["status"] == "active"
     assert zhang.ok("GET", path)["processes"] == []
+
+
+def test_the_submitted_view_costs_the_same_for_three_requests_as_for_one(
+    admin: Api, persona: Persona, finance: dict[str, Any], installed_db: Database
+) -> None:
+    process(admin, contract_process(finance))
+    zhang = persona("rep_zhang")
+    submit(zhang, contract(zhang, "60000"))
+
+    def cost() -> int:
+        with count_queries(installed_db) as statements:
+            zhang.ok("GET", "/approvals/inbox", params={"view": "submitted"})
+        return len(statements)
+
+    one = cost()
+    for _ in range(2):
+        submit(zhang, contract(zhang, "60000"))
+    assert cost() == one

@@ -863,6 +863,14 @@ def submitted(ctx: Ctx) -> list[dict[str, Any]]:
         ctx,
         {ctx.actor.user_id} | {u for users in holders.values() for u in users},
     )
+    by_object: dict[str, list[UUID]] = {}
+    for request in requests:
+        by_object.setdefault(request.object_name, []).append(request.record_id)
+    record_names = {
+        (name, record_id): found
+        for name, ids in by_object.items()
+        for record_id, found in _record_names(ctx, name, ids).items()
+    }
     definitions: dict[tuple[UUID, int], dict[str, Any]] = {}
     out = []
     for request in requests:
@@ -881,7 +889,7 @@ def submitted(ctx: Ctx) -> list[dict[str, Any]]:
                 "object_label": _object_label(ctx, request.object_name),
                 "record": {
                     "id": str(request.record_id),
-                    "name": _record_name(ctx, request.object_name, request.record_id),
+                    "name": record_names.get((request.object_name, request.record_id)),
                 },
                 "process_id": str(request.process_id),
                 "state": request.state,
@@ -1058,6 +1066,20 @@ def _object_label(ctx: Ctx, object_name: str) -> dict[str, str] | None:
     not theirs to list)."""
     obj = ctx.snap.objects.get(object_name)
     return None if obj is None else dict(obj.label)
+
+
+def _record_names(ctx: Ctx, object_name: str, record_ids: list[UUID]) -> dict[UUID, str | None]:
+    """The names of several records of one object, in one statement."""
+    obj = ctx.snap.objects.get(object_name)
+    if obj is None or not obj.name_field:
+        return {}
+    table = ctx.snap.table(obj.name)
+    if obj.name_field not in table.c:
+        return {}
+    rows = ctx.conn.execute(
+        select(table.c.id, table.c[obj.name_field]).where(table.c.id.in_(record_ids))
+    )
+    return {row[0]: None if row[1] is None else str(row[1]) for row in rows}
 
 
 def _person(user_id: UUID | None, names: Mapping[UUID, str]) -> dict[str, Any] | None:
