@@ -39,11 +39,13 @@ export function mayDo(request: ApprovalRequest, me: string | undefined): Decisio
 }
 
 /** One trail entry in words: who did what (for whom, when acting for someone else). */
-function trailText(entry: TrailEntry, t: TFunction, language: string): string {
+export function trailText(entry: TrailEntry, t: TFunction, language: string): string {
   const actor = entry.actor?.name ?? t("approvals.trail.system");
   const step = entry.step ? label(entry.step.name, language) : "";
-  const base = t(`approvals.trail.actions.${entry.action}`, { actor, step, to: entry.to_user?.name ?? "", defaultValue: entry.action });
-  const forWhom = entry.original_approver && entry.original_approver.id !== entry.actor?.id && entry.action !== "reassigned" ? t("approvals.trail.forWhom", { name: entry.original_approver.name ?? "" }) : "";
+  const base = t(`approvals.trail.actions.${entry.action}`, { actor, step, to: entry.to_user?.name ?? "", from: entry.original_approver?.name ?? "", defaultValue: entry.action });
+  // Who the step named shows when someone acted for them (a reassignment and a delegation
+  // say it themselves).
+  const forWhom = entry.original_approver && entry.original_approver.id !== entry.actor?.id && !["reassigned", "delegated"].includes(entry.action) ? t("approvals.trail.forWhom", { name: entry.original_approver.name ?? "" }) : "";
   const back = entry.to_step !== undefined ? t("approvals.trail.backTo", { n: entry.to_step + 1 }) : "";
   return [base, forWhom, back].filter(Boolean).join(" ");
 }
