@@ -233,21 +233,34 @@ describe("approvals (审批)", () => {
     expect(changed.status).toBe(200);
     await zhang.getByRole("button", { name: "Close", exact: true }).click();
 
-    // A second contract: 周经理 rejects it (a reason is required) and it returns to Zhang;
-    // submitted again, Zhang recalls it from the record's banner.
+    // A second contract: 周经理 hands it to 李总监, who rejects it (a reason is required)
+    // for him, and it returns to Zhang; submitted again, Zhang recalls it from the banner.
     const addendum = await ok<{ id: string }>(zhang, "POST", "/records/contract", { name: "E2E 补充协议", account: account.id, amount: "80000" });
     const submitted = await ok<{ id: string }>(zhang, "POST", `/records/contract/${addendum.id}/approval`, {});
     const manager = await openPage(browser, { viewport: DESKTOP, language: "en" });
     await signIn(manager, "manager.zhou@example.com");
     await manager.goto(`/approvals?request=${submitted.id}`);
-    await manager.getByRole("dialog", { name: "Approval request" }).getByRole("button", { name: "Reject" }).click();
-    const reject = manager.getByRole("dialog", { name: "Reject" });
+    await manager.getByRole("dialog", { name: "Approval request" }).getByRole("button", { name: "Reassign" }).click();
+    const reassign = manager.getByRole("dialog", { name: "Hand your decision to someone else" });
+    await choose(manager, reassign.getByRole("combobox", { name: "Reassign to" }), "Li Na", "李总监 Li Na");
+    await reassign.getByLabel("Comment").fill("出差中,请李总监代审");
+    await reassign.getByRole("button", { name: "Reassign" }).click();
+    await manager.getByText("Reassigned", { exact: true }).first().waitFor();
+    await manager.close();
+    const director = await openPage(browser, { viewport: DESKTOP, language: "en" });
+    await signIn(director, "director.li@example.com");
+    await chooseLanguage(director, "en");
+    await director.goto(`/approvals?request=${submitted.id}`);
+    const handed = director.getByRole("dialog", { name: "Approval request" });
+    await handed.locator("[data-trail=reassigned]").getByText("周经理 Zhou Qiang handed “Manager” to 李总监 Li Na (East)").waitFor();
+    await handed.getByRole("button", { name: "Reject" }).click();
+    const reject = director.getByRole("dialog", { name: "Reject" });
     await reject.getByRole("button", { name: "Reject" }).click();
     await reject.getByText("Say why you reject it.").waitFor();
     await reject.getByLabel("Comment").fill("请补充付款条款");
     await reject.getByRole("button", { name: "Reject" }).click();
-    await manager.getByText("Rejected", { exact: true }).first().waitFor();
-    await manager.close();
+    await handed.locator("[data-trail=rejected]").getByText("李总监 Li Na (East) rejected “Manager” for 周经理 Zhou Qiang").waitFor();
+    await director.close();
     await zhang.goto(`/o/contract/${addendum.id}`);
     await zhang.getByRole("status").filter({ hasText: "Rejected" }).waitFor();
     await zhang.getByRole("button", { name: "Submit for approval" }).click();

@@ -222,7 +222,7 @@ export function RequestDrawer({ id, onClose }: { id: string | null; onClose: () 
               title: label(s.name, i18n.language),
               description: data.tasks
                 .filter((task) => task.step === s.index)
-                .map((task) => `${task.approver.name ?? ""}${task.approver.id !== task.original_approver.id ? ` (${t("approvals.trail.forWhom", { name: task.original_approver.name ?? "" })})` : ""} · ${t(`approvals.task.${task.state}`)}`)
+                .map((task) => [task.approver.name ?? "", task.approver.id !== task.original_approver.id ? t("approvals.trail.forWhom", { name: task.original_approver.name ?? "" }) : "", t(`approvals.task.${task.state}`)].filter(Boolean).join(" · "))
                 .join("; ") || s.approvers.map((p) => p.name).join(t("approvals.separator")),
             }))}
           />
