@@ -25,6 +25,7 @@ from guanxi.platform.access.tables import gx_department
 from guanxi.platform.access.users import create_token, create_user
 from guanxi.platform.metadata.registry import Registry
 from tests.api.conftest import Api, Persona
+from tests.statements import count_queries
 
 PROCESSES = "/approvals/processes"
 CUSTOMERS = (f"杭州某某{n}号科技有限公司" for n in count(1))
@@ -789,3 +790,68 @@ def test_files_on_a_comment_are_attached_to_the_record_and_listed_on_the_trail(
         zhou, again, "reassign", to=str(demo_org.users["director_li"]), attachment_ids=[note]
     )
     assert moved["trail"][-1]["attachments"][0]["file"]["name"] == "出差说明.pdf"
+
+
+def test_the_submitter_follows_their_own_requests_newest_first_with_who_holds_each(
+    admin: Api, persona: Persona, finance: dict[str, Any], clock: FixedClock
+) -> None:
+    process(admin, contract_process(finance))
+    zhang, zhou, wang = persona("rep_zhang"), persona("manager_zhou"), persona("rep_wang")
+    small, large = contract(zhang, "60000"), contract(zhang, "1500000")
+    done = submit(zhang, small)
+    act(zhou, done, "approve")  # the small one skips finance: approved
+    clock.advance(minutes=1)
+    waiting = submit(zhang, large)
+
+    mine = zhang.ok("GET", "/approvals/inbox", params={"view": "submitted"})["approvals"]
+    assert [a["id"] for a in mine] == [waiting["id"], done["id"]]
+    assert mine[0]["state"] == "pending" and mine[0]["step"]["name"]["en"] == "Manager"
+    assert [p["name"] for p in mine[0]["approvers"]] == ["周经理 Zhou Qiang"]
+    assert mine[0]["record"] == {"id": large["id"], "name": "年度框架合同"}
+    # Named in the approver's words though they may not list the object's metadata.
+    assert mine[0]["object_label"] == {"en": "Contract", "zh-CN": "合同"}
+    shown = zhou.ok("GET", f"/approvals/{waiting['id']}")
+    assert shown["record_name"] == "年度框架合同" and shown["object_label"]["zh-CN"] == "合同"
+    assert zhou.ok("GET", "/approvals/inbox")["approvals"][0]["object_label"]["en"] == "Contract"
+    assert mine[1]["state"] == "approved" and mine[1]["step"] is None
+    assert mine[1]["approvers"] == [] and mine[1]["decided_at"] is not None
+    # Someone else's view holds none of them; the default view stays the decisions awaiting.
+    assert wang.ok("GET", "/approvals/inbox", params={"view": "submitted"})["approvals"] == []
+    assert inbox(zhou) == [waiting["id"]]
+    assert zhang.ok("GET", "/approvals/inbox", params={"view": "sent"}, status=422)
+
+
+def test_a_record_offers_the_processes_it_could_be_submitted_to_now(
+    admin: Api, persona: Persona, finance: dict[str, Any]
+) -> None:
+    zhang, zhou = persona("rep_zhang"), persona("manager_zhou")
+    deal = contract(zhang, "60000")
+    path = f"/records/contract/{deal['id']}/approval/processes"
+    assert zhang.ok("GET", path)["processes"] == []  # no process of contracts yet
+    made = process(admin, contract_process(finance))
+    process(admin, contract_process(finance, name="Switched off", active=False))
+    assert zhang.ok("GET", path)["processes"] == [{"id": made["id"], "name": made["name"]}]
+    request = submit(zhang, deal)
+    assert zhang.ok("GET", path)["processes"] == []  # pending: nothing to submit to
+    act(zhou, request, "approve")
+    # Approved, the contract is active: the entry condition (a draft) no longer holds.
+    assert record_of(zhang, deal)["status"] == "active"
+    assert zhang.ok("GET", path)["processes"] == []
+
+
+def test_the_submitted_view_costs_the_same_for_three_requests_as_for_one(
+    admin: Api, persona: Persona, finance: dict[str, Any], installed_db: Database
+) -> None:
+    process(admin, contract_process(finance))
+    zhang = persona("rep_zhang")
+    submit(zhang, contract(zhang, "60000"))
+
+    def cost() -> int:
+        with count_queries(installed_db) as statements:
+            zhang.ok("GET", "/approvals/inbox", params={"view": "submitted"})
+        return len(statements)
+
+    one = cost()
+    for _ in range(2):
+        submit(zhang, contract(zhang, "60000"))
+    assert cost() == one

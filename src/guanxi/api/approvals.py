@@ -4,7 +4,7 @@ timeline."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
@@ -91,9 +91,19 @@ def delete_process(process_id: UUID, services: ServicesDep, actor: ActorDep) -> 
 
 
 @router.get("/approvals/inbox")
-def inbox(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
-    """The decisions awaiting you, oldest first."""
+def inbox(
+    services: ServicesDep,
+    actor: ActorDep,
+    view: Literal["to_approve", "submitted"] = Query(
+        "to_approve",
+        description="to_approve: the decisions awaiting you, oldest first; submitted: the "
+        "requests you submitted, newest first, with who holds each now",
+    ),
+) -> dict[str, Any]:
+    """The decisions awaiting you, oldest first (or, ``view=submitted``, your requests)."""
     with services.read(actor) as ctx:
+        if view == "submitted":
+            return {"approvals": approvals.submitted(ctx)}
         return {"approvals": approvals.inbox(ctx)}
 
 
@@ -198,3 +208,13 @@ def record_approval(
     """The record's latest approval request (404: it has none)."""
     with services.read(actor) as ctx:
         return approvals.latest_request(ctx, object_name, record_id)
+
+
+@router.get("/records/{object_name}/{record_id}/approval/processes")
+def submittable_processes(
+    object_name: str, record_id: UUID, services: ServicesDep, actor: ActorDep
+) -> dict[str, Any]:
+    """The active processes you could submit the record to now (entry condition met), in
+    the order a submission tries them: empty while it is pending or if you may not edit it."""
+    with services.read(actor) as ctx:
+        return {"processes": approvals.submittable(ctx, object_name, record_id)}

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Select } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { searchUsers } from "../lib/users";
+import { searchUsers, useUsers } from "../lib/users";
 import { UserChip } from "./FieldValue";
 
 interface Props {
@@ -21,6 +21,11 @@ export function UserSelect({ value, onChange, id, ...rest }: Props) {
     queryFn: ({ signal }) => searchUsers(text, signal),
     staleTime: 60_000,
   });
+  // The chosen user is named even when the search does not list them (a saved value).
+  const chosen = useUsers([value]);
+  const listed = found.data ?? [];
+  const current = value ? chosen.data?.get(value) : undefined;
+  const users = current && !listed.some((u) => u.id === current.id) ? [current, ...listed] : listed;
   return (
     <Select
       id={id}
@@ -34,7 +39,7 @@ export function UserSelect({ value, onChange, id, ...rest }: Props) {
       onChange={(v: string | undefined) => onChange?.(v ?? null)}
       loading={found.isFetching}
       notFoundContent={found.isFetching ? t("common.loading") : t("common.noMatches")}
-      options={(found.data ?? []).map((u) => ({
+      options={users.map((u) => ({
         value: u.id,
         label: <UserChip user={u} />,
       }))}

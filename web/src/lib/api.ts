@@ -19,12 +19,21 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
+const explainers = new Map<string, (problem: Problem) => string>();
+
+/** Say refusals with this stable code in a feature's own words (in the user's language)
+ * instead of the server's detail: every ApiError's `message` then reads so, wherever
+ * a screen shows it (a record awaiting approval refusing a save, say). */
+export function explainProblem(code: string, explain: (problem: Problem) => string): void {
+  explainers.set(code, explain);
+}
+
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem;
 
   constructor(problem: Problem) {
-    super(problem.detail ?? problem.title ?? `HTTP ${String(problem.status)}`);
+    super(explainers.get(problem.code ?? "")?.(problem) ?? problem.detail ?? problem.title ?? `HTTP ${String(problem.status)}`);
     this.name = "ApiError";
     this.status = problem.status;
     this.problem = problem;

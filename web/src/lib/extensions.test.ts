@@ -3,6 +3,7 @@ import {
   allLabels,
   allRecordActions,
   clearRecordExtensions,
+  EVERY_OBJECT,
   modulePages,
   recordExtras,
   registerPage,
@@ -94,5 +95,19 @@ describe("record extensions", () => {
     expect(() => registerPage({ path: "sales/forecast", label: "x", component: Page, module: "sales" })).toThrow(/twice/);
     expect(modulePages().map((p) => p.path)).toEqual(["sales/forecast"]);
     expect(allLabels()).toEqual(["sales.forecast"]);
+  });
+
+  test("an extension for every object joins each object's own, after them", () => {
+    const Own = (_: PanelProps) => null;
+    const Everyone = (_: PanelProps) => null;
+    const Notice = () => null;
+    registerRecordExtension({ object: "lead", summary: Own, notice: Notice });
+    registerRecordExtension({ object: EVERY_OBJECT, toolbar: Everyone, notice: Notice });
+    const lead = recordExtras("lead", record({}), editor);
+    expect(lead.toolbars).toEqual([Everyone]);
+    expect(lead.notices).toHaveLength(2);
+    expect(lead.summaries).toEqual([Own]);
+    expect(recordExtras("account", record({}), editor).toolbars).toEqual([Everyone]);
+    expect(recordExtras("account", record({}), editor).summaries).toEqual([]);
   });
 });

@@ -80,9 +80,17 @@ export interface LinkAction extends ActionBase {
 
 export type RecordAction = DialogAction | LinkAction;
 
+/** The object name that registers an extension for every object (a platform feature's,
+ * e.g. approvals), drawn after the object's own. */
+export const EVERY_OBJECT = "*";
+
 export interface RecordExtension {
+  /** An object's name, or EVERY_OBJECT. */
   object: string;
   actions?: RecordAction[];
+  /** Drawn among the main actions, for actions only the server can say are open (submit
+   * for approval): the component asks, and draws its buttons and dialogs itself. */
+  toolbar?: ComponentType<PanelProps>;
   /** Drawn between the highlights panel and the rest of the page, e.g. a status banner. */
   notice?: ComponentType<NoticeProps>;
   /** True when the record may not be changed any more (Edit, in-place edits and the
@@ -123,10 +131,11 @@ export interface RecordExtras {
   stageEnds: string[];
   summaries: ComponentType<PanelProps>[];
   tabs: RecordTab[];
+  toolbars: ComponentType<PanelProps>[];
 }
 
 export function recordExtras(object: string, record: RecordData, context: ActionContext): RecordExtras {
-  const extensions = registry.get(object) ?? [];
+  const extensions = [...(registry.get(object) ?? []), ...(object === EVERY_OBJECT ? [] : (registry.get(EVERY_OBJECT) ?? []))];
   const readOnly = extensions.some((e) => e.readOnly?.(record) ?? false);
   const effective = { ...context, mayUpdate: context.mayUpdate && !readOnly };
   const actions = extensions.flatMap((e) => e.actions ?? []).filter((a) => a.visible?.(record, effective) ?? true);
@@ -140,6 +149,7 @@ export function recordExtras(object: string, record: RecordData, context: Action
     stageEnds: extensions.flatMap((e) => e.stageEnds ?? []),
     summaries: extensions.flatMap((e) => (e.summary ? [e.summary] : [])),
     tabs: extensions.flatMap((e) => e.tabs ?? []).filter((tab) => tab.visible?.(record) ?? true),
+    toolbars: extensions.flatMap((e) => (e.toolbar ? [e.toolbar] : [])),
   };
 }
 
@@ -157,8 +167,9 @@ export interface ModulePage {
   icon?: ComponentType;
   component: ComponentType;
   /** "records" (default): in the navigation group of the module's objects; "settings":
-   * in the Settings group. */
-  group?: "records" | "settings";
+   * in the Settings group; "main": right after Home, work of one's own across objects
+   * (My approvals). */
+  group?: "records" | "settings" | "main";
   /** The module whose navigation group it joins (as objects' `module`). */
   module: string;
   /** Shown in the navigation only when this says so (default: always); the page itself

@@ -2,6 +2,7 @@
  * the generic screens cannot know (record actions, notices) through lib/extensions.ts. */
 import { registerSales } from "./sales";
 import { registerAutomation } from "../features/automation/register";
+import { registerApprovals } from "../features/approvals/register";
 
 let registered = false;
 
@@ -10,6 +11,7 @@ export function registerModules(): void {
   registered = true;
   registerSales();
   registerAutomation(); // a platform feature's settings page, registered with the modules' pages
+  registerApprovals(); // a platform feature: approvals on every object
 }
 
 registerModules();

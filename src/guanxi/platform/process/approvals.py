@@ -916,6 +916,7 @@ def inbox(ctx: Ctx) -> list[dict[str, Any]]:
                 "id": str(row.request_id),
                 "task_id": str(row.id),
                 "object": row.object_name,
+                "object_label": _object_label(ctx, row.object_name),
                 "record": {
                     "id": str(row.record_id),
                     "name": _record_name(ctx, row.object_name, row.record_id),
@@ -930,6 +931,105 @@ def inbox(ctx: Ctx) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+SUBMITTED_SHOWN = 50
+
+
+def submitted(ctx: Ctx) -> list[dict[str, Any]]:
+    """The caller's own requests, newest first (the latest ``SUBMITTED_SHOWN``): what the
+    submitter follows and may recall, each with who holds it now."""
+    r, t = gx_approval_request.c, gx_approval_task.c
+    requests = ctx.conn.execute(
+        select(gx_approval_request)
+        .where(r.submitted_by_id == ctx.actor.user_id)
+        .order_by(r.submitted_at.desc(), r.id.desc())
+        .limit(SUBMITTED_SHOWN)
+    ).all()
+    pending = [q.id for q in requests if q.state == "pending"]
+    holders: dict[UUID, list[UUID]] = {}
+    if pending:
+        for task in ctx.conn.execute(
+            select(t.request_id, t.approver_id)
+            .where(t.request_id.in_(pending), t.state == "pending")
+            .order_by(t.request_id, t.position)
+        ):
+            holders.setdefault(task.request_id, []).append(task.approver_id)
+    names = _user_names(
+        ctx,
+        {ctx.actor.user_id} | {u for users in holders.values() for u in users},
+    )
+    by_object: dict[str, list[UUID]] = {}
+    for request in requests:
+        by_object.setdefault(request.object_name, []).append(request.record_id)
+    record_names = {
+        (name, record_id): found
+        for name, ids in by_object.items()
+        for record_id, found in _record_names(ctx, name, ids).items()
+    }
+    definitions: dict[tuple[UUID, int], dict[str, Any]] = {}
+    out = []
+    for request in requests:
+        key = (request.process_id, request.version)
+        if key not in definitions:
+            definitions[key] = _version(ctx, request.process_id, request.version)
+        step = (
+            definitions[key]["steps"][request.step]
+            if request.state == "pending" and request.step is not None
+            else None
+        )
+        out.append(
+            {
+                "id": str(request.id),
+                "object": request.object_name,
+                "object_label": _object_label(ctx, request.object_name),
+                "record": {
+                    "id": str(request.record_id),
+                    "name": record_names.get((request.object_name, request.record_id)),
+                },
+                "process_id": str(request.process_id),
+                "state": request.state,
+                "step": None
+                if step is None
+                else {"index": request.step, "name": step["name"], "mode": step["mode"]},
+                "approvers": [_person(u, names) for u in holders.get(request.id, [])],
+                "submitted_by": _person(request.submitted_by_id, names),
+                "submitted_at": plain(request.submitted_at, ctx.zone),
+                "decided_at": plain(request.decided_at, ctx.zone),
+            }
+        )
+    return out
+
+
+def submittable(ctx: Ctx, object_name: str, record_id: UUID) -> list[dict[str, Any]]:
+    """The active processes a record the caller may edit could be submitted to now (their
+    entry condition met), in the order a submission tries them; none while a request of
+    it is pending, or for a caller who may not edit it."""
+    obj = ctx.snap.object(object_name)
+    require(ctx, "read", obj)
+    if not (ctx.actor.can_write and ctx.actor.policy.can("update", obj.name)):
+        return []
+    if ctx.actor.user_id is None:  # only a user submits
+        return []
+    table = ctx.snap.table(obj.name)
+    editable = ctx.conn.execute(
+        select(table.c.id).where(
+            table.c.id == record_id, ctx.actor.policy.edit_predicate(obj.name, table)
+        )
+    ).first()
+    if editable is None or _pending_of(ctx, obj.name, record_id) is not None:
+        return []
+    p = gx_approval_process.c
+    rows = ctx.conn.execute(
+        select(gx_approval_process)
+        .where(p.object_name == obj.name, p.active.is_(True))
+        .order_by(p.position, p.created_at, p.id)
+    ).all()
+    return [
+        {"id": str(row.id), "name": row.name}
+        for row in rows
+        if _meets(ctx, obj, _version(ctx, row.id, row.version).get("entry_condition"), record_id)
+    ]
 
 
 def trail_entries(ctx: Ctx, rows: list[Row[Any]]) -> list[dict[str, Any]]:
@@ -994,7 +1094,9 @@ def _request_shown(ctx: Ctx, request: Row[Any]) -> dict[str, Any]:
         "process_id": str(request.process_id),
         "version": request.version,
         "object": request.object_name,
+        "object_label": _object_label(ctx, request.object_name),
         "record_id": str(request.record_id),
+        "record_name": _record_name(ctx, request.object_name, request.record_id),
         "state": request.state,
         "step": request.step,
         "steps": [
@@ -1066,6 +1168,27 @@ def _record_name(ctx: Ctx, object_name: str, record_id: UUID) -> str | None:
         return None
     name = ctx.conn.execute(select(table.c[obj.name_field]).where(table.c.id == record_id)).scalar()
     return None if name is None else str(name)
+
+
+def _object_label(ctx: Ctx, object_name: str) -> dict[str, str] | None:
+    """The object's label, for approvers who may not read the object (its metadata is
+    not theirs to list)."""
+    obj = ctx.snap.objects.get(object_name)
+    return None if obj is None else dict(obj.label)
+
+
+def _record_names(ctx: Ctx, object_name: str, record_ids: list[UUID]) -> dict[UUID, str | None]:
+    """The names of several records of one object, in one statement."""
+    obj = ctx.snap.objects.get(object_name)
+    if obj is None or not obj.name_field:
+        return {}
+    table = ctx.snap.table(obj.name)
+    if obj.name_field not in table.c:
+        return {}
+    rows = ctx.conn.execute(
+        select(table.c.id, table.c[obj.name_field]).where(table.c.id.in_(record_ids))
+    )
+    return {row[0]: None if row[1] is None else str(row[1]) for row in rows}
 
 
 def _person(user_id: UUID | None, names: Mapping[UUID, str]) -> dict[str, Any] | None:

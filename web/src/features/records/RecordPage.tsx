@@ -129,6 +129,12 @@ function RecordView({ object, id }: { object: ObjectDef; id: string }) {
           </div>
           <Space wrap>
             {!editing && extras.actions.map((action) => <ActionButton key={action.key} action={action} record={data} context={{ mayUpdate, language: i18n.language }} onOpen={setActing} />)}
+            {!editing &&
+              extras.toolbars.map((Toolbar, index) => (
+                <Suspense key={`toolbar-${String(index)}`} fallback={null}>
+                  <Toolbar {...panel} />
+                </Suspense>
+              ))}
             {mayUpdate && !editing && (
               <Button type={extras.actions.some((a) => a.primary) ? "default" : "primary"} icon={<EditOutlined />} onClick={() => setEditing(true)}>
                 {t("common.edit")}

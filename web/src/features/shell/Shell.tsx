@@ -98,6 +98,7 @@ export function Shell() {
   const groups = navigationGroups(readable, modules.data ?? [], pages);
   const items: MenuProps["items"] = [
     { key: "home", icon: <HomeOutlined />, label: <Link to="/">{t("shell.home")}</Link> },
+    ...pages.filter((p) => p.group === "main").map(pageItem),
     ...groups.map((g) => ({
       type: "group" as const,
       key: g.key,

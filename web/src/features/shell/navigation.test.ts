@@ -19,7 +19,7 @@ function object(name: string, module: string | null, nav?: boolean): ObjectDef {
 
 const Page = () => null;
 
-function page(path: string, module: string, group?: "records" | "settings"): ModulePage {
+function page(path: string, module: string, group?: ModulePage["group"]): ModulePage {
   return { path, label: `pages.${path}`, module, component: Page, ...(group ? { group } : {}) };
 }
 
@@ -61,6 +61,12 @@ describe("navigation groups", () => {
   test("a module's pages follow its objects; settings pages are not here", () => {
     const groups = navigationGroups(OBJECTS, MODULES, [page("sales/forecast", "sales"), page("sales/pools", "sales", "settings"), page("customers/map", "customers", "records")]);
     expect(groups.map((g) => g.pages.map((p) => p.path))).toEqual([["customers/map"], ["sales/forecast"], []]);
+  });
+
+  test("main pages (My approvals) join no module's group: the shell lists them after Home", () => {
+    const groups = navigationGroups(OBJECTS, MODULES, [page("approvals", "approvals", "main"), page("sales/forecast", "sales")]);
+    expect(groups.map((g) => g.key)).not.toContain("module:approvals");
+    expect(groups.flatMap((g) => g.pages.map((p) => p.path))).toEqual(["sales/forecast"]);
   });
 
   test("a group with nothing to list is left out, one with only pages stays", () => {

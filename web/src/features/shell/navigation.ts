@@ -26,7 +26,8 @@ export function listed(object: ObjectDef): boolean {
  * The navigation's groups from the objects and pages the user may see. Modules come in
  * the server's order (dependency order); an object of a module the server did not name
  * (since uninstalled) gets a group under the module's name. A group with neither objects
- * nor pages is left out. Settings pages are not here: they belong to the Settings group.
+ * nor pages is left out. Settings pages are not here: they belong to the Settings group;
+ * nor main pages, listed after Home.
  */
 export function navigationGroups(objects: readonly ObjectDef[], modules: readonly ModuleDef[], pages: readonly ModulePage[]): NavGroup[] {
   const groups = new Map<string, NavGroup>();
@@ -46,7 +47,7 @@ export function navigationGroups(objects: readonly ObjectDef[], modules: readonl
     else group(object.module, { en: object.module, "zh-CN": object.module }).objects.push(object);
   }
   for (const page of pages) {
-    if (page.group !== "settings") group(page.module, { en: page.module, "zh-CN": page.module }).pages.push(page);
+    if (page.group !== "settings" && page.group !== "main") group(page.module, { en: page.module, "zh-CN": page.module }).pages.push(page);
   }
   // Within a module: the order it declares its objects; any it did not name keep theirs.
   const order = new Map(modules.map((m) => [m.name, new Map(m.objects.map((name, index) => [name, index]))]));

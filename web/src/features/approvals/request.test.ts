@@ -1,0 +1,75 @@
+import { describe, expect, test } from "vitest";
+import type { ApprovalRequest } from "./api";
+import i18n from "../../lib/i18n";
+import { mayDo, trailText } from "./RequestDrawer";
+
+const person = (id: string) => ({ id, name: id });
+
+function request(change: Partial<ApprovalRequest> = {}): ApprovalRequest {
+  return {
+    id: "r1",
+    process_id: "p1",
+    object: "contract",
+    object_label: null,
+    record_id: "c1",
+    record_name: "年度框架合同",
+    state: "pending",
+    step: 1,
+    steps: [],
+    tasks: [
+      { id: "t0", step: 0, approver: person("zhou"), original_approver: person("zhou"), state: "approved", comment: null, acted_at: "2026-12-07T10:00:00+08:00" },
+      { id: "t1", step: 1, approver: person("qian"), original_approver: person("li"), state: "pending", comment: null, acted_at: null },
+      { id: "t2", step: 1, approver: person("chen"), original_approver: person("chen"), state: "waiting", comment: null, acted_at: null },
+    ],
+    submitted_by: person("zhang"),
+    submitted_at: "2026-12-07T09:00:00+08:00",
+    decided_at: null,
+    trail: [],
+    ...change,
+  };
+}
+
+describe("what a user may do with a request", () => {
+  test("the approver holding the current step decides or hands it on; the submitter recalls", () => {
+    expect(mayDo(request(), "qian")).toEqual(["approve", "reject", "reassign"]);
+    expect(mayDo(request(), "zhang")).toEqual(["recall"]);
+  });
+
+  test("nobody else, nor a later approver still waiting, nor one whose step is over", () => {
+    expect(mayDo(request(), "chen")).toEqual([]); // sequential: waits for qian
+    expect(mayDo(request(), "zhou")).toEqual([]); // decided step 0 already
+    expect(mayDo(request(), "li")).toEqual([]); // handed the decision to qian
+    expect(mayDo(request(), undefined)).toEqual([]);
+  });
+
+  test("a request that ended offers nothing", () => {
+    for (const state of ["approved", "rejected", "recalled"] as const) {
+      expect(mayDo(request({ state }), "qian")).toEqual([]);
+      expect(mayDo(request({ state }), "zhang")).toEqual([]);
+    }
+  });
+});
+
+describe("the trail in words", () => {
+  const t = i18n.getFixedT("en");
+  const at = "2026-12-07T10:00:00+08:00";
+  const step = { index: 1, name: { en: "Finance", "zh-CN": "财务审批" } };
+
+  test("says whom an approver acted for, and where a rejection sent the request", () => {
+    const acted = { action: "approved", approval_id: "r1", comment: null, at, actor: person("钱财务"), step, original_approver: person("李总监") };
+    expect(trailText(acted, t, "en")).toBe("钱财务 approved “Finance” for 李总监");
+    const own = { ...acted, original_approver: person("钱财务") };
+    expect(trailText(own, t, "en")).toBe("钱财务 approved “Finance”");
+    const back = { ...own, action: "rejected", to_step: 0 };
+    expect(trailText(back, t, "en")).toBe("钱财务 rejected “Finance” (back to step 1)");
+  });
+
+  test("a reassignment and a delegation name both people once; an unknown action still shows", () => {
+    const moved = { action: "reassigned", approval_id: "r1", comment: null, at, actor: person("李总监"), step, original_approver: person("李总监"), to_user: person("陈总") };
+    expect(trailText(moved, t, "en")).toBe("李总监 handed “Finance” to 陈总");
+    const away = { ...moved, action: "delegated", actor: person("张伟"), to_user: person("钱财务") };
+    expect(trailText(away, t, "en")).toBe("李总监 is away: “Finance” went to their delegate 钱财务");
+    expect(trailText({ ...moved, action: "escalated" }, t, "en")).toBe("escalated");
+    expect(trailText({ action: "request_approved", approval_id: "r1", comment: null, at, actor: null }, i18n.getFixedT("zh-CN"), "zh-CN")).toBe("审批通过");
+  });
+});
