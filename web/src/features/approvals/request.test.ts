@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import type { ApprovalRequest } from "./api";
 import i18n from "../../lib/i18n";
 import { mayDo, trailText } from "./RequestDrawer";
+import { chosenFiles, fileProblems } from "./request";
 
 const person = (id: string) => ({ id, name: id });
 
@@ -71,5 +72,38 @@ describe("the trail in words", () => {
     expect(trailText(away, t, "en")).toBe("李总监 is away: “Finance” went to their delegate 钱财务");
     expect(trailText({ ...moved, action: "escalated" }, t, "en")).toBe("escalated");
     expect(trailText({ action: "request_approved", approval_id: "r1", comment: null, at, actor: null }, i18n.getFixedT("zh-CN"), "zh-CN")).toBe("审批通过");
+  });
+});
+
+describe("files on a decision", () => {
+  const stored = (id: string, name: string) => ({ id, name, content_type: "application/pdf", size: 10 });
+  const files = [
+    { uid: "u1", name: "付款条件.pdf", status: "done" as const, response: stored("f1", "付款条件.pdf") },
+    { uid: "u2", name: "removed.pdf", status: "removed" as const, response: stored("f2", "removed.pdf") },
+    { uid: "u3", name: "报价单.xlsx", status: "done" as const, response: stored("f3", "报价单.xlsx") },
+  ];
+
+  test("sends the uploaded files' ids in the order chosen; waits for one on its way; refuses to drop a failed one", () => {
+    const chosen = chosenFiles(files);
+    expect(chosen.ids).toEqual(["f1", "f3"]);
+    expect(chosen.sent.map((f) => f.uid)).toEqual(["u1", "u3"]);
+    expect([chosen.uploading, chosen.failed]).toEqual([false, false]);
+    expect(chosenFiles([...files, { uid: "u4", name: "big.zip", status: "uploading" as const }]).uploading).toBe(true);
+    expect(chosenFiles([...files, { uid: "u5", name: "bad.exe", status: "error" as const }]).failed).toBe(true);
+    expect(chosenFiles([])).toEqual({ sent: [], ids: [], uploading: false, failed: false });
+  });
+
+  test("a refusal of attachment_ids[i] lands on the i-th file sent, by name; other problems stay apart", () => {
+    const { sent } = chosenFiles(files);
+    const { byFile, rest } = fileProblems(
+      [
+        { field: "attachment_ids[1]", code: "unknown", message: "no file or attachment of this record you may use" },
+        { field: "comment", code: "required", message: "is required" },
+        { field: "attachment_ids[7]", code: "unknown", message: "out of range" },
+      ],
+      sent,
+    );
+    expect([...byFile]).toEqual([["u3", "报价单.xlsx: no file or attachment of this record you may use"]]);
+    expect(rest.map((p) => p.field)).toEqual(["comment", "attachment_ids[7]"]);
   });
 });
