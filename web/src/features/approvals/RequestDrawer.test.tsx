@@ -6,27 +6,8 @@ import { MemoryRouter } from "react-router-dom";
 import { afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import i18n from "../../lib/i18n";
 import { ME_KEY } from "../../lib/session";
-import type { ApprovalRequest } from "./api";
+import { approvalRequest } from "../../test/approvals";
 import { DecisionButtons } from "./RequestDrawer";
-
-const person = (id: string) => ({ id, name: id });
-
-const REQUEST: ApprovalRequest = {
-  id: "r1",
-  process_id: "p1",
-  object: "contract",
-  object_label: null,
-  record_id: "c1",
-  record_name: "年度框架合同",
-  state: "pending",
-  step: 0,
-  steps: [],
-  tasks: [{ id: "t0", step: 0, approver: person("qian"), original_approver: person("qian"), state: "pending", comment: null, acted_at: null }],
-  submitted_by: person("zhang"),
-  submitted_at: "2026-12-07T09:00:00+08:00",
-  decided_at: null,
-  trail: [],
-};
 
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
@@ -71,15 +52,6 @@ afterEach(() => {
 describe("files on a decision", () => {
   test("uploads the chosen files, sends their ids, and puts a refusal on the file it names", async () => {
     vi.stubGlobal("XMLHttpRequest", FileStore);
-    // jsdom has no layout: the text area watches its size.
-    vi.stubGlobal(
-      "ResizeObserver",
-      class {
-        observe() {}
-        unobserve() {}
-        disconnect() {}
-      },
-    );
     const decided: unknown[] = [];
     vi.stubGlobal(
       "fetch",
@@ -90,16 +62,17 @@ describe("files on a decision", () => {
         if (body.attachment_ids?.includes("f-b.pdf")) {
           return json(422, { status: 422, title: "Invalid", errors: [{ field: "attachment_ids[1]", code: "unknown", message: "no file or attachment of this record you may use" }] });
         }
-        return json(200, REQUEST);
+        return json(200, request);
       }),
     );
+    const request = approvalRequest();
     const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
     client.setQueryData(ME_KEY, { id: "qian", name: "qian" });
     render(
       <AntApp>
         <QueryClientProvider client={client}>
           <MemoryRouter>
-            <DecisionButtons request={REQUEST} />
+            <DecisionButtons request={request} />
           </MemoryRouter>
         </QueryClientProvider>
       </AntApp>,
