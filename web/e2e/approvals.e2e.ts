@@ -160,7 +160,8 @@ describe("approvals (审批)", () => {
     await dialog.getByRole("button", { name: "Submit" }).click();
     const banner = zhang.getByRole("status").filter({ hasText: "Awaiting approval" });
     await expect.poll(() => banner.textContent(), SERVER).toContain("“Manager” by 周经理 Zhou Qiang");
-    expect(await zhang.getByRole("button", { name: "Submit for approval" }).count()).toBe(0);
+    // The banner and the button follow separate queries: the button goes once its own refetch answers.
+    await expect.poll(() => zhang.getByRole("button", { name: "Submit for approval" }).count(), SERVER).toBe(0);
     await animationsSettled(zhang);
     await zhang.screenshot({ path: "/tmp/approvals-record-pending.png" });
     // Saving now is refused in words, not as the server's detail.
@@ -215,6 +216,7 @@ describe("approvals (审批)", () => {
     await decide.locator(".ant-upload-list-item-done", { hasText: "付款条件审核.pdf" }).waitFor(SERVER);
     await animationsSettled(finance);
     await finance.screenshot({ path: "/tmp/approvals-decide-file-zh.png" });
+    expect(await accessibilityProblems(finance)).toEqual([]);
     await decide.getByRole("button", { name: "同意" }).click();
     await expect.poll(() => mine.count(), SERVER).toBe(0);
     const filed = request.locator("[data-trail=approved]", { hasText: "钱财务 Qian Cai" }).getByRole("link", { name: "付款条件审核.pdf" });
@@ -224,6 +226,7 @@ describe("approvals (审批)", () => {
     expect(Buffer.from(await (await finance.request.get(href)).body()).equals(FILE)).toBe(true);
     await animationsSettled(finance);
     await finance.screenshot({ path: "/tmp/approvals-trail-file-zh.png" });
+    expect(await accessibilityProblems(finance)).toEqual([]);
     await finance.close();
 
     // Zhang sees the contract approved, active and his to change again, with the trail.
