@@ -42,6 +42,8 @@ interface Process {
 
 const PROCESS = "E2E contract approval";
 const SERVER = { timeout: 10_000 };
+// A small PDF-like file with non-ASCII bytes, to compare what comes back byte for byte.
+const FILE = Buffer.from("%PDF-1.4 付款条件\n", "utf8");
 
 describe("approvals (审批)", () => {
   test("an administrator designs manager-then-finance on contracts; a rep submits, the approvers decide from My approvals", async () => {
@@ -158,7 +160,8 @@ describe("approvals (审批)", () => {
     await dialog.getByRole("button", { name: "Submit" }).click();
     const banner = zhang.getByRole("status").filter({ hasText: "Awaiting approval" });
     await expect.poll(() => banner.textContent(), SERVER).toContain("“Manager” by 周经理 Zhou Qiang");
-    expect(await zhang.getByRole("button", { name: "Submit for approval" }).count()).toBe(0);
+    // The banner and the button follow separate queries: the button goes once its own refetch answers.
+    await expect.poll(() => zhang.getByRole("button", { name: "Submit for approval" }).count(), SERVER).toBe(0);
     await animationsSettled(zhang);
     await zhang.screenshot({ path: "/tmp/approvals-record-pending.png" });
     // Saving now is refused in words, not as the server's detail.
@@ -205,9 +208,25 @@ describe("approvals (审批)", () => {
     await request.locator("[data-trail=approved]").getByText("周经理 Zhou Qiang 同意了“直属经理”").waitFor();
     await animationsSettled(finance);
     await screenshot(finance, "approvals-request-zh");
+    // With a file of his: uploaded as it is chosen, sent with the decision, then listed on
+    // the trail with a link that downloads it.
     await request.getByRole("button", { name: "同意" }).click();
-    await finance.getByRole("dialog", { name: "同意" }).getByRole("button", { name: "同意" }).click();
+    const decide = finance.getByRole("dialog", { name: "同意" });
+    await decide.locator('input[type="file"]').setInputFiles({ name: "付款条件审核.pdf", mimeType: "application/pdf", buffer: FILE });
+    await decide.locator(".ant-upload-list-item-done", { hasText: "付款条件审核.pdf" }).waitFor(SERVER);
+    await animationsSettled(finance);
+    await finance.screenshot({ path: "/tmp/approvals-decide-file-zh.png" });
+    expect(await accessibilityProblems(finance)).toEqual([]);
+    await decide.getByRole("button", { name: "同意" }).click();
     await expect.poll(() => mine.count(), SERVER).toBe(0);
+    const filed = request.locator("[data-trail=approved]", { hasText: "钱财务 Qian Cai" }).getByRole("link", { name: "付款条件审核.pdf" });
+    await filed.waitFor(SERVER);
+    expect(await request.locator("[data-trail=approved]", { hasText: "钱财务 Qian Cai" }).textContent()).toContain("付款条件审核.pdf 22 B");
+    const href = (await filed.getAttribute("href")) ?? "";
+    expect(Buffer.from(await (await finance.request.get(href)).body()).equals(FILE)).toBe(true);
+    await animationsSettled(finance);
+    await finance.screenshot({ path: "/tmp/approvals-trail-file-zh.png" });
+    expect(await accessibilityProblems(finance)).toEqual([]);
     await finance.close();
 
     // Zhang sees the contract approved, active and his to change again, with the trail.
@@ -224,9 +243,12 @@ describe("approvals (审批)", () => {
     await expect.poll(async () => (await trail.locator("[data-trail]").allTextContents()).map((t) => t.replace(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/, "").trim()), SERVER).toEqual([
       "张伟 Zhang Wei submitted it“请审批”",
       "周经理 Zhou Qiang approved “Manager”“同意,金额合理”",
-      "钱财务 Qian Cai approved “Finance”",
+      "钱财务 Qian Cai approved “Finance” 付款条件审核.pdf 22 B",
       "The request was approved",
     ]);
+    // The file is the contract's attachment now: its owner downloads it from the trail too.
+    const attached = trail.getByRole("link", { name: "付款条件审核.pdf" });
+    expect(Buffer.from(await (await zhang.request.get((await attached.getAttribute("href")) ?? "")).body()).equals(FILE)).toBe(true);
     const stored = await ok<{ status: string; version: number }>(zhang, "GET", `/records/contract/${contract.id}`);
     expect(stored.status).toBe("active");
     const changed = await call(zhang, "PATCH", `/records/contract/${contract.id}`, { name: "E2E 年度框架合同（已审批）", version: stored.version });

@@ -133,22 +133,48 @@ export interface StoredFile {
   size: number;
 }
 
+/** Where a stored file downloads (what an attachment link or a file field points at). */
+export function fileUrl(id: string): string {
+  return `/api/v1/files/${id}`;
+}
+
+/** Send a multipart body by XHR: unlike fetch, it reports how much of the body went out. */
+function sendWithProgress(url: string, headers: Record<string, string>, body: FormData, onProgress: (percent: number) => void): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.withCredentials = true;
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress(Math.round((event.loaded / event.total) * 100));
+    };
+    xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText });
+    xhr.onerror = () => reject(new TypeError("Network request failed"));
+    xhr.send(body);
+  });
+}
+
 /** Upload one file (multipart field `file`): to the file store by default, its id then
- * going into a file field, or to `path` (a record's attachments). */
-export async function upload<T = StoredFile>(file: File, path = "/files"): Promise<T> {
+ * going into a file field, or to `path` (a record's attachments). With `onProgress`,
+ * the percentage sent so far is reported as it goes (for a progress bar). */
+export async function upload<T = StoredFile>(file: File, path = "/files", onProgress?: (percent: number) => void): Promise<T> {
   const form = new FormData();
   form.append("file", file);
-  const response = await fetch(`/api/v1${path}`, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: {
-      "Accept-Language": document.documentElement.lang || "zh-CN",
-      ...(csrfToken ? { "X-CSRF-Token": csrfToken } : {}),
-    },
-    body: form,
-  });
-  const data = (await response.json().catch(() => ({}))) as Problem & T;
-  if (!response.ok) throw new ApiError({ ...data, status: response.status });
+  const headers: Record<string, string> = {
+    "Accept-Language": document.documentElement.lang || "zh-CN",
+    ...(csrfToken ? { "X-CSRF-Token": csrfToken } : {}),
+  };
+  const url = `/api/v1${path}`;
+  const { status, text } = onProgress
+    ? await sendWithProgress(url, headers, form, onProgress)
+    : await fetch(url, { method: "POST", credentials: "same-origin", headers, body: form }).then(async (response) => ({ status: response.status, text: await response.text() }));
+  let data = {} as Problem & T;
+  try {
+    data = JSON.parse(text) as Problem & T;
+  } catch {
+    // Not JSON (a proxy's error page): the status says enough.
+  }
+  if (status < 200 || status >= 300) throw new ApiError({ ...data, status });
   return data;
 }
 

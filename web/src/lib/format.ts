@@ -50,3 +50,16 @@ export function formatInteger(value: number | string): string {
 export function formatCount(total: number, atLeast: boolean): string {
   return `${formatInteger(total)}${atLeast ? "+" : ""}`;
 }
+
+/** 532 B, 12.4 KB, 3.1 MB: binary units, one decimal from KB on. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${String(bytes)} B`;
+  const units = ["KB", "MB", "GB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit] ?? "GB"}`;
+}

@@ -1,18 +1,19 @@
-import { CheckOutlined, CloseOutlined, RollbackOutlined, SwapOutlined } from "@ant-design/icons";
+import { CheckOutlined, CloseOutlined, PaperClipOutlined, RollbackOutlined, SwapOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
-import { Alert, App, Button, Descriptions, Drawer, Form, Grid, Input, Modal, Radio, Skeleton, Space, Steps, Tag, Timeline, Typography } from "antd";
+import { Alert, App, Button, Descriptions, Drawer, Form, Grid, Input, Modal, Radio, Skeleton, Space, Steps, Tag, Timeline, Typography, Upload, type UploadFile } from "antd";
 import type { TFunction } from "i18next";
 import { useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router-dom";
 import { UserSelect } from "../../components/UserSelect";
-import { api, problemMessage } from "../../lib/api";
-import { formatDateTime } from "../../lib/format";
+import { ApiError, api, fileUrl, problemMessage, upload, type StoredFile } from "../../lib/api";
+import { formatDateTime, formatSize } from "../../lib/format";
 import { label, useObjects } from "../../lib/meta";
 import { recordsKey } from "../../lib/records";
 import { useMe } from "../../lib/session";
-import { APPROVALS_KEY, useRequest, type ApprovalRequest, type RequestState, type TrailEntry } from "./api";
+import { APPROVALS_KEY, useRequest, type ApprovalRequest, type RequestState, type TrailEntry, type TrailFile } from "./api";
 import styles from "./approvals.module.css";
+import { chosenFiles, fileProblems } from "./request";
 
 const STATE_COLORS: Record<RequestState, string> = { pending: "gold", approved: "green", rejected: "red", recalled: "default" };
 
@@ -50,6 +51,33 @@ export function trailText(entry: TrailEntry, t: TFunction, language: string): st
   return [base, forWhom, back].filter(Boolean).join(" ");
 }
 
+/** The files on a trail entry as download links with their sizes; a file deleted since
+ * keeps its name, struck through. */
+function TrailFiles({ files }: { files: TrailFile[] }) {
+  const { t } = useTranslation();
+  return (
+    <ul className={styles.trailFiles} aria-label={t("approvals.trail.files")}>
+      {files.map(({ id, file }) => (
+        <li key={id}>
+          <PaperClipOutlined aria-hidden />{" "}
+          {file.size === null ? (
+            <Typography.Text delete type="secondary" title={t("approvals.trail.fileGone")}>
+              {file.name}
+            </Typography.Text>
+          ) : (
+            <>
+              <a href={fileUrl(file.id)} target="_blank" rel="noreferrer">
+                {file.name}
+              </a>{" "}
+              <Typography.Text type="secondary">{formatSize(file.size)}</Typography.Text>
+            </>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function Trail({ request }: { request: ApprovalRequest }) {
   const { t, i18n } = useTranslation();
   return (
@@ -65,6 +93,7 @@ export function Trail({ request }: { request: ApprovalRequest }) {
               {formatDateTime(entry.at)}
             </Typography.Text>
             {entry.comment && <div className={styles.comment}>“{entry.comment}”</div>}
+            {entry.attachments?.length ? <TrailFiles files={entry.attachments} /> : null}
           </div>
         ),
       }))}
@@ -73,31 +102,48 @@ export function Trail({ request }: { request: ApprovalRequest }) {
 }
 
 /** Approve, reject (to the submitter or an earlier step), reassign or recall, each with
- * its comment (required to reject). */
+ * its comment (required to reject) and files, uploaded as they are chosen and sent by id. */
 function DecisionDialog({ request, decision, onClose }: { request: ApprovalRequest; decision: Decision | null; onClose: (done: boolean) => void }) {
   const { t, i18n } = useTranslation();
   const { message } = App.useApp();
   const [form] = Form.useForm<{ comment?: string; to_step?: number | "submitter"; to?: string | null }>();
   const [busy, setBusy] = useState(false);
+  const [files, setFiles] = useState<UploadFile<StoredFile>[]>([]);
+  // The server's refusals of files, as "name: why" lines under the upload.
+  const [refused, setRefused] = useState<string[]>([]);
   const earlier = request.steps.filter((s) => request.step !== null && s.index < request.step);
 
   const submit = async (values: { comment?: string; to_step?: number | "submitter"; to?: string | null }) => {
     if (!decision) return;
+    const chosen = chosenFiles(files);
+    if (chosen.uploading || chosen.failed) {
+      void message.warning(t(chosen.uploading ? "approvals.decide.stillUploading" : "approvals.decide.removeFailed"));
+      return;
+    }
     setBusy(true);
+    setRefused([]);
     const comment = values.comment?.trim() || undefined;
+    const attached = chosen.ids.length ? { attachment_ids: chosen.ids } : {};
     const body =
       decision === "reject"
-        ? { comment, ...(typeof values.to_step === "number" ? { to_step: values.to_step } : {}) }
+        ? { comment, ...attached, ...(typeof values.to_step === "number" ? { to_step: values.to_step } : {}) }
         : decision === "reassign"
-          ? { comment, to: values.to }
-          : { comment };
+          ? { comment, ...attached, to: values.to }
+          : { comment, ...attached };
     try {
       await api.post(`/approvals/${request.id}/${decision}`, body);
       void message.success(t(`approvals.done.${decision}`));
       form.resetFields();
+      setFiles([]);
       onClose(true);
     } catch (error) {
-      void message.error(problemMessage(error, t("common.serverError")));
+      const { byFile, rest } = fileProblems(error instanceof ApiError ? (error.problem.errors ?? []) : [], chosen.sent);
+      if (byFile.size) {
+        // Each refused file turns red with the reason; removing it clears the way.
+        setFiles((now) => now.map((f) => (byFile.has(f.uid) ? { ...f, status: "error", error: new Error(byFile.get(f.uid)) } : f)));
+        setRefused([...byFile.values()]);
+      }
+      if (!byFile.size || rest.length) void message.error(rest.length ? rest.map((p) => p.message).join(" ") : problemMessage(error, t("common.serverError")));
     } finally {
       setBusy(false);
     }
@@ -111,7 +157,11 @@ function DecisionDialog({ request, decision, onClose }: { request: ApprovalReque
       okButtonProps={{ loading: busy, danger: decision === "reject" }}
       cancelText={t("common.cancel")}
       onOk={() => form.submit()}
-      onCancel={() => onClose(false)}
+      onCancel={() => {
+        setFiles([]);
+        setRefused([]);
+        onClose(false);
+      }}
       destroyOnHidden
     >
       <Form form={form} layout="vertical" onFinish={(v) => void submit(v)} initialValues={{ to_step: "submitter" }}>
@@ -140,6 +190,23 @@ function DecisionDialog({ request, decision, onClose }: { request: ApprovalReque
           rules={decision === "reject" ? [{ required: true, whitespace: true, message: t("approvals.decide.commentRequired") }] : []}
         >
           <Input.TextArea autoSize={{ minRows: 3, maxRows: 8 }} maxLength={2000} />
+        </Form.Item>
+        <Form.Item label={t("approvals.decide.files")} extra={t("approvals.decide.filesHint")} validateStatus={refused.length ? "error" : undefined} help={refused.length ? refused.map((line) => <div key={line}>{line}</div>) : undefined}>
+          <Upload<StoredFile>
+            multiple
+            fileList={files}
+            onChange={({ fileList }) => {
+              setFiles(fileList);
+              setRefused((now) => now.filter((line) => fileList.some((f) => f.status === "error" && f.error instanceof Error && f.error.message === line)));
+            }}
+            customRequest={({ file, onProgress, onSuccess, onError }) => {
+              upload<StoredFile>(file as File, "/files", (percent) => onProgress?.({ percent }))
+                .then((stored) => onSuccess?.(stored))
+                .catch((error: unknown) => onError?.(new Error(problemMessage(error, t("attachments.failed")))));
+            }}
+          >
+            <Button icon={<PaperClipOutlined />}>{t("approvals.decide.attach")}</Button>
+          </Upload>
         </Form.Item>
       </Form>
     </Modal>

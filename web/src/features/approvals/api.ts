@@ -40,6 +40,13 @@ export interface SubmittedItem {
   decided_at: string | null;
 }
 
+/** A file listed on a trail entry: one of the record's attachments (`content_type` and
+ * `size` null once the file itself is gone; its name is kept). */
+export interface TrailFile {
+  id: string;
+  file: { id: string; name: string; content_type: string | null; size: number | null };
+}
+
 export interface TrailEntry {
   action: string;
   approval_id: string;
@@ -50,6 +57,7 @@ export interface TrailEntry {
   original_approver?: Person;
   to_user?: Person;
   to_step?: number;
+  attachments?: TrailFile[];
 }
 
 export interface ApprovalTask {

@@ -1,33 +1,8 @@
 import { describe, expect, test } from "vitest";
-import type { ApprovalRequest } from "./api";
 import i18n from "../../lib/i18n";
+import { approvalRequest as request, person } from "../../test/approvals";
 import { mayDo, trailText } from "./RequestDrawer";
-
-const person = (id: string) => ({ id, name: id });
-
-function request(change: Partial<ApprovalRequest> = {}): ApprovalRequest {
-  return {
-    id: "r1",
-    process_id: "p1",
-    object: "contract",
-    object_label: null,
-    record_id: "c1",
-    record_name: "年度框架合同",
-    state: "pending",
-    step: 1,
-    steps: [],
-    tasks: [
-      { id: "t0", step: 0, approver: person("zhou"), original_approver: person("zhou"), state: "approved", comment: null, acted_at: "2026-12-07T10:00:00+08:00" },
-      { id: "t1", step: 1, approver: person("qian"), original_approver: person("li"), state: "pending", comment: null, acted_at: null },
-      { id: "t2", step: 1, approver: person("chen"), original_approver: person("chen"), state: "waiting", comment: null, acted_at: null },
-    ],
-    submitted_by: person("zhang"),
-    submitted_at: "2026-12-07T09:00:00+08:00",
-    decided_at: null,
-    trail: [],
-    ...change,
-  };
-}
+import { chosenFiles, fileProblems } from "./request";
 
 describe("what a user may do with a request", () => {
   test("the approver holding the current step decides or hands it on; the submitter recalls", () => {
@@ -71,5 +46,38 @@ describe("the trail in words", () => {
     expect(trailText(away, t, "en")).toBe("李总监 is away: “Finance” went to their delegate 钱财务");
     expect(trailText({ ...moved, action: "escalated" }, t, "en")).toBe("escalated");
     expect(trailText({ action: "request_approved", approval_id: "r1", comment: null, at, actor: null }, i18n.getFixedT("zh-CN"), "zh-CN")).toBe("审批通过");
+  });
+});
+
+describe("files on a decision", () => {
+  const stored = (id: string, name: string) => ({ id, name, content_type: "application/pdf", size: 10 });
+  const files = [
+    { uid: "u1", name: "付款条件.pdf", status: "done" as const, response: stored("f1", "付款条件.pdf") },
+    { uid: "u2", name: "removed.pdf", status: "removed" as const, response: stored("f2", "removed.pdf") },
+    { uid: "u3", name: "报价单.xlsx", status: "done" as const, response: stored("f3", "报价单.xlsx") },
+  ];
+
+  test("sends the uploaded files' ids in the order chosen; waits for one on its way; refuses to drop a failed one", () => {
+    const chosen = chosenFiles(files);
+    expect(chosen.ids).toEqual(["f1", "f3"]);
+    expect(chosen.sent.map((f) => f.uid)).toEqual(["u1", "u3"]);
+    expect([chosen.uploading, chosen.failed]).toEqual([false, false]);
+    expect(chosenFiles([...files, { uid: "u4", name: "big.zip", status: "uploading" as const }]).uploading).toBe(true);
+    expect(chosenFiles([...files, { uid: "u5", name: "bad.exe", status: "error" as const }]).failed).toBe(true);
+    expect(chosenFiles([])).toEqual({ sent: [], ids: [], uploading: false, failed: false });
+  });
+
+  test("a refusal of attachment_ids[i] lands on the i-th file sent, by name; other problems stay apart", () => {
+    const { sent } = chosenFiles(files);
+    const { byFile, rest } = fileProblems(
+      [
+        { field: "attachment_ids[1]", code: "unknown", message: "no file or attachment of this record you may use" },
+        { field: "comment", code: "required", message: "is required" },
+        { field: "attachment_ids[7]", code: "unknown", message: "out of range" },
+      ],
+      sent,
+    );
+    expect([...byFile]).toEqual([["u3", "报价单.xlsx: no file or attachment of this record you may use"]]);
+    expect(rest.map((p) => p.field)).toEqual(["comment", "attachment_ids[7]"]);
   });
 });

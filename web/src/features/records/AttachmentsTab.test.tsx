@@ -103,15 +103,6 @@ describe("a record's attachments", () => {
   });
 
   test("removes an attachment once confirmed, and shows the server's refusal", async () => {
-    // jsdom has no layout: the confirmation's popup watches its size.
-    vi.stubGlobal(
-      "ResizeObserver",
-      class {
-        observe() {}
-        unobserve() {}
-        disconnect() {}
-      },
-    );
     const deleted: string[] = [];
     vi.stubGlobal(
       "fetch",

@@ -14,8 +14,8 @@ import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, App, Button, Empty, List, Popconfirm, Skeleton, Space, Typography, Upload } from "antd";
 import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { api, problemMessage, query, upload, type StoredFile } from "../../lib/api";
-import { formatDateTime } from "../../lib/format";
+import { api, fileUrl, problemMessage, query, upload, type StoredFile } from "../../lib/api";
+import { formatDateTime, formatSize } from "../../lib/format";
 
 interface Attachment {
   id: string;
@@ -40,19 +40,6 @@ function fileIcon(contentType: string): ReactNode {
   if (/zip|compressed|x-7z|x-rar|x-tar|gzip/.test(type)) return <FileZipOutlined />;
   if (type.startsWith("text/")) return <FileTextOutlined />;
   return <FileOutlined />;
-}
-
-/** 532 B, 12.4 KB, 3.1 MB: binary units, one decimal from KB on. */
-function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${String(bytes)} B`;
-  const units = ["KB", "MB", "GB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit] ?? "GB"}`;
 }
 
 /** The files attached to a record: download them; with `mayAdd`, attach and remove. */
@@ -144,7 +131,7 @@ export function AttachmentsTab({ object, id, mayAdd }: { object: string; id: str
               <List.Item.Meta
                 avatar={<span aria-hidden style={{ fontSize: 24 }}>{fileIcon(attachment.file.content_type)}</span>}
                 title={
-                  <a href={`/api/v1/files/${attachment.file.id}`} target="_blank" rel="noreferrer">
+                  <a href={fileUrl(attachment.file.id)} target="_blank" rel="noreferrer">
                     {attachment.file.name}
                   </a>
                 }
