@@ -268,6 +268,27 @@ describe("approvals (审批)", () => {
     await reassign.getByLabel("Comment").fill("出差中,请李总监代审");
     await reassign.getByRole("button", { name: "Reassign" }).click();
     await manager.getByText("Reassigned", { exact: true }).first().waitFor();
+    // 周经理 will be away: on My approvals he names 李总监 to decide for him, then stops.
+    await manager.goto("/approvals");
+    const away = manager.getByRole("region", { name: "Delegate while away" });
+    await away.getByText("While you are away, nobody decides for you.").waitFor();
+    await away.getByRole("button", { name: "Set a delegate" }).click();
+    const delegating = manager.getByRole("dialog", { name: "Delegate while away" });
+    await delegating.getByRole("button", { name: "Save" }).click();
+    await delegating.getByText("Choose who decides for you.").waitFor();
+    await choose(manager, delegating.getByRole("combobox", { name: "Delegate" }), "Li Na", "李总监 Li Na");
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toLocaleDateString("sv");
+    await delegating.getByPlaceholder("First day").fill(day(0));
+    await delegating.getByPlaceholder("Last day").fill(day(7));
+    await delegating.getByPlaceholder("Last day").press("Enter");
+    await delegating.getByRole("button", { name: "Save" }).click();
+    await away.getByText(/^李总监 Li Na \(East\) decides for you from /).waitFor();
+    await away.getByText("In effect").waitFor();
+    const set = await ok<{ delegation: { delegate: { name: string }; active: boolean } }>(manager, "GET", "/approvals/delegation");
+    expect([set.delegation.delegate.name, set.delegation.active]).toEqual(["李总监 Li Na (East)", true]);
+    expect(await accessibilityProblems(manager)).toEqual([]);
+    await away.getByRole("button", { name: "Stop delegating" }).click();
+    await away.getByText("While you are away, nobody decides for you.").waitFor();
     await manager.close();
     const director = await openPage(browser, { viewport: DESKTOP, language: "en" });
     await signIn(director, "director.li@example.com");

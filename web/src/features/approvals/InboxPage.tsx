@@ -7,6 +7,7 @@ import { formatDateTime } from "../../lib/format";
 import { label, useObjects, type Label } from "../../lib/meta";
 import { useMe } from "../../lib/session";
 import { useInbox, useSubmitted, type InboxItem, type SubmittedItem } from "./api";
+import { DelegationCard } from "./DelegationCard";
 import { RequestDrawer, StateTag } from "./RequestDrawer";
 import styles from "./approvals.module.css";
 
@@ -88,6 +89,7 @@ export default function InboxPage() {
       <Typography.Title level={2} className={styles.title}>
         {t("approvals.inbox.title")}
       </Typography.Title>
+      <DelegationCard />
       <Tabs
         activeKey={tab}
         onChange={(key) => setParam("tab", key === "submitted" ? "submitted" : null)}
