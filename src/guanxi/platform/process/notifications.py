@@ -25,7 +25,8 @@ kinds without a stored choice take :data:`KINDS`' defaults (or :data:`DEFAULT`).
 goes through the installation's SMTP server (``GUANXI_SMTP_*``); every attempt of one
 message has the same ``Message-ID``, derived from its idempotency key, so a retry is
 recognisable. Robots (DingTalk, WeCom, Feishu) are signed as each vendor documents and
-obey the webhooks' SSRF rules (:func:`guanxi.platform.process.webhooks.check_url`).
+obey the webhooks' SSRF rules (:func:`~guanxi.platform.process.webhooks.check_url` when
+saved, :func:`~guanxi.platform.process.webhooks.http_client` when sent).
 
 The live stream (``GET /api/v1/notifications/stream``) is woken in this process by
 :data:`LIVE` once a notifying transaction commits, and polls cheaply for what other
@@ -707,7 +708,6 @@ class Robots(Poster):
             raise GiveUp("the chat robot was deleted")
         if not row.active:
             raise GiveUp("the chat robot is switched off")
-        check_url(row.url, allow_private=self.allow_private)
         url, body = robot_request(
             row.vendor, row.url, row.secret, message.payload["text"], self.now()
         )
